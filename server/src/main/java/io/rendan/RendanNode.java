@@ -1,0 +1,216 @@
+package io.rendan;
+
+import static org.apache.pekko.http.javadsl.server.Directives.*;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.rendan.auth.Authenticator;
+import io.rendan.auth.DevTokenRoutes;
+import io.rendan.auth.Jwt;
+import io.rendan.http.HealthRoutes;
+import io.rendan.http.HttpApi;
+import io.rendan.http.HttpCodec;
+import io.rendan.me.MeApi;
+import io.rendan.me.MeEntity;
+import io.rendan.me.MeRoutes;
+import io.rendan.pubsub.LiveTopics;
+import io.rendan.ws.WsRoutes;
+import io.rendan.ws.WsSession;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.persistence.jdbc.testkit.javadsl.SchemaUtils;
+import org.apache.pekko.stream.Materializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Rendan node: actor system, cluster membership, journal schema, sharded
+ * entities and the HTTP/WebSocket API. {@link Main} runs one; tests start and
+ * stop them in-process.
+ */
+public final class RendanNode implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(RendanNode.class);
+
+  private final ActorSystem<Void> system;
+  private final ServerBinding binding;
+  private final boolean devMode;
+
+  private RendanNode(ActorSystem<Void> system, ServerBinding binding, boolean devMode) {
+    this.system = system;
+    this.binding = binding;
+    this.devMode = devMode;
+  }
+
+  /**
+   * The node's configuration: {@code overrides} (for tests), then application.conf
+   * with its environment overrides, then the persistence file for the chosen
+   * database, then Pekko's reference settings.
+   */
+  public static Config loadConfig(Config overrides) {
+    Config application = overrides.withFallback(ConfigFactory.parseResources("application.conf"));
+    boolean postgres = !ConfigFactory.load(application).getString("rendan.db.url").isBlank();
+    Config persistence = ConfigFactory.parseResources(postgres ? "persistence-postgres.conf" : "persistence-h2.conf");
+    return ConfigFactory.load(application.withFallback(persistence));
+  }
+
+  public static boolean usesPostgres(Config config) {
+    return !config.getString("rendan.db.url").isBlank();
+  }
+
+  /** Starts a node and returns once it serves HTTP. */
+  public static RendanNode start(Config config) throws Exception {
+    long started = System.nanoTime();
+    boolean postgres = usesPostgres(config);
+    boolean devMode = devMode(config, postgres);
+    if (!postgres) {
+      Files.createDirectories(Path.of(config.getString("rendan.data-dir")));
+    }
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "rendan", config);
+    try {
+      Cluster cluster = Cluster.get(system);
+      if (config.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
+        cluster.manager().tell(Join.create(cluster.selfMember().address()));
+      }
+      SchemaUtils.createIfNotExists(system).toCompletableFuture().get(60, TimeUnit.SECONDS);
+
+      Clock clock = Clock.systemUTC();
+      Duration askTimeout = config.getDuration("rendan.ask-timeout");
+      LiveTopics topics = new LiveTopics(system);
+      MeApi meApi =
+          MeApi.start(
+              system,
+              topics,
+              new MeEntity.Settings(
+                  config.getInt("rendan.me.snapshot-every"),
+                  config.getDuration("rendan.me.backoff-min"),
+                  config.getDuration("rendan.me.backoff-max")),
+              new MeApi.Limits(config.getInt("rendan.me.max-capabilities")),
+              askTimeout,
+              clock);
+
+      HttpCodec codec =
+          new HttpCodec(
+              Materializer.matFromSystem(system),
+              config.getBytes("rendan.http.max-body-bytes"),
+              config.getDuration("rendan.http.read-timeout"));
+      Jwt jwt = new Jwt(secret(config, devMode), config.getDuration("rendan.auth.leeway"), clock);
+      Authenticator auth = new Authenticator(jwt, codec);
+      WsSession.Settings wsSettings =
+          new WsSession.Settings(
+              config.getInt("rendan.ws.out-buffer"),
+              config.getInt("rendan.ws.max-in-flight"),
+              config.getInt("rendan.ws.max-subscriptions"),
+              (int) (long) config.getBytes("rendan.ws.max-message-bytes"),
+              config.getDuration("rendan.http.read-timeout"));
+
+      List<Route> routes = new ArrayList<>();
+      routes.add(new HealthRoutes(system, codec, config.getDuration("rendan.health.journal-timeout")).route());
+      List<Route> v1 = new ArrayList<>();
+      v1.add(new MeRoutes(meApi, codec, auth).route());
+      v1.add(new WsRoutes(system, auth, meApi, topics, wsSettings).route());
+      if (devMode) {
+        v1.add(pathPrefix("dev", () -> new DevTokenRoutes(jwt, codec, config.getDuration("rendan.auth.dev-token-ttl")).route()));
+      }
+      routes.add(pathPrefix("v1", () -> concat(v1.get(0), v1.subList(1, v1.size()).toArray(Route[]::new))));
+
+      ServerBinding binding =
+          Http.get(system)
+              .newServerAt(config.getString("rendan.http.host"), config.getInt("rendan.http.port"))
+              .bind(HttpApi.seal(routes))
+              .toCompletableFuture()
+              .get(30, TimeUnit.SECONDS);
+      binding.addToCoordinatedShutdown(Duration.ofSeconds(10), system);
+
+      if (devMode) {
+        log.warn("**************************************************************************");
+        log.warn("* DEV MODE: POST /v1/dev/tokens issues a token for anyone. Never use it  *");
+        log.warn("* in production: set RENDAN_DEV_MODE=false and RENDAN_JWT_SECRET.        *");
+        log.warn("**************************************************************************");
+      }
+      log.info(
+          "Rendan node serving http://{}:{} on {} in {} ms",
+          binding.localAddress().getHostString(),
+          binding.localAddress().getPort(),
+          postgres ? "PostgreSQL" : "H2 at " + Path.of(config.getString("rendan.data-dir")).toAbsolutePath().normalize(),
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+      return new RendanNode(system, binding, devMode);
+    } catch (Exception | Error e) {
+      system.terminate();
+      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      throw e;
+    }
+  }
+
+  private static boolean devMode(Config config, boolean postgres) {
+    String setting = config.getString("rendan.dev-mode").trim().toLowerCase();
+    return switch (setting) {
+      case "auto" -> !postgres;
+      case "true", "on", "yes" -> true;
+      case "false", "off", "no" -> false;
+      default -> throw new IllegalArgumentException("rendan.dev-mode must be auto, true or false, not " + setting);
+    };
+  }
+
+  /**
+   * The configured HS256 secret; in dev mode without one, a random secret kept in
+   * the data directory so that tokens survive a restart.
+   */
+  private static byte[] secret(Config config, boolean devMode) throws IOException {
+    String configured = config.getString("rendan.auth.hs256-secret");
+    if (!configured.isEmpty()) {
+      return configured.getBytes(StandardCharsets.UTF_8);
+    }
+    if (!devMode) {
+      throw new IllegalStateException("RENDAN_JWT_SECRET (rendan.auth.hs256-secret) is required outside dev mode");
+    }
+    Path file = Path.of(config.getString("rendan.data-dir"), "dev-jwt-secret");
+    if (!Files.exists(file)) {
+      byte[] random = new byte[32];
+      new SecureRandom().nextBytes(random);
+      Files.createDirectories(file.getParent());
+      Files.writeString(file, Base64.getEncoder().encodeToString(random));
+      try {
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+      } catch (UnsupportedOperationException e) {
+        // not a POSIX file system; the file stays with default permissions
+      }
+    }
+    return Base64.getDecoder().decode(Files.readString(file).trim());
+  }
+
+  public int httpPort() {
+    return binding.localAddress().getPort();
+  }
+
+  public ActorSystem<Void> system() {
+    return system;
+  }
+
+  public boolean devMode() {
+    return devMode;
+  }
+
+  /** Coordinated shutdown: unbind, hand over, close the database; waits for the end. */
+  @Override
+  public void close() throws Exception {
+    system.terminate();
+    system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+  }
+}

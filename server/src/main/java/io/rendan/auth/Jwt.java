@@ -1,0 +1,132 @@
+package io.rendan.auth;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.rendan.http.ApiException;
+import io.rendan.http.ErrorCodes;
+import java.nio.charset.StandardCharsets;
+import java.security.InvalidKeyException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Verifies (and, for dev mode, issues) HS256 JSON Web Tokens. Only HS256 is
+ * accepted: a token naming any other algorithm, "none" included, is refused, so
+ * the header can never choose how it is checked. Tokens must carry "sub" and
+ * "exp"; "nbf" is honoured when present.
+ */
+public final class Jwt {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
+  private static final Base64.Decoder B64D = Base64.getUrlDecoder();
+  private static final int MAX_TOKEN_CHARS = 8192;
+
+  private final SecretKeySpec key;
+  private final Duration leeway;
+  private final Clock clock;
+
+  public Jwt(byte[] secret, Duration leeway, Clock clock) {
+    if (secret.length < 32) {
+      throw new IllegalArgumentException("the HS256 secret must be at least 32 bytes");
+    }
+    this.key = new SecretKeySpec(secret, "HmacSHA256");
+    this.leeway = leeway;
+    this.clock = clock;
+  }
+
+  public String issue(String subject, Collection<String> roles, Duration ttl) {
+    Instant now = clock.instant();
+    ObjectNode header = JSON.createObjectNode().put("alg", "HS256").put("typ", "JWT");
+    ObjectNode claims = JSON.createObjectNode();
+    claims.put("sub", subject);
+    claims.put("iat", now.getEpochSecond());
+    claims.put("exp", now.plus(ttl).getEpochSecond());
+    roles.forEach(claims.putArray("roles")::add);
+    String signingInput = b64(header.toString()) + "." + b64(claims.toString());
+    return signingInput + "." + B64.encodeToString(sign(signingInput));
+  }
+
+  /** The caller named by a valid token; otherwise an {@code auth:unauthenticated} error. */
+  public Caller verify(String token) {
+    if (token == null || token.isEmpty() || token.length() > MAX_TOKEN_CHARS) {
+      throw unauthenticated("missing or oversized token");
+    }
+    String[] parts = token.split("\\.", -1);
+    if (parts.length != 3) {
+      throw unauthenticated("malformed token");
+    }
+    JsonNode header = decodeJson(parts[0]);
+    if (!"HS256".equals(header.path("alg").asText())) {
+      throw unauthenticated("unsupported token algorithm");
+    }
+    byte[] signature;
+    try {
+      signature = B64D.decode(parts[2]);
+    } catch (IllegalArgumentException e) {
+      throw unauthenticated("malformed token");
+    }
+    byte[] expected = sign(parts[0] + "." + parts[1]);
+    if (!MessageDigest.isEqual(expected, signature)) {
+      throw unauthenticated("invalid token signature");
+    }
+    JsonNode claims = decodeJson(parts[1]);
+    String subject = claims.path("sub").asText("");
+    if (subject.isBlank()) {
+      throw unauthenticated("token has no subject");
+    }
+    if (!claims.path("exp").canConvertToLong()) {
+      throw unauthenticated("token has no expiry");
+    }
+    Instant now = clock.instant();
+    Instant exp = Instant.ofEpochSecond(claims.path("exp").asLong());
+    if (now.isAfter(exp.plus(leeway))) {
+      throw unauthenticated("token expired");
+    }
+    if (claims.has("nbf") && now.plus(leeway).isBefore(Instant.ofEpochSecond(claims.path("nbf").asLong()))) {
+      throw unauthenticated("token not yet valid");
+    }
+    Set<String> roles = new LinkedHashSet<>();
+    claims.path("roles").forEach(r -> roles.add(r.asText()));
+    return new Caller(subject, Set.copyOf(roles), exp);
+  }
+
+  private byte[] sign(String signingInput) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(key);
+      return mac.doFinal(signingInput.getBytes(StandardCharsets.US_ASCII));
+    } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String b64(String json) {
+    return B64.encodeToString(json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static JsonNode decodeJson(String part) {
+    try {
+      JsonNode node = JSON.readTree(B64D.decode(part));
+      if (node == null || !node.isObject()) {
+        throw unauthenticated("malformed token");
+      }
+      return node;
+    } catch (IllegalArgumentException | java.io.IOException e) {
+      throw unauthenticated("malformed token");
+    }
+  }
+
+  private static ApiException unauthenticated(String why) {
+    return new ApiException(ErrorCodes.AUTH_UNAUTHENTICATED, why);
+  }
+}

@@ -1,0 +1,85 @@
+package io.rendan.http;
+
+import io.rendan.protocol.api.v1.Error;
+import java.util.Map;
+
+/**
+ * Every stable error code of the API and the HTTP status it maps to: the one
+ * place where business rejections meet HTTP. WebSocket responses carry the same
+ * code and status. Codes are never renamed; new ones are added here and in
+ * docs/API.md.
+ */
+public final class ErrorCodes {
+  public static final String REQUEST_MALFORMED = "request:malformed";
+  public static final String REQUEST_INVALID = "request:invalid";
+  public static final String REQUEST_TOO_LARGE = "request:too-large";
+  public static final String REQUEST_UNSUPPORTED_MEDIA_TYPE = "request:unsupported-media-type";
+  public static final String REQUEST_NOT_ACCEPTABLE = "request:not-acceptable";
+  public static final String ROUTE_NOT_FOUND = "route:not-found";
+  public static final String ROUTE_METHOD_NOT_ALLOWED = "route:method-not-allowed";
+  public static final String AUTH_UNAUTHENTICATED = "auth:unauthenticated";
+  public static final String AUTH_FORBIDDEN = "auth:forbidden";
+  public static final String SERVER_UNAVAILABLE = "server:unavailable";
+  public static final String SERVER_INTERNAL = "server:internal";
+
+  public static final String ME_NOT_FOUND = "me:not-found";
+  public static final String ME_ALREADY_EXISTS = "me:already-exists";
+  public static final String ME_LAST_OPERATOR = "me:operator.last";
+  public static final String ME_OPERATOR_NOT_FOUND = "me:operator.not-found";
+
+  public static final String WS_TOPIC_UNKNOWN = "ws:topic.unknown";
+  public static final String WS_TOO_MANY_SUBSCRIPTIONS = "ws:subscriptions.too-many";
+  public static final String WS_REQUEST_ID_MISSING = "ws:request-id.missing";
+
+  private static final Map<String, Integer> STATUS =
+      Map.ofEntries(
+          Map.entry(REQUEST_MALFORMED, 400),
+          Map.entry(REQUEST_INVALID, 400),
+          Map.entry(REQUEST_TOO_LARGE, 413),
+          Map.entry(REQUEST_UNSUPPORTED_MEDIA_TYPE, 415),
+          Map.entry(REQUEST_NOT_ACCEPTABLE, 406),
+          Map.entry(ROUTE_NOT_FOUND, 404),
+          Map.entry(ROUTE_METHOD_NOT_ALLOWED, 405),
+          Map.entry(AUTH_UNAUTHENTICATED, 401),
+          Map.entry(AUTH_FORBIDDEN, 403),
+          Map.entry(SERVER_UNAVAILABLE, 503),
+          Map.entry(SERVER_INTERNAL, 500),
+          Map.entry(ME_NOT_FOUND, 404),
+          Map.entry(ME_ALREADY_EXISTS, 409),
+          Map.entry(ME_LAST_OPERATOR, 409),
+          Map.entry(ME_OPERATOR_NOT_FOUND, 404),
+          Map.entry(WS_TOPIC_UNKNOWN, 400),
+          Map.entry(WS_TOO_MANY_SUBSCRIPTIONS, 429),
+          Map.entry(WS_REQUEST_ID_MISSING, 400));
+
+  private ErrorCodes() {}
+
+  public static int status(String code) {
+    Integer status = STATUS.get(code);
+    if (status == null) {
+      throw new IllegalArgumentException("error code without a status: " + code);
+    }
+    return status;
+  }
+
+  public static Error toError(ApiException e) {
+    return Error.newBuilder().setCode(e.code()).setMessage(e.getMessage()).setStatus(e.status()).build();
+  }
+
+  /** Anything that is not an ApiException is reported without its details. */
+  public static ApiException fromThrowable(Throwable t) {
+    Throwable cause = t;
+    while ((cause instanceof java.util.concurrent.CompletionException
+            || cause instanceof java.util.concurrent.ExecutionException)
+        && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    if (cause instanceof ApiException api) {
+      return api;
+    }
+    if (cause instanceof java.util.concurrent.TimeoutException) {
+      return new ApiException(SERVER_UNAVAILABLE, "the server did not answer in time; try again");
+    }
+    return new ApiException(SERVER_INTERNAL, "internal error");
+  }
+}

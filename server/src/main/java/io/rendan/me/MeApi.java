@@ -1,0 +1,220 @@
+package io.rendan.me;
+
+import com.google.protobuf.Timestamp;
+import io.rendan.auth.Caller;
+import io.rendan.http.ApiException;
+import io.rendan.http.ErrorCodes;
+import io.rendan.me.MeEntity.Accepted;
+import io.rendan.me.MeEntity.Command;
+import io.rendan.me.MeEntity.Rejected;
+import io.rendan.me.MeEntity.Reply;
+import io.rendan.me.MeEntity.State;
+import io.rendan.protocol.api.v1.AddOperatorRequest;
+import io.rendan.protocol.api.v1.ChangeCapabilitiesRequest;
+import io.rendan.protocol.api.v1.Me;
+import io.rendan.protocol.api.v1.Push;
+import io.rendan.protocol.api.v1.RegisterMeRequest;
+import io.rendan.protocol.api.v1.RemoveOperatorRequest;
+import io.rendan.pubsub.LiveTopics;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+
+/**
+ * What clients can do with MEs, shared by the HTTP routes and the WebSocket
+ * session: validates requests, asks the sharded entity, and turns its typed
+ * replies into API messages or {@link ApiException}s.
+ */
+public final class MeApi {
+  public static final String TOPIC_PREFIX = "me/";
+  private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
+  private static final Pattern CAPABILITY = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
+  private static final int MAX_NAME = 200;
+  private static final int MAX_SUBJECT = 200;
+
+  public record Limits(int maxCapabilities) {}
+
+  /** A registration's answer: the ME, and whether this request created it. */
+  public record Registered(Me me, boolean created) {}
+
+  private final ClusterSharding sharding;
+  private final Duration askTimeout;
+  private final Limits limits;
+
+  private MeApi(ClusterSharding sharding, Duration askTimeout, Limits limits) {
+    this.sharding = sharding;
+    this.askTimeout = askTimeout;
+    this.limits = limits;
+  }
+
+  /** Starts the ME shard region on this node. */
+  public static MeApi start(
+      ActorSystem<?> system,
+      LiveTopics topics,
+      MeEntity.Settings settings,
+      Limits limits,
+      Duration askTimeout,
+      Clock clock) {
+    ClusterSharding sharding = ClusterSharding.get(system);
+    MeEntity.ChangePublisher publisher = (event, state) -> topics.publish(push(event, state, clock));
+    sharding.init(
+        Entity.of(MeEntity.TYPE_KEY, ctx -> MeEntity.create(ctx.getEntityId(), settings, publisher, clock)));
+    return new MeApi(sharding, askTimeout, limits);
+  }
+
+  public CompletionStage<Registered> register(Caller caller, RegisterMeRequest request) {
+    String meId = request.getMeId().isEmpty() ? UUID.randomUUID().toString() : checkId(request.getMeId());
+    String name = checkName(request.getName());
+    MeEntity.Kind kind = kind(request.getKind());
+    List<String> capabilities = checkCapabilities(request.getCapabilitiesList());
+    return ask(meId, replyTo -> new MeEntity.RegisterMe(name, kind, capabilities, caller.subject(), replyTo))
+        .thenApply(a -> new Registered(toProto(a.me()), a.created()));
+  }
+
+  public CompletionStage<Me> get(Caller caller, String meId) {
+    return ask(checkId(meId), MeEntity.GetMe::new).thenApply(a -> toProto(a.me()));
+  }
+
+  public CompletionStage<Me> changeCapabilities(Caller caller, ChangeCapabilitiesRequest request) {
+    String meId = checkId(request.getMeId());
+    List<String> capabilities = checkCapabilities(request.getCapabilitiesList());
+    return ask(meId, replyTo -> new MeEntity.ChangeCapabilities(capabilities, caller.subject(), replyTo))
+        .thenApply(a -> toProto(a.me()));
+  }
+
+  public CompletionStage<Me> addOperator(Caller caller, AddOperatorRequest request) {
+    String meId = checkId(request.getMeId());
+    String subject = checkSubject(request.getSubject());
+    return ask(meId, replyTo -> new MeEntity.AddOperator(subject, caller.subject(), replyTo))
+        .thenApply(a -> toProto(a.me()));
+  }
+
+  public CompletionStage<Me> removeOperator(Caller caller, RemoveOperatorRequest request) {
+    String meId = checkId(request.getMeId());
+    String subject = checkSubject(request.getSubject());
+    return ask(meId, replyTo -> new MeEntity.RemoveOperator(subject, caller.subject(), replyTo))
+        .thenApply(a -> toProto(a.me()));
+  }
+
+  /**
+   * May the caller watch {@code me/{meId}}? Operators and admins may: the topic
+   * will carry the ME's ledger too. Answers the current version, after which
+   * pushes follow.
+   */
+  public CompletionStage<Long> authorizeWatch(Caller caller, String meId) {
+    return ask(checkId(meId), MeEntity.GetMe::new)
+        .thenApply(
+            a -> {
+              if (!a.me().isOperator(caller.subject()) && !caller.isAdmin()) {
+                throw new ApiException(ErrorCodes.AUTH_FORBIDDEN, "only operators of an ME may watch it");
+              }
+              return a.me().version();
+            });
+  }
+
+  private CompletionStage<Accepted> ask(String meId, Function<ActorRef<Reply>, Command> command) {
+    EntityRef<Command> ref = sharding.entityRefFor(MeEntity.TYPE_KEY, meId);
+    return ref.<Reply>ask(command::apply, askTimeout)
+        .thenCompose(
+            reply -> {
+              if (reply instanceof Accepted a) {
+                return CompletableFuture.completedFuture(a);
+              }
+              Rejected r = (Rejected) reply;
+              return CompletableFuture.failedFuture(new ApiException(r.code(), r.message()));
+            });
+  }
+
+  // ---- mapping --------------------------------------------------------------------------------
+
+  public static Me toProto(State s) {
+    Me.Builder b =
+        Me.newBuilder()
+            .setMeId(s.meId())
+            .addAllCapabilities(s.capabilities())
+            .addAllOperators(s.operators())
+            .setVersion(s.version());
+    if (s.isRegistered()) {
+      b.setName(s.name())
+          .setKind(s.kind() == MeEntity.Kind.INTERNAL ? Me.Kind.INTERNAL : Me.Kind.EXTERNAL_PARTNER)
+          .setRegisteredAt(
+              Timestamp.newBuilder()
+                  .setSeconds(s.registeredAt().getEpochSecond())
+                  .setNanos(s.registeredAt().getNano()));
+    }
+    return b.build();
+  }
+
+  static Push push(String event, State state, Clock clock) {
+    java.time.Instant now = clock.instant();
+    return Push.newBuilder()
+        .setTopic(TOPIC_PREFIX + state.meId())
+        .setSeq(state.version())
+        .setAt(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
+        .setEvent(event)
+        .setMe(toProto(state))
+        .build();
+  }
+
+  // ---- validation -----------------------------------------------------------------------------
+
+  public static String checkId(String meId) {
+    if (meId == null || !ID.matcher(meId).matches()) {
+      throw invalid("meId must be 1 to 64 letters, digits, '-' or '_', starting with a letter or digit");
+    }
+    return meId;
+  }
+
+  private static String checkName(String name) {
+    String trimmed = name.strip();
+    if (trimmed.isEmpty() || trimmed.length() > MAX_NAME || trimmed.chars().anyMatch(Character::isISOControl)) {
+      throw invalid("name is required: 1 to " + MAX_NAME + " characters, no control characters");
+    }
+    return trimmed;
+  }
+
+  private static MeEntity.Kind kind(Me.Kind kind) {
+    return switch (kind) {
+      case INTERNAL -> MeEntity.Kind.INTERNAL;
+      case EXTERNAL_PARTNER -> MeEntity.Kind.EXTERNAL_PARTNER;
+      default -> throw invalid("kind is required: INTERNAL or EXTERNAL_PARTNER");
+    };
+  }
+
+  private List<String> checkCapabilities(List<String> capabilities) {
+    if (capabilities.size() > limits.maxCapabilities()) {
+      throw invalid("at most " + limits.maxCapabilities() + " capabilities");
+    }
+    for (String c : capabilities) {
+      if (!CAPABILITY.matcher(c).matches()) {
+        throw invalid("capability '" + abbreviate(c) + "' must be 1 to 64 lower-case letters, digits or '-'");
+      }
+    }
+    return capabilities;
+  }
+
+  private static String checkSubject(String subject) {
+    if (subject.isBlank() || subject.length() > MAX_SUBJECT) {
+      throw invalid("subject is required: 1 to " + MAX_SUBJECT + " characters");
+    }
+    return subject;
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() <= 40 ? s : s.substring(0, 40) + "...";
+  }
+
+  private static ApiException invalid(String message) {
+    return new ApiException(ErrorCodes.REQUEST_INVALID, message);
+  }
+}

@@ -1,0 +1,309 @@
+package io.rendan.me;
+
+import io.rendan.CborSerializable;
+import io.rendan.http.ErrorCodes;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.TreeSet;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+
+/**
+ * A micro-enterprise: its name, kind, capabilities and the subjects who operate
+ * it. Every change is an event first; replies go out only once the event is
+ * stored. Live changes are published to the topic {@code me/{meId}} with the
+ * entity's sequence number.
+ */
+public final class MeEntity
+    extends EventSourcedBehaviorWithEnforcedReplies<MeEntity.Command, MeEntity.Event, MeEntity.State> {
+
+  public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "Me");
+
+  public enum Kind {
+    INTERNAL,
+    EXTERNAL_PARTNER
+  }
+
+  // ---- commands -------------------------------------------------------------------------------
+
+  public sealed interface Command extends CborSerializable
+      permits RegisterMe, GetMe, ChangeCapabilities, AddOperator, RemoveOperator {}
+
+  public record RegisterMe(String name, Kind kind, List<String> capabilities, String caller, ActorRef<Reply> replyTo)
+      implements Command {}
+
+  public record GetMe(ActorRef<Reply> replyTo) implements Command {}
+
+  public record ChangeCapabilities(List<String> capabilities, String caller, ActorRef<Reply> replyTo)
+      implements Command {}
+
+  public record AddOperator(String subject, String caller, ActorRef<Reply> replyTo) implements Command {}
+
+  public record RemoveOperator(String subject, String caller, ActorRef<Reply> replyTo) implements Command {}
+
+  // ---- replies --------------------------------------------------------------------------------
+
+  public sealed interface Reply extends CborSerializable permits Accepted, Rejected {}
+
+  /** The command took effect (or had already): the ME as it now is. */
+  public record Accepted(State me, boolean created) implements Reply {}
+
+  /** A business rule refused the command; nothing was stored. */
+  public record Rejected(String code, String message) implements Reply {}
+
+  // ---- events ---------------------------------------------------------------------------------
+
+  public sealed interface Event permits MeRegistered, CapabilitiesChanged, OperatorAdded, OperatorRemoved {
+    String meId();
+
+    Instant at();
+  }
+
+  public record MeRegistered(String meId, String name, Kind kind, List<String> capabilities, String operator, Instant at)
+      implements Event {}
+
+  public record CapabilitiesChanged(String meId, List<String> capabilities, String changedBy, Instant at)
+      implements Event {}
+
+  public record OperatorAdded(String meId, String subject, String addedBy, Instant at) implements Event {}
+
+  public record OperatorRemoved(String meId, String subject, String removedBy, Instant at) implements Event {}
+
+  // ---- state ----------------------------------------------------------------------------------
+
+  /**
+   * The ME; {@code name == null} until it is registered. Lists are kept sorted and
+   * unique so that equal states compare equal. {@code version} counts the events
+   * applied, which is the entity's sequence number.
+   */
+  public record State(
+      String meId,
+      String name,
+      Kind kind,
+      List<String> capabilities,
+      List<String> operators,
+      Instant registeredAt,
+      long version) {
+
+    public State {
+      capabilities = sortedUnique(capabilities);
+      operators = sortedUnique(operators);
+    }
+
+    static State unregistered(String meId) {
+      return new State(meId, null, null, List.of(), List.of(), null, 0);
+    }
+
+    public boolean isRegistered() {
+      return name != null;
+    }
+
+    public boolean isOperator(String subject) {
+      return operators.contains(subject);
+    }
+
+    State apply(Event event) {
+      long next = version + 1;
+      if (event instanceof MeRegistered e) {
+        return new State(meId, e.name(), e.kind(), e.capabilities(), List.of(e.operator()), e.at(), next);
+      } else if (event instanceof CapabilitiesChanged e) {
+        return new State(meId, name, kind, e.capabilities(), operators, registeredAt, next);
+      } else if (event instanceof OperatorAdded e) {
+        List<String> ops = new java.util.ArrayList<>(operators);
+        ops.add(e.subject());
+        return new State(meId, name, kind, capabilities, ops, registeredAt, next);
+      } else if (event instanceof OperatorRemoved e) {
+        List<String> ops = new java.util.ArrayList<>(operators);
+        ops.remove(e.subject());
+        return new State(meId, name, kind, capabilities, ops, registeredAt, next);
+      }
+      throw new IllegalStateException("unknown event " + event.getClass());
+    }
+  }
+
+  static List<String> sortedUnique(List<String> values) {
+    return values == null ? List.of() : List.copyOf(new TreeSet<>(values));
+  }
+
+  /** Where live changes go; the real one is the cluster-wide topic {@code me/{meId}}. */
+  @FunctionalInterface
+  public interface ChangePublisher {
+    void published(String event, State me);
+  }
+
+  /** Tunables of the entity, from {@code rendan.me} in application.conf. */
+  public record Settings(int snapshotEvery, Duration backoffMin, Duration backoffMax) {}
+
+  // ---- behaviour ------------------------------------------------------------------------------
+
+  public static Behavior<Command> create(String meId, Settings settings, ChangePublisher publisher, Clock clock) {
+    return Behaviors.setup(ctx -> new MeEntity(ctx, meId, settings, publisher, clock));
+  }
+
+  public static PersistenceId persistenceId(String meId) {
+    return PersistenceId.of(TYPE_KEY.name(), meId);
+  }
+
+  private final ActorContext<Command> context;
+  private final String meId;
+  private final Settings settings;
+  private final ChangePublisher publisher;
+  private final Clock clock;
+
+  private MeEntity(
+      ActorContext<Command> context, String meId, Settings settings, ChangePublisher publisher, Clock clock) {
+    super(
+        persistenceId(meId),
+        SupervisorStrategy.restartWithBackoff(settings.backoffMin(), settings.backoffMax(), 0.2));
+    this.context = context;
+    this.meId = meId;
+    this.settings = settings;
+    this.publisher = publisher;
+    this.clock = clock;
+  }
+
+  @Override
+  public State emptyState() {
+    return State.unregistered(meId);
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    // Events are never deleted: pekko-persistence-jdbc 1.1.1 loses events after a gap.
+    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2);
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    CommandHandlerWithReplyBuilder<Command, Event, State> builder = newCommandHandlerWithReplyBuilder();
+
+    builder
+        .forState(state -> !state.isRegistered())
+        .onCommand(RegisterMe.class, this::register)
+        .onCommand(GetMe.class, (state, cmd) -> reject(cmd.replyTo(), notFound()))
+        .onCommand(ChangeCapabilities.class, (state, cmd) -> reject(cmd.replyTo(), notFound()))
+        .onCommand(AddOperator.class, (state, cmd) -> reject(cmd.replyTo(), notFound()))
+        .onCommand(RemoveOperator.class, (state, cmd) -> reject(cmd.replyTo(), notFound()));
+
+    builder
+        .forState(State::isRegistered)
+        .onCommand(RegisterMe.class, this::registerAgain)
+        .onCommand(GetMe.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new Accepted(state, false)))
+        .onCommand(ChangeCapabilities.class, this::changeCapabilities)
+        .onCommand(AddOperator.class, this::addOperator)
+        .onCommand(RemoveOperator.class, this::removeOperator);
+
+    return builder.build();
+  }
+
+  private ReplyEffect<Event, State> register(State state, RegisterMe cmd) {
+    MeRegistered event =
+        new MeRegistered(meId, cmd.name(), cmd.kind(), sortedUnique(cmd.capabilities()), cmd.caller(), clock.instant());
+    return persistThenReply(event, "me.registered", cmd.replyTo(), true);
+  }
+
+  /** The same registration again (a retry) gets the same answer; anything else is a conflict. */
+  private ReplyEffect<Event, State> registerAgain(State state, RegisterMe cmd) {
+    boolean sameRequest =
+        state.isOperator(cmd.caller())
+            && state.name().equals(cmd.name())
+            && state.kind() == cmd.kind()
+            && state.capabilities().equals(sortedUnique(cmd.capabilities()));
+    if (sameRequest) {
+      return Effect().reply(cmd.replyTo(), new Accepted(state, false));
+    }
+    return reject(cmd.replyTo(), new Rejected(ErrorCodes.ME_ALREADY_EXISTS, "an ME with id " + meId + " exists"));
+  }
+
+  private ReplyEffect<Event, State> changeCapabilities(State state, ChangeCapabilities cmd) {
+    if (!state.isOperator(cmd.caller())) {
+      return reject(cmd.replyTo(), forbidden());
+    }
+    List<String> capabilities = sortedUnique(cmd.capabilities());
+    if (capabilities.equals(state.capabilities())) {
+      return Effect().reply(cmd.replyTo(), new Accepted(state, false));
+    }
+    return persistThenReply(
+        new CapabilitiesChanged(meId, capabilities, cmd.caller(), clock.instant()),
+        "me.capabilities-changed",
+        cmd.replyTo(),
+        false);
+  }
+
+  private ReplyEffect<Event, State> addOperator(State state, AddOperator cmd) {
+    if (!state.isOperator(cmd.caller())) {
+      return reject(cmd.replyTo(), forbidden());
+    }
+    if (state.isOperator(cmd.subject())) {
+      return Effect().reply(cmd.replyTo(), new Accepted(state, false));
+    }
+    return persistThenReply(
+        new OperatorAdded(meId, cmd.subject(), cmd.caller(), clock.instant()), "me.operator-added", cmd.replyTo(), false);
+  }
+
+  private ReplyEffect<Event, State> removeOperator(State state, RemoveOperator cmd) {
+    if (!state.isOperator(cmd.caller())) {
+      return reject(cmd.replyTo(), forbidden());
+    }
+    if (!state.isOperator(cmd.subject())) {
+      return reject(
+          cmd.replyTo(), new Rejected(ErrorCodes.ME_OPERATOR_NOT_FOUND, cmd.subject() + " is not an operator"));
+    }
+    if (state.operators().size() == 1) {
+      return reject(
+          cmd.replyTo(), new Rejected(ErrorCodes.ME_LAST_OPERATOR, "an ME keeps at least one operator"));
+    }
+    return persistThenReply(
+        new OperatorRemoved(meId, cmd.subject(), cmd.caller(), clock.instant()),
+        "me.operator-removed",
+        cmd.replyTo(),
+        false);
+  }
+
+  private ReplyEffect<Event, State> persistThenReply(
+      Event event, String eventName, ActorRef<Reply> replyTo, boolean created) {
+    return Effect()
+        .persist(event)
+        .thenRun(newState -> publisher.published(eventName, newState))
+        .thenReply(replyTo, newState -> new Accepted(newState, created));
+  }
+
+  private ReplyEffect<Event, State> reject(ActorRef<Reply> replyTo, Rejected rejection) {
+    return Effect().reply(replyTo, rejection);
+  }
+
+  private Rejected notFound() {
+    return new Rejected(ErrorCodes.ME_NOT_FOUND, "no ME with id " + meId);
+  }
+
+  private static Rejected forbidden() {
+    return new Rejected(ErrorCodes.AUTH_FORBIDDEN, "only an operator of this ME may change it");
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder().forAnyState().onAnyEvent(State::apply);
+  }
+
+  @Override
+  public org.apache.pekko.persistence.typed.javadsl.SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(
+            org.apache.pekko.persistence.typed.RecoveryCompleted.instance(),
+            state -> context.getLog().debug("ME {} recovered at version {}", meId, state.version()))
+        .build();
+  }
+}

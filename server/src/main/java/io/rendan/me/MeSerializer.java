@@ -1,0 +1,166 @@
+package io.rendan.me;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Timestamp;
+import io.rendan.me.MeEntity.CapabilitiesChanged;
+import io.rendan.me.MeEntity.Kind;
+import io.rendan.me.MeEntity.MeRegistered;
+import io.rendan.me.MeEntity.OperatorAdded;
+import io.rendan.me.MeEntity.OperatorRemoved;
+import io.rendan.me.MeEntity.State;
+import io.rendan.protocol.persistence.v1.MeCapabilitiesChanged;
+import io.rendan.protocol.persistence.v1.MeKind;
+import io.rendan.protocol.persistence.v1.MeOperatorAdded;
+import io.rendan.protocol.persistence.v1.MeOperatorRemoved;
+import io.rendan.protocol.persistence.v1.MeSnapshot;
+import java.io.NotSerializableException;
+import java.time.Instant;
+import org.apache.pekko.serialization.SerializerWithStringManifest;
+
+/**
+ * Stores the ME's events and snapshot as the protobuf messages of
+ * {@code rendan/persistence/v1/me.proto}, under short manifests that never change
+ * (they are in every journal row ever written).
+ */
+public final class MeSerializer extends SerializerWithStringManifest {
+  static final String REGISTERED = "me.registered";
+  static final String CAPABILITIES_CHANGED = "me.capabilities-changed";
+  static final String OPERATOR_ADDED = "me.operator-added";
+  static final String OPERATOR_REMOVED = "me.operator-removed";
+  static final String SNAPSHOT = "me.snapshot";
+
+  @Override
+  public int identifier() {
+    return 7101;
+  }
+
+  @Override
+  public String manifest(Object o) {
+    if (o instanceof MeRegistered) return REGISTERED;
+    if (o instanceof CapabilitiesChanged) return CAPABILITIES_CHANGED;
+    if (o instanceof OperatorAdded) return OPERATOR_ADDED;
+    if (o instanceof OperatorRemoved) return OPERATOR_REMOVED;
+    if (o instanceof State) return SNAPSHOT;
+    throw new IllegalArgumentException("MeSerializer cannot serialize " + o.getClass());
+  }
+
+  @Override
+  public byte[] toBinary(Object o) {
+    if (o instanceof MeRegistered e) {
+      return io.rendan.protocol.persistence.v1.MeRegistered.newBuilder()
+          .setMeId(e.meId())
+          .setName(e.name())
+          .setKind(toProto(e.kind()))
+          .addAllCapabilities(e.capabilities())
+          .setOperator(e.operator())
+          .setAt(timestamp(e.at()))
+          .build()
+          .toByteArray();
+    }
+    if (o instanceof CapabilitiesChanged e) {
+      return MeCapabilitiesChanged.newBuilder()
+          .setMeId(e.meId())
+          .addAllCapabilities(e.capabilities())
+          .setChangedBy(e.changedBy())
+          .setAt(timestamp(e.at()))
+          .build()
+          .toByteArray();
+    }
+    if (o instanceof OperatorAdded e) {
+      return MeOperatorAdded.newBuilder()
+          .setMeId(e.meId())
+          .setSubject(e.subject())
+          .setAddedBy(e.addedBy())
+          .setAt(timestamp(e.at()))
+          .build()
+          .toByteArray();
+    }
+    if (o instanceof OperatorRemoved e) {
+      return MeOperatorRemoved.newBuilder()
+          .setMeId(e.meId())
+          .setSubject(e.subject())
+          .setRemovedBy(e.removedBy())
+          .setAt(timestamp(e.at()))
+          .build()
+          .toByteArray();
+    }
+    if (o instanceof State s) {
+      MeSnapshot.Builder b =
+          MeSnapshot.newBuilder()
+              .setMeId(s.meId())
+              .addAllCapabilities(s.capabilities())
+              .addAllOperators(s.operators())
+              .setVersion(s.version());
+      if (s.isRegistered()) {
+        b.setName(s.name()).setKind(toProto(s.kind())).setRegisteredAt(timestamp(s.registeredAt()));
+      }
+      return b.build().toByteArray();
+    }
+    throw new IllegalArgumentException("MeSerializer cannot serialize " + o.getClass());
+  }
+
+  @Override
+  public Object fromBinary(byte[] bytes, String manifest) throws NotSerializableException {
+    try {
+      switch (manifest) {
+        case REGISTERED -> {
+          var p = io.rendan.protocol.persistence.v1.MeRegistered.parseFrom(bytes);
+          return new MeRegistered(
+              p.getMeId(), p.getName(), fromProto(p.getKind()), p.getCapabilitiesList(), p.getOperator(), instant(p.getAt()));
+        }
+        case CAPABILITIES_CHANGED -> {
+          var p = MeCapabilitiesChanged.parseFrom(bytes);
+          return new CapabilitiesChanged(p.getMeId(), p.getCapabilitiesList(), p.getChangedBy(), instant(p.getAt()));
+        }
+        case OPERATOR_ADDED -> {
+          var p = MeOperatorAdded.parseFrom(bytes);
+          return new OperatorAdded(p.getMeId(), p.getSubject(), p.getAddedBy(), instant(p.getAt()));
+        }
+        case OPERATOR_REMOVED -> {
+          var p = MeOperatorRemoved.parseFrom(bytes);
+          return new OperatorRemoved(p.getMeId(), p.getSubject(), p.getRemovedBy(), instant(p.getAt()));
+        }
+        case SNAPSHOT -> {
+          var p = MeSnapshot.parseFrom(bytes);
+          boolean registered = !p.getName().isEmpty();
+          return new State(
+              p.getMeId(),
+              registered ? p.getName() : null,
+              registered ? fromProto(p.getKind()) : null,
+              p.getCapabilitiesList(),
+              p.getOperatorsList(),
+              registered ? instant(p.getRegisteredAt()) : null,
+              p.getVersion());
+        }
+        default -> throw new NotSerializableException("unknown ME manifest " + manifest);
+      }
+    } catch (InvalidProtocolBufferException e) {
+      NotSerializableException failure = new NotSerializableException("corrupt " + manifest + ": " + e.getMessage());
+      failure.initCause(e);
+      throw failure;
+    }
+  }
+
+  static MeKind toProto(Kind kind) {
+    return switch (kind) {
+      case INTERNAL -> MeKind.ME_KIND_INTERNAL;
+      case EXTERNAL_PARTNER -> MeKind.ME_KIND_EXTERNAL_PARTNER;
+    };
+  }
+
+  static Kind fromProto(MeKind kind) {
+    return switch (kind) {
+      case ME_KIND_INTERNAL -> Kind.INTERNAL;
+      case ME_KIND_EXTERNAL_PARTNER -> Kind.EXTERNAL_PARTNER;
+      default -> throw new IllegalArgumentException("stored ME kind " + kind + " is not known");
+    };
+  }
+
+  static Timestamp timestamp(Instant at) {
+    return Timestamp.newBuilder().setSeconds(at.getEpochSecond()).setNanos(at.getNano()).build();
+  }
+
+  static Instant instant(Timestamp ts) {
+    return Instant.ofEpochSecond(ts.getSeconds(), ts.getNanos());
+  }
+}

@@ -1,0 +1,316 @@
+package io.rendan.ws;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import io.rendan.auth.Caller;
+import io.rendan.http.ApiException;
+import io.rendan.http.ErrorCodes;
+import io.rendan.http.HttpCodec;
+import io.rendan.me.MeApi;
+import io.rendan.protocol.api.v1.ClientFrame;
+import io.rendan.protocol.api.v1.Me;
+import io.rendan.protocol.api.v1.Push;
+import io.rendan.protocol.api.v1.Response;
+import io.rendan.protocol.api.v1.ServerFrame;
+import io.rendan.protocol.api.v1.Subscribed;
+import io.rendan.protocol.api.v1.Unsubscribed;
+import io.rendan.pubsub.LiveTopics;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.http.javadsl.model.ws.BinaryMessage;
+import org.apache.pekko.http.javadsl.model.ws.TextMessage;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.QueueOfferResult;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One WebSocket connection on {@code /v1/ws}. Requests are answered once each, at
+ * most {@code maxInFlight} at a time (further frames wait in TCP, so a client
+ * cannot pile up work). Responses and pushes share one bounded outgoing queue:
+ * a client that does not read until it is full is disconnected (it reconnects
+ * and resubscribes; sequence numbers tell it what it missed) instead of making
+ * the server hold its backlog. The connection also ends when its token expires.
+ */
+public final class WsSession {
+  private static final Logger log = LoggerFactory.getLogger(WsSession.class);
+  private static final AtomicLong IDS = new AtomicLong();
+
+  /** Limits of one connection, from {@code rendan.ws}. */
+  public record Settings(int outBuffer, int maxInFlight, int maxSubscriptions, int maxMessageBytes, Duration readTimeout) {}
+
+  private final ActorSystem<?> system;
+  private final MeApi meApi;
+  private final LiveTopics topics;
+  private final Settings settings;
+  private final Caller caller;
+  private final long id = IDS.incrementAndGet();
+  /** Topic → whether its pushes go out as binary (protobuf) frames. */
+  private final Map<String, Boolean> subscriptions = new ConcurrentHashMap<>();
+
+  private BoundedSourceQueue<org.apache.pekko.http.javadsl.model.ws.Message> out;
+  private ActorRef<Object> subscriber;
+
+  private enum Stop {
+    INSTANCE
+  }
+
+  private WsSession(ActorSystem<?> system, MeApi meApi, LiveTopics topics, Settings settings, Caller caller) {
+    this.system = system;
+    this.meApi = meApi;
+    this.topics = topics;
+    this.settings = settings;
+    this.caller = caller;
+  }
+
+  public static Flow<org.apache.pekko.http.javadsl.model.ws.Message, org.apache.pekko.http.javadsl.model.ws.Message, NotUsed>
+      flow(ActorSystem<?> system, MeApi meApi, LiveTopics topics, Settings settings, Caller caller) {
+    return new WsSession(system, meApi, topics, settings, caller).start();
+  }
+
+  private Flow<org.apache.pekko.http.javadsl.model.ws.Message, org.apache.pekko.http.javadsl.model.ws.Message, NotUsed>
+      start() {
+    Pair<BoundedSourceQueue<org.apache.pekko.http.javadsl.model.ws.Message>, Source<org.apache.pekko.http.javadsl.model.ws.Message, NotUsed>>
+        queue = Source.<org.apache.pekko.http.javadsl.model.ws.Message>queue(settings.outBuffer()).preMaterialize(system);
+    out = queue.first();
+    subscriber = system.systemActorOf(subscriberBehavior(), "ws-session-" + id, Props.empty());
+
+    Duration untilExpiry = Duration.between(Instant.now(), caller.expiresAt());
+    system
+        .scheduler()
+        .scheduleOnce(
+            untilExpiry.isNegative() ? Duration.ZERO : untilExpiry,
+            () -> {
+              log.info("ws {} of {}: token expired, closing", id, caller.subject());
+              out.complete();
+            },
+            system.executionContext());
+
+    Sink<org.apache.pekko.http.javadsl.model.ws.Message, NotUsed> in =
+        Flow.<org.apache.pekko.http.javadsl.model.ws.Message>create()
+            .mapAsync(1, this::readFrame)
+            .mapAsyncUnordered(settings.maxInFlight(), this::answer)
+            .to(Sink.foreach(this::send));
+
+    log.debug("ws {} opened by {}", id, caller.subject());
+    return Flow.fromSinkAndSourceCoupled(in, queue.second())
+        .watchTermination(
+            (mat, done) -> {
+              done.whenComplete(
+                  (ok, failure) -> {
+                    log.debug("ws {} of {} closed", id, caller.subject());
+                    stopSubscriber();
+                  });
+              return mat;
+            });
+  }
+
+  // ---- incoming -------------------------------------------------------------------------------
+
+  /** A frame read whole (up to the size limit), with the encoding it came in. */
+  private record Incoming(ClientFrame frame, boolean binary, ApiException error) {}
+
+  private CompletionStage<Incoming> readFrame(org.apache.pekko.http.javadsl.model.ws.Message message) {
+    if (message.isText()) {
+      TextMessage text = message.asTextMessage();
+      CompletionStage<Bounded<StringBuilder>> body =
+          text.isStrict()
+              ? CompletableFuture.completedFuture(Bounded.of(new StringBuilder(), text.getStrictText(), settings.maxMessageBytes()))
+              : text.getStreamedText()
+                  .runFold(
+                      new Bounded<>(new StringBuilder(), 0, false),
+                      (acc, chunk) -> acc.append(chunk, settings.maxMessageBytes()),
+                      system);
+      return body.thenApply(b -> parse(b, false));
+    }
+    BinaryMessage binary = message.asBinaryMessage();
+    CompletionStage<Bounded<ByteString>> body =
+        binary.isStrict()
+            ? CompletableFuture.completedFuture(Bounded.of(binary.getStrictData(), settings.maxMessageBytes()))
+            : binary
+                .getStreamedData()
+                .runFold(
+                    new Bounded<>(ByteString.emptyByteString(), 0, false),
+                    (acc, chunk) -> acc.appendBytes(chunk, settings.maxMessageBytes()),
+                    system);
+    return body.thenApply(b -> parse(b, true));
+  }
+
+  /** Accumulates a message but stops keeping it past the limit (the rest is drained). */
+  private record Bounded<T>(T value, long size, boolean overflow) {
+    static Bounded<StringBuilder> of(StringBuilder sb, String text, int limit) {
+      return new Bounded<>(sb, 0, false).append(text, limit);
+    }
+
+    static Bounded<ByteString> of(ByteString data, int limit) {
+      return new Bounded<>(data, data.size(), data.size() > limit);
+    }
+
+    @SuppressWarnings("unchecked")
+    Bounded<T> append(String chunk, int limit) {
+      long newSize = size + chunk.length();
+      if (overflow || newSize > limit) {
+        return new Bounded<>(value, newSize, true);
+      }
+      ((StringBuilder) value).append(chunk);
+      return new Bounded<>(value, newSize, false);
+    }
+
+    @SuppressWarnings("unchecked")
+    Bounded<T> appendBytes(ByteString chunk, int limit) {
+      long newSize = size + chunk.size();
+      if (overflow || newSize > limit) {
+        return new Bounded<>(value, newSize, true);
+      }
+      return new Bounded<>((T) ((ByteString) value).concat(chunk), newSize, false);
+    }
+  }
+
+  private Incoming parse(Bounded<?> body, boolean binary) {
+    if (body.overflow()) {
+      return new Incoming(
+          null,
+          binary,
+          new ApiException(
+              ErrorCodes.REQUEST_TOO_LARGE, "a message may be at most " + settings.maxMessageBytes() + " bytes"));
+    }
+    try {
+      ClientFrame.Builder frame = ClientFrame.newBuilder();
+      if (binary) {
+        frame.mergeFrom(((ByteString) body.value()).toArray());
+      } else {
+        HttpCodec.JSON_PARSER.merge(body.value().toString(), frame);
+      }
+      return new Incoming(frame.build(), binary, null);
+    } catch (InvalidProtocolBufferException | RuntimeException e) {
+      return new Incoming(null, binary, new ApiException(ErrorCodes.REQUEST_MALFORMED, "malformed frame"));
+    }
+  }
+
+  private CompletionStage<Pair<ServerFrame, Boolean>> answer(Incoming incoming) {
+    if (incoming.error() != null) {
+      return CompletableFuture.completedFuture(Pair.create(error("", incoming.error()), incoming.binary()));
+    }
+    ClientFrame frame = incoming.frame();
+    String requestId = frame.getRequestId();
+    CompletionStage<Response.Builder> result;
+    try {
+      if (requestId.isEmpty()) {
+        throw new ApiException(ErrorCodes.WS_REQUEST_ID_MISSING, "every request needs a requestId");
+      }
+      result = dispatch(frame, incoming.binary());
+    } catch (RuntimeException e) {
+      result = CompletableFuture.failedFuture(e);
+    }
+    return result
+        .thenApply(r -> ServerFrame.newBuilder().setResponse(r.setRequestId(requestId)).build())
+        .exceptionally(failure -> error(requestId, ErrorCodes.fromThrowable(failure)))
+        .thenApply(reply -> Pair.create(reply, incoming.binary()));
+  }
+
+  private CompletionStage<Response.Builder> dispatch(ClientFrame frame, boolean binary) {
+    return switch (frame.getBodyCase()) {
+      case SUBSCRIBE -> subscribe(frame.getSubscribe().getTopic(), binary);
+      case UNSUBSCRIBE -> unsubscribe(frame.getUnsubscribe().getTopic());
+      case REGISTER_ME -> meApi.register(caller, frame.getRegisterMe()).thenApply(r -> me(r.me()));
+      case GET_ME -> meApi.get(caller, frame.getGetMe().getMeId()).thenApply(WsSession::me);
+      case CHANGE_CAPABILITIES -> meApi.changeCapabilities(caller, frame.getChangeCapabilities()).thenApply(WsSession::me);
+      case ADD_OPERATOR -> meApi.addOperator(caller, frame.getAddOperator()).thenApply(WsSession::me);
+      case REMOVE_OPERATOR -> meApi.removeOperator(caller, frame.getRemoveOperator()).thenApply(WsSession::me);
+      case BODY_NOT_SET -> throw new ApiException(ErrorCodes.REQUEST_INVALID, "the frame names no request");
+    };
+  }
+
+  private static Response.Builder me(Me me) {
+    return Response.newBuilder().setMe(me);
+  }
+
+  // ---- subscriptions --------------------------------------------------------------------------
+
+  private CompletionStage<Response.Builder> subscribe(String topic, boolean binary) {
+    if (!topic.startsWith(MeApi.TOPIC_PREFIX)) {
+      throw new ApiException(ErrorCodes.WS_TOPIC_UNKNOWN, "unknown topic; known: me/{meId}");
+    }
+    if (!subscriptions.containsKey(topic) && subscriptions.size() >= settings.maxSubscriptions()) {
+      throw new ApiException(
+          ErrorCodes.WS_TOO_MANY_SUBSCRIPTIONS, "at most " + settings.maxSubscriptions() + " subscriptions");
+    }
+    String meId = topic.substring(MeApi.TOPIC_PREFIX.length());
+    return meApi
+        .authorizeWatch(caller, meId)
+        .thenApply(
+            version -> {
+              // Pushes may overtake this answer; the client drops those with seq <= version.
+              if (subscriptions.put(topic, binary) == null) {
+                topics.subscribe(topic, subscriber.narrow());
+              }
+              return Response.newBuilder().setSubscribed(Subscribed.newBuilder().setTopic(topic).setSeq(version));
+            });
+  }
+
+  private CompletionStage<Response.Builder> unsubscribe(String topic) {
+    if (subscriptions.remove(topic) != null) {
+      topics.unsubscribe(topic, subscriber.narrow());
+    }
+    return CompletableFuture.completedFuture(
+        Response.newBuilder().setUnsubscribed(Unsubscribed.newBuilder().setTopic(topic)));
+  }
+
+  private Behavior<Object> subscriberBehavior() {
+    return Behaviors.receive(Object.class)
+        .onMessage(
+            Push.class,
+            push -> {
+              Boolean binary = subscriptions.get(push.getTopic());
+              if (binary != null) {
+                send(Pair.create(ServerFrame.newBuilder().setPush(push).build(), binary));
+              }
+              return Behaviors.same();
+            })
+        .onMessage(Stop.class, stop -> Behaviors.stopped())
+        .build();
+  }
+
+  private void stopSubscriber() {
+    subscriptions.keySet().forEach(topic -> topics.unsubscribe(topic, subscriber.narrow()));
+    subscriber.tell(Stop.INSTANCE);
+  }
+
+  // ---- outgoing -------------------------------------------------------------------------------
+
+  private void send(Pair<ServerFrame, Boolean> frame) {
+    QueueOfferResult result = out.offer(encode(frame.first(), frame.second()));
+    if (result == QueueOfferResult.dropped()) {
+      log.warn("ws {} of {}: outgoing buffer of {} frames full, closing the connection", id, caller.subject(), settings.outBuffer());
+      out.fail(new IllegalStateException("client too slow: outgoing buffer full"));
+    }
+  }
+
+  private static org.apache.pekko.http.javadsl.model.ws.Message encode(Message frame, boolean binary) {
+    return binary
+        ? BinaryMessage.create(ByteString.fromArrayUnsafe(frame.toByteArray()))
+        : TextMessage.create(HttpCodec.toJson(frame));
+  }
+
+  private static ServerFrame error(String requestId, ApiException e) {
+    return ServerFrame.newBuilder()
+        .setResponse(Response.newBuilder().setRequestId(requestId).setError(ErrorCodes.toError(e)))
+        .build();
+  }
+}
