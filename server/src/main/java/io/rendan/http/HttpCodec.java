@@ -146,8 +146,10 @@ public final class HttpCodec {
     return new ApiException(ErrorCodes.REQUEST_TOO_LARGE, "the request body is too large");
   }
 
-  private static String describe(Exception e) {
-    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+  /** The parser's own words, without the exception class names it prefixes them with. */
+  static String describe(Exception e) {
+    String message = e.getMessage() == null ? "unreadable" : e.getMessage();
+    message = message.replaceAll("(?:[a-zA-Z_$][\\w$]*\\.)+[A-Z][\\w$]*(?:Exception|Error): ", "");
     return message.length() > 200 ? message.substring(0, 200) + "..." : message;
   }
 }

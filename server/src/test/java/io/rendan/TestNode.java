@@ -1,0 +1,146 @@
+package io.rendan;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.rendan.auth.Jwt;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A real node on a real port for tests, on an H2 file in a given directory or on
+ * a PostgreSQL server, with a plain JDK HTTP client to talk to it.
+ */
+public final class TestNode implements AutoCloseable {
+  public static final String SECRET = "rendan-test-secret-0123456789-abcdefghij";
+
+  private final RendanNode node;
+  private final Config config;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final Jwt jwt;
+
+  private TestNode(RendanNode node, Config config) {
+    this.node = node;
+    this.config = config;
+    this.jwt = new Jwt(SECRET.getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(30), Clock.systemUTC());
+  }
+
+  public static TestNode h2(Path dataDir, Map<String, Object> settings) throws Exception {
+    Map<String, Object> all = new HashMap<>(settings);
+    all.put("rendan.data-dir", dataDir.toString());
+    all.putIfAbsent("rendan.db.url", "");
+    return start(all);
+  }
+
+  public static TestNode h2(Path dataDir) throws Exception {
+    return h2(dataDir, Map.of());
+  }
+
+  public static TestNode postgres(String url, String user, String password) throws Exception {
+    return start(Map.of("rendan.db.url", url, "rendan.db.user", user, "rendan.db.password", password));
+  }
+
+  private static TestNode start(Map<String, Object> settings) throws Exception {
+    Map<String, Object> all = new HashMap<>();
+    all.put("rendan.http.host", "127.0.0.1");
+    all.put("rendan.http.port", 0);
+    all.put("rendan.dev-mode", "true");
+    all.put("rendan.auth.hs256-secret", SECRET);
+    all.put("pekko.remote.artery.canonical.port", 0);
+    all.put("pekko.remote.artery.canonical.hostname", "127.0.0.1");
+    all.put("pekko.cluster.jmx.multi-mbeans-in-same-jvm", "on");
+    all.putAll(settings);
+    Config config = RendanNode.loadConfig(ConfigFactory.parseMap(all));
+    return new TestNode(RendanNode.start(config), config);
+  }
+
+  public RendanNode node() {
+    return node;
+  }
+
+  public int port() {
+    return node.httpPort();
+  }
+
+  public URI uri(String path) {
+    return URI.create("http://127.0.0.1:" + port() + path);
+  }
+
+  public URI wsUri() {
+    return URI.create("ws://127.0.0.1:" + port() + "/v1/ws");
+  }
+
+  public String token(String subject, String... roles) {
+    return jwt.issue(subject, List.of(roles), Duration.ofHours(1));
+  }
+
+  public HttpResponse<String> get(String path, String token) throws Exception {
+    return send(request(path, token).GET().build());
+  }
+
+  public HttpResponse<String> postJson(String path, String token, String json) throws Exception {
+    return send(
+        request(path, token)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .build());
+  }
+
+  public HttpResponse<String> putJson(String path, String token, String json) throws Exception {
+    return send(
+        request(path, token)
+            .header("Content-Type", "application/json")
+            .PUT(HttpRequest.BodyPublishers.ofString(json))
+            .build());
+  }
+
+  public HttpResponse<String> delete(String path, String token) throws Exception {
+    return send(request(path, token).DELETE().build());
+  }
+
+  public HttpRequest.Builder request(String path, String token) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(15));
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return b;
+  }
+
+  public HttpResponse<String> send(HttpRequest request) throws Exception {
+    return http.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  public HttpClient http() {
+    return http;
+  }
+
+  /** Rows in the event journal, read through a separate JDBC connection. */
+  public long journalRows() throws Exception {
+    String url = config.getString("pekko-persistence-jdbc.shared-databases.slick.db.url");
+    String user = config.getString("pekko-persistence-jdbc.shared-databases.slick.db.user");
+    String password = config.getString("pekko-persistence-jdbc.shared-databases.slick.db.password");
+    try (Connection c = DriverManager.getConnection(url, user, password);
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM \"event_journal\"")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    node.close();
+  }
+}

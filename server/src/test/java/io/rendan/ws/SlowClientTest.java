@@ -1,0 +1,50 @@
+package io.rendan.ws;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.rendan.TestNode;
+import io.rendan.protocol.api.v1.ClientFrame;
+import io.rendan.protocol.api.v1.GetMeRequest;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A client that sends but never reads cannot make the server queue its answers
+ * without bound: once its outgoing buffer is full the server closes it, and
+ * other clients go on being served.
+ */
+class SlowClientTest {
+  @TempDir Path dataDir;
+
+  @Test
+  void aClientThatDoesNotReadIsDisconnectedInsteadOfBuffered() throws Exception {
+    try (TestNode node = TestNode.h2(dataDir, Map.of("rendan.ws.out-buffer", 8))) {
+      String token = node.token("alice");
+      String id = MeIds.register(node, token);
+      String big = "{\"requestId\":\"%d\",\"getMe\":{\"meId\":\"" + id + "\"}}";
+      try (WsClient stalled = WsClient.connect(node.wsUri(), token, false)) {
+        // Each answer is ~250 bytes: enough of them fill the TCP buffers on both
+        // sides, then the 8-frame queue, and the server must give up on the client.
+        for (int i = 0; i < 200_000 && !stalled.closed.isDone(); i++) {
+          try {
+            stalled.socket.sendText(String.format(big, i), true).get(10, TimeUnit.SECONDS);
+          } catch (Exception e) {
+            break; // the server stopped reading: it has dropped the connection
+          }
+        }
+        // Reading now drains what was in flight; a connection the server kept
+        // would stay open and this would time out.
+        stalled.socket.request(Long.MAX_VALUE);
+        assertNotNull(stalled.closed.get(30, TimeUnit.SECONDS));
+        assertTrue(stalled.received.size() < 200_000);
+      }
+      try (WsClient healthy = WsClient.connect(node.wsUri(), token)) {
+        healthy.sendJson(ClientFrame.newBuilder().setRequestId("h").setGetMe(GetMeRequest.newBuilder().setMeId(id)).build());
+        assertEquals(id, healthy.next().frame().getResponse().getMe().getMeId());
+      }
+    }
+  }
+}
