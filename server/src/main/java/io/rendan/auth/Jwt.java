@@ -10,6 +10,7 @@ import java.security.InvalidKeyException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
@@ -88,16 +89,34 @@ public final class Jwt {
       throw unauthenticated("token has no expiry");
     }
     Instant now = clock.instant();
-    Instant exp = Instant.ofEpochSecond(claims.path("exp").asLong());
-    if (now.isAfter(exp.plus(leeway))) {
+    Instant exp = numericDate(claims, "exp");
+    // Leeway moves "now", not the claim: a claim near Instant.MAX must not overflow.
+    if (now.minus(leeway).isAfter(exp)) {
       throw unauthenticated("token expired");
     }
-    if (claims.has("nbf") && now.plus(leeway).isBefore(Instant.ofEpochSecond(claims.path("nbf").asLong()))) {
+    if (claims.has("nbf") && now.plus(leeway).isBefore(numericDate(claims, "nbf"))) {
       throw unauthenticated("token not yet valid");
     }
     Set<String> roles = new LinkedHashSet<>();
     claims.path("roles").forEach(r -> roles.add(r.asText()));
     return new Caller(subject, Set.copyOf(roles), exp);
+  }
+
+  /**
+   * A time claim in epoch seconds. One that is not a number, or lies outside what
+   * {@link Instant} holds, makes the token invalid: it must neither be ignored
+   * nor escape as an exception that would be answered with a 500.
+   */
+  private static Instant numericDate(JsonNode claims, String name) {
+    JsonNode value = claims.path(name);
+    if (!value.canConvertToLong()) {
+      throw unauthenticated("token has an invalid " + name);
+    }
+    try {
+      return Instant.ofEpochSecond(value.asLong());
+    } catch (DateTimeException e) {
+      throw unauthenticated("token has an invalid " + name);
+    }
   }
 
   private byte[] sign(String signingInput) {

@@ -1,0 +1,158 @@
+package io.rendan.me;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.rendan.me.MeEntity.CapabilitiesChanged;
+import io.rendan.me.MeEntity.Kind;
+import io.rendan.me.MeEntity.MeRegistered;
+import io.rendan.me.MeEntity.OperatorAdded;
+import io.rendan.me.MeEntity.OperatorRemoved;
+import io.rendan.me.MeEntity.State;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.NotSerializableException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The ME's stored form. Every journal row ever written holds a manifest and
+ * bytes made by this serializer, so both are checked against samples committed
+ * under {@code src/test/resources/serialization/}: a change to the serializer or
+ * to me.proto that can no longer read them fails here.
+ *
+ * <p>The samples are a contract with old journals: never rewrite one. When a new
+ * stored type (or a new shape of one worth pinning) is added, add its sample
+ * below and write the missing file with
+ *
+ * <pre>
+ * mvn -q -pl server -am test -Dtest=MeSerializerTest -Dsurefire.failIfNoSpecifiedTests=false \
+ *     -Drendan.serialization.write-missing-samples=true
+ * </pre>
+ *
+ * which writes only files that do not exist yet, then commit them. A normal
+ * run only reads the samples and fails when one is missing.
+ */
+class MeSerializerTest {
+  private static final String WRITE_MISSING = "rendan.serialization.write-missing-samples";
+  private static final Path SOURCE_DIR = Path.of("src", "test", "resources", "serialization");
+
+  private static final Instant AT = Instant.parse("2025-03-01T10:15:30.123456789Z");
+  private static final MeSerializer SERIALIZER = new MeSerializer();
+
+  /** A sample file, the manifest it is stored under, and the object its bytes must decode to. */
+  record Sample(String file, String manifest, Object expected) {
+    @Override
+    public String toString() {
+      return file;
+    }
+  }
+
+  static final List<Sample> SAMPLES =
+      List.of(
+          new Sample(
+              "me.registered.bin",
+              "me.registered",
+              new MeRegistered("me-1", "Bäckerei Süd", Kind.EXTERNAL_PARTNER, List.of("baking", "delivery"), "alice", AT)),
+          new Sample(
+              "me.capabilities-changed.bin",
+              "me.capabilities-changed",
+              new CapabilitiesChanged("me-1", List.of("baking", "welding"), "bob", AT)),
+          new Sample("me.operator-added.bin", "me.operator-added", new OperatorAdded("me-1", "bob", "alice", AT)),
+          new Sample("me.operator-removed.bin", "me.operator-removed", new OperatorRemoved("me-1", "alice", "bob", AT)),
+          new Sample(
+              "me.snapshot.bin",
+              "me.snapshot",
+              new State("me-1", "Bäckerei Süd", Kind.INTERNAL, List.of("baking", "welding"), List.of("alice", "bob"), AT, 42)),
+          new Sample("me.snapshot-unregistered.bin", "me.snapshot", State.unregistered("me-2")));
+
+  static Stream<Arguments> samples() {
+    return SAMPLES.stream().map(Arguments::of);
+  }
+
+  @BeforeAll
+  static void writeMissingSamplesWhenAsked() throws IOException {
+    if (!Boolean.getBoolean(WRITE_MISSING)) {
+      return;
+    }
+    Files.createDirectories(SOURCE_DIR);
+    for (Sample sample : SAMPLES) {
+      Path file = SOURCE_DIR.resolve(sample.file());
+      if (!Files.exists(file)) {
+        Files.write(file, SERIALIZER.toBinary(sample.expected()));
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("samples")
+  void manifestIsThePermanentName(Sample sample) {
+    assertEquals(sample.manifest(), SERIALIZER.manifest(sample.expected()));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("samples")
+  void roundTripGivesBackTheSameObject(Sample sample) throws NotSerializableException {
+    Object original = sample.expected();
+    byte[] bytes = SERIALIZER.toBinary(original);
+
+    assertEquals(original, SERIALIZER.fromBinary(bytes, SERIALIZER.manifest(original)));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("samples")
+  void committedSampleStillDecodes(Sample sample) throws IOException {
+    assertEquals(sample.expected(), SERIALIZER.fromBinary(committed(sample.file()), sample.manifest()));
+  }
+
+  @Test
+  void manifestsNeverChange() {
+    // Spelled out rather than read from MeSerializer's constants: renaming one there must fail here.
+    assertEquals("me.registered", MeSerializer.REGISTERED);
+    assertEquals("me.capabilities-changed", MeSerializer.CAPABILITIES_CHANGED);
+    assertEquals("me.operator-added", MeSerializer.OPERATOR_ADDED);
+    assertEquals("me.operator-removed", MeSerializer.OPERATOR_REMOVED);
+    assertEquals("me.snapshot", MeSerializer.SNAPSHOT);
+    assertEquals(7101, SERIALIZER.identifier(), "the serializer id is stored with every row too");
+  }
+
+  @Test
+  void unknownManifestIsNotSerializable() throws IOException {
+    byte[] bytes = committed("me.registered.bin");
+
+    assertThrows(NotSerializableException.class, () -> SERIALIZER.fromBinary(bytes, "me.renamed"));
+    assertThrows(NotSerializableException.class, () -> SERIALIZER.fromBinary(bytes, MeRegistered.class.getName()));
+  }
+
+  @Test
+  void corruptBytesAreNotSerializable() {
+    // 0xFF is a field tag with the invalid wire type 7.
+    assertThrows(NotSerializableException.class, () -> SERIALIZER.fromBinary(new byte[] {(byte) 0xFF}, "me.registered"));
+  }
+
+  @Test
+  void somethingElseCannotBeSerialized() {
+    assertThrows(IllegalArgumentException.class, () -> SERIALIZER.manifest("not an ME event"));
+    assertThrows(IllegalArgumentException.class, () -> SERIALIZER.toBinary("not an ME event"));
+  }
+
+  private static byte[] committed(String file) throws IOException {
+    try (InputStream in = MeSerializerTest.class.getResourceAsStream("/serialization/" + file)) {
+      if (in == null && Boolean.getBoolean(WRITE_MISSING)) {
+        // Just written by this run: the copy on the class path is made before tests start.
+        return Files.readAllBytes(SOURCE_DIR.resolve(file));
+      }
+      assertNotNull(in, "committed sample serialization/" + file + " is missing; see this class's comment");
+      return in.readAllBytes();
+    }
+  }
+}
