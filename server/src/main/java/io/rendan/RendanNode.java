@@ -7,12 +7,17 @@ import com.typesafe.config.ConfigFactory;
 import io.rendan.auth.Authenticator;
 import io.rendan.auth.DevTokenRoutes;
 import io.rendan.auth.Jwt;
+import io.rendan.emc.EmcApi;
+import io.rendan.emc.EmcEntity;
+import io.rendan.emc.EmcRoutes;
+import io.rendan.emc.MembershipDelivery;
 import io.rendan.http.HealthRoutes;
 import io.rendan.http.HttpApi;
 import io.rendan.http.HttpCodec;
 import io.rendan.me.MeApi;
 import io.rendan.me.MeEntity;
 import io.rendan.me.MeRoutes;
+import io.rendan.projection.ProjectionJdbc;
 import io.rendan.pubsub.LiveTopics;
 import io.rendan.ws.WsRoutes;
 import io.rendan.ws.WsSession;
@@ -65,9 +70,21 @@ public final class RendanNode implements AutoCloseable {
    */
   public static Config loadConfig(Config overrides) {
     Config application = overrides.withFallback(ConfigFactory.parseResources("application.conf"));
-    boolean postgres = !ConfigFactory.load(application).getString("rendan.db.url").isBlank();
+    Config resolved = ConfigFactory.load(application);
+    boolean postgres = !resolved.getString("rendan.db.url").isBlank();
+    // H2 refuses relative paths that do not start with "./": hand it an absolute one
+    String dataDir = Path.of(resolved.getString("rendan.data-dir")).toAbsolutePath().normalize().toString();
     Config persistence = ConfigFactory.parseResources(postgres ? "persistence-postgres.conf" : "persistence-h2.conf");
-    return ConfigFactory.load(application.withFallback(persistence));
+    Config projection =
+        ConfigFactory.parseString(
+            "pekko.projection.jdbc.dialect = " + (postgres ? "postgres-dialect" : "h2-dialect") + "\n"
+                + "pekko.projection.jdbc.blocking-jdbc-dispatcher.thread-pool-executor.fixed-pool-size = "
+                + resolved.getInt("rendan.projection.pool-size"));
+    return ConfigFactory.load(
+        ConfigFactory.parseMap(java.util.Map.of("rendan.data-dir", dataDir))
+            .withFallback(application)
+            .withFallback(persistence)
+            .withFallback(projection));
   }
 
   public static boolean usesPostgres(Config config) {
@@ -105,6 +122,25 @@ public final class RendanNode implements AutoCloseable {
               askTimeout,
               clock);
 
+      ProjectionJdbc projectionJdbc = ProjectionJdbc.start(system, config);
+      system.getWhenTerminated().thenRun(projectionJdbc::close);
+      EmcApi emcApi =
+          EmcApi.start(
+              system,
+              topics,
+              meApi,
+              new EmcEntity.Settings(
+                  config.getInt("rendan.emc.snapshot-every"),
+                  config.getDuration("rendan.emc.backoff-min"),
+                  config.getDuration("rendan.emc.backoff-max"),
+                  config.getInt("rendan.emc.tag-slices"),
+                  config.getInt("rendan.emc.max-members")),
+              new EmcApi.Limits(
+                  config.getDuration("rendan.emc.invitation-ttl"), config.getDuration("rendan.emc.max-invitation-ttl")),
+              askTimeout,
+              clock);
+      MembershipDelivery.start(system, projectionJdbc, meApi, config.getInt("rendan.emc.tag-slices"));
+
       HttpCodec codec =
           new HttpCodec(
               Materializer.matFromSystem(system),
@@ -117,14 +153,14 @@ public final class RendanNode implements AutoCloseable {
               config.getInt("rendan.ws.out-buffer"),
               config.getInt("rendan.ws.max-in-flight"),
               config.getInt("rendan.ws.max-subscriptions"),
-              (int) (long) config.getBytes("rendan.ws.max-message-bytes"),
-              config.getDuration("rendan.http.read-timeout"));
+              (int) (long) config.getBytes("rendan.ws.max-message-bytes"));
 
       List<Route> routes = new ArrayList<>();
       routes.add(new HealthRoutes(system, codec, config.getDuration("rendan.health.journal-timeout")).route());
       List<Route> v1 = new ArrayList<>();
       v1.add(new MeRoutes(meApi, codec, auth).route());
-      v1.add(new WsRoutes(system, auth, meApi, topics, wsSettings).route());
+      v1.add(new EmcRoutes(emcApi, codec, auth).route());
+      v1.add(new WsRoutes(system, auth, meApi, emcApi, topics, wsSettings).route());
       if (devMode) {
         v1.add(pathPrefix("dev", () -> new DevTokenRoutes(jwt, codec, config.getDuration("rendan.auth.dev-token-ttl")).route()));
       }

@@ -1,5 +1,6 @@
 package io.rendan.http;
 
+import io.rendan.emc.EmcCodes;
 import io.rendan.protocol.api.v1.Error;
 import java.util.Map;
 
@@ -50,7 +51,25 @@ public final class ErrorCodes {
           Map.entry(ME_OPERATOR_NOT_FOUND, 404),
           Map.entry(WS_TOPIC_UNKNOWN, 400),
           Map.entry(WS_TOO_MANY_SUBSCRIPTIONS, 429),
-          Map.entry(WS_REQUEST_ID_MISSING, 400));
+          Map.entry(WS_REQUEST_ID_MISSING, 400),
+          Map.entry(EmcCodes.NOT_FOUND, 404),
+          Map.entry(EmcCodes.ALREADY_EXISTS, 409),
+          Map.entry(EmcCodes.NOT_OWNER, 403),
+          Map.entry(EmcCodes.NOT_INVITEE, 403),
+          Map.entry(EmcCodes.NOT_MEMBER, 403),
+          Map.entry(EmcCodes.ALREADY_MEMBER, 409),
+          Map.entry(EmcCodes.MEMBER_NOT_FOUND, 404),
+          Map.entry(EmcCodes.OWNER_CANNOT_LEAVE, 409),
+          Map.entry(EmcCodes.SHARE_EXCEEDED, 409),
+          Map.entry(EmcCodes.TOO_MANY_MEMBERS, 409),
+          Map.entry(EmcCodes.INVITATION_NOT_FOUND, 404),
+          Map.entry(EmcCodes.INVITATION_EXPIRED, 410),
+          Map.entry(EmcCodes.INVITATION_DECLINED, 409),
+          Map.entry(EmcCodes.INVITATION_ACCEPTED, 409),
+          Map.entry(EmcCodes.INVITATION_PENDING, 409),
+          Map.entry(EmcCodes.INVITATION_CONFLICT, 409),
+          Map.entry(EmcCodes.NO_TERMS_PROPOSED, 409),
+          Map.entry(EmcCodes.DISSOLVED, 409));
 
   private ErrorCodes() {}
 

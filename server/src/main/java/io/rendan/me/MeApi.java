@@ -12,12 +12,14 @@ import io.rendan.me.MeEntity.State;
 import io.rendan.protocol.api.v1.AddOperatorRequest;
 import io.rendan.protocol.api.v1.ChangeCapabilitiesRequest;
 import io.rendan.protocol.api.v1.Me;
+import io.rendan.protocol.api.v1.Membership;
 import io.rendan.protocol.api.v1.Push;
 import io.rendan.protocol.api.v1.RegisterMeRequest;
 import io.rendan.protocol.api.v1.RemoveOperatorRequest;
 import io.rendan.pubsub.LiveTopics;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -122,6 +124,55 @@ public final class MeApi {
             });
   }
 
+  /** The ME, if the caller operates it; otherwise {@code auth:forbidden} (or {@code me:not-found}). */
+  public CompletionStage<State> requireOperator(Caller caller, String meId) {
+    return ask(checkId(meId), MeEntity.GetMe::new)
+        .thenApply(
+            a -> {
+              if (!a.me().isOperator(caller.subject())) {
+                throw new ApiException(ErrorCodes.AUTH_FORBIDDEN, "you do not operate ME " + meId);
+              }
+              return a.me();
+            });
+  }
+
+  /** Whether the caller operates at least one of these MEs (asked in parallel). */
+  public CompletionStage<Boolean> operatesAny(Caller caller, Collection<String> meIds) {
+    List<CompletableFuture<Boolean>> answers =
+        meIds.stream()
+            .map(
+                id ->
+                    ask(id, MeEntity.GetMe::new)
+                        .thenApply(a -> a.me().isOperator(caller.subject()))
+                        .exceptionally(failure -> false)
+                        .toCompletableFuture())
+            .toList();
+    return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+        .thenApply(done -> answers.stream().anyMatch(CompletableFuture::join));
+  }
+
+  /** Whether an ME exists; {@code me:not-found} otherwise. */
+  public CompletionStage<State> requireExists(String meId) {
+    return ask(checkId(meId), MeEntity.GetMe::new).thenApply(Accepted::me);
+  }
+
+  /**
+   * Delivery of a membership change from an EMC. Completes once the ME has
+   * stored it (or already had it); an unknown ME completes too, with false.
+   */
+  public CompletionStage<Boolean> recordMembership(String meId, MeEntity.Membership membership) {
+    return ask(meId, replyTo -> new MeEntity.RecordMembership(membership, replyTo))
+        .thenApply(a -> true)
+        .exceptionally(
+            failure -> {
+              ApiException api = ErrorCodes.fromThrowable(failure);
+              if (api.code().equals(ErrorCodes.ME_NOT_FOUND)) {
+                return false;
+              }
+              throw new java.util.concurrent.CompletionException(failure);
+            });
+  }
+
   private CompletionStage<Accepted> ask(String meId, Function<ActorRef<Reply>, Command> command) {
     EntityRef<Command> ref = sharding.entityRefFor(MeEntity.TYPE_KEY, meId);
     return ref.<Reply>ask(command::apply, askTimeout)
@@ -144,6 +195,15 @@ public final class MeApi {
             .addAllCapabilities(s.capabilities())
             .addAllOperators(s.operators())
             .setVersion(s.version());
+    for (MeEntity.Membership m : s.activeMemberships()) {
+      b.addMemberships(
+          Membership.newBuilder()
+              .setEmcId(m.emcId())
+              .setEmcName(m.emcName())
+              .setSide(io.rendan.emc.EmcApi.toProto(m.side()))
+              .setRole(m.role())
+              .setOwner(m.owner()));
+    }
     if (s.isRegistered()) {
       b.setName(s.name())
           .setKind(s.kind() == MeEntity.Kind.INTERNAL ? Me.Kind.INTERNAL : Me.Kind.EXTERNAL_PARTNER)

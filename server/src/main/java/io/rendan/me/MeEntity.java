@@ -5,7 +5,13 @@ import io.rendan.http.ErrorCodes;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import io.rendan.emc.EmcEntity;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -40,7 +46,7 @@ public final class MeEntity
   // ---- commands -------------------------------------------------------------------------------
 
   public sealed interface Command extends CborSerializable
-      permits RegisterMe, GetMe, ChangeCapabilities, AddOperator, RemoveOperator {}
+      permits RegisterMe, GetMe, ChangeCapabilities, AddOperator, RemoveOperator, RecordMembership {}
 
   public record RegisterMe(String name, Kind kind, List<String> capabilities, String caller, ActorRef<Reply> replyTo)
       implements Command {}
@@ -54,6 +60,13 @@ public final class MeEntity
 
   public record RemoveOperator(String subject, String caller, ActorRef<Reply> replyTo) implements Command {}
 
+  /**
+   * Sent by the EMC membership delivery (at least once, in order per EMC): the
+   * ME's membership in {@code emcId} as of the EMC's event {@code emcSeq}.
+   * Applied once: a message with an {@code emcSeq} already seen changes nothing.
+   */
+  public record RecordMembership(Membership membership, ActorRef<Reply> replyTo) implements Command {}
+
   // ---- replies --------------------------------------------------------------------------------
 
   public sealed interface Reply extends CborSerializable permits Accepted, Rejected {}
@@ -66,7 +79,8 @@ public final class MeEntity
 
   // ---- events ---------------------------------------------------------------------------------
 
-  public sealed interface Event permits MeRegistered, CapabilitiesChanged, OperatorAdded, OperatorRemoved {
+  public sealed interface Event
+      permits MeRegistered, CapabilitiesChanged, OperatorAdded, OperatorRemoved, MembershipRecorded {
     String meId();
 
     Instant at();
@@ -82,6 +96,12 @@ public final class MeEntity
 
   public record OperatorRemoved(String meId, String subject, String removedBy, Instant at) implements Event {}
 
+  public record MembershipRecorded(String meId, Membership membership, Instant at) implements Event {}
+
+  /** This ME's seat in an EMC; inactive ones are kept for their {@code emcSeq}. */
+  public record Membership(
+      String emcId, String emcName, EmcEntity.Side side, String role, boolean owner, boolean active, long emcSeq) {}
+
   // ---- state ----------------------------------------------------------------------------------
 
   /**
@@ -96,15 +116,22 @@ public final class MeEntity
       List<String> capabilities,
       List<String> operators,
       Instant registeredAt,
-      long version) {
+      long version,
+      Map<String, Membership> memberships) {
 
     public State {
       capabilities = sortedUnique(capabilities);
       operators = sortedUnique(operators);
+      memberships = Collections.unmodifiableMap(new TreeMap<>(memberships));
     }
 
     static State unregistered(String meId) {
-      return new State(meId, null, null, List.of(), List.of(), null, 0);
+      return new State(meId, null, null, List.of(), List.of(), null, 0, Map.of());
+    }
+
+    /** The memberships in force, by EMC id. */
+    public List<Membership> activeMemberships() {
+      return memberships.values().stream().filter(Membership::active).toList();
     }
 
     public boolean isRegistered() {
@@ -118,17 +145,21 @@ public final class MeEntity
     State apply(Event event) {
       long next = version + 1;
       if (event instanceof MeRegistered e) {
-        return new State(meId, e.name(), e.kind(), e.capabilities(), List.of(e.operator()), e.at(), next);
+        return new State(meId, e.name(), e.kind(), e.capabilities(), List.of(e.operator()), e.at(), next, memberships);
       } else if (event instanceof CapabilitiesChanged e) {
-        return new State(meId, name, kind, e.capabilities(), operators, registeredAt, next);
+        return new State(meId, name, kind, e.capabilities(), operators, registeredAt, next, memberships);
       } else if (event instanceof OperatorAdded e) {
-        List<String> ops = new java.util.ArrayList<>(operators);
+        List<String> ops = new ArrayList<>(operators);
         ops.add(e.subject());
-        return new State(meId, name, kind, capabilities, ops, registeredAt, next);
+        return new State(meId, name, kind, capabilities, ops, registeredAt, next, memberships);
       } else if (event instanceof OperatorRemoved e) {
-        List<String> ops = new java.util.ArrayList<>(operators);
+        List<String> ops = new ArrayList<>(operators);
         ops.remove(e.subject());
-        return new State(meId, name, kind, capabilities, ops, registeredAt, next);
+        return new State(meId, name, kind, capabilities, ops, registeredAt, next, memberships);
+      } else if (event instanceof MembershipRecorded e) {
+        Map<String, Membership> all = new HashMap<>(memberships);
+        all.put(e.membership().emcId(), e.membership());
+        return new State(meId, name, kind, capabilities, operators, registeredAt, next, all);
       }
       throw new IllegalStateException("unknown event " + event.getClass());
     }
@@ -196,7 +227,8 @@ public final class MeEntity
         .onCommand(GetMe.class, (state, cmd) -> reject(cmd.replyTo(), notFound()))
         .onCommand(ChangeCapabilities.class, (state, cmd) -> reject(cmd.replyTo(), notFound()))
         .onCommand(AddOperator.class, (state, cmd) -> reject(cmd.replyTo(), notFound()))
-        .onCommand(RemoveOperator.class, (state, cmd) -> reject(cmd.replyTo(), notFound()));
+        .onCommand(RemoveOperator.class, (state, cmd) -> reject(cmd.replyTo(), notFound()))
+        .onCommand(RecordMembership.class, (state, cmd) -> reject(cmd.replyTo(), notFound()));
 
     builder
         .forState(State::isRegistered)
@@ -204,7 +236,8 @@ public final class MeEntity
         .onCommand(GetMe.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new Accepted(state, false)))
         .onCommand(ChangeCapabilities.class, this::changeCapabilities)
         .onCommand(AddOperator.class, this::addOperator)
-        .onCommand(RemoveOperator.class, this::removeOperator);
+        .onCommand(RemoveOperator.class, this::removeOperator)
+        .onCommand(RecordMembership.class, this::recordMembership);
 
     return builder.build();
   }
@@ -271,6 +304,15 @@ public final class MeEntity
         "me.operator-removed",
         cmd.replyTo(),
         false);
+  }
+
+  private ReplyEffect<Event, State> recordMembership(State state, RecordMembership cmd) {
+    Membership known = state.memberships().get(cmd.membership().emcId());
+    if (known != null && known.emcSeq() >= cmd.membership().emcSeq()) {
+      return Effect().reply(cmd.replyTo(), new Accepted(state, false)); // a redelivery
+    }
+    return persistThenReply(
+        new MembershipRecorded(meId, cmd.membership(), clock.instant()), "me.membership-recorded", cmd.replyTo(), false);
   }
 
   private ReplyEffect<Event, State> persistThenReply(

@@ -2,7 +2,10 @@ package io.rendan.me;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Timestamp;
+import io.rendan.emc.EmcSerializer;
 import io.rendan.me.MeEntity.CapabilitiesChanged;
+import io.rendan.me.MeEntity.Membership;
+import io.rendan.me.MeEntity.MembershipRecorded;
 import io.rendan.me.MeEntity.Kind;
 import io.rendan.me.MeEntity.MeRegistered;
 import io.rendan.me.MeEntity.OperatorAdded;
@@ -10,6 +13,10 @@ import io.rendan.me.MeEntity.OperatorRemoved;
 import io.rendan.me.MeEntity.State;
 import io.rendan.protocol.persistence.v1.MeCapabilitiesChanged;
 import io.rendan.protocol.persistence.v1.MeKind;
+import io.rendan.protocol.persistence.v1.MeMembershipRecorded;
+import io.rendan.protocol.persistence.v1.StoredMembership;
+import java.util.HashMap;
+import java.util.Map;
 import io.rendan.protocol.persistence.v1.MeOperatorAdded;
 import io.rendan.protocol.persistence.v1.MeOperatorRemoved;
 import io.rendan.protocol.persistence.v1.MeSnapshot;
@@ -27,6 +34,7 @@ public final class MeSerializer extends SerializerWithStringManifest {
   static final String CAPABILITIES_CHANGED = "me.capabilities-changed";
   static final String OPERATOR_ADDED = "me.operator-added";
   static final String OPERATOR_REMOVED = "me.operator-removed";
+  static final String MEMBERSHIP_RECORDED = "me.membership-recorded";
   static final String SNAPSHOT = "me.snapshot";
 
   @Override
@@ -40,6 +48,7 @@ public final class MeSerializer extends SerializerWithStringManifest {
     if (o instanceof CapabilitiesChanged) return CAPABILITIES_CHANGED;
     if (o instanceof OperatorAdded) return OPERATOR_ADDED;
     if (o instanceof OperatorRemoved) return OPERATOR_REMOVED;
+    if (o instanceof MembershipRecorded) return MEMBERSHIP_RECORDED;
     if (o instanceof State) return SNAPSHOT;
     throw new IllegalArgumentException("MeSerializer cannot serialize " + o.getClass());
   }
@@ -84,6 +93,21 @@ public final class MeSerializer extends SerializerWithStringManifest {
           .build()
           .toByteArray();
     }
+    if (o instanceof MembershipRecorded e) {
+      Membership m = e.membership();
+      return MeMembershipRecorded.newBuilder()
+          .setMeId(e.meId())
+          .setEmcId(m.emcId())
+          .setEmcName(m.emcName())
+          .setSide(EmcSerializer.side(m.side()))
+          .setRole(m.role())
+          .setOwner(m.owner())
+          .setActive(m.active())
+          .setEmcSeq(m.emcSeq())
+          .setAt(timestamp(e.at()))
+          .build()
+          .toByteArray();
+    }
     if (o instanceof State s) {
       MeSnapshot.Builder b =
           MeSnapshot.newBuilder()
@@ -91,6 +115,17 @@ public final class MeSerializer extends SerializerWithStringManifest {
               .addAllCapabilities(s.capabilities())
               .addAllOperators(s.operators())
               .setVersion(s.version());
+      for (Membership m : s.memberships().values()) {
+        b.addMemberships(
+            StoredMembership.newBuilder()
+                .setEmcId(m.emcId())
+                .setEmcName(m.emcName())
+                .setSide(EmcSerializer.side(m.side()))
+                .setRole(m.role())
+                .setOwner(m.owner())
+                .setActive(m.active())
+                .setEmcSeq(m.emcSeq()));
+      }
       if (s.isRegistered()) {
         b.setName(s.name()).setKind(toProto(s.kind())).setRegisteredAt(timestamp(s.registeredAt()));
       }
@@ -120,9 +155,25 @@ public final class MeSerializer extends SerializerWithStringManifest {
           var p = MeOperatorRemoved.parseFrom(bytes);
           return new OperatorRemoved(p.getMeId(), p.getSubject(), p.getRemovedBy(), instant(p.getAt()));
         }
+        case MEMBERSHIP_RECORDED -> {
+          var p = MeMembershipRecorded.parseFrom(bytes);
+          return new MembershipRecorded(
+              p.getMeId(),
+              new Membership(
+                  p.getEmcId(), p.getEmcName(), EmcSerializer.side(p.getSide()), p.getRole(), p.getOwner(), p.getActive(), p.getEmcSeq()),
+              instant(p.getAt()));
+        }
         case SNAPSHOT -> {
           var p = MeSnapshot.parseFrom(bytes);
-          boolean registered = !p.getName().isEmpty();
+          // registered_at is set exactly when the ME is registered
+          boolean registered = p.hasRegisteredAt();
+          Map<String, Membership> memberships = new HashMap<>();
+          for (StoredMembership m : p.getMembershipsList()) {
+            memberships.put(
+                m.getEmcId(),
+                new Membership(
+                    m.getEmcId(), m.getEmcName(), EmcSerializer.side(m.getSide()), m.getRole(), m.getOwner(), m.getActive(), m.getEmcSeq()));
+          }
           return new State(
               p.getMeId(),
               registered ? p.getName() : null,
@@ -130,11 +181,12 @@ public final class MeSerializer extends SerializerWithStringManifest {
               p.getCapabilitiesList(),
               p.getOperatorsList(),
               registered ? instant(p.getRegisteredAt()) : null,
-              p.getVersion());
+              p.getVersion(),
+              memberships);
         }
         default -> throw new NotSerializableException("unknown ME manifest " + manifest);
       }
-    } catch (InvalidProtocolBufferException e) {
+    } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
       NotSerializableException failure = new NotSerializableException("corrupt " + manifest + ": " + e.getMessage());
       failure.initCause(e);
       throw failure;

@@ -3,6 +3,7 @@ package io.rendan.ws;
 import static org.apache.pekko.http.javadsl.server.Directives.*;
 
 import io.rendan.auth.Authenticator;
+import io.rendan.emc.EmcApi;
 import io.rendan.me.MeApi;
 import io.rendan.pubsub.LiveTopics;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -13,14 +14,21 @@ public final class WsRoutes {
   private final ActorSystem<?> system;
   private final Authenticator auth;
   private final MeApi meApi;
+  private final EmcApi emcApi;
   private final LiveTopics topics;
   private final WsSession.Settings settings;
 
   public WsRoutes(
-      ActorSystem<?> system, Authenticator auth, MeApi meApi, LiveTopics topics, WsSession.Settings settings) {
+      ActorSystem<?> system,
+      Authenticator auth,
+      MeApi meApi,
+      EmcApi emcApi,
+      LiveTopics topics,
+      WsSession.Settings settings) {
     this.system = system;
     this.auth = auth;
     this.meApi = meApi;
+    this.emcApi = emcApi;
     this.topics = topics;
     this.settings = settings;
   }
@@ -32,6 +40,6 @@ public final class WsRoutes {
             get(
                 () ->
                     auth.authenticated(
-                        caller -> handleWebSocketMessages(WsSession.flow(system, meApi, topics, settings, caller)))));
+                        caller -> handleWebSocketMessages(WsSession.flow(system, meApi, emcApi, topics, settings, caller)))));
   }
 }

@@ -6,7 +6,9 @@ import io.rendan.auth.Caller;
 import io.rendan.http.ApiException;
 import io.rendan.http.ErrorCodes;
 import io.rendan.http.HttpCodec;
+import io.rendan.emc.EmcApi;
 import io.rendan.me.MeApi;
+import io.rendan.protocol.api.v1.Emc;
 import io.rendan.protocol.api.v1.ClientFrame;
 import io.rendan.protocol.api.v1.Me;
 import io.rendan.protocol.api.v1.Push;
@@ -22,6 +24,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -53,10 +57,11 @@ public final class WsSession {
   private static final AtomicLong IDS = new AtomicLong();
 
   /** Limits of one connection, from {@code rendan.ws}. */
-  public record Settings(int outBuffer, int maxInFlight, int maxSubscriptions, int maxMessageBytes, Duration readTimeout) {}
+  public record Settings(int outBuffer, int maxInFlight, int maxSubscriptions, int maxMessageBytes) {}
 
   private final ActorSystem<?> system;
   private final MeApi meApi;
+  private final EmcApi emcApi;
   private final LiveTopics topics;
   private final Settings settings;
   private final Caller caller;
@@ -71,17 +76,21 @@ public final class WsSession {
     INSTANCE
   }
 
-  private WsSession(ActorSystem<?> system, MeApi meApi, LiveTopics topics, Settings settings, Caller caller) {
+  /** Per topic, the last subscribe/unsubscribe in progress: they take effect in the order sent. */
+  private final Map<String, CompletableFuture<Void>> topicOps = new ConcurrentHashMap<>();
+
+  private WsSession(ActorSystem<?> system, MeApi meApi, EmcApi emcApi, LiveTopics topics, Settings settings, Caller caller) {
     this.system = system;
     this.meApi = meApi;
+    this.emcApi = emcApi;
     this.topics = topics;
     this.settings = settings;
     this.caller = caller;
   }
 
   public static Flow<org.apache.pekko.http.javadsl.model.ws.Message, org.apache.pekko.http.javadsl.model.ws.Message, NotUsed>
-      flow(ActorSystem<?> system, MeApi meApi, LiveTopics topics, Settings settings, Caller caller) {
-    return new WsSession(system, meApi, topics, settings, caller).start();
+      flow(ActorSystem<?> system, MeApi meApi, EmcApi emcApi, LiveTopics topics, Settings settings, Caller caller) {
+    return new WsSession(system, meApi, emcApi, topics, settings, caller).start();
   }
 
   private Flow<org.apache.pekko.http.javadsl.model.ws.Message, org.apache.pekko.http.javadsl.model.ws.Message, NotUsed>
@@ -92,8 +101,9 @@ public final class WsSession {
     subscriber = system.systemActorOf(subscriberBehavior(), "ws-session-" + id, Props.empty());
 
     Duration untilExpiry = Duration.between(Instant.now(), caller.expiresAt());
-    system
-        .scheduler()
+    Cancellable expiry =
+        system
+            .scheduler()
         .scheduleOnce(
             untilExpiry.isNegative() ? Duration.ZERO : untilExpiry,
             () -> {
@@ -115,6 +125,7 @@ public final class WsSession {
               done.whenComplete(
                   (ok, failure) -> {
                     log.debug("ws {} of {} closed", id, caller.subject());
+                    expiry.cancel();
                     stopSubscriber();
                   });
               return mat;
@@ -233,6 +244,17 @@ public final class WsSession {
       case CHANGE_CAPABILITIES -> meApi.changeCapabilities(caller, frame.getChangeCapabilities()).thenApply(WsSession::me);
       case ADD_OPERATOR -> meApi.addOperator(caller, frame.getAddOperator()).thenApply(WsSession::me);
       case REMOVE_OPERATOR -> meApi.removeOperator(caller, frame.getRemoveOperator()).thenApply(WsSession::me);
+      case START_EMC -> emcApi.start(caller, frame.getStartEmc()).thenApply(r -> emc(r.emc()));
+      case GET_EMC -> emcApi.get(caller, frame.getGetEmc().getEmcId()).thenApply(WsSession::emc);
+      case INVITE_MEMBER ->
+          emcApi.invite(caller, frame.getInviteMember()).thenApply(i -> Response.newBuilder().setInvitation(i));
+      case ACCEPT_INVITATION -> emcApi.acceptInvitation(caller, frame.getAcceptInvitation()).thenApply(WsSession::emc);
+      case DECLINE_INVITATION -> emcApi.declineInvitation(caller, frame.getDeclineInvitation()).thenApply(WsSession::emc);
+      case REMOVE_MEMBER -> emcApi.removeMember(caller, frame.getRemoveMember()).thenApply(WsSession::emc);
+      case PROPOSE_TERMS -> emcApi.proposeTerms(caller, frame.getProposeTerms()).thenApply(WsSession::emc);
+      case ACCEPT_TERMS -> emcApi.acceptTerms(caller, frame.getAcceptTerms()).thenApply(WsSession::emc);
+      case DISSOLVE_EMC -> emcApi.dissolve(caller, frame.getDissolveEmc()).thenApply(WsSession::emc);
+      case TRANSFER_OWNERSHIP -> emcApi.transferOwnership(caller, frame.getTransferOwnership()).thenApply(WsSession::emc);
       case BODY_NOT_SET -> throw new ApiException(ErrorCodes.REQUEST_INVALID, "the frame names no request");
     };
   }
@@ -241,35 +263,87 @@ public final class WsSession {
     return Response.newBuilder().setMe(me);
   }
 
+  private static Response.Builder emc(Emc emc) {
+    return Response.newBuilder().setEmc(emc);
+  }
+
   // ---- subscriptions --------------------------------------------------------------------------
 
   private CompletionStage<Response.Builder> subscribe(String topic, boolean binary) {
-    if (!topic.startsWith(MeApi.TOPIC_PREFIX)) {
-      throw new ApiException(ErrorCodes.WS_TOPIC_UNKNOWN, "unknown topic; known: me/{meId}");
-    }
+    Supplier<CompletionStage<Long>> authorize = watchCheck(topic);
     if (!subscriptions.containsKey(topic) && subscriptions.size() >= settings.maxSubscriptions()) {
       throw new ApiException(
           ErrorCodes.WS_TOO_MANY_SUBSCRIPTIONS, "at most " + settings.maxSubscriptions() + " subscriptions");
     }
-    String meId = topic.substring(MeApi.TOPIC_PREFIX.length());
-    return meApi
-        .authorizeWatch(caller, meId)
-        .thenApply(
-            version -> {
-              // Pushes may overtake this answer; the client drops those with seq <= version.
-              if (subscriptions.put(topic, binary) == null) {
-                topics.subscribe(topic, subscriber.narrow());
-              }
-              return Response.newBuilder().setSubscribed(Subscribed.newBuilder().setTopic(topic).setSeq(version));
-            });
+    return inOrder(
+        topic,
+        () ->
+            authorize
+                .get()
+                .thenCompose(
+                    allowed -> {
+                      if (subscriptions.put(topic, binary) == null) {
+                        topics.subscribe(topic, subscriber.narrow());
+                      }
+                      // Read the version only once subscribed: every later change is pushed,
+                      // and pushes with seq <= this one are already in what the client reads.
+                      return authorize.get();
+                    })
+                .thenApply(
+                    version ->
+                        Response.newBuilder().setSubscribed(Subscribed.newBuilder().setTopic(topic).setSeq(version))));
+  }
+
+  /** Who may watch a topic: the entity behind it decides, and answers its version. */
+  private Supplier<CompletionStage<Long>> watchCheck(String topic) {
+    if (topic.startsWith(MeApi.TOPIC_PREFIX)) {
+      String meId = topic.substring(MeApi.TOPIC_PREFIX.length());
+      return () -> meApi.authorizeWatch(caller, meId);
+    }
+    if (topic.startsWith(EmcApi.TOPIC_PREFIX)) {
+      String emcId = topic.substring(EmcApi.TOPIC_PREFIX.length());
+      return () -> emcApi.authorizeWatch(caller, emcId);
+    }
+    throw new ApiException(ErrorCodes.WS_TOPIC_UNKNOWN, "unknown topic; known: me/{meId}, emc/{emcId}");
   }
 
   private CompletionStage<Response.Builder> unsubscribe(String topic) {
-    if (subscriptions.remove(topic) != null) {
-      topics.unsubscribe(topic, subscriber.narrow());
+    return inOrder(
+        topic,
+        () -> {
+          if (subscriptions.remove(topic) != null) {
+            topics.unsubscribe(topic, subscriber.narrow());
+          }
+          return CompletableFuture.completedFuture(
+              Response.newBuilder().setUnsubscribed(Unsubscribed.newBuilder().setTopic(topic)));
+        });
+  }
+
+  /**
+   * Runs subscription changes of one topic one after the other, in the order the
+   * client sent them, although requests are otherwise answered as they finish.
+   */
+  private <T> CompletionStage<T> inOrder(String topic, Supplier<CompletionStage<T>> change) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    CompletableFuture<Void> done =
+        topicOps.compute(
+            topic,
+            (t, previous) ->
+                (previous == null ? CompletableFuture.<Void>completedFuture(null) : previous)
+                    .thenCompose(ignored -> change.get())
+                    .whenComplete((value, failure) -> complete(result, value, failure))
+                    .handle((value, failure) -> null));
+    // forget the topic's chain once it has run, unless a newer change joined it
+    done.whenComplete((ignored, failure) -> topicOps.remove(topic, done));
+    return result;
+  }
+
+  private static <T> void complete(CompletableFuture<T> target, T value, Throwable failure) {
+    if (failure != null) {
+      target.completeExceptionally(failure);
+    } else {
+      target.complete(value);
     }
-    return CompletableFuture.completedFuture(
-        Response.newBuilder().setUnsubscribed(Unsubscribed.newBuilder().setTopic(topic)));
   }
 
   private Behavior<Object> subscriberBehavior() {
@@ -298,7 +372,8 @@ public final class WsSession {
     QueueOfferResult result = out.offer(encode(frame.first(), frame.second()));
     if (result == QueueOfferResult.dropped()) {
       log.warn("ws {} of {}: outgoing buffer of {} frames full, closing the connection", id, caller.subject(), settings.outBuffer());
-      out.fail(new IllegalStateException("client too slow: outgoing buffer full"));
+      // fail, not complete: a close frame would wait behind the frames the client does not read
+      out.fail(new SlowClientException(settings.outBuffer()));
     }
   }
 
@@ -306,6 +381,13 @@ public final class WsSession {
     return binary
         ? BinaryMessage.create(ByteString.fromArrayUnsafe(frame.toByteArray()))
         : TextMessage.create(HttpCodec.toJson(frame));
+  }
+
+  /** Ends a connection whose client stopped reading; no stack trace, it is not a bug. */
+  static final class SlowClientException extends RuntimeException {
+    SlowClientException(int frames) {
+      super("client too slow: " + frames + " outgoing frames queued", null, false, false);
+    }
   }
 
   private static ServerFrame error(String requestId, ApiException e) {

@@ -28,6 +28,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -112,7 +113,7 @@ class MeEntityTest {
   }
 
   private State registered(List<String> capabilities, List<String> operators, long version) {
-    return new State(meId, "Bakery", Kind.INTERNAL, capabilities, operators, NOW, version);
+    return new State(meId, "Bakery", Kind.INTERNAL, capabilities, operators, NOW, version, Map.of());
   }
 
   private static void assertRejected(CommandResultWithReply<Command, Event, State, Reply> result, String code, State unchanged) {

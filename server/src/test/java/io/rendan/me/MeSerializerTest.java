@@ -16,7 +16,11 @@ import java.io.NotSerializableException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import io.rendan.emc.EmcEntity;
+import io.rendan.me.MeEntity.Membership;
+import io.rendan.me.MeEntity.MembershipRecorded;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -72,7 +76,26 @@ class MeSerializerTest {
           new Sample(
               "me.snapshot.bin",
               "me.snapshot",
-              new State("me-1", "Bäckerei Süd", Kind.INTERNAL, List.of("baking", "welding"), List.of("alice", "bob"), AT, 42)),
+              new State("me-1", "Bäckerei Süd", Kind.INTERNAL, List.of("baking", "welding"), List.of("alice", "bob"), AT, 42, Map.of())),
+          new Sample(
+              "me.membership-recorded.bin",
+              "me.membership-recorded",
+              new MembershipRecorded(
+                  "me-1", new Membership("emc-1", "Community Laundry", EmcEntity.Side.SOLUTION, "washers", false, true, 7), AT)),
+          new Sample(
+              "me.snapshot-with-memberships.bin",
+              "me.snapshot",
+              new State(
+                  "me-1",
+                  "Bäckerei Süd",
+                  Kind.INTERNAL,
+                  List.of("baking"),
+                  List.of("alice"),
+                  AT,
+                  43,
+                  Map.of(
+                      "emc-1", new Membership("emc-1", "Community Laundry", EmcEntity.Side.EXPERIENCE, "owner", true, true, 1),
+                      "emc-2", new Membership("emc-2", "", null, "", false, false, 9)))),
           new Sample("me.snapshot-unregistered.bin", "me.snapshot", State.unregistered("me-2")));
 
   static Stream<Arguments> samples() {
@@ -121,6 +144,7 @@ class MeSerializerTest {
     assertEquals("me.capabilities-changed", MeSerializer.CAPABILITIES_CHANGED);
     assertEquals("me.operator-added", MeSerializer.OPERATOR_ADDED);
     assertEquals("me.operator-removed", MeSerializer.OPERATOR_REMOVED);
+    assertEquals("me.membership-recorded", MeSerializer.MEMBERSHIP_RECORDED);
     assertEquals("me.snapshot", MeSerializer.SNAPSHOT);
     assertEquals(7101, SERIALIZER.identifier(), "the serializer id is stored with every row too");
   }

@@ -1,0 +1,445 @@
+package io.rendan.emc;
+
+import com.google.protobuf.Timestamp;
+import io.rendan.auth.Caller;
+import io.rendan.emc.EmcEntity.Accepted;
+import io.rendan.emc.EmcEntity.Command;
+import io.rendan.emc.EmcEntity.Rejected;
+import io.rendan.emc.EmcEntity.Reply;
+import io.rendan.emc.EmcEntity.State;
+import io.rendan.http.ApiException;
+import io.rendan.http.ErrorCodes;
+import io.rendan.me.MeApi;
+import io.rendan.protocol.api.v1.AcceptTermsRequest;
+import io.rendan.protocol.api.v1.AnswerInvitationRequest;
+import io.rendan.protocol.api.v1.Contract;
+import io.rendan.protocol.api.v1.DissolveEmcRequest;
+import io.rendan.protocol.api.v1.Emc;
+import io.rendan.protocol.api.v1.Invitation;
+import io.rendan.protocol.api.v1.InviteMemberRequest;
+import io.rendan.protocol.api.v1.Member;
+import io.rendan.protocol.api.v1.ProposeTermsRequest;
+import io.rendan.protocol.api.v1.Push;
+import io.rendan.protocol.api.v1.RemoveMemberRequest;
+import io.rendan.protocol.api.v1.StartEmcRequest;
+import io.rendan.protocol.api.v1.Target;
+import io.rendan.protocol.api.v1.Terms;
+import io.rendan.protocol.api.v1.TransferOwnershipRequest;
+import io.rendan.pubsub.LiveTopics;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+
+/**
+ * What clients can do with EMCs, shared by the HTTP routes and the WebSocket
+ * session. It establishes which ME the caller acts for (an operator of the
+ * owner, of the invited ME, of the member) and leaves to the entity what that ME
+ * may do.
+ */
+public final class EmcApi {
+  public static final String TOPIC_PREFIX = "emc/";
+  private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
+  private static final int MAX_TEXT = 200;
+  private static final int MAX_ROLE = 64;
+  private static final int DEFAULT_MISSED_PERIOD_LIMIT = 3;
+  private static final int MAX_MISSED_PERIOD_LIMIT = 24;
+
+  /** Request limits, from {@code rendan.emc}. */
+  public record Limits(Duration defaultInvitationTtl, Duration maxInvitationTtl) {}
+
+  public record Started(Emc emc, boolean created) {}
+
+  private final ClusterSharding sharding;
+  private final MeApi meApi;
+  private final Duration askTimeout;
+  private final Limits limits;
+  private final Clock clock;
+
+  private EmcApi(ClusterSharding sharding, MeApi meApi, Duration askTimeout, Limits limits, Clock clock) {
+    this.sharding = sharding;
+    this.meApi = meApi;
+    this.askTimeout = askTimeout;
+    this.limits = limits;
+    this.clock = clock;
+  }
+
+  /** Starts the EMC shard region on this node. */
+  public static EmcApi start(
+      ActorSystem<?> system,
+      LiveTopics topics,
+      MeApi meApi,
+      EmcEntity.Settings settings,
+      Limits limits,
+      Duration askTimeout,
+      Clock clock) {
+    ClusterSharding sharding = ClusterSharding.get(system);
+    EmcEntity.ChangePublisher publisher = (event, state) -> topics.publish(push(event, state, clock));
+    sharding.init(
+        Entity.of(EmcEntity.TYPE_KEY, ctx -> EmcEntity.create(ctx.getEntityId(), settings, publisher, clock)));
+    return new EmcApi(sharding, meApi, askTimeout, limits, clock);
+  }
+
+  public CompletionStage<Started> start(Caller caller, StartEmcRequest request) {
+    String emcId = request.getEmcId().isEmpty() ? UUID.randomUUID().toString() : checkId("emcId", request.getEmcId());
+    String name = checkText("name", request.getName());
+    String userGroup = checkText("userGroup", request.getUserGroup());
+    String ownerMeId = checkId("ownerMeId", request.getOwnerMeId());
+    EmcEntity.Side side = side("ownerSide", request.getOwnerSide());
+    return meApi
+        .requireOperator(caller, ownerMeId)
+        .thenCompose(
+            owner ->
+                ask(emcId, replyTo -> new EmcEntity.StartEmc(name, userGroup, ownerMeId, side, caller.subject(), replyTo)))
+        .thenApply(a -> new Started(toProto(a.emc(), clock.instant()), a.created()));
+  }
+
+  public CompletionStage<Emc> get(Caller caller, String emcId) {
+    return visible(caller, emcId).thenApply(s -> toProto(s, clock.instant()));
+  }
+
+  /** The EMC's current version, if the caller may watch {@code emc/{emcId}}. */
+  public CompletionStage<Long> authorizeWatch(Caller caller, String emcId) {
+    return visible(caller, emcId).thenApply(State::version);
+  }
+
+  public CompletionStage<Invitation> invite(Caller caller, InviteMemberRequest request) {
+    String emcId = checkId("emcId", request.getEmcId());
+    String invitationId =
+        request.getInvitationId().isEmpty() ? UUID.randomUUID().toString() : checkId("invitationId", request.getInvitationId());
+    String meId = checkId("meId", request.getMeId());
+    EmcEntity.Side side = side("side", request.getSide());
+    String role = checkRole(request.getRole());
+    EmcEntity.Terms terms = terms(request.getTerms());
+    Duration validFor = ttl(request.getExpiresInSeconds());
+    return meApi
+        .requireExists(meId)
+        .thenCompose(
+            invited ->
+                asOwner(
+                    caller,
+                    emcId,
+                    owner -> replyTo -> new EmcEntity.InviteMember(invitationId, meId, side, role, terms, validFor, owner, replyTo)))
+        .thenApply(a -> toProto(a.emc().invitations().get(invitationId), clock.instant()));
+  }
+
+  public CompletionStage<Emc> acceptInvitation(Caller caller, AnswerInvitationRequest request) {
+    return asInvitee(caller, request, (invitationId, me) -> replyTo -> new EmcEntity.AcceptInvitation(invitationId, me, replyTo));
+  }
+
+  public CompletionStage<Emc> declineInvitation(Caller caller, AnswerInvitationRequest request) {
+    return asInvitee(caller, request, (invitationId, me) -> replyTo -> new EmcEntity.DeclineInvitation(invitationId, me, replyTo));
+  }
+
+  /** The member's operators make it leave; the owner's operators remove it. */
+  public CompletionStage<Emc> removeMember(Caller caller, RemoveMemberRequest request) {
+    String emcId = checkId("emcId", request.getEmcId());
+    String meId = checkId("meId", request.getMeId());
+    return current(emcId)
+        .thenCompose(
+            state -> {
+              if (!state.members().containsKey(meId)) {
+                throw new ApiException(EmcCodes.MEMBER_NOT_FOUND, meId + " is not a member");
+              }
+              return meApi
+                  .requireOperator(caller, meId)
+                  .thenApply(me -> meId)
+                  .exceptionallyCompose(notMember -> meApi.requireOperator(caller, state.ownerMeId()).thenApply(me -> state.ownerMeId()));
+            })
+        .thenCompose(acting -> ask(emcId, replyTo -> new EmcEntity.RemoveMember(meId, acting, replyTo)))
+        .thenApply(this::view);
+  }
+
+  public CompletionStage<Emc> proposeTerms(Caller caller, ProposeTermsRequest request) {
+    String emcId = checkId("emcId", request.getEmcId());
+    String meId = checkId("meId", request.getMeId());
+    EmcEntity.Terms terms = terms(request.getTerms());
+    return asOwner(caller, emcId, owner -> replyTo -> new EmcEntity.ProposeTerms(meId, terms, owner, replyTo))
+        .thenApply(this::view);
+  }
+
+  public CompletionStage<Emc> acceptTerms(Caller caller, AcceptTermsRequest request) {
+    String emcId = checkId("emcId", request.getEmcId());
+    String meId = checkId("meId", request.getMeId());
+    return meApi
+        .requireOperator(caller, meId)
+        .thenCompose(me -> ask(emcId, replyTo -> new EmcEntity.AcceptTerms(meId, meId, replyTo)))
+        .thenApply(this::view);
+  }
+
+  public CompletionStage<Emc> dissolve(Caller caller, DissolveEmcRequest request) {
+    String emcId = checkId("emcId", request.getEmcId());
+    return asOwner(caller, emcId, owner -> replyTo -> new EmcEntity.DissolveEmc(owner, replyTo)).thenApply(this::view);
+  }
+
+  public CompletionStage<Emc> transferOwnership(Caller caller, TransferOwnershipRequest request) {
+    String emcId = checkId("emcId", request.getEmcId());
+    String meId = checkId("meId", request.getMeId());
+    return asOwner(caller, emcId, owner -> replyTo -> new EmcEntity.TransferOwnership(meId, owner, replyTo))
+        .thenApply(this::view);
+  }
+
+  // ---- acting MEs -----------------------------------------------------------------------------
+
+  private CompletionStage<Accepted> asOwner(
+      Caller caller, String emcId, Function<String, Function<ActorRef<Reply>, Command>> command) {
+    return current(emcId)
+        .thenCompose(
+            state ->
+                meApi
+                    .requireOperator(caller, state.ownerMeId())
+                    .exceptionally(
+                        notOwner -> {
+                          throw new ApiException(EmcCodes.NOT_OWNER, "only operators of the owner ME may do this");
+                        })
+                    .thenCompose(owner -> ask(emcId, command.apply(state.ownerMeId()))));
+  }
+
+  private CompletionStage<Emc> asInvitee(
+      Caller caller,
+      AnswerInvitationRequest request,
+      java.util.function.BiFunction<String, String, Function<ActorRef<Reply>, Command>> command) {
+    String emcId = checkId("emcId", request.getEmcId());
+    String invitationId = checkId("invitationId", request.getInvitationId());
+    return current(emcId)
+        .thenCompose(
+            state -> {
+              EmcEntity.Invitation invitation = state.invitations().get(invitationId);
+              if (invitation == null) {
+                throw new ApiException(EmcCodes.INVITATION_NOT_FOUND, "no invitation " + invitationId);
+              }
+              return meApi
+                  .requireOperator(caller, invitation.meId())
+                  .exceptionally(
+                      notInvitee -> {
+                        throw new ApiException(EmcCodes.NOT_INVITEE, "only operators of the invited ME answer it");
+                      })
+                  .thenCompose(me -> ask(emcId, command.apply(invitationId, invitation.meId())));
+            })
+        .thenApply(this::view);
+  }
+
+  /** The EMC, if the caller is an admin or operates its owner, a member or an invited ME. */
+  private CompletionStage<State> visible(Caller caller, String emcId) {
+    return current(checkId("emcId", emcId))
+        .thenCompose(
+            state -> {
+              if (caller.isAdmin()) {
+                return CompletableFuture.completedFuture(state);
+              }
+              Set<String> involved = new LinkedHashSet<>(state.members().keySet());
+              state.invitations().values().forEach(i -> involved.add(i.meId()));
+              return meApi
+                  .operatesAny(caller, involved)
+                  .thenApply(
+                      allowed -> {
+                        if (!allowed) {
+                          throw new ApiException(
+                              ErrorCodes.AUTH_FORBIDDEN, "only operators of its MEs may see an EMC");
+                        }
+                        return state;
+                      });
+            });
+  }
+
+  private CompletionStage<State> current(String emcId) {
+    return ask(emcId, EmcEntity.GetEmc::new).thenApply(Accepted::emc);
+  }
+
+  private CompletionStage<Accepted> ask(String emcId, Function<ActorRef<Reply>, Command> command) {
+    EntityRef<Command> ref = sharding.entityRefFor(EmcEntity.TYPE_KEY, emcId);
+    return ref.<Reply>ask(command::apply, askTimeout)
+        .thenCompose(
+            reply -> {
+              if (reply instanceof Accepted a) {
+                return CompletableFuture.completedFuture(a);
+              }
+              Rejected r = (Rejected) reply;
+              return CompletableFuture.failedFuture(new ApiException(r.code(), r.message()));
+            });
+  }
+
+  private Emc view(Accepted accepted) {
+    return toProto(accepted.emc(), clock.instant());
+  }
+
+  // ---- mapping --------------------------------------------------------------------------------
+
+  /** The EMC as clients see it at {@code now}: pending invitations past their expiry show as expired. */
+  public static Emc toProto(State s, Instant now) {
+    Emc.Builder b = Emc.newBuilder().setEmcId(s.emcId()).setVersion(s.version());
+    if (!s.isStarted()) {
+      return b.build();
+    }
+    b.setName(s.name())
+        .setUserGroup(s.userGroup())
+        .setOwnerMeId(s.ownerMeId())
+        .setStatus(Emc.Status.valueOf(s.status().name()))
+        .setOwnerShareBps(s.ownerShareBps())
+        .setCreatedAt(ts(s.createdAt()));
+    List<EmcEntity.Member> members = new ArrayList<>(s.members().values());
+    members.sort(Comparator.comparing((EmcEntity.Member m) -> !m.owner()).thenComparing(EmcEntity.Member::meId));
+    for (EmcEntity.Member m : members) {
+      Member.Builder mb =
+          Member.newBuilder()
+              .setMeId(m.meId())
+              .setSide(toProto(m.side()))
+              .setRole(m.role())
+              .setOwner(m.owner())
+              .setJoinedAt(ts(m.joinedAt()));
+      m.history().forEach(c -> mb.addHistory(toProto(c)));
+      if (!m.owner()) {
+        m.contract().ifPresent(c -> mb.setContract(toProto(c)));
+      }
+      if (m.proposedTerms() != null) {
+        mb.setProposedTerms(toProto(m.proposedTerms()));
+      }
+      b.addMembers(mb);
+    }
+    List<EmcEntity.Invitation> invitations = new ArrayList<>(s.invitations().values());
+    java.util.Collections.reverse(invitations);
+    invitations.forEach(i -> b.addInvitations(toProto(i, now)));
+    return b.build();
+  }
+
+  static Invitation toProto(EmcEntity.Invitation i, Instant now) {
+    EmcEntity.InvitationStatus status =
+        i.status() == EmcEntity.InvitationStatus.PENDING && !now.isBefore(i.expiresAt())
+            ? EmcEntity.InvitationStatus.EXPIRED
+            : i.status();
+    return Invitation.newBuilder()
+        .setInvitationId(i.invitationId())
+        .setMeId(i.meId())
+        .setSide(toProto(i.side()))
+        .setRole(i.role())
+        .setTerms(toProto(i.terms()))
+        .setStatus(Invitation.Status.valueOf(status.name()))
+        .setExpiresAt(ts(i.expiresAt()))
+        .setCreatedAt(ts(i.createdAt()))
+        .build();
+  }
+
+  public static Member.Side toProto(EmcEntity.Side side) {
+    return side == null ? Member.Side.SIDE_UNSPECIFIED : Member.Side.valueOf(side.name());
+  }
+
+  static Contract toProto(EmcEntity.Contract c) {
+    return Contract.newBuilder()
+        .setVersion(c.version())
+        .setTerms(toProto(c.terms()))
+        .setEffectiveFrom(ts(c.effectiveFrom()))
+        .build();
+  }
+
+  static Terms toProto(EmcEntity.Terms t) {
+    return Terms.newBuilder()
+        .setShareBps(t.shareBps())
+        .setTarget(Target.newBuilder().setMetric(Target.Metric.valueOf(t.target().metric().name())).setAmount(t.target().amount()))
+        .setMissedPeriodLimit(t.missedPeriodLimit())
+        .build();
+  }
+
+  static Push push(String event, State state, Clock clock) {
+    Instant now = clock.instant();
+    return Push.newBuilder()
+        .setTopic(TOPIC_PREFIX + state.emcId())
+        .setSeq(state.version())
+        .setAt(ts(now))
+        .setEvent(event)
+        .setEmc(toProto(state, now))
+        .build();
+  }
+
+  static Timestamp ts(Instant at) {
+    return Timestamp.newBuilder().setSeconds(at.getEpochSecond()).setNanos(at.getNano()).build();
+  }
+
+  // ---- validation -----------------------------------------------------------------------------
+
+  static String checkId(String field, String id) {
+    if (id == null || !ID.matcher(id).matches()) {
+      throw invalid(field + " must be 1 to 64 letters, digits, '-' or '_', starting with a letter or digit");
+    }
+    return id;
+  }
+
+  private static String checkText(String field, String value) {
+    String trimmed = value.strip();
+    if (trimmed.isEmpty() || trimmed.length() > MAX_TEXT || trimmed.chars().anyMatch(Character::isISOControl)) {
+      throw invalid(field + " is required: 1 to " + MAX_TEXT + " characters, no control characters");
+    }
+    return trimmed;
+  }
+
+  private static String checkRole(String role) {
+    String trimmed = role.strip();
+    if (trimmed.isEmpty() || trimmed.length() > MAX_ROLE || trimmed.chars().anyMatch(Character::isISOControl)) {
+      throw invalid("role is required: 1 to " + MAX_ROLE + " characters");
+    }
+    return trimmed;
+  }
+
+  private static EmcEntity.Side side(String field, Member.Side side) {
+    return switch (side) {
+      case EXPERIENCE -> EmcEntity.Side.EXPERIENCE;
+      case SOLUTION -> EmcEntity.Side.SOLUTION;
+      default -> throw invalid(field + " is required: EXPERIENCE or SOLUTION");
+    };
+  }
+
+  static EmcEntity.Terms terms(Terms terms) {
+    if (terms.getShareBps() < 0 || terms.getShareBps() > EmcEntity.MAX_BPS) {
+      throw invalid("terms.shareBps must be between 0 and " + EmcEntity.MAX_BPS);
+    }
+    if (!terms.hasTarget()) {
+      throw invalid("terms.target is required: a metric and an amount per month");
+    }
+    EmcEntity.Metric metric =
+        switch (terms.getTarget().getMetric()) {
+          case REVENUE -> EmcEntity.Metric.REVENUE;
+          case CYCLES -> EmcEntity.Metric.CYCLES;
+          case UPTIME -> EmcEntity.Metric.UPTIME;
+          case REPORTED -> EmcEntity.Metric.REPORTED;
+          default -> throw invalid("terms.target.metric is required: REVENUE, CYCLES, UPTIME or REPORTED");
+        };
+    if (terms.getTarget().getAmount() < 0) {
+      throw invalid("terms.target.amount must not be negative");
+    }
+    if (metric == EmcEntity.Metric.UPTIME && terms.getTarget().getAmount() > EmcEntity.MAX_BPS) {
+      throw invalid("an UPTIME target is in basis points: at most " + EmcEntity.MAX_BPS);
+    }
+    int limit = terms.getMissedPeriodLimit();
+    if (limit < 0 || limit > MAX_MISSED_PERIOD_LIMIT) {
+      throw invalid("terms.missedPeriodLimit must be between 1 and " + MAX_MISSED_PERIOD_LIMIT + " (0 means 3)");
+    }
+    return new EmcEntity.Terms(
+        terms.getShareBps(),
+        new EmcEntity.Target(metric, terms.getTarget().getAmount()),
+        limit == 0 ? DEFAULT_MISSED_PERIOD_LIMIT : limit);
+  }
+
+  private Duration ttl(long seconds) {
+    if (seconds < 0 || seconds > limits.maxInvitationTtl().toSeconds()) {
+      throw invalid("expiresInSeconds must be between 1 and " + limits.maxInvitationTtl().toSeconds() + " (0: default)");
+    }
+    return seconds == 0 ? limits.defaultInvitationTtl() : Duration.ofSeconds(seconds);
+  }
+
+  private static ApiException invalid(String message) {
+    return new ApiException(ErrorCodes.REQUEST_INVALID, message);
+  }
+}

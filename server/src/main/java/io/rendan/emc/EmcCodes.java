@@ -1,0 +1,25 @@
+package io.rendan.emc;
+
+/** Stable codes of the EMC's typed rejections; their HTTP status is in ErrorCodes. */
+public final class EmcCodes {
+  public static final String NOT_FOUND = "emc:not-found";
+  public static final String ALREADY_EXISTS = "emc:already-exists";
+  public static final String NOT_OWNER = "emc:not-owner";
+  public static final String NOT_INVITEE = "emc:not-invitee";
+  public static final String NOT_MEMBER = "emc:not-member";
+  public static final String ALREADY_MEMBER = "emc:already-member";
+  public static final String MEMBER_NOT_FOUND = "emc:member.not-found";
+  public static final String OWNER_CANNOT_LEAVE = "emc:owner.cannot-leave";
+  public static final String SHARE_EXCEEDED = "emc:share.exceeded";
+  public static final String TOO_MANY_MEMBERS = "emc:members.too-many";
+  public static final String INVITATION_NOT_FOUND = "emc:invitation.not-found";
+  public static final String INVITATION_EXPIRED = "emc:invitation.expired";
+  public static final String INVITATION_DECLINED = "emc:invitation.declined";
+  public static final String INVITATION_ACCEPTED = "emc:invitation.accepted";
+  public static final String INVITATION_PENDING = "emc:invitation.pending";
+  public static final String INVITATION_CONFLICT = "emc:invitation.conflict";
+  public static final String NO_TERMS_PROPOSED = "emc:terms.none-proposed";
+  public static final String DISSOLVED = "emc:dissolved";
+
+  private EmcCodes() {}
+}

@@ -1,0 +1,189 @@
+package io.rendan.emc;
+
+import static org.apache.pekko.http.javadsl.server.Directives.*;
+
+import io.rendan.auth.Authenticator;
+import io.rendan.auth.Caller;
+import io.rendan.http.ApiException;
+import io.rendan.http.ErrorCodes;
+import io.rendan.http.HttpCodec;
+import io.rendan.protocol.api.v1.AcceptTermsRequest;
+import io.rendan.protocol.api.v1.AnswerInvitationRequest;
+import io.rendan.protocol.api.v1.DissolveEmcRequest;
+import io.rendan.protocol.api.v1.Emc;
+import io.rendan.protocol.api.v1.InviteMemberRequest;
+import io.rendan.protocol.api.v1.ProposeTermsRequest;
+import io.rendan.protocol.api.v1.RemoveMemberRequest;
+import io.rendan.protocol.api.v1.StartEmcRequest;
+import io.rendan.protocol.api.v1.TransferOwnershipRequest;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.Location;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * {@code /v1/emcs/...}: the HTTP face of {@link EmcApi}.
+ *
+ * <pre>
+ * POST   /v1/emcs                                              start (201, or 200 for a repeat)
+ * GET    /v1/emcs/{emcId}                                      read
+ * POST   /v1/emcs/{emcId}/invitations                          invite (owner; 201 with the invitation)
+ * POST   /v1/emcs/{emcId}/invitations/{invitationId}/accept    accept (invited ME)
+ * POST   /v1/emcs/{emcId}/invitations/{invitationId}/decline   decline (invited ME)
+ * DELETE /v1/emcs/{emcId}/members/{meId}                       leave (member) or remove (owner)
+ * POST   /v1/emcs/{emcId}/members/{meId}/terms                 propose new terms (owner)
+ * POST   /v1/emcs/{emcId}/members/{meId}/terms/accept          accept them (member)
+ * POST   /v1/emcs/{emcId}/dissolve                             dissolve (owner)
+ * POST   /v1/emcs/{emcId}/owner                                hand ownership to a member (owner)
+ * </pre>
+ */
+public final class EmcRoutes {
+  private final EmcApi api;
+  private final HttpCodec codec;
+  private final Authenticator auth;
+
+  public EmcRoutes(EmcApi api, HttpCodec codec, Authenticator auth) {
+    this.api = api;
+    this.codec = codec;
+    this.auth = auth;
+  }
+
+  public Route route() {
+    return pathPrefix(
+        "emcs",
+        () ->
+            auth.authenticated(
+                caller ->
+                    extractRequest(
+                        request ->
+                            concat(
+                                pathEnd(() -> post(() -> start(request, caller))),
+                                pathPrefix(PathMatchers.segment(), emcId -> emcRoutes(request, caller, emcId))))));
+  }
+
+  private Route emcRoutes(HttpRequest request, Caller caller, String emcId) {
+    return concat(
+        pathEnd(() -> get(() -> answer(request, () -> api.get(caller, emcId)))),
+        pathPrefix(
+            "invitations",
+            () ->
+                concat(
+                    pathEnd(() -> post(() -> invite(request, caller, emcId))),
+                    pathPrefix(
+                        PathMatchers.segment(),
+                        invitationId -> {
+                          AnswerInvitationRequest answer =
+                              AnswerInvitationRequest.newBuilder().setEmcId(emcId).setInvitationId(invitationId).build();
+                          return concat(
+                              path("accept", () -> post(() -> answer(request, () -> api.acceptInvitation(caller, answer)))),
+                              path("decline", () -> post(() -> answer(request, () -> api.declineInvitation(caller, answer)))));
+                        }))),
+        pathPrefix(
+            "members",
+            () ->
+                pathPrefix(
+                    PathMatchers.segment(),
+                    meId ->
+                        concat(
+                            pathEnd(
+                                () ->
+                                    delete(
+                                        () ->
+                                            answer(
+                                                request,
+                                                () ->
+                                                    api.removeMember(
+                                                        caller,
+                                                        RemoveMemberRequest.newBuilder().setEmcId(emcId).setMeId(meId).build())))),
+                            pathPrefix(
+                                "terms",
+                                () ->
+                                    concat(
+                                        pathEnd(() -> post(() -> proposeTerms(request, caller, emcId, meId))),
+                                        path(
+                                            "accept",
+                                            () ->
+                                                post(
+                                                    () ->
+                                                        answer(
+                                                            request,
+                                                            () ->
+                                                                api.acceptTerms(
+                                                                    caller,
+                                                                    AcceptTermsRequest.newBuilder()
+                                                                        .setEmcId(emcId)
+                                                                        .setMeId(meId)
+                                                                        .build()))))))))),
+        path(
+            "dissolve",
+            () ->
+                post(
+                    () ->
+                        answer(
+                            request, () -> api.dissolve(caller, DissolveEmcRequest.newBuilder().setEmcId(emcId).build())))),
+        path("owner", () -> post(() -> transferOwnership(request, caller, emcId))));
+  }
+
+  private Route start(HttpRequest request, Caller caller) {
+    return completeWithFuture(
+        codec.handle(
+            request,
+            () ->
+                codec
+                    .read(request, StartEmcRequest.newBuilder())
+                    .thenCompose(body -> api.start(caller, body.build()))
+                    .thenApply(
+                        r ->
+                            codec
+                                .respond(request, r.created() ? StatusCodes.CREATED : StatusCodes.OK, r.emc())
+                                .addHeader(Location.create("/v1/emcs/" + r.emc().getEmcId())))));
+  }
+
+  private Route invite(HttpRequest request, Caller caller, String emcId) {
+    return completeWithFuture(
+        codec.handle(
+            request,
+            () ->
+                codec
+                    .read(request, InviteMemberRequest.newBuilder())
+                    .thenCompose(body -> api.invite(caller, body.setEmcId(samePath(emcId, body.getEmcId())).build()))
+                    .thenApply(invitation -> codec.respond(request, StatusCodes.CREATED, invitation))));
+  }
+
+  private Route proposeTerms(HttpRequest request, Caller caller, String emcId, String meId) {
+    return answer(
+        request,
+        () ->
+            codec
+                .read(request, ProposeTermsRequest.newBuilder())
+                .thenCompose(
+                    body ->
+                        api.proposeTerms(
+                            caller, body.setEmcId(samePath(emcId, body.getEmcId())).setMeId(samePath(meId, body.getMeId())).build())));
+  }
+
+  private Route transferOwnership(HttpRequest request, Caller caller, String emcId) {
+    return answer(
+        request,
+        () ->
+            codec
+                .read(request, TransferOwnershipRequest.newBuilder())
+                .thenCompose(body -> api.transferOwnership(caller, body.setEmcId(samePath(emcId, body.getEmcId())).build())));
+  }
+
+  private Route answer(HttpRequest request, Supplier<CompletionStage<Emc>> call) {
+    return completeWithFuture(
+        codec.handle(request, () -> call.get().thenApply(emc -> codec.respond(request, StatusCodes.OK, emc))));
+  }
+
+  /** A body may repeat an id of the path, but must not name another one. */
+  private static String samePath(String pathId, String bodyId) {
+    if (!bodyId.isEmpty() && !bodyId.equals(pathId)) {
+      throw new ApiException(ErrorCodes.REQUEST_INVALID, "an id in the body differs from the path");
+    }
+    return pathId;
+  }
+}

@@ -1,0 +1,438 @@
+package io.rendan.emc;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Timestamp;
+import io.rendan.emc.EmcEntity.*;
+import io.rendan.protocol.persistence.v1.EmcSnapshot;
+import io.rendan.protocol.persistence.v1.StoredContract;
+import io.rendan.protocol.persistence.v1.StoredInvitation;
+import io.rendan.protocol.persistence.v1.StoredMember;
+import io.rendan.protocol.persistence.v1.StoredTerms;
+import io.rendan.protocol.persistence.v1.TargetMetric;
+import java.io.NotSerializableException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.pekko.serialization.SerializerWithStringManifest;
+
+/**
+ * Stores the EMC's events and snapshot as the protobuf messages of
+ * {@code rendan/persistence/v1/emc.proto}, under short manifests that never change.
+ */
+public final class EmcSerializer extends SerializerWithStringManifest {
+  static final String STARTED = "emc.started";
+  static final String MEMBER_INVITED = "emc.member-invited";
+  static final String MEMBER_JOINED = "emc.member-joined";
+  static final String INVITATION_DECLINED = "emc.invitation-declined";
+  static final String INVITATION_EXPIRED = "emc.invitation-expired";
+  static final String MEMBER_LEFT = "emc.member-left";
+  static final String TERMS_PROPOSED = "emc.terms-proposed";
+  static final String CONTRACT_AMENDED = "emc.contract-amended";
+  static final String ACTIVATED = "emc.activated";
+  static final String DISSOLVED = "emc.dissolved";
+  static final String OWNERSHIP_TRANSFERRED = "emc.ownership-transferred";
+  static final String SNAPSHOT = "emc.snapshot";
+
+  @Override
+  public int identifier() {
+    return 7102;
+  }
+
+  @Override
+  public String manifest(Object o) {
+    if (o instanceof EmcStarted) return STARTED;
+    if (o instanceof MemberInvited) return MEMBER_INVITED;
+    if (o instanceof MemberJoined) return MEMBER_JOINED;
+    if (o instanceof InvitationDeclined) return INVITATION_DECLINED;
+    if (o instanceof InvitationExpired) return INVITATION_EXPIRED;
+    if (o instanceof MemberLeft) return MEMBER_LEFT;
+    if (o instanceof TermsProposed) return TERMS_PROPOSED;
+    if (o instanceof ContractAmended) return CONTRACT_AMENDED;
+    if (o instanceof EmcActivated) return ACTIVATED;
+    if (o instanceof EmcDissolved) return DISSOLVED;
+    if (o instanceof OwnershipTransferred) return OWNERSHIP_TRANSFERRED;
+    if (o instanceof State) return SNAPSHOT;
+    throw new IllegalArgumentException("EmcSerializer cannot serialize " + o.getClass());
+  }
+
+  @Override
+  public byte[] toBinary(Object o) {
+    if (o instanceof EmcStarted e) {
+      return io.rendan.protocol.persistence.v1.EmcStarted.newBuilder()
+          .setEmcId(e.emcId())
+          .setName(e.name())
+          .setUserGroup(e.userGroup())
+          .setOwnerMeId(e.ownerMeId())
+          .setOwnerSide(side(e.ownerSide()))
+          .setStartedBy(e.startedBy())
+          .setAt(ts(e.at()))
+          .build()
+          .toByteArray();
+    }
+    if (o instanceof MemberInvited e) {
+      return io.rendan.protocol.persistence.v1.EmcMemberInvited.newBuilder()
+          .setEmcId(e.emcId())
+          .setInvitationId(e.invitationId())
+          .setMeId(e.meId())
+          .setSide(side(e.side()))
+          .setRole(e.role())
+          .setTerms(terms(e.terms()))
+          .setExpiresAt(ts(e.expiresAt()))
+          .setAt(ts(e.at()))
+          .build()
+          .toByteArray();
+    }
+    if (o instanceof MemberJoined e) {
+      return io.rendan.protocol.persistence.v1.EmcMemberJoined.newBuilder()
+          .setEmcId(e.emcId())
+          .setEmcName(e.emcName())
+          .setInvitationId(e.invitationId())
+          .setMeId(e.meId())
+          .setSide(side(e.side()))
+          .setRole(e.role())
+          .setTerms(terms(e.terms()))
+          .setAt(ts(e.at()))
+          .build()
+          .toByteArray();
+    }
+    if (o instanceof InvitationDeclined e) {
+      return io.rendan.protocol.persistence.v1.EmcInvitationDeclined.newBuilder()
+          .setEmcId(e.emcId())
+          .setInvitationId(e.invitationId())
+          .setAt(ts(e.at()))
+          .build()
+          .toByteArray();
+    }
+    if (o instanceof InvitationExpired e) {
+      return io.rendan.protocol.persistence.v1.EmcInvitationExpired.newBuilder()
+          .setEmcId(e.emcId())
+          .setInvitationId(e.invitationId())
+          .setAt(ts(e.at()))
+          .build()
+          .toByteArray();
+    }
+    if (o instanceof MemberLeft e) {
+      return io.rendan.protocol.persistence.v1.EmcMemberLeft.newBuilder()
+          .setEmcId(e.emcId())
+          .setMeId(e.meId())
+          .setRemoved(e.removed())
+          .setAt(ts(e.at()))
+          .build()
+          .toByteArray();
+    }
+    if (o instanceof TermsProposed e) {
+      return io.rendan.protocol.persistence.v1.EmcTermsProposed.newBuilder()
+          .setEmcId(e.emcId())
+          .setMeId(e.meId())
+          .setTerms(terms(e.terms()))
+          .setAt(ts(e.at()))
+          .build()
+          .toByteArray();
+    }
+    if (o instanceof ContractAmended e) {
+      return io.rendan.protocol.persistence.v1.EmcContractAmended.newBuilder()
+          .setEmcId(e.emcId())
+          .setMeId(e.meId())
+          .setTerms(terms(e.terms()))
+          .setAt(ts(e.at()))
+          .build()
+          .toByteArray();
+    }
+    if (o instanceof EmcActivated e) {
+      return io.rendan.protocol.persistence.v1.EmcActivated.newBuilder()
+          .setEmcId(e.emcId())
+          .setAt(ts(e.at()))
+          .build()
+          .toByteArray();
+    }
+    if (o instanceof EmcDissolved e) {
+      return io.rendan.protocol.persistence.v1.EmcDissolved.newBuilder()
+          .setEmcId(e.emcId())
+          .addAllMemberMeIds(e.memberMeIds())
+          .setAt(ts(e.at()))
+          .build()
+          .toByteArray();
+    }
+    if (o instanceof OwnershipTransferred e) {
+      return io.rendan.protocol.persistence.v1.EmcOwnershipTransferred.newBuilder()
+          .setEmcId(e.emcId())
+          .setEmcName(e.emcName())
+          .setFromMeId(e.fromMeId())
+          .setFromSide(side(e.fromSide()))
+          .setToMeId(e.toMeId())
+          .setToSide(side(e.toSide()))
+          .setToRole(e.toRole())
+          .setAt(ts(e.at()))
+          .build()
+          .toByteArray();
+    }
+    if (o instanceof State s) {
+      return snapshot(s).toByteArray();
+    }
+    throw new IllegalArgumentException("EmcSerializer cannot serialize " + o.getClass());
+  }
+
+  @Override
+  public Object fromBinary(byte[] bytes, String manifest) throws NotSerializableException {
+    try {
+      return switch (manifest) {
+        case STARTED -> {
+          var p = io.rendan.protocol.persistence.v1.EmcStarted.parseFrom(bytes);
+          yield new EmcStarted(
+              p.getEmcId(), p.getName(), p.getUserGroup(), p.getOwnerMeId(), side(p.getOwnerSide()), p.getStartedBy(), instant(p.getAt()));
+        }
+        case MEMBER_INVITED -> {
+          var p = io.rendan.protocol.persistence.v1.EmcMemberInvited.parseFrom(bytes);
+          yield new MemberInvited(
+              p.getEmcId(),
+              p.getInvitationId(),
+              p.getMeId(),
+              side(p.getSide()),
+              p.getRole(),
+              terms(p.getTerms()),
+              instant(p.getExpiresAt()),
+              instant(p.getAt()));
+        }
+        case MEMBER_JOINED -> {
+          var p = io.rendan.protocol.persistence.v1.EmcMemberJoined.parseFrom(bytes);
+          yield new MemberJoined(
+              p.getEmcId(),
+              p.getEmcName(),
+              p.getInvitationId(),
+              p.getMeId(),
+              side(p.getSide()),
+              p.getRole(),
+              terms(p.getTerms()),
+              instant(p.getAt()));
+        }
+        case INVITATION_DECLINED -> {
+          var p = io.rendan.protocol.persistence.v1.EmcInvitationDeclined.parseFrom(bytes);
+          yield new InvitationDeclined(p.getEmcId(), p.getInvitationId(), instant(p.getAt()));
+        }
+        case INVITATION_EXPIRED -> {
+          var p = io.rendan.protocol.persistence.v1.EmcInvitationExpired.parseFrom(bytes);
+          yield new InvitationExpired(p.getEmcId(), p.getInvitationId(), instant(p.getAt()));
+        }
+        case MEMBER_LEFT -> {
+          var p = io.rendan.protocol.persistence.v1.EmcMemberLeft.parseFrom(bytes);
+          yield new MemberLeft(p.getEmcId(), p.getMeId(), p.getRemoved(), instant(p.getAt()));
+        }
+        case TERMS_PROPOSED -> {
+          var p = io.rendan.protocol.persistence.v1.EmcTermsProposed.parseFrom(bytes);
+          yield new TermsProposed(p.getEmcId(), p.getMeId(), terms(p.getTerms()), instant(p.getAt()));
+        }
+        case CONTRACT_AMENDED -> {
+          var p = io.rendan.protocol.persistence.v1.EmcContractAmended.parseFrom(bytes);
+          yield new ContractAmended(p.getEmcId(), p.getMeId(), terms(p.getTerms()), instant(p.getAt()));
+        }
+        case ACTIVATED -> {
+          var p = io.rendan.protocol.persistence.v1.EmcActivated.parseFrom(bytes);
+          yield new EmcActivated(p.getEmcId(), instant(p.getAt()));
+        }
+        case DISSOLVED -> {
+          var p = io.rendan.protocol.persistence.v1.EmcDissolved.parseFrom(bytes);
+          yield new EmcDissolved(p.getEmcId(), List.copyOf(p.getMemberMeIdsList()), instant(p.getAt()));
+        }
+        case OWNERSHIP_TRANSFERRED -> {
+          var p = io.rendan.protocol.persistence.v1.EmcOwnershipTransferred.parseFrom(bytes);
+          yield new OwnershipTransferred(
+              p.getEmcId(),
+              p.getEmcName(),
+              p.getFromMeId(),
+              side(p.getFromSide()),
+              p.getToMeId(),
+              side(p.getToSide()),
+              p.getToRole(),
+              instant(p.getAt()));
+        }
+        case SNAPSHOT -> state(EmcSnapshot.parseFrom(bytes));
+        default -> throw new NotSerializableException("unknown EMC manifest " + manifest);
+      };
+    } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
+      NotSerializableException failure = new NotSerializableException("corrupt " + manifest + ": " + e.getMessage());
+      failure.initCause(e);
+      throw failure;
+    }
+  }
+
+  private static EmcSnapshot snapshot(State s) {
+    EmcSnapshot.Builder b = EmcSnapshot.newBuilder().setEmcId(s.emcId()).setVersion(s.version());
+    if (!s.isStarted()) {
+      return b.build();
+    }
+    b.setName(s.name())
+        .setUserGroup(s.userGroup())
+        .setOwnerMeId(s.ownerMeId())
+        .setStatus(
+            switch (s.status()) {
+              case FORMING -> EmcSnapshot.Status.STATUS_FORMING;
+              case ACTIVE -> EmcSnapshot.Status.STATUS_ACTIVE;
+              case DISSOLVED -> EmcSnapshot.Status.STATUS_DISSOLVED;
+            })
+        .setCreatedAt(ts(s.createdAt()));
+    for (Member m : s.members().values()) {
+      StoredMember.Builder mb =
+          StoredMember.newBuilder()
+              .setMeId(m.meId())
+              .setSide(side(m.side()))
+              .setRole(m.role())
+              .setOwner(m.owner())
+              .setJoinedAt(ts(m.joinedAt()));
+      for (Contract c : m.history()) {
+        mb.addHistory(
+            StoredContract.newBuilder()
+                .setVersion(c.version())
+                .setTerms(terms(c.terms()))
+                .setEffectiveFrom(ts(c.effectiveFrom())));
+      }
+      if (m.proposedTerms() != null) {
+        mb.setProposedTerms(terms(m.proposedTerms()));
+      }
+      b.addMembers(mb);
+    }
+    for (Invitation i : s.invitations().values()) {
+      b.addInvitations(
+          StoredInvitation.newBuilder()
+              .setInvitationId(i.invitationId())
+              .setMeId(i.meId())
+              .setSide(side(i.side()))
+              .setRole(i.role())
+              .setTerms(terms(i.terms()))
+              .setStatus(
+                  switch (i.status()) {
+                    case PENDING -> StoredInvitation.Status.STATUS_PENDING;
+                    case ACCEPTED -> StoredInvitation.Status.STATUS_ACCEPTED;
+                    case DECLINED -> StoredInvitation.Status.STATUS_DECLINED;
+                    case EXPIRED -> StoredInvitation.Status.STATUS_EXPIRED;
+                  })
+              .setExpiresAt(ts(i.expiresAt()))
+              .setCreatedAt(ts(i.createdAt())));
+    }
+    return b.build();
+  }
+
+  private static State state(EmcSnapshot p) {
+    if (!p.hasCreatedAt()) {
+      return new State(p.getEmcId(), null, null, null, null, Map.of(), Map.of(), null, p.getVersion());
+    }
+    Map<String, Member> members = new TreeMap<>();
+    for (StoredMember m : p.getMembersList()) {
+      List<Contract> history = new ArrayList<>();
+      for (StoredContract c : m.getHistoryList()) {
+        history.add(new Contract(c.getVersion(), terms(c.getTerms()), instant(c.getEffectiveFrom())));
+      }
+      members.put(
+          m.getMeId(),
+          new Member(
+              m.getMeId(),
+              side(m.getSide()),
+              m.getRole(),
+              m.getOwner(),
+              history,
+              m.hasProposedTerms() ? terms(m.getProposedTerms()) : null,
+              instant(m.getJoinedAt())));
+    }
+    Map<String, Invitation> invitations = new LinkedHashMap<>();
+    for (StoredInvitation i : p.getInvitationsList()) {
+      InvitationStatus status =
+          switch (i.getStatus()) {
+            case STATUS_PENDING -> InvitationStatus.PENDING;
+            case STATUS_ACCEPTED -> InvitationStatus.ACCEPTED;
+            case STATUS_DECLINED -> InvitationStatus.DECLINED;
+            case STATUS_EXPIRED -> InvitationStatus.EXPIRED;
+            default -> throw new IllegalArgumentException("stored invitation status " + i.getStatus());
+          };
+      invitations.put(
+          i.getInvitationId(),
+          new Invitation(
+              i.getInvitationId(),
+              i.getMeId(),
+              side(i.getSide()),
+              i.getRole(),
+              terms(i.getTerms()),
+              status,
+              instant(i.getExpiresAt()),
+              instant(i.getCreatedAt())));
+    }
+    Status status =
+        switch (p.getStatus()) {
+          case STATUS_FORMING -> Status.FORMING;
+          case STATUS_ACTIVE -> Status.ACTIVE;
+          case STATUS_DISSOLVED -> Status.DISSOLVED;
+          default -> throw new IllegalArgumentException("stored EMC status " + p.getStatus());
+        };
+    return new State(
+        p.getEmcId(),
+        p.getName(),
+        p.getUserGroup(),
+        p.getOwnerMeId(),
+        status,
+        members,
+        invitations,
+        instant(p.getCreatedAt()),
+        p.getVersion());
+  }
+
+  static StoredTerms terms(Terms t) {
+    return StoredTerms.newBuilder()
+        .setShareBps(t.shareBps())
+        .setTargetMetric(metric(t.target().metric()))
+        .setTargetAmount(t.target().amount())
+        .setMissedPeriodLimit(t.missedPeriodLimit())
+        .build();
+  }
+
+  static Terms terms(StoredTerms t) {
+    return new Terms(t.getShareBps(), new Target(metric(t.getTargetMetric()), t.getTargetAmount()), t.getMissedPeriodLimit());
+  }
+
+  static TargetMetric metric(Metric m) {
+    return switch (m) {
+      case REVENUE -> TargetMetric.TARGET_METRIC_REVENUE;
+      case CYCLES -> TargetMetric.TARGET_METRIC_CYCLES;
+      case UPTIME -> TargetMetric.TARGET_METRIC_UPTIME;
+      case REPORTED -> TargetMetric.TARGET_METRIC_REPORTED;
+    };
+  }
+
+  static Metric metric(TargetMetric m) {
+    return switch (m) {
+      case TARGET_METRIC_REVENUE -> Metric.REVENUE;
+      case TARGET_METRIC_CYCLES -> Metric.CYCLES;
+      case TARGET_METRIC_UPTIME -> Metric.UPTIME;
+      case TARGET_METRIC_REPORTED -> Metric.REPORTED;
+      default -> throw new IllegalArgumentException("stored target metric " + m);
+    };
+  }
+
+  /** Shared with the ME's serializer, which stores the side of a membership. */
+  public static io.rendan.protocol.persistence.v1.Side side(Side s) {
+    if (s == null) {
+      return io.rendan.protocol.persistence.v1.Side.SIDE_UNSPECIFIED;
+    }
+    return switch (s) {
+      case EXPERIENCE -> io.rendan.protocol.persistence.v1.Side.SIDE_EXPERIENCE;
+      case SOLUTION -> io.rendan.protocol.persistence.v1.Side.SIDE_SOLUTION;
+    };
+  }
+
+  /** {@code null} for an unspecified side (an ended membership stores none). */
+  public static Side side(io.rendan.protocol.persistence.v1.Side s) {
+    return switch (s) {
+      case SIDE_EXPERIENCE -> Side.EXPERIENCE;
+      case SIDE_SOLUTION -> Side.SOLUTION;
+      default -> null;
+    };
+  }
+
+  static Timestamp ts(Instant at) {
+    return Timestamp.newBuilder().setSeconds(at.getEpochSecond()).setNanos(at.getNano()).build();
+  }
+
+  static Instant instant(Timestamp t) {
+    return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
+  }
+}
