@@ -187,11 +187,10 @@ public final class EmcEntity
           MemberInvited,
           MemberJoined,
           InvitationDeclined,
-          InvitationExpired,
+          InvitationsExpired,
           MemberLeft,
           TermsProposed,
           ContractAmended,
-          EmcActivated,
           EmcDissolved,
           OwnershipTransferred {
     String emcId();
@@ -220,15 +219,18 @@ public final class EmcEntity
 
   public record InvitationDeclined(String emcId, String invitationId, Instant at) implements Event {}
 
-  public record InvitationExpired(String emcId, String invitationId, Instant at) implements Event {}
+  /** One event for all invitations found due at once: one change, one version, one push. */
+  public record InvitationsExpired(String emcId, List<String> invitationIds, Instant at) implements Event {
+    public InvitationsExpired {
+      invitationIds = List.copyOf(invitationIds);
+    }
+  }
 
   public record MemberLeft(String emcId, String meId, boolean removed, Instant at) implements Event {}
 
   public record TermsProposed(String emcId, String meId, Terms terms, Instant at) implements Event {}
 
   public record ContractAmended(String emcId, String meId, Terms terms, Instant at) implements Event {}
-
-  public record EmcActivated(String emcId, Instant at) implements Event {}
 
   public record EmcDissolved(String emcId, List<String> memberMeIds, Instant at) implements Event {}
 
@@ -283,10 +285,6 @@ public final class EmcEntity
       return MAX_BPS - sharesHeld(null);
     }
 
-    boolean bothSidesPresent() {
-      return members.values().stream().map(Member::side).distinct().count() == Side.values().length;
-    }
-
     /** The earliest expiry among pending invitations, to arm the timer for. */
     Optional<Instant> nextExpiry() {
       return invitations.values().stream()
@@ -321,10 +319,14 @@ public final class EmcEntity
         ms.put(
             e.meId(),
             new Member(e.meId(), e.side(), e.role(), false, List.of(), null, e.at()).withContract(e.terms(), e.at()));
+        // Active from the first moment both sides have a member; it stays active.
+        if (newStatus == Status.FORMING && ms.values().stream().map(Member::side).distinct().count() == 2) {
+          newStatus = Status.ACTIVE;
+        }
       } else if (event instanceof InvitationDeclined e) {
         is.computeIfPresent(e.invitationId(), (id, i) -> i.withStatus(InvitationStatus.DECLINED));
-      } else if (event instanceof InvitationExpired e) {
-        is.computeIfPresent(e.invitationId(), (id, i) -> i.withStatus(InvitationStatus.EXPIRED));
+      } else if (event instanceof InvitationsExpired e) {
+        e.invitationIds().forEach(id -> is.computeIfPresent(id, (k, i) -> i.withStatus(InvitationStatus.EXPIRED)));
       } else if (event instanceof MemberLeft e) {
         ms.remove(e.meId());
       } else if (event instanceof TermsProposed e) {
@@ -332,8 +334,6 @@ public final class EmcEntity
         ms.put(e.meId(), new Member(m.meId(), m.side(), m.role(), m.owner(), m.history(), e.terms(), m.joinedAt()));
       } else if (event instanceof ContractAmended e) {
         ms.put(e.meId(), ms.get(e.meId()).withContract(e.terms(), e.at()));
-      } else if (event instanceof EmcActivated) {
-        newStatus = Status.ACTIVE;
       } else if (event instanceof EmcDissolved) {
         newStatus = Status.DISSOLVED;
         is.replaceAll((id, i) -> i.status() == InvitationStatus.PENDING ? i.withStatus(InvitationStatus.EXPIRED) : i);
@@ -467,7 +467,7 @@ public final class EmcEntity
     EmcStarted event =
         new EmcStarted(
             emcId, cmd.name(), cmd.userGroup(), cmd.ownerMeId(), cmd.ownerSide(), cmd.startedBy(), clock.instant());
-    return persist(List.of(event), "emc.started", cmd.replyTo(), true);
+    return persist(event, "emc.started", cmd.replyTo(), true);
   }
 
   /** The same start again (a retry) gets the same answer; anything else is a conflict. */
@@ -518,7 +518,7 @@ public final class EmcEntity
     MemberInvited event =
         new MemberInvited(
             emcId, cmd.invitationId(), cmd.meId(), cmd.side(), cmd.role(), cmd.terms(), now.plus(cmd.validFor()), now);
-    return persist(List.of(event), "emc.member-invited", cmd.replyTo(), true);
+    return persist(event, "emc.member-invited", cmd.replyTo(), true);
   }
 
   private ReplyEffect<Event, State> accept(State state, AcceptInvitation cmd) {
@@ -543,7 +543,7 @@ public final class EmcEntity
     if (!now.isBefore(invitation.expiresAt())) {
       // The entity's clock decides; the expiry is stored before the refusal goes out.
       return Effect()
-          .persist(new InvitationExpired(emcId, invitation.invitationId(), now))
+          .persist(new InvitationsExpired(emcId, List.of(invitation.invitationId()), now))
           .thenRun(s -> published("emc.invitation-expired", s))
           .thenReply(cmd.replyTo(), s -> new Rejected(EmcCodes.INVITATION_EXPIRED, "the invitation has expired"));
     }
@@ -554,8 +554,7 @@ public final class EmcEntity
     if (held + invitation.terms().shareBps() > MAX_BPS) {
       return shareExceeded(cmd.replyTo(), held, invitation.terms().shareBps());
     }
-    List<Event> events = new ArrayList<>();
-    events.add(
+    MemberJoined joined =
         new MemberJoined(
             emcId,
             state.name(),
@@ -564,15 +563,8 @@ public final class EmcEntity
             invitation.side(),
             invitation.role(),
             invitation.terms(),
-            now));
-    if (state.status() == Status.FORMING && sidesAfterJoin(state, invitation.side())) {
-      events.add(new EmcActivated(emcId, now));
-    }
-    return persist(events, "emc.member-joined", cmd.replyTo(), false);
-  }
-
-  private static boolean sidesAfterJoin(State state, Side side) {
-    return state.members().values().stream().anyMatch(m -> m.side() != side);
+            now);
+    return persist(joined, "emc.member-joined", cmd.replyTo(), false);
   }
 
   private ReplyEffect<Event, State> decline(State state, DeclineInvitation cmd) {
@@ -588,8 +580,7 @@ public final class EmcEntity
       case ACCEPTED -> reject(cmd.replyTo(), EmcCodes.INVITATION_ACCEPTED, "the invitation was accepted");
       case EXPIRED -> reject(cmd.replyTo(), EmcCodes.INVITATION_EXPIRED, "the invitation has expired");
       case PENDING ->
-          persist(
-              List.of(new InvitationDeclined(emcId, invitation.invitationId(), clock.instant())),
+          persist(new InvitationDeclined(emcId, invitation.invitationId(), clock.instant()),
               "emc.invitation-declined",
               cmd.replyTo(),
               false);
@@ -611,8 +602,7 @@ public final class EmcEntity
     if (!leaving && !cmd.actingMeId().equals(state.ownerMeId())) {
       return notOwner(cmd.replyTo());
     }
-    return persist(
-        List.of(new MemberLeft(emcId, cmd.meId(), !leaving, clock.instant())),
+    return persist(new MemberLeft(emcId, cmd.meId(), !leaving, clock.instant()),
         leaving ? "emc.member-left" : "emc.member-removed",
         cmd.replyTo(),
         false);
@@ -630,8 +620,7 @@ public final class EmcEntity
     if (held + cmd.terms().shareBps() > MAX_BPS) {
       return shareExceeded(cmd.replyTo(), held, cmd.terms().shareBps());
     }
-    return persist(
-        List.of(new TermsProposed(emcId, cmd.meId(), cmd.terms(), clock.instant())),
+    return persist(new TermsProposed(emcId, cmd.meId(), cmd.terms(), clock.instant()),
         "emc.terms-proposed",
         cmd.replyTo(),
         false);
@@ -652,8 +641,7 @@ public final class EmcEntity
     if (held + member.proposedTerms().shareBps() > MAX_BPS) {
       return shareExceeded(cmd.replyTo(), held, member.proposedTerms().shareBps());
     }
-    return persist(
-        List.of(new ContractAmended(emcId, cmd.meId(), member.proposedTerms(), clock.instant())),
+    return persist(new ContractAmended(emcId, cmd.meId(), member.proposedTerms(), clock.instant()),
         "emc.contract-amended",
         cmd.replyTo(),
         false);
@@ -664,7 +652,7 @@ public final class EmcEntity
       return notOwner(cmd.replyTo());
     }
     List<String> memberIds = new ArrayList<>(state.members().keySet());
-    return persist(List.of(new EmcDissolved(emcId, memberIds, clock.instant())), "emc.dissolved", cmd.replyTo(), false);
+    return persist(new EmcDissolved(emcId, memberIds, clock.instant()), "emc.dissolved", cmd.replyTo(), false);
   }
 
   private ReplyEffect<Event, State> transferOwnership(State state, TransferOwnership cmd) {
@@ -677,9 +665,8 @@ public final class EmcEntity
     }
     Member from = state.members().get(state.ownerMeId());
     return persist(
-        List.of(
             new OwnershipTransferred(
-                emcId, state.name(), from.meId(), from.side(), to.meId(), to.side(), OWNER_ROLE, clock.instant())),
+                emcId, state.name(), from.meId(), from.side(), to.meId(), to.side(), OWNER_ROLE, clock.instant()),
         "emc.ownership-transferred",
         cmd.replyTo(),
         false);
@@ -687,17 +674,17 @@ public final class EmcEntity
 
   private ReplyEffect<Event, State> expireInvitations(State state, ExpireInvitations cmd) {
     Instant now = clock.instant();
-    List<Event> expired =
+    List<String> due =
         state.invitations().values().stream()
             .filter(i -> i.status() == InvitationStatus.PENDING && !now.isBefore(i.expiresAt()))
-            .map(i -> (Event) new InvitationExpired(emcId, i.invitationId(), now))
+            .map(Invitation::invitationId)
             .toList();
-    if (expired.isEmpty()) {
+    if (due.isEmpty()) {
       armExpiryTimer(state);
       return Effect().noReply();
     }
     return Effect()
-        .persist(expired)
+        .persist(new InvitationsExpired(emcId, due, now))
         .thenRun(
             s -> {
               published("emc.invitation-expired", s);
@@ -722,10 +709,10 @@ public final class EmcEntity
     throw new IllegalArgumentException("no reply for " + cmd);
   }
 
-  private ReplyEffect<Event, State> persist(
-      List<Event> events, String eventName, ActorRef<Reply> replyTo, boolean created) {
+  /** One command, one event: the version (and a push's seq) grows by exactly one per change. */
+  private ReplyEffect<Event, State> persist(Event event, String eventName, ActorRef<Reply> replyTo, boolean created) {
     return Effect()
-        .persist(events)
+        .persist(event)
         .thenRun(
             s -> {
               published(eventName, s);

@@ -27,11 +27,10 @@ public final class EmcSerializer extends SerializerWithStringManifest {
   static final String MEMBER_INVITED = "emc.member-invited";
   static final String MEMBER_JOINED = "emc.member-joined";
   static final String INVITATION_DECLINED = "emc.invitation-declined";
-  static final String INVITATION_EXPIRED = "emc.invitation-expired";
+  static final String INVITATIONS_EXPIRED = "emc.invitations-expired";
   static final String MEMBER_LEFT = "emc.member-left";
   static final String TERMS_PROPOSED = "emc.terms-proposed";
   static final String CONTRACT_AMENDED = "emc.contract-amended";
-  static final String ACTIVATED = "emc.activated";
   static final String DISSOLVED = "emc.dissolved";
   static final String OWNERSHIP_TRANSFERRED = "emc.ownership-transferred";
   static final String SNAPSHOT = "emc.snapshot";
@@ -47,11 +46,10 @@ public final class EmcSerializer extends SerializerWithStringManifest {
     if (o instanceof MemberInvited) return MEMBER_INVITED;
     if (o instanceof MemberJoined) return MEMBER_JOINED;
     if (o instanceof InvitationDeclined) return INVITATION_DECLINED;
-    if (o instanceof InvitationExpired) return INVITATION_EXPIRED;
+    if (o instanceof InvitationsExpired) return INVITATIONS_EXPIRED;
     if (o instanceof MemberLeft) return MEMBER_LEFT;
     if (o instanceof TermsProposed) return TERMS_PROPOSED;
     if (o instanceof ContractAmended) return CONTRACT_AMENDED;
-    if (o instanceof EmcActivated) return ACTIVATED;
     if (o instanceof EmcDissolved) return DISSOLVED;
     if (o instanceof OwnershipTransferred) return OWNERSHIP_TRANSFERRED;
     if (o instanceof State) return SNAPSHOT;
@@ -106,10 +104,10 @@ public final class EmcSerializer extends SerializerWithStringManifest {
           .build()
           .toByteArray();
     }
-    if (o instanceof InvitationExpired e) {
-      return io.rendan.protocol.persistence.v1.EmcInvitationExpired.newBuilder()
+    if (o instanceof InvitationsExpired e) {
+      return io.rendan.protocol.persistence.v1.EmcInvitationsExpired.newBuilder()
           .setEmcId(e.emcId())
-          .setInvitationId(e.invitationId())
+          .addAllInvitationIds(e.invitationIds())
           .setAt(ts(e.at()))
           .build()
           .toByteArray();
@@ -137,13 +135,6 @@ public final class EmcSerializer extends SerializerWithStringManifest {
           .setEmcId(e.emcId())
           .setMeId(e.meId())
           .setTerms(terms(e.terms()))
-          .setAt(ts(e.at()))
-          .build()
-          .toByteArray();
-    }
-    if (o instanceof EmcActivated e) {
-      return io.rendan.protocol.persistence.v1.EmcActivated.newBuilder()
-          .setEmcId(e.emcId())
           .setAt(ts(e.at()))
           .build()
           .toByteArray();
@@ -212,9 +203,9 @@ public final class EmcSerializer extends SerializerWithStringManifest {
           var p = io.rendan.protocol.persistence.v1.EmcInvitationDeclined.parseFrom(bytes);
           yield new InvitationDeclined(p.getEmcId(), p.getInvitationId(), instant(p.getAt()));
         }
-        case INVITATION_EXPIRED -> {
-          var p = io.rendan.protocol.persistence.v1.EmcInvitationExpired.parseFrom(bytes);
-          yield new InvitationExpired(p.getEmcId(), p.getInvitationId(), instant(p.getAt()));
+        case INVITATIONS_EXPIRED -> {
+          var p = io.rendan.protocol.persistence.v1.EmcInvitationsExpired.parseFrom(bytes);
+          yield new InvitationsExpired(p.getEmcId(), List.copyOf(p.getInvitationIdsList()), instant(p.getAt()));
         }
         case MEMBER_LEFT -> {
           var p = io.rendan.protocol.persistence.v1.EmcMemberLeft.parseFrom(bytes);
@@ -227,10 +218,6 @@ public final class EmcSerializer extends SerializerWithStringManifest {
         case CONTRACT_AMENDED -> {
           var p = io.rendan.protocol.persistence.v1.EmcContractAmended.parseFrom(bytes);
           yield new ContractAmended(p.getEmcId(), p.getMeId(), terms(p.getTerms()), instant(p.getAt()));
-        }
-        case ACTIVATED -> {
-          var p = io.rendan.protocol.persistence.v1.EmcActivated.parseFrom(bytes);
-          yield new EmcActivated(p.getEmcId(), instant(p.getAt()));
         }
         case DISSOLVED -> {
           var p = io.rendan.protocol.persistence.v1.EmcDissolved.parseFrom(bytes);

@@ -1,0 +1,148 @@
+package io.rendan.emc;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.rendan.emc.EmcEntity.*;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.NotSerializableException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The EMC's stored form, pinned by samples committed under
+ * {@code src/test/resources/serialization/} (never rewrite one). A new stored
+ * type gets a sample below, written once with
+ *
+ * <pre>
+ * mvn -q -pl server -am test -Dtest=EmcSerializerTest -Dsurefire.failIfNoSpecifiedTests=false \
+ *     -Drendan.serialization.write-missing-samples=true
+ * </pre>
+ */
+class EmcSerializerTest {
+  private static final String WRITE_MISSING = "rendan.serialization.write-missing-samples";
+  private static final Path SOURCE_DIR = Path.of("src", "test", "resources", "serialization");
+  private static final Instant AT = Instant.parse("2026-03-01T09:00:00.123456789Z");
+  private static final EmcSerializer SERIALIZER = new EmcSerializer();
+  private static final Terms TERMS = new Terms(3_000, new Target(Metric.REVENUE, 500_000), 3);
+
+  record Sample(String file, String manifest, Object expected) {
+    @Override
+    public String toString() {
+      return file;
+    }
+  }
+
+  private static State fullState() {
+    Map<String, Member> members = new TreeMap<>();
+    members.put("laundry", new Member("laundry", Side.EXPERIENCE, "owner", true, List.of(), null, AT));
+    members.put(
+        "washers",
+        new Member(
+            "washers",
+            Side.SOLUTION,
+            "washer fleet",
+            false,
+            List.of(new Contract(1, TERMS, AT), new Contract(2, new Terms(3_500, new Target(Metric.CYCLES, 900), 2), AT.plusSeconds(60))),
+            new Terms(4_000, new Target(Metric.UPTIME, 9_900), 4),
+            AT));
+    Map<String, Invitation> invitations = new LinkedHashMap<>();
+    invitations.put("i1", new Invitation("i1", "washers", Side.SOLUTION, "washer fleet", TERMS, InvitationStatus.ACCEPTED, AT.plusSeconds(3600), AT));
+    invitations.put("i2", new Invitation("i2", "marketing", Side.EXPERIENCE, "campus", TERMS, InvitationStatus.PENDING, AT.plusSeconds(7200), AT));
+    return new State("emc-1", "Community Laundry", "dorm students", "laundry", Status.ACTIVE, members, invitations, AT, 12);
+  }
+
+  static final List<Sample> SAMPLES =
+      List.of(
+          new Sample("emc.started.bin", "emc.started", new EmcStarted("emc-1", "Community Laundry", "dorm students", "laundry", Side.EXPERIENCE, "alice", AT)),
+          new Sample("emc.member-invited.bin", "emc.member-invited", new MemberInvited("emc-1", "i1", "washers", Side.SOLUTION, "washer fleet", TERMS, AT.plusSeconds(3600), AT)),
+          new Sample("emc.member-joined.bin", "emc.member-joined", new MemberJoined("emc-1", "Community Laundry", "i1", "washers", Side.SOLUTION, "washer fleet", TERMS, AT)),
+          new Sample("emc.invitation-declined.bin", "emc.invitation-declined", new InvitationDeclined("emc-1", "i2", AT)),
+          new Sample("emc.invitations-expired.bin", "emc.invitations-expired", new InvitationsExpired("emc-1", List.of("i2", "i3"), AT)),
+          new Sample("emc.member-left.bin", "emc.member-left", new MemberLeft("emc-1", "washers", true, AT)),
+          new Sample("emc.terms-proposed.bin", "emc.terms-proposed", new TermsProposed("emc-1", "washers", TERMS, AT)),
+          new Sample("emc.contract-amended.bin", "emc.contract-amended", new ContractAmended("emc-1", "washers", TERMS, AT)),
+          new Sample("emc.dissolved.bin", "emc.dissolved", new EmcDissolved("emc-1", List.of("laundry", "washers"), AT)),
+          new Sample("emc.ownership-transferred.bin", "emc.ownership-transferred", new OwnershipTransferred("emc-1", "Community Laundry", "laundry", Side.EXPERIENCE, "washers", Side.SOLUTION, "owner", AT)),
+          new Sample("emc.snapshot.bin", "emc.snapshot", fullState()),
+          new Sample("emc.snapshot-empty.bin", "emc.snapshot", State.empty("emc-2")));
+
+  static Stream<Arguments> samples() {
+    return SAMPLES.stream().map(Arguments::of);
+  }
+
+  @BeforeAll
+  static void writeMissingSamplesWhenAsked() throws IOException {
+    if (!Boolean.getBoolean(WRITE_MISSING)) {
+      return;
+    }
+    Files.createDirectories(SOURCE_DIR);
+    for (Sample sample : SAMPLES) {
+      Path file = SOURCE_DIR.resolve(sample.file());
+      if (!Files.exists(file)) {
+        Files.write(file, SERIALIZER.toBinary(sample.expected()));
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("samples")
+  void manifestIsThePermanentName(Sample sample) {
+    assertEquals(sample.manifest(), SERIALIZER.manifest(sample.expected()));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("samples")
+  void roundTripGivesBackTheSameObject(Sample sample) throws NotSerializableException {
+    byte[] bytes = SERIALIZER.toBinary(sample.expected());
+    assertEquals(sample.expected(), SERIALIZER.fromBinary(bytes, SERIALIZER.manifest(sample.expected())));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("samples")
+  void committedSampleStillDecodes(Sample sample) throws IOException {
+    assertEquals(sample.expected(), SERIALIZER.fromBinary(committed(sample.file()), sample.manifest()));
+  }
+
+  @Test
+  void manifestsNeverChange() {
+    assertEquals(
+        List.of(
+            "emc.started", "emc.member-invited", "emc.member-joined", "emc.invitation-declined", "emc.invitations-expired",
+            "emc.member-left", "emc.terms-proposed", "emc.contract-amended", "emc.dissolved", "emc.ownership-transferred",
+            "emc.snapshot"),
+        List.of(
+            EmcSerializer.STARTED, EmcSerializer.MEMBER_INVITED, EmcSerializer.MEMBER_JOINED, EmcSerializer.INVITATION_DECLINED,
+            EmcSerializer.INVITATIONS_EXPIRED, EmcSerializer.MEMBER_LEFT, EmcSerializer.TERMS_PROPOSED,
+            EmcSerializer.CONTRACT_AMENDED, EmcSerializer.DISSOLVED, EmcSerializer.OWNERSHIP_TRANSFERRED, EmcSerializer.SNAPSHOT));
+    assertEquals(7102, SERIALIZER.identifier());
+  }
+
+  @Test
+  void unknownManifestOrCorruptBytesAreNotSerializable() throws IOException {
+    byte[] bytes = committed("emc.started.bin");
+    assertThrows(NotSerializableException.class, () -> SERIALIZER.fromBinary(bytes, "emc.renamed"));
+    assertThrows(NotSerializableException.class, () -> SERIALIZER.fromBinary(new byte[] {(byte) 0xFF}, "emc.started"));
+  }
+
+  private static byte[] committed(String file) throws IOException {
+    try (InputStream in = EmcSerializerTest.class.getResourceAsStream("/serialization/" + file)) {
+      if (in == null && Boolean.getBoolean(WRITE_MISSING)) {
+        return Files.readAllBytes(SOURCE_DIR.resolve(file));
+      }
+      assertNotNull(in, "committed sample serialization/" + file + " is missing; see this class's comment");
+      return in.readAllBytes();
+    }
+  }
+}
