@@ -128,14 +128,43 @@ public final class TestNode implements AutoCloseable {
 
   /** Rows in the event journal, read through a separate JDBC connection. */
   public long journalRows() throws Exception {
+    return queryLong("SELECT COUNT(*) FROM \"event_journal\"");
+  }
+
+  /** The first column of the first row of a query on the node's database. */
+  public long queryLong(String sql) throws Exception {
+    try (Connection c = connection();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  public Connection connection() throws Exception {
+    return connection(config);
+  }
+
+  public Config config() {
+    return config;
+  }
+
+  public static Connection connection(Config config) throws Exception {
     String url = config.getString("pekko-persistence-jdbc.shared-databases.slick.db.url");
     String user = config.getString("pekko-persistence-jdbc.shared-databases.slick.db.user");
     String password = config.getString("pekko-persistence-jdbc.shared-databases.slick.db.password");
-    try (Connection c = DriverManager.getConnection(url, user, password);
-        Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM \"event_journal\"")) {
-      rs.next();
-      return rs.getLong(1);
+    return DriverManager.getConnection(url, user, password);
+  }
+
+  /** Waits (polling, up to {@code within}) until {@code condition} holds; fails the test otherwise. */
+  public static void await(Duration within, String what, java.util.concurrent.Callable<Boolean> condition)
+      throws Exception {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (!condition.call()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("not within " + within + ": " + what);
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
     }
   }
 

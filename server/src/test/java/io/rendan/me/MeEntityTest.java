@@ -394,4 +394,36 @@ class MeEntityTest {
     assertEquals(registered(List.of("welding"), List.of(BOB, CAROL), 5), recovered);
     assertPublishedVersions(1, 2, 3, 4, 5);
   }
+
+  @Test
+  void aMembershipIsRecordedOnceWhateverTheRedeliveries() {
+    newEntity();
+    registerAsAlice(List.of("washers"));
+    MeEntity.Membership joined =
+        new MeEntity.Membership("emc-1", "Community Laundry", io.rendan.emc.EmcEntity.Side.SOLUTION, "washers", false, true, 3);
+    var first = run(r -> new MeEntity.RecordMembership(joined, r));
+    assertEquals(1, first.events().size());
+    assertEquals(List.of(joined), first.state().activeMemberships());
+
+    // the delivery is at least once: the same message again, and an older one, change nothing
+    var again = run(r -> new MeEntity.RecordMembership(joined, r));
+    assertTrue(again.hasNoEvents());
+    MeEntity.Membership older =
+        new MeEntity.Membership("emc-1", "Community Laundry", io.rendan.emc.EmcEntity.Side.SOLUTION, "washers", false, false, 2);
+    assertTrue(run(r -> new MeEntity.RecordMembership(older, r)).hasNoEvents());
+
+    MeEntity.Membership left = new MeEntity.Membership("emc-1", "", null, "", false, false, 9);
+    var leaving = run(r -> new MeEntity.RecordMembership(left, r));
+    assertEquals(1, leaving.events().size());
+    assertEquals(List.of(), leaving.state().activeMemberships());
+    assertEquals(leaving.state(), me.restart().state());
+    assertTrue(run(r -> new MeEntity.RecordMembership(joined, r)).hasNoEvents(), "still applied once after a restart");
+  }
+
+  @Test
+  void anUnknownMeRefusesAMembership() {
+    newEntity();
+    MeEntity.Membership m = new MeEntity.Membership("emc-1", "X", io.rendan.emc.EmcEntity.Side.SOLUTION, "r", false, true, 1);
+    assertRejected(run(r -> new MeEntity.RecordMembership(m, r)), ErrorCodes.ME_NOT_FOUND, State.unregistered(meId));
+  }
 }
