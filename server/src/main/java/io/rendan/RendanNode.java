@@ -7,6 +7,12 @@ import com.typesafe.config.ConfigFactory;
 import io.rendan.auth.Authenticator;
 import io.rendan.auth.DevTokenRoutes;
 import io.rendan.auth.Jwt;
+import io.rendan.bidding.AwardDelivery;
+import io.rendan.bidding.BiddingApi;
+import io.rendan.bidding.BiddingRoutes;
+import io.rendan.bidding.RoundDirectory;
+import io.rendan.bidding.RoundEntity;
+import io.rendan.bidding.RoundWaker;
 import io.rendan.emc.EmcApi;
 import io.rendan.emc.EmcEntity;
 import io.rendan.emc.EmcRoutes;
@@ -29,6 +35,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -107,7 +114,14 @@ public final class RendanNode implements AutoCloseable {
       }
       SchemaUtils.createIfNotExists(system).toCompletableFuture().get(60, TimeUnit.SECONDS);
 
-      Clock clock = Clock.systemUTC();
+      BusinessClock clock =
+          new BusinessClock(
+              Clock.systemUTC(),
+              Instant.parse(config.getString("rendan.clock.origin")),
+              config.getDouble("rendan.clock.speed"));
+      if (clock.speed() != 1.0) {
+        log.warn("Business clock runs {} times real time from {}: now {}", clock.speed(), config.getString("rendan.clock.origin"), clock.instant());
+      }
       Duration askTimeout = config.getDuration("rendan.ask-timeout");
       LiveTopics topics = new LiveTopics(system);
       MeApi meApi =
@@ -141,6 +155,33 @@ public final class RendanNode implements AutoCloseable {
               clock);
       MembershipDelivery.start(system, projectionJdbc, meApi, config.getInt("rendan.emc.tag-slices"));
 
+      Config bidding = config.getConfig("rendan.bidding");
+      RoundDirectory directory = RoundDirectory.start(system, projectionJdbc, bidding.getInt("tag-slices"));
+      BiddingApi biddingApi =
+          BiddingApi.start(
+              system,
+              topics,
+              meApi,
+              emcApi,
+              directory,
+              new RoundEntity.Settings(
+                  bidding.getInt("snapshot-every"),
+                  bidding.getDuration("backoff-min"),
+                  bidding.getDuration("backoff-max"),
+                  bidding.getInt("tag-slices"),
+                  bidding.getDuration("soft-close-window"),
+                  bidding.getDuration("soft-close-extension"),
+                  bidding.getInt("max-bids-per-round"),
+                  bidding.getInt("max-queued"),
+                  bidding.getInt("max-batch"),
+                  bidding.getDuration("idle-passivation")),
+              new BiddingApi.Limits(
+                  bidding.getDuration("min-closes-in"), bidding.getDuration("max-closes-in"), bidding.getInt("max-listed")),
+              askTimeout,
+              clock);
+      AwardDelivery.start(system, projectionJdbc, biddingApi, emcApi, bidding.getInt("tag-slices"));
+      RoundWaker.start(system, directory, biddingApi, bidding.getDuration("wake-interval"), bidding.getInt("max-woken"));
+
       HttpCodec codec =
           new HttpCodec(
               Materializer.matFromSystem(system),
@@ -159,8 +200,9 @@ public final class RendanNode implements AutoCloseable {
       routes.add(new HealthRoutes(system, codec, config.getDuration("rendan.health.journal-timeout")).route());
       List<Route> v1 = new ArrayList<>();
       v1.add(new MeRoutes(meApi, codec, auth).route());
+      v1.add(new BiddingRoutes(biddingApi, codec, auth).route());
       v1.add(new EmcRoutes(emcApi, codec, auth).route());
-      v1.add(new WsRoutes(system, auth, meApi, emcApi, topics, wsSettings).route());
+      v1.add(new WsRoutes(system, auth, meApi, emcApi, biddingApi, topics, wsSettings).route());
       if (devMode) {
         v1.add(pathPrefix("dev", () -> new DevTokenRoutes(jwt, codec, config.getDuration("rendan.auth.dev-token-ttl")).route()));
       }

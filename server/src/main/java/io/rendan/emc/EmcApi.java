@@ -193,6 +193,35 @@ public final class EmcApi {
         .thenApply(this::view);
   }
 
+  /** The EMC as stored, for other aggregates' APIs (no permission check: they make their own). */
+  public CompletionStage<State> current(String emcId) {
+    return ask(checkId("emcId", emcId), EmcEntity.GetEmc::new).thenApply(Accepted::emc);
+  }
+
+  /**
+   * An award of a bidding round becomes an invitation, issued as the owner that
+   * awarded it, under an id derived from the round: delivered again, it is the
+   * same invitation. Completes with the EMC's refusal code, or null when issued.
+   */
+  public CompletionStage<String> inviteFromAward(
+      String emcId, String invitationId, String ownerMeId, String meId, EmcEntity.Side side, String role, EmcEntity.Terms terms) {
+    return ask(
+            emcId,
+            replyTo ->
+                new EmcEntity.InviteMember(invitationId, meId, side, role, terms, limits.defaultInvitationTtl(), ownerMeId, replyTo))
+        .handle(
+            (accepted, failure) -> {
+              if (failure == null) {
+                return null;
+              }
+              ApiException api = ErrorCodes.fromThrowable(failure);
+              if (api.status() >= 500) {
+                throw new java.util.concurrent.CompletionException(failure); // try again
+              }
+              return api.code();
+            });
+  }
+
   // ---- acting MEs -----------------------------------------------------------------------------
 
   private CompletionStage<Accepted> asOwner(
@@ -254,10 +283,6 @@ public final class EmcApi {
                         return state;
                       });
             });
-  }
-
-  private CompletionStage<State> current(String emcId) {
-    return ask(emcId, EmcEntity.GetEmc::new).thenApply(Accepted::emc);
   }
 
   private CompletionStage<Accepted> ask(String emcId, Function<ActorRef<Reply>, Command> command) {
@@ -402,11 +427,16 @@ public final class EmcApi {
   }
 
   static EmcEntity.Terms terms(Terms terms) {
+    return checkTerms(terms, "terms");
+  }
+
+  /** Contract terms as a request gives them; {@code field} names them in messages. */
+  public static EmcEntity.Terms checkTerms(Terms terms, String field) {
     if (terms.getShareBps() < 0 || terms.getShareBps() > EmcEntity.MAX_BPS) {
-      throw invalid("terms.shareBps must be between 0 and " + EmcEntity.MAX_BPS);
+      throw invalid(field + ".shareBps must be between 0 and " + EmcEntity.MAX_BPS);
     }
     if (!terms.hasTarget()) {
-      throw invalid("terms.target is required: a metric and an amount per month");
+      throw invalid(field + ".target is required: a metric and an amount per month");
     }
     EmcEntity.Metric metric =
         switch (terms.getTarget().getMetric()) {
@@ -414,17 +444,17 @@ public final class EmcApi {
           case CYCLES -> EmcEntity.Metric.CYCLES;
           case UPTIME -> EmcEntity.Metric.UPTIME;
           case REPORTED -> EmcEntity.Metric.REPORTED;
-          default -> throw invalid("terms.target.metric is required: REVENUE, CYCLES, UPTIME or REPORTED");
+          default -> throw invalid(field + ".target.metric is required: REVENUE, CYCLES, UPTIME or REPORTED");
         };
     if (terms.getTarget().getAmount() < 0) {
-      throw invalid("terms.target.amount must not be negative");
+      throw invalid(field + ".target.amount must not be negative");
     }
     if (metric == EmcEntity.Metric.UPTIME && terms.getTarget().getAmount() > EmcEntity.MAX_BPS) {
       throw invalid("an UPTIME target is in basis points: at most " + EmcEntity.MAX_BPS);
     }
     int limit = terms.getMissedPeriodLimit();
     if (limit < 0 || limit > MAX_MISSED_PERIOD_LIMIT) {
-      throw invalid("terms.missedPeriodLimit must be between 1 and " + MAX_MISSED_PERIOD_LIMIT + " (0 means 3)");
+      throw invalid(field + ".missedPeriodLimit must be between 1 and " + MAX_MISSED_PERIOD_LIMIT + " (0 means 3)");
     }
     return new EmcEntity.Terms(
         terms.getShareBps(),

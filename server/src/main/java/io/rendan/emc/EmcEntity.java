@@ -1,5 +1,6 @@
 package io.rendan.emc;
 
+import io.rendan.BusinessClock;
 import io.rendan.CborSerializable;
 import java.time.Clock;
 import java.time.Duration;
@@ -732,9 +733,8 @@ public final class EmcEntity
       timers.cancel(ExpireInvitations.INSTANCE);
       return;
     }
-    Duration delay = Duration.between(clock.instant(), next.get());
     timers.startSingleTimer(
-        ExpireInvitations.INSTANCE, ExpireInvitations.INSTANCE, delay.isNegative() ? Duration.ZERO : delay);
+        ExpireInvitations.INSTANCE, ExpireInvitations.INSTANCE, BusinessClock.delayUntil(clock, next.get()));
   }
 
   private ReplyEffect<Event, State> reject(ActorRef<Reply> replyTo, String code, String message) {

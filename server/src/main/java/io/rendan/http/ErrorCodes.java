@@ -1,5 +1,6 @@
 package io.rendan.http;
 
+import io.rendan.bidding.BiddingCodes;
 import io.rendan.emc.EmcCodes;
 import io.rendan.protocol.api.v1.Error;
 import java.util.Map;
@@ -69,7 +70,22 @@ public final class ErrorCodes {
           Map.entry(EmcCodes.INVITATION_PENDING, 409),
           Map.entry(EmcCodes.INVITATION_CONFLICT, 409),
           Map.entry(EmcCodes.NO_TERMS_PROPOSED, 409),
-          Map.entry(EmcCodes.DISSOLVED, 409));
+          Map.entry(EmcCodes.DISSOLVED, 409),
+          Map.entry(BiddingCodes.ROUND_NOT_FOUND, 404),
+          Map.entry(BiddingCodes.ROUND_EXISTS, 409),
+          Map.entry(BiddingCodes.ROUND_CLOSED, 409),
+          Map.entry(BiddingCodes.ROUND_OPEN, 409),
+          Map.entry(BiddingCodes.ROUND_FINISHED, 409),
+          Map.entry(BiddingCodes.ROUND_FULL, 409),
+          Map.entry(BiddingCodes.ROUND_OVERLOADED, 429),
+          Map.entry(BiddingCodes.NOT_OWNER, 403),
+          Map.entry(BiddingCodes.NOT_ELIGIBLE, 403),
+          Map.entry(BiddingCodes.ASK_ABOVE_MAX, 409),
+          Map.entry(BiddingCodes.ASK_NOT_BETTER, 409),
+          Map.entry(BiddingCodes.BID_CONFLICT, 409),
+          Map.entry(BiddingCodes.BID_NOT_FOUND, 404),
+          Map.entry(BiddingCodes.BID_NOT_ACTIVE, 409),
+          Map.entry(BiddingCodes.NOT_BIDDER, 403));
 
   private ErrorCodes() {}
 

@@ -194,7 +194,8 @@ public final class MeApi {
             .setMeId(s.meId())
             .addAllCapabilities(s.capabilities())
             .addAllOperators(s.operators())
-            .setVersion(s.version());
+            .setVersion(s.version())
+            .setRating(s.rating());
     for (MeEntity.Membership m : s.activeMemberships()) {
       b.addMemberships(
           Membership.newBuilder()

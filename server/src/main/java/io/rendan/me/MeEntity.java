@@ -37,6 +37,7 @@ public final class MeEntity
     extends EventSourcedBehaviorWithEnforcedReplies<MeEntity.Command, MeEntity.Event, MeEntity.State> {
 
   public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "Me");
+  public static final int NEUTRAL_RATING = 500;
 
   public enum Kind {
     INTERNAL,
@@ -127,6 +128,14 @@ public final class MeEntity
 
     static State unregistered(String meId) {
       return new State(meId, null, null, List.of(), List.of(), null, 0, Map.of());
+    }
+
+    /**
+     * 0..1000, 500 (neutral) until the record of targets met and missed exists;
+     * bidding weighs asks by it.
+     */
+    public int rating() {
+      return NEUTRAL_RATING;
     }
 
     /** The memberships in force, by EMC id. */

@@ -41,6 +41,39 @@ public final class ProjectionJdbc implements AutoCloseable {
     return jdbc;
   }
 
+  @FunctionalInterface
+  public interface SqlWork<T> {
+    T apply(Connection connection) throws SQLException;
+  }
+
+  @FunctionalInterface
+  public interface SqlStatement {
+    void apply(Connection connection) throws SQLException;
+  }
+
+  /** Runs statements in one transaction on a pooled connection (blocking: not on a dispatcher thread). */
+  public void execute(SqlStatement work) throws SQLException {
+    query(
+        connection -> {
+          work.apply(connection);
+          return null;
+        });
+  }
+
+  /** Runs a query in one transaction on a pooled connection (blocking: not on a dispatcher thread). */
+  public <T> T query(SqlWork<T> work) throws SQLException {
+    try (Connection connection = dataSource.getConnection()) {
+      try {
+        T result = work.apply(connection);
+        connection.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        connection.rollback();
+        throw e;
+      }
+    }
+  }
+
   public Supplier<Session> sessions() {
     return () -> new Session(dataSource);
   }

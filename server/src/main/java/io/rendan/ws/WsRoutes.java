@@ -3,6 +3,7 @@ package io.rendan.ws;
 import static org.apache.pekko.http.javadsl.server.Directives.*;
 
 import io.rendan.auth.Authenticator;
+import io.rendan.bidding.BiddingApi;
 import io.rendan.emc.EmcApi;
 import io.rendan.me.MeApi;
 import io.rendan.pubsub.LiveTopics;
@@ -15,6 +16,7 @@ public final class WsRoutes {
   private final Authenticator auth;
   private final MeApi meApi;
   private final EmcApi emcApi;
+  private final BiddingApi biddingApi;
   private final LiveTopics topics;
   private final WsSession.Settings settings;
 
@@ -23,12 +25,14 @@ public final class WsRoutes {
       Authenticator auth,
       MeApi meApi,
       EmcApi emcApi,
+      BiddingApi biddingApi,
       LiveTopics topics,
       WsSession.Settings settings) {
     this.system = system;
     this.auth = auth;
     this.meApi = meApi;
     this.emcApi = emcApi;
+    this.biddingApi = biddingApi;
     this.topics = topics;
     this.settings = settings;
   }
@@ -40,6 +44,6 @@ public final class WsRoutes {
             get(
                 () ->
                     auth.authenticated(
-                        caller -> handleWebSocketMessages(WsSession.flow(system, meApi, emcApi, topics, settings, caller)))));
+                        caller -> handleWebSocketMessages(WsSession.flow(system, meApi, emcApi, biddingApi, topics, settings, caller)))));
   }
 }

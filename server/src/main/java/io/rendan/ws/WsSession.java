@@ -6,9 +6,11 @@ import io.rendan.auth.Caller;
 import io.rendan.http.ApiException;
 import io.rendan.http.ErrorCodes;
 import io.rendan.http.HttpCodec;
+import io.rendan.bidding.BiddingApi;
 import io.rendan.emc.EmcApi;
 import io.rendan.me.MeApi;
 import io.rendan.protocol.api.v1.Emc;
+import io.rendan.protocol.api.v1.Round;
 import io.rendan.protocol.api.v1.ClientFrame;
 import io.rendan.protocol.api.v1.Me;
 import io.rendan.protocol.api.v1.Push;
@@ -62,6 +64,7 @@ public final class WsSession {
   private final ActorSystem<?> system;
   private final MeApi meApi;
   private final EmcApi emcApi;
+  private final BiddingApi biddingApi;
   private final LiveTopics topics;
   private final Settings settings;
   private final Caller caller;
@@ -79,18 +82,33 @@ public final class WsSession {
   /** Per topic, the last subscribe/unsubscribe in progress: they take effect in the order sent. */
   private final Map<String, CompletableFuture<Void>> topicOps = new ConcurrentHashMap<>();
 
-  private WsSession(ActorSystem<?> system, MeApi meApi, EmcApi emcApi, LiveTopics topics, Settings settings, Caller caller) {
+  private WsSession(
+      ActorSystem<?> system,
+      MeApi meApi,
+      EmcApi emcApi,
+      BiddingApi biddingApi,
+      LiveTopics topics,
+      Settings settings,
+      Caller caller) {
     this.system = system;
     this.meApi = meApi;
     this.emcApi = emcApi;
+    this.biddingApi = biddingApi;
     this.topics = topics;
     this.settings = settings;
     this.caller = caller;
   }
 
   public static Flow<org.apache.pekko.http.javadsl.model.ws.Message, org.apache.pekko.http.javadsl.model.ws.Message, NotUsed>
-      flow(ActorSystem<?> system, MeApi meApi, EmcApi emcApi, LiveTopics topics, Settings settings, Caller caller) {
-    return new WsSession(system, meApi, emcApi, topics, settings, caller).start();
+      flow(
+          ActorSystem<?> system,
+          MeApi meApi,
+          EmcApi emcApi,
+          BiddingApi biddingApi,
+          LiveTopics topics,
+          Settings settings,
+          Caller caller) {
+    return new WsSession(system, meApi, emcApi, biddingApi, topics, settings, caller).start();
   }
 
   private Flow<org.apache.pekko.http.javadsl.model.ws.Message, org.apache.pekko.http.javadsl.model.ws.Message, NotUsed>
@@ -255,6 +273,13 @@ public final class WsSession {
       case ACCEPT_TERMS -> emcApi.acceptTerms(caller, frame.getAcceptTerms()).thenApply(WsSession::emc);
       case DISSOLVE_EMC -> emcApi.dissolve(caller, frame.getDissolveEmc()).thenApply(WsSession::emc);
       case TRANSFER_OWNERSHIP -> emcApi.transferOwnership(caller, frame.getTransferOwnership()).thenApply(WsSession::emc);
+      case POST_CALL -> biddingApi.postCall(caller, frame.getPostCall()).thenApply(WsSession::round);
+      case GET_ROUND -> biddingApi.get(caller, frame.getGetRound()).thenApply(WsSession::round);
+      case LIST_ROUNDS -> biddingApi.list(caller, frame.getListRounds()).thenApply(r -> Response.newBuilder().setRounds(r));
+      case PLACE_BID -> biddingApi.placeBid(caller, frame.getPlaceBid()).thenApply(WsSession::round);
+      case WITHDRAW_BID -> biddingApi.withdrawBid(caller, frame.getWithdrawBid()).thenApply(WsSession::round);
+      case AWARD_BID -> biddingApi.awardBid(caller, frame.getAwardBid()).thenApply(WsSession::round);
+      case CANCEL_ROUND -> biddingApi.cancel(caller, frame.getCancelRound()).thenApply(WsSession::round);
       case BODY_NOT_SET -> throw new ApiException(ErrorCodes.REQUEST_INVALID, "the frame names no request");
     };
   }
@@ -265,6 +290,10 @@ public final class WsSession {
 
   private static Response.Builder emc(Emc emc) {
     return Response.newBuilder().setEmc(emc);
+  }
+
+  private static Response.Builder round(Round round) {
+    return Response.newBuilder().setRound(round);
   }
 
   // ---- subscriptions --------------------------------------------------------------------------
@@ -304,7 +333,11 @@ public final class WsSession {
       String emcId = topic.substring(EmcApi.TOPIC_PREFIX.length());
       return () -> emcApi.authorizeWatch(caller, emcId);
     }
-    throw new ApiException(ErrorCodes.WS_TOPIC_UNKNOWN, "unknown topic; known: me/{meId}, emc/{emcId}");
+    if (topic.startsWith(BiddingApi.TOPIC_PREFIX)) {
+      String roundId = topic.substring(BiddingApi.TOPIC_PREFIX.length());
+      return () -> biddingApi.authorizeWatch(caller, roundId);
+    }
+    throw new ApiException(ErrorCodes.WS_TOPIC_UNKNOWN, "unknown topic; known: me/{meId}, emc/{emcId}, round/{roundId}");
   }
 
   private CompletionStage<Response.Builder> unsubscribe(String topic) {

@@ -1,0 +1,91 @@
+package io.rendan.bidding;
+
+import io.rendan.bidding.RoundEntity.Bid;
+import io.rendan.bidding.RoundEntity.BidAwarded;
+import io.rendan.bidding.RoundEntity.Event;
+import io.rendan.bidding.RoundEntity.RoundClosed;
+import io.rendan.emc.EmcApi;
+import io.rendan.emc.EmcEntity;
+import io.rendan.projection.ProjectionJdbc;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
+import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
+import org.apache.pekko.projection.ProjectionBehavior;
+import org.apache.pekko.projection.ProjectionId;
+import org.apache.pekko.projection.eventsourced.EventEnvelope;
+import org.apache.pekko.projection.eventsourced.javadsl.EventSourcedProvider;
+import org.apache.pekko.projection.javadsl.Handler;
+import org.apache.pekko.projection.jdbc.javadsl.JdbcProjection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns awards into EMC invitations: at least once (a projection of the rounds'
+ * journal whose offset is stored only after the EMC has answered) and applied
+ * once (the invitation's id is derived from the round, and the EMC answers a
+ * repeated invitation as it did the first time).
+ */
+public final class AwardDelivery extends Handler<EventEnvelope<Event>> {
+  private static final Logger log = LoggerFactory.getLogger(AwardDelivery.class);
+  public static final String NAME = "round-awards";
+
+  private final BiddingApi bidding;
+  private final EmcApi emcApi;
+
+  AwardDelivery(BiddingApi bidding, EmcApi emcApi) {
+    this.bidding = bidding;
+    this.emcApi = emcApi;
+  }
+
+  public static void start(ActorSystem<?> system, ProjectionJdbc jdbc, BiddingApi bidding, EmcApi emcApi, int tagSlices) {
+    ShardedDaemonProcess.get(system)
+        .init(
+            ProjectionBehavior.Command.class,
+            NAME,
+            tagSlices,
+            slice -> {
+              String tag = "round-" + slice;
+              return ProjectionBehavior.create(
+                  JdbcProjection.atLeastOnceAsync(
+                      ProjectionId.of(NAME, tag),
+                      EventSourcedProvider.<Event>eventsByTag(system, JdbcReadJournal.Identifier(), tag),
+                      jdbc.sessions(),
+                      () -> new AwardDelivery(bidding, emcApi),
+                      system));
+            },
+            ProjectionBehavior.stopMessage());
+  }
+
+  @Override
+  public CompletionStage<Done> process(EventEnvelope<Event> envelope) {
+    Event event = envelope.event();
+    boolean awarded =
+        event instanceof BidAwarded || (event instanceof RoundClosed closed && closed.awardedBidId() != null);
+    if (!awarded) {
+      return CompletableFuture.completedFuture(Done.getInstance());
+    }
+    return bidding
+        .state(event.roundId())
+        .thenCompose(
+            round -> {
+              Bid bid = round.bids().get(round.awardedBidId());
+              RoundEntity.Call call = round.call();
+              EmcEntity.Terms terms = new EmcEntity.Terms(bid.askShareBps(), call.target(), call.missedPeriodLimit());
+              return emcApi
+                  .inviteFromAward(round.emcId(), round.invitationId(), round.ownerMeId(), bid.meId(), call.side(), call.role(), terms)
+                  .thenApply(
+                      refusal -> {
+                        if (refusal == null) {
+                          log.info("round {} awarded to {}: invitation {} issued in EMC {}", round.roundId(), bid.meId(), round.invitationId(), round.emcId());
+                        } else {
+                          // a business refusal (share now exceeded, already a member, ...) will not change on retry
+                          log.warn("round {} awarded to {}, but EMC {} refused the invitation: {}", round.roundId(), bid.meId(), round.emcId(), refusal);
+                        }
+                        return Done.getInstance();
+                      });
+            });
+  }
+}

@@ -1,0 +1,471 @@
+package io.rendan.bidding;
+
+import com.google.protobuf.Timestamp;
+import io.rendan.auth.Caller;
+import io.rendan.bidding.RoundEntity.Accepted;
+import io.rendan.bidding.RoundEntity.Bid;
+import io.rendan.bidding.RoundEntity.BidAccepted;
+import io.rendan.bidding.RoundEntity.Command;
+import io.rendan.bidding.RoundEntity.Rejected;
+import io.rendan.bidding.RoundEntity.Reply;
+import io.rendan.bidding.RoundEntity.State;
+import io.rendan.bidding.RoundEntity.Summary;
+import io.rendan.emc.EmcApi;
+import io.rendan.emc.EmcEntity;
+import io.rendan.http.ApiException;
+import io.rendan.http.ErrorCodes;
+import io.rendan.me.MeApi;
+import io.rendan.me.MeEntity;
+import io.rendan.protocol.api.v1.AwardBidRequest;
+import io.rendan.protocol.api.v1.Call;
+import io.rendan.protocol.api.v1.CancelRoundRequest;
+import io.rendan.protocol.api.v1.GetRoundRequest;
+import io.rendan.protocol.api.v1.ListRoundsRequest;
+import io.rendan.protocol.api.v1.ListRoundsResponse;
+import io.rendan.protocol.api.v1.PlaceBidRequest;
+import io.rendan.protocol.api.v1.PostCallRequest;
+import io.rendan.protocol.api.v1.Push;
+import io.rendan.protocol.api.v1.Round;
+import io.rendan.protocol.api.v1.Target;
+import io.rendan.protocol.api.v1.Terms;
+import io.rendan.protocol.api.v1.WithdrawBidRequest;
+import io.rendan.pubsub.LiveTopics;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+
+/**
+ * What clients can do with calls, rounds and bids, shared by HTTP and WebSocket.
+ * It finds out which ME the caller acts for (the EMC's owner, the bidder) and
+ * what the round needs to know of a bidder; the round decides the rest.
+ */
+public final class BiddingApi {
+  public static final String TOPIC_PREFIX = "round/";
+  private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
+  private static final Pattern CAPABILITY = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
+  private static final int MAX_TEXT = 2_000;
+  private static final int MAX_ROLE = 64;
+
+  /** Limits of requests, from {@code rendan.bidding}. */
+  public record Limits(Duration minClosesIn, Duration maxClosesIn, int maxListed) {}
+
+  private final ClusterSharding sharding;
+  private final MeApi meApi;
+  private final EmcApi emcApi;
+  private final RoundDirectory directory;
+  private final Duration askTimeout;
+  private final Limits limits;
+  private final Clock clock;
+
+  private BiddingApi(
+      ClusterSharding sharding,
+      MeApi meApi,
+      EmcApi emcApi,
+      RoundDirectory directory,
+      Duration askTimeout,
+      Limits limits,
+      Clock clock) {
+    this.sharding = sharding;
+    this.meApi = meApi;
+    this.emcApi = emcApi;
+    this.directory = directory;
+    this.askTimeout = askTimeout;
+    this.limits = limits;
+    this.clock = clock;
+  }
+
+  /** Starts the round shard region on this node. */
+  public static BiddingApi start(
+      ActorSystem<?> system,
+      LiveTopics topics,
+      MeApi meApi,
+      EmcApi emcApi,
+      RoundDirectory directory,
+      RoundEntity.Settings settings,
+      Limits limits,
+      Duration askTimeout,
+      Clock clock) {
+    ClusterSharding sharding = ClusterSharding.get(system);
+    RoundEntity.ChangePublisher publisher = (event, state) -> topics.publish(push(event, state, clock));
+    sharding.init(
+        Entity.of(
+                RoundEntity.TYPE_KEY,
+                ctx -> RoundEntity.create(ctx.getEntityId(), settings, publisher, clock, ctx.getShard()))
+            .withStopMessage(RoundEntity.Stop.INSTANCE)
+            // open rounds keep their deadline timer in memory: they leave only when
+            // finished and idle, by their own request
+            .withSettings(
+                org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings.create(system)
+                    .withNoPassivationStrategy()));
+    return new BiddingApi(sharding, meApi, emcApi, directory, askTimeout, limits, clock);
+  }
+
+  public CompletionStage<Round> postCall(Caller caller, PostCallRequest request) {
+    String emcId = checkId("emcId", request.getEmcId());
+    String roundId = request.getRoundId().isEmpty() ? UUID.randomUUID().toString() : checkId("roundId", request.getRoundId());
+    RoundEntity.Call call = call(request.getCall());
+    Instant closesAt = closesAt(request);
+    return emcApi
+        .current(emcId)
+        .thenCompose(
+            emc -> {
+              if (emc.isDissolved()) {
+                throw new ApiException(io.rendan.emc.EmcCodes.DISSOLVED, "the EMC is dissolved");
+              }
+              return meApi
+                  .requireOperator(caller, emc.ownerMeId())
+                  .exceptionally(
+                      notOwner -> {
+                        throw new ApiException(BiddingCodes.NOT_OWNER, "only operators of the EMC's owner post calls");
+                      })
+                  .thenCompose(
+                      owner ->
+                          ask(
+                              roundId,
+                              replyTo -> new RoundEntity.PostCall(emcId, emc.ownerMeId(), call, closesAt, emc.ownerMeId(), replyTo)));
+            })
+        .thenApply(reply -> toProto(((Accepted) reply).round(), bid -> true));
+  }
+
+  /** The round as the caller may see it: every bid for the owner's operators, its own for a bidder. */
+  public CompletionStage<Round> get(Caller caller, GetRoundRequest request) {
+    String roundId = checkId("roundId", request.getRoundId());
+    String asMe = request.getAsMe().isEmpty() ? null : checkId("asMe", request.getAsMe());
+    return state(roundId)
+        .thenCompose(
+            round ->
+                meApi
+                    .requireOperator(caller, round.ownerMeId())
+                    .thenApply(owner -> toProto(round, bid -> true))
+                    .exceptionallyCompose(
+                        notOwner -> {
+                          if (asMe == null) {
+                            return CompletableFuture.completedFuture(toProto(round, bid -> false));
+                          }
+                          return meApi
+                              .requireOperator(caller, asMe)
+                              .thenApply(me -> toProto(round, visibleTo(round, asMe)));
+                        }));
+  }
+
+  /** A bidder sees its own bids; once bidding has ended, a bidder sees all of them. */
+  private static Predicate<Bid> visibleTo(State round, String meId) {
+    boolean bidder = round.bids().values().stream().anyMatch(b -> b.meId().equals(meId));
+    boolean ended = round.status() != RoundEntity.Status.OPEN;
+    return bid -> bid.meId().equals(meId) || (ended && bidder);
+  }
+
+  public CompletionStage<ListRoundsResponse> list(Caller caller, ListRoundsRequest request) {
+    RoundEntity.Status status =
+        switch (request.getStatus()) {
+          case STATUS_UNSPECIFIED, OPEN -> RoundEntity.Status.OPEN;
+          case CLOSED -> RoundEntity.Status.CLOSED;
+          case AWARDED -> RoundEntity.Status.AWARDED;
+          case UNSUCCESSFUL -> RoundEntity.Status.UNSUCCESSFUL;
+          case CANCELLED -> RoundEntity.Status.CANCELLED;
+          default -> throw invalid("status must be OPEN, CLOSED, AWARDED, UNSUCCESSFUL or CANCELLED");
+        };
+    String capability = request.getCapability().isEmpty() ? null : checkCapability(request.getCapability());
+    if (request.getLimit() < 0 || request.getLimit() > limits.maxListed()) {
+      throw invalid("limit must be between 1 and " + limits.maxListed());
+    }
+    int limit = request.getLimit() == 0 ? limits.maxListed() : request.getLimit();
+    RoundDirectory.Page after = request.getAfter().isEmpty() ? null : RoundDirectory.Page.parse(request.getAfter());
+    return directory.list(status, capability, limit, after);
+  }
+
+  public CompletionStage<Round> placeBid(Caller caller, PlaceBidRequest request) {
+    String roundId = checkId("roundId", request.getRoundId());
+    String bidId = checkId("bidId", request.getBidId());
+    String meId = checkId("meId", request.getMeId());
+    int ask = request.getAskShareBps();
+    if (ask < 0 || ask > EmcEntity.MAX_BPS) {
+      throw invalid("askShareBps must be between 0 and " + EmcEntity.MAX_BPS);
+    }
+    String plan = checkText("plan", request.getPlan(), true);
+    return meApi
+        .requireOperator(caller, meId)
+        .thenCompose(
+            me -> {
+              RoundEntity.Bidder bidder =
+                  new RoundEntity.Bidder(
+                      meId,
+                      me.capabilities(),
+                      me.rating(),
+                      me.activeMemberships().stream().map(MeEntity.Membership::emcId).toList());
+              return ask(roundId, replyTo -> new RoundEntity.PlaceBid(bidId, bidder, ask, plan, replyTo));
+            })
+        .thenApply(
+            reply -> {
+              BidAccepted accepted = (BidAccepted) reply;
+              return summaryProto(accepted.round()).addBids(toProto(accepted.bid())).build();
+            });
+  }
+
+  public CompletionStage<Round> withdrawBid(Caller caller, WithdrawBidRequest request) {
+    String roundId = checkId("roundId", request.getRoundId());
+    String bidId = checkId("bidId", request.getBidId());
+    return state(roundId)
+        .thenCompose(
+            round -> {
+              Bid bid = round.bids().get(bidId);
+              if (bid == null) {
+                throw new ApiException(BiddingCodes.BID_NOT_FOUND, "no bid " + bidId);
+              }
+              return meApi
+                  .requireOperator(caller, bid.meId())
+                  .exceptionally(
+                      notBidder -> {
+                        throw new ApiException(BiddingCodes.NOT_BIDDER, "only operators of the bidder withdraw a bid");
+                      })
+                  .thenCompose(me -> ask(roundId, replyTo -> new RoundEntity.WithdrawBid(bidId, bid.meId(), replyTo)))
+                  .thenApply(reply -> toProto(((Accepted) reply).round(), visibleTo(round, bid.meId())));
+            });
+  }
+
+  public CompletionStage<Round> awardBid(Caller caller, AwardBidRequest request) {
+    String roundId = checkId("roundId", request.getRoundId());
+    String bidId = checkId("bidId", request.getBidId());
+    return asOwner(caller, roundId, owner -> replyTo -> new RoundEntity.AwardBid(bidId, owner, replyTo));
+  }
+
+  public CompletionStage<Round> cancel(Caller caller, CancelRoundRequest request) {
+    String roundId = checkId("roundId", request.getRoundId());
+    return asOwner(caller, roundId, owner -> replyTo -> new RoundEntity.CancelRound(owner, replyTo));
+  }
+
+  /** Anyone signed in may watch a round: its pushes never carry bids. Answers the version. */
+  public CompletionStage<Long> authorizeWatch(Caller caller, String roundId) {
+    return state(checkId("roundId", roundId)).thenApply(State::version);
+  }
+
+  /** The round as stored (for the award delivery). */
+  public CompletionStage<State> state(String roundId) {
+    return ask(roundId, RoundEntity.GetRound::new).thenApply(reply -> ((Accepted) reply).round());
+  }
+
+  /** Brings a round into memory, so that its deadline timer runs (after a restart). */
+  public void wake(String roundId) {
+    sharding.entityRefFor(RoundEntity.TYPE_KEY, roundId).tell(RoundEntity.Wake.INSTANCE);
+  }
+
+  private CompletionStage<Round> asOwner(
+      Caller caller, String roundId, Function<String, Function<ActorRef<Reply>, Command>> command) {
+    return state(roundId)
+        .thenCompose(
+            round ->
+                meApi
+                    .requireOperator(caller, round.ownerMeId())
+                    .exceptionally(
+                        notOwner -> {
+                          throw new ApiException(BiddingCodes.NOT_OWNER, "only operators of the EMC's owner may do this");
+                        })
+                    .thenCompose(owner -> ask(roundId, command.apply(round.ownerMeId()))))
+        .thenApply(reply -> toProto(((Accepted) reply).round(), bid -> true));
+  }
+
+  private CompletionStage<Reply> ask(String roundId, Function<ActorRef<Reply>, Command> command) {
+    EntityRef<Command> ref = sharding.entityRefFor(RoundEntity.TYPE_KEY, roundId);
+    return ref.<Reply>ask(command::apply, askTimeout)
+        .thenCompose(
+            reply -> {
+              if (reply instanceof Rejected r) {
+                return CompletableFuture.failedFuture(new ApiException(r.code(), r.message()));
+              }
+              return CompletableFuture.completedFuture(reply);
+            });
+  }
+
+  // ---- mapping --------------------------------------------------------------------------------
+
+  /** The round with the bids {@code visible} lets through. */
+  static Round toProto(State s, Predicate<Bid> visible) {
+    Round.Builder b = summaryProto(s.summary());
+    b.setEmcId(s.emcId())
+        .setOwnerMeId(s.ownerMeId())
+        .setCall(toProto(s.call()))
+        .setPostedAt(ts(s.postedAt()));
+    if (s.awardedBidId() != null) {
+      b.setAwardedBidId(s.awardedBidId()).setAwardedMeId(s.bids().get(s.awardedBidId()).meId());
+    }
+    if (s.invitationId() != null) {
+      b.setInvitationId(s.invitationId());
+    }
+    s.bids().values().stream().filter(visible).forEach(bid -> b.addBids(toProto(bid)));
+    return b.build();
+  }
+
+  static Round.Builder summaryProto(Summary s) {
+    Round.Builder b =
+        Round.newBuilder()
+            .setRoundId(s.roundId())
+            .setStatus(Round.Status.valueOf(s.status().name()))
+            .setClosesAt(ts(s.closesAt()))
+            .setBidCount(s.bidCount())
+            .setVersion(s.version());
+    if (s.bestAskBps() != null) {
+      b.setBestAskBps(s.bestAskBps());
+    }
+    return b;
+  }
+
+  static io.rendan.protocol.api.v1.Bid toProto(Bid bid) {
+    return io.rendan.protocol.api.v1.Bid.newBuilder()
+        .setBidId(bid.bidId())
+        .setMeId(bid.meId())
+        .setAskShareBps(bid.askShareBps())
+        .setPlan(bid.plan())
+        .setPlacedAt(ts(bid.placedAt()))
+        .setRating(bid.rating())
+        .setScore(bid.score())
+        .setStatus(io.rendan.protocol.api.v1.Bid.Status.valueOf(bid.status().name()))
+        .build();
+  }
+
+  static Call toProto(RoundEntity.Call c) {
+    return Call.newBuilder()
+        .setCapability(c.capability())
+        .setSide(EmcApi.toProto(c.side()))
+        .setRole(c.role())
+        .setDescription(c.description())
+        .setMaxShareBps(c.maxShareBps())
+        .setMode(Call.Mode.valueOf(c.mode().name()))
+        .setMinStepBps(c.minStepBps())
+        .setMinRating(c.minRating())
+        .setAutoAward(c.autoAward())
+        .setTarget(Target.newBuilder().setMetric(Target.Metric.valueOf(c.target().metric().name())).setAmount(c.target().amount()))
+        .setMissedPeriodLimit(c.missedPeriodLimit())
+        .build();
+  }
+
+  /** What subscribers of round/{id} get: what anyone may see, never the bids. */
+  static Push push(String event, State state, Clock clock) {
+    Instant now = clock.instant();
+    return Push.newBuilder()
+        .setTopic(TOPIC_PREFIX + state.roundId())
+        .setSeq(state.version())
+        .setAt(ts(now))
+        .setEvent(event)
+        .setRound(toProto(state, bid -> false))
+        .build();
+  }
+
+  static Timestamp ts(Instant at) {
+    return Timestamp.newBuilder().setSeconds(at.getEpochSecond()).setNanos(at.getNano()).build();
+  }
+
+  // ---- validation -----------------------------------------------------------------------------
+
+  private RoundEntity.Call call(Call call) {
+    String capability = checkCapability(call.getCapability());
+    EmcEntity.Side side =
+        switch (call.getSide()) {
+          case EXPERIENCE -> EmcEntity.Side.EXPERIENCE;
+          case SOLUTION -> EmcEntity.Side.SOLUTION;
+          default -> throw invalid("call.side is required: EXPERIENCE or SOLUTION");
+        };
+    String role = call.getRole().strip();
+    if (role.isEmpty() || role.length() > MAX_ROLE || role.chars().anyMatch(Character::isISOControl)) {
+      throw invalid("call.role is required: 1 to " + MAX_ROLE + " characters");
+    }
+    String description = checkText("call.description", call.getDescription(), true);
+    if (call.getMaxShareBps() < 1 || call.getMaxShareBps() > EmcEntity.MAX_BPS) {
+      throw invalid("call.maxShareBps must be between 1 and " + EmcEntity.MAX_BPS);
+    }
+    RoundEntity.Mode mode =
+        switch (call.getMode()) {
+          case SEALED -> RoundEntity.Mode.SEALED;
+          case OPEN -> RoundEntity.Mode.OPEN;
+          default -> throw invalid("call.mode is required: SEALED or OPEN");
+        };
+    if (call.getMinStepBps() < 0 || call.getMinStepBps() > call.getMaxShareBps()) {
+      throw invalid("call.minStepBps must be between 0 and maxShareBps");
+    }
+    if (mode == RoundEntity.Mode.OPEN && call.getMinStepBps() < 1) {
+      throw invalid("an OPEN round needs call.minStepBps of at least 1");
+    }
+    if (call.getMinRating() < 0 || call.getMinRating() > 1_000) {
+      throw invalid("call.minRating must be between 0 and 1000");
+    }
+    // the winner's contract: the target and missed-period limit of the call, the share of the bid
+    EmcEntity.Terms terms =
+        io.rendan.emc.EmcApi.checkTerms(
+            Terms.newBuilder()
+                .setShareBps(0)
+                .setTarget(call.hasTarget() ? call.getTarget() : Target.getDefaultInstance())
+                .setMissedPeriodLimit(call.getMissedPeriodLimit())
+                .build(),
+            "call");
+    return new RoundEntity.Call(
+        capability,
+        side,
+        role,
+        description,
+        call.getMaxShareBps(),
+        mode,
+        call.getMinStepBps(),
+        call.getMinRating(),
+        call.getAutoAward(),
+        terms.target(),
+        terms.missedPeriodLimit());
+  }
+
+  private Instant closesAt(PostCallRequest request) {
+    Instant now = clock.instant();
+    Instant closesAt;
+    if (request.hasClosesAt() == (request.getClosesInSeconds() != 0)) {
+      throw invalid("give exactly one of closesAt and closesInSeconds");
+    }
+    if (request.hasClosesAt()) {
+      closesAt = Instant.ofEpochSecond(request.getClosesAt().getSeconds(), request.getClosesAt().getNanos());
+    } else {
+      if (request.getClosesInSeconds() < 0) {
+        throw invalid("closesInSeconds must be positive");
+      }
+      closesAt = now.plusSeconds(request.getClosesInSeconds());
+    }
+    if (closesAt.isBefore(now.plus(limits.minClosesIn())) || closesAt.isAfter(now.plus(limits.maxClosesIn()))) {
+      throw invalid(
+          "the round must close between " + limits.minClosesIn().toSeconds() + " s and "
+              + limits.maxClosesIn().toDays() + " days from now (server time " + now + ")");
+    }
+    return closesAt;
+  }
+
+  static String checkId(String field, String id) {
+    if (id == null || !ID.matcher(id).matches()) {
+      throw invalid(field + " must be 1 to 64 letters, digits, '-' or '_', starting with a letter or digit");
+    }
+    return id;
+  }
+
+  private static String checkCapability(String capability) {
+    if (!CAPABILITY.matcher(capability).matches()) {
+      throw invalid("capability must be 1 to 64 lower-case letters, digits or '-'");
+    }
+    return capability;
+  }
+
+  private static String checkText(String field, String text, boolean mayBeEmpty) {
+    String trimmed = text.strip();
+    if ((!mayBeEmpty && trimmed.isEmpty()) || trimmed.length() > MAX_TEXT) {
+      throw invalid(field + " must be at most " + MAX_TEXT + " characters");
+    }
+    return trimmed;
+  }
+
+  private static ApiException invalid(String message) {
+    return new ApiException(ErrorCodes.REQUEST_INVALID, message);
+  }
+}

@@ -1,0 +1,203 @@
+package io.rendan.bidding;
+
+import static org.apache.pekko.http.javadsl.server.Directives.*;
+
+import com.google.protobuf.Message;
+import io.rendan.auth.Authenticator;
+import io.rendan.auth.Caller;
+import io.rendan.http.ApiException;
+import io.rendan.http.ErrorCodes;
+import io.rendan.http.HttpCodec;
+import io.rendan.protocol.api.v1.AwardBidRequest;
+import io.rendan.protocol.api.v1.CancelRoundRequest;
+import io.rendan.protocol.api.v1.GetRoundRequest;
+import io.rendan.protocol.api.v1.ListRoundsRequest;
+import io.rendan.protocol.api.v1.PlaceBidRequest;
+import io.rendan.protocol.api.v1.PostCallRequest;
+import io.rendan.protocol.api.v1.Round;
+import io.rendan.protocol.api.v1.WithdrawBidRequest;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.Location;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * The HTTP face of {@link BiddingApi}.
+ *
+ * <pre>
+ * POST   /v1/emcs/{emcId}/calls                 post a call; opens its round (owner; 201)
+ * GET    /v1/rounds?status=&capability=&limit=&after=   the directory
+ * GET    /v1/rounds/{roundId}[?asMe={meId}]     the round as the caller may see it
+ * POST   /v1/rounds/{roundId}/bids              bid (an operator of meId)
+ * DELETE /v1/rounds/{roundId}/bids/{bidId}      withdraw (the bidder)
+ * POST   /v1/rounds/{roundId}/award             award a bid (owner)
+ * POST   /v1/rounds/{roundId}/cancel            cancel the round (owner)
+ * </pre>
+ */
+public final class BiddingRoutes {
+  private final BiddingApi api;
+  private final HttpCodec codec;
+  private final Authenticator auth;
+
+  public BiddingRoutes(BiddingApi api, HttpCodec codec, Authenticator auth) {
+    this.api = api;
+    this.codec = codec;
+    this.auth = auth;
+  }
+
+  public Route route() {
+    return concat(
+        pathPrefix(
+            "emcs",
+            () ->
+                path(
+                    PathMatchers.segment().slash("calls"),
+                    emcId ->
+                        post(
+                            () ->
+                                auth.authenticated(
+                                    caller -> extractRequest(request -> postCall(request, caller, emcId)))))),
+        pathPrefix(
+            "rounds",
+            () ->
+                auth.authenticated(
+                    caller ->
+                        extractRequest(
+                            request ->
+                                concat(
+                                    pathEnd(() -> get(() -> list(request, caller))),
+                                    pathPrefix(PathMatchers.segment(), roundId -> roundRoutes(request, caller, roundId)))))));
+  }
+
+  private Route roundRoutes(HttpRequest request, Caller caller, String roundId) {
+    return concat(
+        pathEnd(
+            () ->
+                get(
+                    () ->
+                        parameterOptional(
+                            "asMe",
+                            asMe ->
+                                answer(
+                                    request,
+                                    StatusCodes.OK,
+                                    () ->
+                                        api.get(
+                                            caller,
+                                            GetRoundRequest.newBuilder().setRoundId(roundId).setAsMe(asMe.orElse("")).build()))))),
+        pathPrefix(
+            "bids",
+            () ->
+                concat(
+                    pathEnd(() -> post(() -> placeBid(request, caller, roundId))),
+                    path(
+                        PathMatchers.segment(),
+                        bidId ->
+                            delete(
+                                () ->
+                                    answer(
+                                        request,
+                                        StatusCodes.OK,
+                                        () ->
+                                            api.withdrawBid(
+                                                caller,
+                                                WithdrawBidRequest.newBuilder().setRoundId(roundId).setBidId(bidId).build())))))),
+        path(
+            "award",
+            () ->
+                post(
+                    () ->
+                        answer(
+                            request,
+                            StatusCodes.OK,
+                            () ->
+                                codec
+                                    .read(request, AwardBidRequest.newBuilder())
+                                    .thenCompose(
+                                        b -> api.awardBid(caller, b.setRoundId(samePath(roundId, b.getRoundId())).build()))))),
+        path(
+            "cancel",
+            () ->
+                post(
+                    () ->
+                        answer(
+                            request,
+                            StatusCodes.OK,
+                            () -> api.cancel(caller, CancelRoundRequest.newBuilder().setRoundId(roundId).build())))));
+  }
+
+  private Route postCall(HttpRequest request, Caller caller, String emcId) {
+    return completeWithFuture(
+        codec.handle(
+            request,
+            () ->
+                codec
+                    .read(request, PostCallRequest.newBuilder())
+                    .thenCompose(b -> api.postCall(caller, b.setEmcId(samePath(emcId, b.getEmcId())).build()))
+                    .thenApply(
+                        round ->
+                            codec
+                                .respond(request, StatusCodes.CREATED, round)
+                                .addHeader(Location.create("/v1/rounds/" + round.getRoundId())))));
+  }
+
+  private Route placeBid(HttpRequest request, Caller caller, String roundId) {
+    return answer(
+        request,
+        StatusCodes.OK,
+        () ->
+            codec
+                .read(request, PlaceBidRequest.newBuilder())
+                .thenCompose(b -> api.placeBid(caller, b.setRoundId(samePath(roundId, b.getRoundId())).build())));
+  }
+
+  private Route list(HttpRequest request, Caller caller) {
+    return parameterOptional(
+        "status",
+        status ->
+            parameterOptional(
+                "capability",
+                capability ->
+                    parameterOptional(
+                        "limit",
+                        limit ->
+                            parameterOptional(
+                                "after",
+                                after ->
+                                    answer(
+                                        request,
+                                        StatusCodes.OK,
+                                        () -> api.list(caller, listRequest(status, capability, limit, after)))))));
+  }
+
+  private static ListRoundsRequest listRequest(
+      Optional<String> status, Optional<String> capability, Optional<String> limit, Optional<String> after) {
+    ListRoundsRequest.Builder b = ListRoundsRequest.newBuilder();
+    try {
+      status.ifPresent(s -> b.setStatus(Round.Status.valueOf(s)));
+      limit.ifPresent(l -> b.setLimit(Integer.parseInt(l)));
+    } catch (IllegalArgumentException e) {
+      throw new ApiException(ErrorCodes.REQUEST_INVALID, "status must be a round status and limit a number");
+    }
+    capability.ifPresent(b::setCapability);
+    after.ifPresent(b::setAfter);
+    return b.build();
+  }
+
+  private <T extends Message> Route answer(HttpRequest request, StatusCode status, Supplier<CompletionStage<T>> call) {
+    return completeWithFuture(
+        codec.handle(request, () -> call.get().thenApply(body -> codec.respond(request, status, body))));
+  }
+
+  private static String samePath(String pathId, String bodyId) {
+    if (!bodyId.isEmpty() && !bodyId.equals(pathId)) {
+      throw new ApiException(ErrorCodes.REQUEST_INVALID, "an id in the body differs from the path");
+    }
+    return pathId;
+  }
+}

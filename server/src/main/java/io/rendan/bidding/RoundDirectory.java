@@ -1,0 +1,294 @@
+package io.rendan.bidding;
+
+import io.rendan.bidding.RoundEntity.BidWithdrawn;
+import io.rendan.bidding.RoundEntity.BidsPlaced;
+import io.rendan.bidding.RoundEntity.Event;
+import io.rendan.bidding.RoundEntity.RoundPosted;
+import io.rendan.http.ApiException;
+import io.rendan.http.ErrorCodes;
+import io.rendan.projection.ProjectionJdbc;
+import io.rendan.protocol.api.v1.Call;
+import io.rendan.protocol.api.v1.ListRoundsResponse;
+import io.rendan.protocol.api.v1.Round;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
+import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
+import org.apache.pekko.projection.ProjectionBehavior;
+import org.apache.pekko.projection.ProjectionId;
+import org.apache.pekko.projection.eventsourced.EventEnvelope;
+import org.apache.pekko.projection.eventsourced.javadsl.EventSourcedProvider;
+import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
+import org.apache.pekko.projection.jdbc.javadsl.JdbcProjection;
+
+/**
+ * The directory of rounds ({@code GET /v1/rounds?status=OPEN&capability=...}): a
+ * table fed from the rounds' journal by a projection that stores its offset in
+ * the same transaction as the rows (exactly once), so the table is never ahead
+ * of or behind what it says it has read, and catches up after a restart.
+ */
+public final class RoundDirectory {
+  public static final String NAME = "round-directory";
+  private static final String TABLE = "rendan_round_directory";
+
+  private final ProjectionJdbc jdbc;
+  private final Executor blocking;
+
+  private RoundDirectory(ProjectionJdbc jdbc, Executor blocking) {
+    this.jdbc = jdbc;
+    this.blocking = blocking;
+  }
+
+  public static RoundDirectory start(ActorSystem<?> system, ProjectionJdbc jdbc, int tagSlices) throws SQLException {
+    jdbc.execute(
+        connection -> {
+          try (Statement s = connection.createStatement()) {
+            s.execute(
+                "CREATE TABLE IF NOT EXISTS " + TABLE + " ("
+                    + "round_id VARCHAR(64) PRIMARY KEY, emc_id VARCHAR(64) NOT NULL, capability VARCHAR(64) NOT NULL, "
+                    + "side VARCHAR(16) NOT NULL, mode VARCHAR(8) NOT NULL, max_share_bps INT NOT NULL, "
+                    + "status VARCHAR(16) NOT NULL, closes_at BIGINT NOT NULL, best_ask_bps INT, bid_count INT NOT NULL, "
+                    + "posted_at BIGINT NOT NULL, version BIGINT NOT NULL)");
+            s.execute(
+                "CREATE INDEX IF NOT EXISTS " + TABLE + "_listing ON " + TABLE + " (status, capability, closes_at, round_id)");
+          }
+        });
+    ShardedDaemonProcess.get(system)
+        .init(
+            ProjectionBehavior.Command.class,
+            NAME,
+            tagSlices,
+            slice -> {
+              String tag = "round-" + slice;
+              return ProjectionBehavior.create(
+                  JdbcProjection.exactlyOnce(
+                      ProjectionId.of(NAME, tag),
+                      EventSourcedProvider.<Event>eventsByTag(system, JdbcReadJournal.Identifier(), tag),
+                      jdbc.sessions(),
+                      () -> new Writer(),
+                      system));
+            },
+            ProjectionBehavior.stopMessage());
+    Executor blocking =
+        system.dispatchers().lookup(DispatcherSelector.fromConfig("pekko.projection.jdbc.blocking-jdbc-dispatcher"));
+    return new RoundDirectory(jdbc, blocking);
+  }
+
+  /** Applies one event to the table, in the projection's transaction. */
+  static final class Writer extends JdbcHandler<EventEnvelope<Event>, ProjectionJdbc.Session> {
+    @Override
+    public void process(ProjectionJdbc.Session session, EventEnvelope<Event> envelope) throws Exception {
+      Event event = envelope.event();
+      long version = envelope.sequenceNr();
+      session.withConnection(
+          connection -> {
+            if (event instanceof RoundPosted e) {
+              insertPosted(connection, e, version);
+            } else if (event instanceof BidsPlaced e) {
+              update(connection, e.roundId(), version, "closes_at = ?, bid_count = ?, best_ask_bps = ?", ps -> {
+                set(ps, 1, e.closesAt().toEpochMilli());
+                set(ps, 2, e.activeBids());
+                set(ps, 3, e.bestAskBps());
+              });
+            } else if (event instanceof BidWithdrawn e) {
+              update(connection, e.roundId(), version, "bid_count = ?, best_ask_bps = ?", ps -> {
+                set(ps, 1, e.activeBids());
+                set(ps, 2, e.bestAskBps());
+              });
+            } else if (event instanceof RoundEntity.RoundClosed e) {
+              String outcome =
+                  e.awardedBidId() != null ? "'AWARDED'" : "CASE WHEN bid_count > 0 THEN 'CLOSED' ELSE 'UNSUCCESSFUL' END";
+              update(connection, e.roundId(), version, "status = " + outcome, ps -> {});
+            } else if (event instanceof RoundEntity.BidAwarded e) {
+              update(connection, e.roundId(), version, "status = 'AWARDED'", ps -> {});
+            } else if (event instanceof RoundEntity.RoundCancelled e) {
+              update(connection, e.roundId(), version, "status = 'CANCELLED'", ps -> {});
+            }
+            return null;
+          });
+    }
+
+    private static void insertPosted(Connection connection, RoundPosted e, long version) throws SQLException {
+      try (PreparedStatement exists = connection.prepareStatement("SELECT 1 FROM " + TABLE + " WHERE round_id = ?")) {
+        exists.setString(1, e.roundId());
+        try (ResultSet rs = exists.executeQuery()) {
+          if (rs.next()) {
+            return;
+          }
+        }
+      }
+      try (PreparedStatement ps =
+          connection.prepareStatement(
+              "INSERT INTO " + TABLE + " (round_id, emc_id, capability, side, mode, max_share_bps, status, closes_at, "
+                  + "best_ask_bps, bid_count, posted_at, version) VALUES (?, ?, ?, ?, ?, ?, 'OPEN', ?, NULL, 0, ?, ?)")) {
+        ps.setString(1, e.roundId());
+        ps.setString(2, e.emcId());
+        ps.setString(3, e.call().capability());
+        ps.setString(4, e.call().side().name());
+        ps.setString(5, e.call().mode().name());
+        ps.setInt(6, e.call().maxShareBps());
+        ps.setLong(7, e.closesAt().toEpochMilli());
+        ps.setLong(8, e.at().toEpochMilli());
+        ps.setLong(9, version);
+        ps.executeUpdate();
+      }
+    }
+
+    @FunctionalInterface
+    interface Binder {
+      void bind(PreparedStatement ps) throws SQLException;
+    }
+
+    /** Applies a change once: a row already at or past this version is left alone. */
+    private static void update(Connection connection, String roundId, long version, String set, Binder binder)
+        throws SQLException {
+      int parameters = (int) set.chars().filter(c -> c == '?').count();
+      try (PreparedStatement ps =
+          connection.prepareStatement(
+              "UPDATE " + TABLE + " SET " + set + ", version = ? WHERE round_id = ? AND version < ?")) {
+        binder.bind(ps);
+        ps.setLong(parameters + 1, version);
+        ps.setString(parameters + 2, roundId);
+        ps.setLong(parameters + 3, version);
+        ps.executeUpdate();
+      }
+    }
+
+    private static void set(PreparedStatement ps, int index, Long value) throws SQLException {
+      ps.setLong(index, value);
+    }
+
+    private static void set(PreparedStatement ps, int index, Integer value) throws SQLException {
+      if (value == null) {
+        ps.setNull(index, Types.INTEGER);
+      } else {
+        ps.setInt(index, value);
+      }
+    }
+  }
+
+  /** Where a listing continues: after this deadline and round id. */
+  public record Page(long closesAt, String roundId) {
+    public String encode() {
+      return Base64.getUrlEncoder().withoutPadding().encodeToString((closesAt + ":" + roundId).getBytes(StandardCharsets.UTF_8));
+    }
+
+    public static Page parse(String token) {
+      try {
+        String text = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
+        int colon = text.indexOf(':');
+        return new Page(Long.parseLong(text.substring(0, colon)), BiddingApi.checkId("after", text.substring(colon + 1)));
+      } catch (RuntimeException e) {
+        throw new ApiException(ErrorCodes.REQUEST_INVALID, "after is not a page token this server gave");
+      }
+    }
+  }
+
+  /** Rounds in a status, soonest deadline first, optionally of one capability. */
+  public CompletionStage<ListRoundsResponse> list(RoundEntity.Status status, String capability, int limit, Page after) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return jdbc.query(connection -> query(connection, status, capability, limit, after));
+          } catch (SQLException e) {
+            throw new java.util.concurrent.CompletionException(e);
+          }
+        },
+        blocking);
+  }
+
+  private static ListRoundsResponse query(
+      Connection connection, RoundEntity.Status status, String capability, int limit, Page after) throws SQLException {
+    StringBuilder sql =
+        new StringBuilder(
+            "SELECT round_id, emc_id, capability, side, mode, max_share_bps, status, closes_at, best_ask_bps, bid_count, "
+                + "posted_at, version FROM " + TABLE + " WHERE status = ?");
+    if (capability != null) {
+      sql.append(" AND capability = ?");
+    }
+    if (after != null) {
+      sql.append(" AND (closes_at > ? OR (closes_at = ? AND round_id > ?))");
+    }
+    sql.append(" ORDER BY closes_at, round_id LIMIT ?");
+    List<Round> rounds = new ArrayList<>();
+    try (PreparedStatement ps = connection.prepareStatement(sql.toString())) {
+      int i = 1;
+      ps.setString(i++, status.name());
+      if (capability != null) {
+        ps.setString(i++, capability);
+      }
+      if (after != null) {
+        ps.setLong(i++, after.closesAt());
+        ps.setLong(i++, after.closesAt());
+        ps.setString(i++, after.roundId());
+      }
+      ps.setInt(i, limit + 1);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          Round.Builder r =
+              Round.newBuilder()
+                  .setRoundId(rs.getString(1))
+                  .setEmcId(rs.getString(2))
+                  .setCall(
+                      Call.newBuilder()
+                          .setCapability(rs.getString(3))
+                          .setSide(io.rendan.protocol.api.v1.Member.Side.valueOf(rs.getString(4)))
+                          .setMode(Call.Mode.valueOf(rs.getString(5)))
+                          .setMaxShareBps(rs.getInt(6)))
+                  .setStatus(Round.Status.valueOf(rs.getString(7)))
+                  .setClosesAt(BiddingApi.ts(Instant.ofEpochMilli(rs.getLong(8))))
+                  .setBidCount(rs.getInt(10))
+                  .setPostedAt(BiddingApi.ts(Instant.ofEpochMilli(rs.getLong(11))))
+                  .setVersion(rs.getLong(12));
+          int best = rs.getInt(9);
+          boolean sealedAndOpen = "SEALED".equals(rs.getString(5)) && "OPEN".equals(rs.getString(7));
+          if (!rs.wasNull() && !sealedAndOpen) {
+            r.setBestAskBps(best);
+          }
+          rounds.add(r.build());
+        }
+      }
+    }
+    ListRoundsResponse.Builder response = ListRoundsResponse.newBuilder();
+    if (rounds.size() > limit) {
+      Round last = rounds.get(limit - 1);
+      rounds = rounds.subList(0, limit);
+      response.setNextPage(
+          new Page(Instant.ofEpochSecond(last.getClosesAt().getSeconds(), last.getClosesAt().getNanos()).toEpochMilli(), last.getRoundId())
+              .encode());
+    }
+    return response.addAllRounds(rounds).build();
+  }
+
+  /** Ids of rounds still open, for the waker. */
+  public List<String> openRoundIds(int max) throws SQLException {
+    return jdbc.query(
+        connection -> {
+          List<String> ids = new ArrayList<>();
+          try (PreparedStatement ps =
+              connection.prepareStatement("SELECT round_id FROM " + TABLE + " WHERE status = 'OPEN' ORDER BY closes_at LIMIT ?")) {
+            ps.setInt(1, max);
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                ids.add(rs.getString(1));
+              }
+            }
+          }
+          return ids;
+        });
+  }
+}
