@@ -124,11 +124,7 @@ public final class BiddingApi {
                 throw new ApiException(io.rendan.emc.EmcCodes.DISSOLVED, "the EMC is dissolved");
               }
               return meApi
-                  .requireOperator(caller, emc.ownerMeId())
-                  .exceptionally(
-                      notOwner -> {
-                        throw new ApiException(BiddingCodes.NOT_OWNER, "only operators of the EMC's owner post calls");
-                      })
+                  .requireOperator(caller, emc.ownerMeId(), BiddingCodes.NOT_OWNER, "only operators of the EMC's owner post calls")
                   .thenCompose(
                       owner ->
                           ask(
@@ -150,6 +146,9 @@ public final class BiddingApi {
                     .thenApply(owner -> toProto(round, bid -> true))
                     .exceptionallyCompose(
                         notOwner -> {
+                          if (!MeApi.isRefusal(notOwner, ErrorCodes.AUTH_FORBIDDEN)) {
+                            return CompletableFuture.failedFuture(notOwner);
+                          }
                           if (asMe == null) {
                             return CompletableFuture.completedFuture(toProto(round, bid -> false));
                           }
@@ -224,11 +223,7 @@ public final class BiddingApi {
                 throw new ApiException(BiddingCodes.BID_NOT_FOUND, "no bid " + bidId);
               }
               return meApi
-                  .requireOperator(caller, bid.meId())
-                  .exceptionally(
-                      notBidder -> {
-                        throw new ApiException(BiddingCodes.NOT_BIDDER, "only operators of the bidder withdraw a bid");
-                      })
+                  .requireOperator(caller, bid.meId(), BiddingCodes.NOT_BIDDER, "only operators of the bidder withdraw a bid")
                   .thenCompose(me -> ask(roundId, replyTo -> new RoundEntity.WithdrawBid(bidId, bid.meId(), replyTo)))
                   .thenApply(reply -> toProto(((Accepted) reply).round(), visibleTo(round, bid.meId())));
             });
@@ -266,11 +261,7 @@ public final class BiddingApi {
         .thenCompose(
             round ->
                 meApi
-                    .requireOperator(caller, round.ownerMeId())
-                    .exceptionally(
-                        notOwner -> {
-                          throw new ApiException(BiddingCodes.NOT_OWNER, "only operators of the EMC's owner may do this");
-                        })
+                    .requireOperator(caller, round.ownerMeId(), BiddingCodes.NOT_OWNER, "only operators of the EMC's owner may do this")
                     .thenCompose(owner -> ask(roundId, command.apply(round.ownerMeId()))))
         .thenApply(reply -> toProto(((Accepted) reply).round(), bid -> true));
   }

@@ -1,5 +1,7 @@
 package io.rendan.bidding;
 
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.rendan.BusinessClock;
 import io.rendan.CborSerializable;
 import io.rendan.emc.EmcEntity.Side;
@@ -194,8 +196,18 @@ public final class RoundEntity
 
   public sealed interface JournalCommand extends CborSerializable permits Apply, PlaceBids, CloseDue {}
 
-  /** One command of the inbox other than bids. */
-  public record Apply(Command command) implements JournalCommand {}
+  /** One command of the inbox other than bids (named, for its trip through the serializer). */
+  public record Apply(
+      @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+          @JsonSubTypes({
+            @JsonSubTypes.Type(value = PostCall.class, name = "post-call"),
+            @JsonSubTypes.Type(value = GetRound.class, name = "get-round"),
+            @JsonSubTypes.Type(value = WithdrawBid.class, name = "withdraw-bid"),
+            @JsonSubTypes.Type(value = AwardBid.class, name = "award-bid"),
+            @JsonSubTypes.Type(value = CancelRound.class, name = "cancel-round")
+          })
+          Command command)
+      implements JournalCommand {}
 
   /** Bids that arrived together, checked in order and written as one event. */
   public record PlaceBids(List<PlaceBid> bids) implements JournalCommand {}

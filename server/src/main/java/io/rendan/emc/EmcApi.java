@@ -158,7 +158,13 @@ public final class EmcApi {
               return meApi
                   .requireOperator(caller, meId)
                   .thenApply(me -> meId)
-                  .exceptionallyCompose(notMember -> meApi.requireOperator(caller, state.ownerMeId()).thenApply(me -> state.ownerMeId()));
+                  .exceptionallyCompose(
+                      failure ->
+                          MeApi.isRefusal(failure, ErrorCodes.AUTH_FORBIDDEN)
+                              ? meApi
+                                  .requireOperator(caller, state.ownerMeId(), EmcCodes.NOT_OWNER, "only the member or the EMC's owner may do this")
+                                  .thenApply(me -> state.ownerMeId())
+                              : CompletableFuture.failedFuture(failure));
             })
         .thenCompose(acting -> ask(emcId, replyTo -> new EmcEntity.RemoveMember(meId, acting, replyTo)))
         .thenApply(this::view);
@@ -230,11 +236,7 @@ public final class EmcApi {
         .thenCompose(
             state ->
                 meApi
-                    .requireOperator(caller, state.ownerMeId())
-                    .exceptionally(
-                        notOwner -> {
-                          throw new ApiException(EmcCodes.NOT_OWNER, "only operators of the owner ME may do this");
-                        })
+                    .requireOperator(caller, state.ownerMeId(), EmcCodes.NOT_OWNER, "only operators of the owner ME may do this")
                     .thenCompose(owner -> ask(emcId, command.apply(state.ownerMeId()))));
   }
 
@@ -252,11 +254,7 @@ public final class EmcApi {
                 throw new ApiException(EmcCodes.INVITATION_NOT_FOUND, "no invitation " + invitationId);
               }
               return meApi
-                  .requireOperator(caller, invitation.meId())
-                  .exceptionally(
-                      notInvitee -> {
-                        throw new ApiException(EmcCodes.NOT_INVITEE, "only operators of the invited ME answer it");
-                      })
+                  .requireOperator(caller, invitation.meId(), EmcCodes.NOT_INVITEE, "only operators of the invited ME answer it")
                   .thenCompose(me -> ask(emcId, command.apply(invitationId, invitation.meId())));
             })
         .thenApply(this::view);

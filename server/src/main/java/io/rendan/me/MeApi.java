@@ -126,14 +126,27 @@ public final class MeApi {
 
   /** The ME, if the caller operates it; otherwise {@code auth:forbidden} (or {@code me:not-found}). */
   public CompletionStage<State> requireOperator(Caller caller, String meId) {
+    return requireOperator(caller, meId, ErrorCodes.AUTH_FORBIDDEN, "you do not operate ME " + meId);
+  }
+
+  /**
+   * The ME, if the caller operates it; otherwise a refusal with the given code.
+   * Other failures (an unknown ME, a timeout) keep their own code.
+   */
+  public CompletionStage<State> requireOperator(Caller caller, String meId, String refusalCode, String refusal) {
     return ask(checkId(meId), MeEntity.GetMe::new)
         .thenApply(
             a -> {
               if (!a.me().isOperator(caller.subject())) {
-                throw new ApiException(ErrorCodes.AUTH_FORBIDDEN, "you do not operate ME " + meId);
+                throw new ApiException(refusalCode, refusal);
               }
               return a.me();
             });
+  }
+
+  /** Whether a failure of {@link #requireOperator} means "not an operator" rather than something else. */
+  public static boolean isRefusal(Throwable failure, String refusalCode) {
+    return ErrorCodes.fromThrowable(failure).code().equals(refusalCode);
   }
 
   /** Whether the caller operates at least one of these MEs (asked in parallel). */
