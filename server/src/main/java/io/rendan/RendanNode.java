@@ -187,7 +187,8 @@ public final class RendanNode implements AutoCloseable {
               Materializer.matFromSystem(system),
               config.getBytes("rendan.http.max-body-bytes"),
               config.getDuration("rendan.http.read-timeout"));
-      Jwt jwt = new Jwt(secret(config, devMode), config.getDuration("rendan.auth.leeway"), clock);
+      // tokens expire in real time, whatever pace the business clock keeps
+      Jwt jwt = new Jwt(secret(config, devMode), config.getDuration("rendan.auth.leeway"), Clock.systemUTC());
       Authenticator auth = new Authenticator(jwt, codec);
       WsSession.Settings wsSettings =
           new WsSession.Settings(

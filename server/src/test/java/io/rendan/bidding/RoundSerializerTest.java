@@ -1,0 +1,130 @@
+package io.rendan.bidding;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.rendan.bidding.RoundEntity.*;
+import io.rendan.emc.EmcEntity.Metric;
+import io.rendan.emc.EmcEntity.Side;
+import io.rendan.emc.EmcEntity.Target;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.NotSerializableException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The round's stored form, pinned by samples under
+ * {@code src/test/resources/serialization/} (never rewrite one). New samples are
+ * written once with {@code -Drendan.serialization.write-missing-samples=true}.
+ */
+class RoundSerializerTest {
+  private static final String WRITE_MISSING = "rendan.serialization.write-missing-samples";
+  private static final Path SOURCE_DIR = Path.of("src", "test", "resources", "serialization");
+  private static final Instant AT = Instant.parse("2026-05-04T18:00:00.123456789Z");
+  private static final RoundSerializer SERIALIZER = new RoundSerializer();
+  private static final Call CALL =
+      new Call("iot-programming", Side.SOLUTION, "firmware", "IoT for the washers", 2_000, Mode.OPEN, 100, 300, true, new Target(Metric.CYCLES, 900), 3);
+  private static final Bid BID = new Bid("b1", "me-a", 1_800, "OTA updates", AT, 640, 1, BidStatus.ACTIVE);
+  private static final Bid OLD = new Bid("b0", "me-b", 1_950, "", AT, 500, 2, BidStatus.SUPERSEDED);
+
+  record Sample(String file, String manifest, Object expected) {
+    @Override
+    public String toString() {
+      return file;
+    }
+  }
+
+  private static State state() {
+    Map<String, Bid> bids = new LinkedHashMap<>();
+    bids.put("b1", BID);
+    bids.put("b0", OLD);
+    return new State("r-1", "emc-1", "laundry", CALL, Status.AWARDED, AT.plusSeconds(600), AT, bids, "b1", "award-r-1", 2, 9);
+  }
+
+  static final List<Sample> SAMPLES =
+      List.of(
+          new Sample("round.posted.bin", "round.posted", new RoundPosted("r-1", "emc-1", "laundry", CALL, AT.plusSeconds(600), AT)),
+          new Sample("round.bids-placed.bin", "round.bids-placed", new BidsPlaced("r-1", List.of(BID, OLD), AT.plusSeconds(720), 2, 1_800, AT)),
+          new Sample("round.bids-placed-sealed.bin", "round.bids-placed", new BidsPlaced("r-2", List.of(BID), AT, 1, null, AT)),
+          new Sample("round.bid-withdrawn.bin", "round.bid-withdrawn", new BidWithdrawn("r-1", "b1", 0, null, AT)),
+          new Sample("round.closed.bin", "round.closed", new RoundClosed("r-1", null, null, AT)),
+          new Sample("round.closed-awarded.bin", "round.closed", new RoundClosed("r-1", "b1", "award-r-1", AT)),
+          new Sample("round.bid-awarded.bin", "round.bid-awarded", new BidAwarded("r-1", "b1", "award-r-1", AT)),
+          new Sample("round.cancelled.bin", "round.cancelled", new RoundCancelled("r-1", AT)),
+          new Sample("round.snapshot.bin", "round.snapshot", state()),
+          new Sample("round.snapshot-empty.bin", "round.snapshot", State.empty("r-3")));
+
+  static Stream<Arguments> samples() {
+    return SAMPLES.stream().map(Arguments::of);
+  }
+
+  @BeforeAll
+  static void writeMissingSamplesWhenAsked() throws IOException {
+    if (!Boolean.getBoolean(WRITE_MISSING)) {
+      return;
+    }
+    Files.createDirectories(SOURCE_DIR);
+    for (Sample sample : SAMPLES) {
+      Path file = SOURCE_DIR.resolve(sample.file());
+      if (!Files.exists(file)) {
+        Files.write(file, SERIALIZER.toBinary(sample.expected()));
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("samples")
+  void manifestIsThePermanentName(Sample sample) {
+    assertEquals(sample.manifest(), SERIALIZER.manifest(sample.expected()));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("samples")
+  void roundTripGivesBackTheSameObject(Sample sample) throws NotSerializableException {
+    byte[] bytes = SERIALIZER.toBinary(sample.expected());
+    assertEquals(sample.expected(), SERIALIZER.fromBinary(bytes, SERIALIZER.manifest(sample.expected())));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("samples")
+  void committedSampleStillDecodes(Sample sample) throws IOException {
+    assertEquals(sample.expected(), SERIALIZER.fromBinary(committed(sample.file()), sample.manifest()));
+  }
+
+  @Test
+  void manifestsNeverChange() {
+    assertEquals(
+        List.of("round.posted", "round.bids-placed", "round.bid-withdrawn", "round.closed", "round.bid-awarded", "round.cancelled", "round.snapshot"),
+        List.of(
+            RoundSerializer.POSTED, RoundSerializer.BIDS_PLACED, RoundSerializer.BID_WITHDRAWN, RoundSerializer.CLOSED,
+            RoundSerializer.BID_AWARDED, RoundSerializer.CANCELLED, RoundSerializer.SNAPSHOT));
+    assertEquals(7103, SERIALIZER.identifier());
+  }
+
+  @Test
+  void unknownManifestOrCorruptBytesAreNotSerializable() throws IOException {
+    byte[] bytes = committed("round.posted.bin");
+    assertThrows(NotSerializableException.class, () -> SERIALIZER.fromBinary(bytes, "round.renamed"));
+    assertThrows(NotSerializableException.class, () -> SERIALIZER.fromBinary(new byte[] {(byte) 0xFF}, "round.posted"));
+  }
+
+  private static byte[] committed(String file) throws IOException {
+    try (InputStream in = RoundSerializerTest.class.getResourceAsStream("/serialization/" + file)) {
+      if (in == null && Boolean.getBoolean(WRITE_MISSING)) {
+        return Files.readAllBytes(SOURCE_DIR.resolve(file));
+      }
+      assertNotNull(in, "committed sample serialization/" + file + " is missing; see this class's comment");
+      return in.readAllBytes();
+    }
+  }
+}
