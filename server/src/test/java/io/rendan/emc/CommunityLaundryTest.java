@@ -82,8 +82,11 @@ class CommunityLaundryTest {
           assertEquals(5_500, accepted.getEmc().getOwnerShareBps(), accepted.toString());
         }
         Emc full = story.emc(bob, emcId);
-        assertEquals(List.of(laundry, marketing, washers), full.getMembersList().stream().map(Member::getMeId).toList());
-        Member washerSeat = full.getMembersList().get(2);
+        // the owner first, then the others by ME id
+        List<String> others = new ArrayList<>(List.of(marketing, washers));
+        java.util.Collections.sort(others);
+        assertEquals(List.of(laundry, others.get(0), others.get(1)), full.getMembersList().stream().map(Member::getMeId).toList());
+        Member washerSeat = full.getMembersList().stream().filter(m -> m.getMeId().equals(washers)).findFirst().orElseThrow();
         assertEquals(Member.Side.SOLUTION, washerSeat.getSide());
         assertEquals(1, washerSeat.getContract().getVersion());
         assertEquals(500_000, washerSeat.getContract().getTerms().getTarget().getAmount());
