@@ -32,6 +32,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -188,8 +189,9 @@ public final class RendanNode implements AutoCloseable {
               config.getBytes("rendan.http.max-body-bytes"),
               config.getDuration("rendan.http.read-timeout"));
       // tokens expire in real time, whatever pace the business clock keeps
-      Jwt jwt = new Jwt(secret(config, devMode), config.getDuration("rendan.auth.leeway"), Clock.systemUTC());
-      Authenticator auth = new Authenticator(jwt, codec);
+      PublicKey rsaKey = rsaPublicKey(config);
+      Jwt jwt = new Jwt(secret(config, devMode, rsaKey != null), rsaKey, config.getDuration("rendan.auth.leeway"), Clock.systemUTC());
+      Authenticator auth = new Authenticator(jwt, codec, config.getStringList("rendan.ws.allowed-origins"));
       WsSession.Settings wsSettings =
           new WsSession.Settings(
               config.getInt("rendan.ws.out-buffer"),
@@ -251,13 +253,18 @@ public final class RendanNode implements AutoCloseable {
    * The configured HS256 secret; in dev mode without one, a random secret kept in
    * the data directory so that tokens survive a restart.
    */
-  private static byte[] secret(Config config, boolean devMode) throws IOException {
+  private static byte[] secret(Config config, boolean devMode, boolean rsaConfigured) throws IOException {
     String configured = config.getString("rendan.auth.hs256-secret");
     if (!configured.isEmpty()) {
       return configured.getBytes(StandardCharsets.UTF_8);
     }
     if (!devMode) {
-      throw new IllegalStateException("RENDAN_JWT_SECRET (rendan.auth.hs256-secret) is required outside dev mode");
+      if (rsaConfigured) {
+        return null; // RS256 tokens of the identity provider only
+      }
+      throw new IllegalStateException(
+          "outside dev mode a key for bearer tokens is required: RENDAN_JWT_SECRET (HS256) and/or "
+              + "RENDAN_JWT_PUBLIC_KEY or RENDAN_JWT_PUBLIC_KEY_FILE (RS256)");
     }
     Path file = Path.of(config.getString("rendan.data-dir"), "dev-jwt-secret");
     if (!Files.exists(file)) {
@@ -272,6 +279,16 @@ public final class RendanNode implements AutoCloseable {
       }
     }
     return Base64.getDecoder().decode(Files.readString(file).trim());
+  }
+
+  /** The identity provider's RS256 public key (PEM), inline or from a file; null when neither is set. */
+  private static PublicKey rsaPublicKey(Config config) throws IOException {
+    String pem = config.getString("rendan.auth.rs256-public-key");
+    String file = config.getString("rendan.auth.rs256-public-key-file");
+    if (pem.isBlank() && !file.isBlank()) {
+      pem = Files.readString(Path.of(file));
+    }
+    return pem.isBlank() ? null : Jwt.rsaPublicKey(pem);
   }
 
   public int httpPort() {

@@ -5,18 +5,80 @@ import static org.apache.pekko.http.javadsl.server.Directives.*;
 import io.rendan.http.ApiException;
 import io.rendan.http.ErrorCodes;
 import io.rendan.http.HttpCodec;
+import java.util.List;
 import java.util.Optional;
+import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.ws.Message;
+import org.apache.pekko.stream.javadsl.Flow;
 import java.util.function.Function;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /** The directive every API route sits behind: a valid bearer token, or 401. */
 public final class Authenticator {
+  /** The subprotocol a browser asks for, beside {@code bearer.<token>}, when it cannot send headers. */
+  public static final String WS_PROTOCOL = "rendan.v1";
+  private static final String WS_TOKEN_PREFIX = "bearer.";
+
   private final Jwt jwt;
   private final HttpCodec codec;
+  private final List<String> allowedOrigins;
 
   public Authenticator(Jwt jwt, HttpCodec codec) {
+    this(jwt, codec, List.of());
+  }
+
+  /** {@code allowedOrigins}: browser origins that may open WebSockets besides the server's own ("*": any). */
+  public Authenticator(Jwt jwt, HttpCodec codec, List<String> allowedOrigins) {
     this.jwt = jwt;
     this.codec = codec;
+    this.allowedOrigins = List.copyOf(allowedOrigins);
+  }
+
+  /**
+   * The WebSocket handshake: the origin of a browser must be the server's own or
+   * a configured one; the token comes in the Authorization header or, from a
+   * browser (which cannot set headers on a WebSocket), as the subprotocol
+   * {@code bearer.<token>} offered beside {@value #WS_PROTOCOL}, which the server
+   * then selects. The token never appears in a URL, so never in access logs.
+   */
+  public Route webSocket(Function<Caller, Flow<Message, Message, ?>> session) {
+    return extractRequest(
+        request -> {
+          Optional<String> origin = request.getHeader("Origin").map(HttpHeader::value);
+          if (origin.isPresent() && !originAllowed(origin.get(), request)) {
+            return complete(codec.error(request, new ApiException(ErrorCodes.AUTH_FORBIDDEN, "this origin may not open a WebSocket here")));
+          }
+          Optional<String> authorization = request.getHeader("Authorization").map(HttpHeader::value);
+          List<String> offered =
+              request
+                  .getHeader("Sec-WebSocket-Protocol")
+                  .map(h -> List.of(h.value().split("\\s*,\\s*")))
+                  .orElse(List.of());
+          Optional<String> protocolToken =
+              offered.stream().filter(p -> p.startsWith(WS_TOKEN_PREFIX)).map(p -> p.substring(WS_TOKEN_PREFIX.length())).findFirst();
+          try {
+            if (authorization.isPresent() || protocolToken.isEmpty()) {
+              Caller caller = verify(authorization);
+              return handleWebSocketMessages(session.apply(caller));
+            }
+            if (!offered.contains(WS_PROTOCOL)) {
+              throw new ApiException(ErrorCodes.REQUEST_INVALID, "offer the subprotocol " + WS_PROTOCOL + " beside the token");
+            }
+            Caller caller = jwt.verify(protocolToken.get());
+            return handleWebSocketMessagesForProtocol(session.apply(caller), WS_PROTOCOL);
+          } catch (ApiException e) {
+            return complete(codec.error(request, e));
+          }
+        });
+  }
+
+  private boolean originAllowed(String origin, HttpRequest request) {
+    if (allowedOrigins.contains("*") || allowedOrigins.contains(origin)) {
+      return true;
+    }
+    Optional<String> host = request.getHeader("Host").map(HttpHeader::value);
+    return host.isPresent() && (origin.equals("http://" + host.get()) || origin.equals("https://" + host.get()));
   }
 
   public Route authenticated(Function<Caller, Route> inner) {

@@ -6,7 +6,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.rendan.http.ApiException;
 import io.rendan.http.ErrorCodes;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.InvalidKeyException;
+import java.security.KeyFactory;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.SignatureException;
+import java.security.spec.X509EncodedKeySpec;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
@@ -21,10 +27,12 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Verifies (and, for dev mode, issues) HS256 JSON Web Tokens. Only HS256 is
- * accepted: a token naming any other algorithm, "none" included, is refused, so
- * the header can never choose how it is checked. Tokens must carry "sub" and
- * "exp"; "nbf" is honoured when present.
+ * Verifies JSON Web Tokens signed with HS256 (a shared secret; dev mode also
+ * issues these) or RS256 (the public key of the organisation's identity
+ * provider). Each algorithm is accepted only when its own key is configured, and
+ * each key only for its own algorithm, so a token's header can never choose how
+ * it is checked ("none", or an RSA public key misused as an HMAC secret, are
+ * refused). Tokens must carry "sub" and "exp"; "nbf" is honoured when present.
  */
 public final class Jwt {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -33,19 +41,46 @@ public final class Jwt {
   private static final int MAX_TOKEN_CHARS = 8192;
 
   private final SecretKeySpec key;
+  private final PublicKey rsaKey;
   private final Duration leeway;
   private final Clock clock;
 
   public Jwt(byte[] secret, Duration leeway, Clock clock) {
-    if (secret.length < 32) {
+    this(secret, null, leeway, clock);
+  }
+
+  /** Either key may be null, not both. */
+  public Jwt(byte[] secret, PublicKey rsaKey, Duration leeway, Clock clock) {
+    if (secret == null && rsaKey == null) {
+      throw new IllegalArgumentException("an HS256 secret or an RS256 public key is required");
+    }
+    if (secret != null && secret.length < 32) {
       throw new IllegalArgumentException("the HS256 secret must be at least 32 bytes");
     }
-    this.key = new SecretKeySpec(secret, "HmacSHA256");
+    if (rsaKey != null && !"RSA".equals(rsaKey.getAlgorithm())) {
+      throw new IllegalArgumentException("the RS256 key must be an RSA public key");
+    }
+    this.key = secret == null ? null : new SecretKeySpec(secret, "HmacSHA256");
+    this.rsaKey = rsaKey;
     this.leeway = leeway;
     this.clock = clock;
   }
 
+  /** An RSA public key from PEM ("-----BEGIN PUBLIC KEY-----", X.509 SubjectPublicKeyInfo). */
+  public static PublicKey rsaPublicKey(String pem) {
+    String base64 =
+        pem.replace("-----BEGIN PUBLIC KEY-----", "").replace("-----END PUBLIC KEY-----", "").replaceAll("\\s", "");
+    try {
+      return KeyFactory.getInstance("RSA").generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(base64)));
+    } catch (GeneralSecurityException | IllegalArgumentException e) {
+      throw new IllegalArgumentException("not a PEM RSA public key: " + e.getMessage(), e);
+    }
+  }
+
   public String issue(String subject, Collection<String> roles, Duration ttl) {
+    if (key == null) {
+      throw new IllegalStateException("no HS256 secret to issue tokens with");
+    }
     Instant now = clock.instant();
     ObjectNode header = JSON.createObjectNode().put("alg", "HS256").put("typ", "JWT");
     ObjectNode claims = JSON.createObjectNode();
@@ -67,18 +102,24 @@ public final class Jwt {
       throw unauthenticated("malformed token");
     }
     JsonNode header = decodeJson(parts[0]);
-    if (!"HS256".equals(header.path("alg").asText())) {
-      throw unauthenticated("unsupported token algorithm");
-    }
+    String alg = header.path("alg").asText();
     byte[] signature;
     try {
       signature = B64D.decode(parts[2]);
     } catch (IllegalArgumentException e) {
       throw unauthenticated("malformed token");
     }
-    byte[] expected = sign(parts[0] + "." + parts[1]);
-    if (!MessageDigest.isEqual(expected, signature)) {
-      throw unauthenticated("invalid token signature");
+    String signingInput = parts[0] + "." + parts[1];
+    if ("HS256".equals(alg) && key != null) {
+      if (!MessageDigest.isEqual(sign(signingInput), signature)) {
+        throw unauthenticated("invalid token signature");
+      }
+    } else if ("RS256".equals(alg) && rsaKey != null) {
+      if (!verifyRsa(signingInput, signature)) {
+        throw unauthenticated("invalid token signature");
+      }
+    } else {
+      throw unauthenticated("unsupported token algorithm");
     }
     JsonNode claims = decodeJson(parts[1]);
     String subject = claims.path("sub").asText("");
@@ -116,6 +157,19 @@ public final class Jwt {
       return Instant.ofEpochSecond(value.asLong());
     } catch (DateTimeException e) {
       throw unauthenticated("token has an invalid " + name);
+    }
+  }
+
+  private boolean verifyRsa(String signingInput, byte[] signature) {
+    try {
+      Signature rsa = Signature.getInstance("SHA256withRSA");
+      rsa.initVerify(rsaKey);
+      rsa.update(signingInput.getBytes(StandardCharsets.US_ASCII));
+      return rsa.verify(signature);
+    } catch (SignatureException e) {
+      return false;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
     }
   }
 

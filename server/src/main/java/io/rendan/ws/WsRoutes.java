@@ -43,7 +43,6 @@ public final class WsRoutes {
         () ->
             get(
                 () ->
-                    auth.authenticated(
-                        caller -> handleWebSocketMessages(WsSession.flow(system, meApi, emcApi, biddingApi, topics, settings, caller)))));
+                    auth.webSocket(caller -> WsSession.flow(system, meApi, emcApi, biddingApi, topics, settings, caller))));
   }
 }
