@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigFactory;
 import io.rendan.auth.Authenticator;
 import io.rendan.auth.DevTokenRoutes;
 import io.rendan.auth.Jwt;
+import io.rendan.cluster.JournalSchema;
 import io.rendan.http.HealthRoutes;
 import io.rendan.http.HttpApi;
 import io.rendan.http.HttpCodec;
@@ -35,7 +36,6 @@ import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.persistence.jdbc.testkit.javadsl.SchemaUtils;
 import org.apache.pekko.stream.Materializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -88,7 +88,7 @@ public final class RendanNode implements AutoCloseable {
       if (config.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
-      SchemaUtils.createIfNotExists(system).toCompletableFuture().get(60, TimeUnit.SECONDS);
+      JournalSchema.createIfNotExists(system, postgres, Duration.ofSeconds(60));
 
       Clock clock = Clock.systemUTC();
       Duration askTimeout = config.getDuration("rendan.ask-timeout");
