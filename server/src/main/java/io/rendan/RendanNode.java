@@ -16,7 +16,11 @@ import io.rendan.http.Readiness;
 import io.rendan.me.MeApi;
 import io.rendan.me.MeEntity;
 import io.rendan.me.MeRoutes;
+import io.rendan.metrics.MetricsRoutes;
+import io.rendan.metrics.NodeMetrics;
+import io.rendan.metrics.RouteMetrics;
 import io.rendan.pubsub.LiveTopics;
+import io.rendan.ws.WsMetrics;
 import io.rendan.ws.WsRoutes;
 import io.rendan.ws.WsSession;
 import java.io.IOException;
@@ -115,6 +119,9 @@ public final class RendanNode implements AutoCloseable {
                       TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)));
       JournalSchema.createIfNotExists(system, postgres, Duration.ofSeconds(60));
 
+      NodeMetrics metrics = new NodeMetrics(system, config.getDuration("rendan.metrics.entity-count-timeout"));
+      system.getWhenTerminated().thenRun(metrics::close);
+
       Clock clock = Clock.systemUTC();
       Duration askTimeout = config.getDuration("rendan.ask-timeout");
       LiveTopics topics = new LiveTopics(system);
@@ -129,6 +136,7 @@ public final class RendanNode implements AutoCloseable {
               new MeApi.Limits(config.getInt("rendan.me.max-capabilities")),
               askTimeout,
               clock);
+      metrics.entityType(MeEntity.TYPE_KEY);
 
       HttpCodec codec =
           new HttpCodec(
@@ -148,18 +156,20 @@ public final class RendanNode implements AutoCloseable {
       Readiness readiness = new Readiness(system, config.getDuration("rendan.health.journal-timeout"));
       List<Route> routes = new ArrayList<>();
       routes.add(new HealthRoutes(codec, readiness).route());
+      routes.add(new MetricsRoutes(metrics).route());
       List<Route> v1 = new ArrayList<>();
       v1.add(new MeRoutes(meApi, codec, auth).route());
-      v1.add(new WsRoutes(system, auth, meApi, topics, wsSettings).route());
+      v1.add(new WsRoutes(system, auth, meApi, topics, wsSettings, new WsMetrics(metrics.registry())).route());
       if (devMode) {
         v1.add(pathPrefix("dev", () -> new DevTokenRoutes(jwt, codec, config.getDuration("rendan.auth.dev-token-ttl")).route()));
       }
       routes.add(pathPrefix("v1", () -> concat(v1.get(0), v1.subList(1, v1.size()).toArray(Route[]::new))));
 
+      RouteMetrics routeMetrics = new RouteMetrics(metrics.registry(), config.getInt("rendan.metrics.max-routes"));
       ServerBinding binding =
           Http.get(system)
               .newServerAt(config.getString("rendan.http.host"), config.getInt("rendan.http.port"))
-              .bind(HttpApi.seal(routes))
+              .bind(routeMetrics.around(() -> HttpApi.seal(routes)))
               .toCompletableFuture()
               .get(30, TimeUnit.SECONDS);
       binding.addToCoordinatedShutdown(Duration.ofSeconds(10), system);

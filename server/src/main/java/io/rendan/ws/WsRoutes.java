@@ -15,14 +15,21 @@ public final class WsRoutes {
   private final MeApi meApi;
   private final LiveTopics topics;
   private final WsSession.Settings settings;
+  private final WsMetrics metrics;
 
   public WsRoutes(
-      ActorSystem<?> system, Authenticator auth, MeApi meApi, LiveTopics topics, WsSession.Settings settings) {
+      ActorSystem<?> system,
+      Authenticator auth,
+      MeApi meApi,
+      LiveTopics topics,
+      WsSession.Settings settings,
+      WsMetrics metrics) {
     this.system = system;
     this.auth = auth;
     this.meApi = meApi;
     this.topics = topics;
     this.settings = settings;
+    this.metrics = metrics;
   }
 
   public Route route() {
@@ -32,6 +39,6 @@ public final class WsRoutes {
             get(
                 () ->
                     auth.authenticated(
-                        caller -> handleWebSocketMessages(WsSession.flow(system, meApi, topics, settings, caller)))));
+                        caller -> handleWebSocketMessages(WsSession.flow(system, meApi, topics, settings, metrics, caller)))));
   }
 }

@@ -59,6 +59,7 @@ public final class WsSession {
   private final MeApi meApi;
   private final LiveTopics topics;
   private final Settings settings;
+  private final WsMetrics metrics;
   private final Caller caller;
   private final long id = IDS.incrementAndGet();
   /** Topic → whether its pushes go out as binary (protobuf) frames. */
@@ -71,17 +72,19 @@ public final class WsSession {
     INSTANCE
   }
 
-  private WsSession(ActorSystem<?> system, MeApi meApi, LiveTopics topics, Settings settings, Caller caller) {
+  private WsSession(
+      ActorSystem<?> system, MeApi meApi, LiveTopics topics, Settings settings, WsMetrics metrics, Caller caller) {
     this.system = system;
     this.meApi = meApi;
     this.topics = topics;
     this.settings = settings;
+    this.metrics = metrics;
     this.caller = caller;
   }
 
   public static Flow<org.apache.pekko.http.javadsl.model.ws.Message, org.apache.pekko.http.javadsl.model.ws.Message, NotUsed>
-      flow(ActorSystem<?> system, MeApi meApi, LiveTopics topics, Settings settings, Caller caller) {
-    return new WsSession(system, meApi, topics, settings, caller).start();
+      flow(ActorSystem<?> system, MeApi meApi, LiveTopics topics, Settings settings, WsMetrics metrics, Caller caller) {
+    return new WsSession(system, meApi, topics, settings, metrics, caller).start();
   }
 
   private Flow<org.apache.pekko.http.javadsl.model.ws.Message, org.apache.pekko.http.javadsl.model.ws.Message, NotUsed>
@@ -112,9 +115,11 @@ public final class WsSession {
     return Flow.fromSinkAndSourceCoupled(in, queue.second())
         .watchTermination(
             (mat, done) -> {
+              metrics.opened();
               done.whenComplete(
                   (ok, failure) -> {
                     log.debug("ws {} of {} closed", id, caller.subject());
+                    metrics.closed();
                     stopSubscriber();
                   });
               return mat;
@@ -297,8 +302,11 @@ public final class WsSession {
   private void send(Pair<ServerFrame, Boolean> frame) {
     QueueOfferResult result = out.offer(encode(frame.first(), frame.second()));
     if (result == QueueOfferResult.dropped()) {
+      metrics.droppedBufferFull();
       log.warn("ws {} of {}: outgoing buffer of {} frames full, closing the connection", id, caller.subject(), settings.outBuffer());
       out.fail(new IllegalStateException("client too slow: outgoing buffer full"));
+    } else if (result != QueueOfferResult.enqueued()) {
+      metrics.droppedClosed();
     }
   }
 
