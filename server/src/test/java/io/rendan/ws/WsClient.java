@@ -16,24 +16,24 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /** A real WebSocket client (the JDK's) that collects what the server sends. */
-final class WsClient implements AutoCloseable {
+public final class WsClient implements AutoCloseable {
   /** One frame as received: decoded, and whether it came as a binary frame. */
-  record Received(ServerFrame frame, boolean binary) {}
+  public record Received(ServerFrame frame, boolean binary) {}
 
-  final BlockingQueue<Received> received = new LinkedBlockingQueue<>();
-  final CompletableFuture<Integer> closed = new CompletableFuture<>();
-  final WebSocket socket;
+  public final BlockingQueue<Received> received = new LinkedBlockingQueue<>();
+  public final CompletableFuture<Integer> closed = new CompletableFuture<>();
+  public final WebSocket socket;
 
   private WsClient(WebSocket socket) {
     this.socket = socket;
   }
 
-  static WsClient connect(URI uri, String token) throws Exception {
+  public static WsClient connect(URI uri, String token) throws Exception {
     return connect(uri, token, true);
   }
 
   /** With {@code reading == false} the client never asks for frames, like a stalled app. */
-  static WsClient connect(URI uri, String token, boolean reading) throws Exception {
+  public static WsClient connect(URI uri, String token, boolean reading) throws Exception {
     Listener listener = new Listener(reading);
     WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
     if (token != null) {
@@ -45,20 +45,20 @@ final class WsClient implements AutoCloseable {
     return client;
   }
 
-  void sendJson(ClientFrame frame) throws Exception {
+  public void sendJson(ClientFrame frame) throws Exception {
     socket.sendText(JsonFormat.printer().print(frame), true).get(5, TimeUnit.SECONDS);
   }
 
-  void sendText(String text) throws Exception {
+  public void sendText(String text) throws Exception {
     socket.sendText(text, true).get(5, TimeUnit.SECONDS);
   }
 
-  void sendBinary(ClientFrame frame) throws Exception {
+  public void sendBinary(ClientFrame frame) throws Exception {
     socket.sendBinary(ByteBuffer.wrap(frame.toByteArray()), true).get(5, TimeUnit.SECONDS);
   }
 
   /** The next frame, waiting at most 10 s; fails the test when none comes. */
-  Received next() throws InterruptedException {
+  public Received next() throws InterruptedException {
     Received r = received.poll(10, TimeUnit.SECONDS);
     if (r == null) {
       throw new AssertionError("no frame from the server within 10 s");
