@@ -15,7 +15,10 @@ public final class Main {
 
   public static void main(String[] args) {
     try {
-      RendanNode node = RendanNode.start(RendanNode.loadConfig(ConfigFactory.empty()));
+      // A node that the split brain resolver downs must end its process, so that
+      // its supervisor (compose, Kubernetes, systemd) starts a fresh one.
+      RendanNode node =
+          RendanNode.start(RendanNode.loadConfig(ConfigFactory.parseString("pekko.coordinated-shutdown.exit-jvm = on")));
       node.system().getWhenTerminated().toCompletableFuture().join();
     } catch (Exception e) {
       log.error("Rendan node failed to start: {}", e.toString());

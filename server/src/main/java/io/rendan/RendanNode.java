@@ -13,6 +13,8 @@ import io.rendan.bidding.BiddingRoutes;
 import io.rendan.bidding.RoundDirectory;
 import io.rendan.bidding.RoundEntity;
 import io.rendan.bidding.RoundWaker;
+import io.rendan.cluster.JournalSchema;
+import io.rendan.cluster.SeedNodes;
 import io.rendan.emc.EmcApi;
 import io.rendan.emc.EmcEntity;
 import io.rendan.emc.EmcRoutes;
@@ -20,11 +22,16 @@ import io.rendan.emc.MembershipDelivery;
 import io.rendan.http.HealthRoutes;
 import io.rendan.http.HttpApi;
 import io.rendan.http.HttpCodec;
+import io.rendan.http.Readiness;
 import io.rendan.me.MeApi;
 import io.rendan.me.MeEntity;
 import io.rendan.me.MeRoutes;
+import io.rendan.metrics.MetricsRoutes;
+import io.rendan.metrics.NodeMetrics;
+import io.rendan.metrics.RouteMetrics;
 import io.rendan.projection.ProjectionJdbc;
 import io.rendan.pubsub.LiveTopics;
+import io.rendan.ws.WsMetrics;
 import io.rendan.ws.WsRoutes;
 import io.rendan.ws.WsSession;
 import java.io.IOException;
@@ -40,15 +47,19 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.model.Uri;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.persistence.jdbc.testkit.javadsl.SchemaUtils;
+import org.apache.pekko.management.javadsl.PekkoManagement;
 import org.apache.pekko.stream.Materializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,21 +74,28 @@ public final class RendanNode implements AutoCloseable {
 
   private final ActorSystem<Void> system;
   private final ServerBinding binding;
+  private final Uri management;
   private final boolean devMode;
 
-  private RendanNode(ActorSystem<Void> system, ServerBinding binding, boolean devMode) {
+  private RendanNode(ActorSystem<Void> system, ServerBinding binding, Uri management, boolean devMode) {
     this.system = system;
     this.binding = binding;
+    this.management = management;
     this.devMode = devMode;
   }
 
   /**
    * The node's configuration: {@code overrides} (for tests), then application.conf
    * with its environment overrides, then the persistence file for the chosen
-   * database, then Pekko's reference settings.
+   * database, then Pekko's reference settings. The seed node list, which an
+   * environment variable can only give as one string, becomes Pekko's list here.
    */
   public static Config loadConfig(Config overrides) {
     Config application = overrides.withFallback(ConfigFactory.parseResources("application.conf"));
+    List<String> seeds = SeedNodes.parse(ConfigFactory.load(application).getString("rendan.cluster.seed-nodes"));
+    if (!seeds.isEmpty()) {
+      application = ConfigFactory.parseMap(Map.of("pekko.cluster.seed-nodes", seeds)).withFallback(application);
+    }
     Config resolved = ConfigFactory.load(application);
     boolean postgres = !resolved.getString("rendan.db.url").isBlank();
     // H2 refuses relative paths that do not start with "./": hand it an absolute one
@@ -104,16 +122,36 @@ public final class RendanNode implements AutoCloseable {
     long started = System.nanoTime();
     boolean postgres = usesPostgres(config);
     boolean devMode = devMode(config, postgres);
+    checkDatabaseTimeouts(config);
     if (!postgres) {
       Files.createDirectories(Path.of(config.getString("rendan.data-dir")));
     }
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "rendan", config);
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SeedNodes.SYSTEM_NAME, config);
     try {
       Cluster cluster = Cluster.get(system);
-      if (config.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
+      List<String> seeds = config.getStringList("pekko.cluster.seed-nodes");
+      if (seeds.isEmpty()) {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
+      } else {
+        log.info("node {} joining the cluster through seed nodes {}", cluster.selfMember().address(), seeds);
       }
-      SchemaUtils.createIfNotExists(system).toCompletableFuture().get(60, TimeUnit.SECONDS);
+      org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system))
+          .registerOnMemberUp(
+              () ->
+                  log.info(
+                      "node {} is Up in the cluster, {} ms after start",
+                      cluster.selfMember().address(),
+                      TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)));
+      ProjectionJdbc projectionJdbc = ProjectionJdbc.start(system, config);
+      system.getWhenTerminated().thenRun(projectionJdbc::close);
+      JournalSchema.createIfNotExists(
+          system,
+          postgres,
+          Duration.ofSeconds(60),
+          List.of(() -> projectionJdbc.createOffsetTables(system), () -> RoundDirectory.createTable(projectionJdbc)));
+
+      NodeMetrics metrics = new NodeMetrics(system, config.getDuration("rendan.metrics.entity-count-timeout"));
+      system.getWhenTerminated().thenRun(metrics::close);
 
       BusinessClock clock =
           new BusinessClock(
@@ -136,9 +174,9 @@ public final class RendanNode implements AutoCloseable {
               new MeApi.Limits(config.getInt("rendan.me.max-capabilities")),
               askTimeout,
               clock);
+      metrics.entityType(MeEntity.TYPE_KEY);
 
-      ProjectionJdbc projectionJdbc = ProjectionJdbc.start(system, config);
-      system.getWhenTerminated().thenRun(projectionJdbc::close);
+
       EmcApi emcApi =
           EmcApi.start(
               system,
@@ -199,25 +237,31 @@ public final class RendanNode implements AutoCloseable {
               config.getInt("rendan.ws.max-subscriptions"),
               (int) (long) config.getBytes("rendan.ws.max-message-bytes"));
 
+      Readiness readiness = new Readiness(system, config.getDuration("rendan.health.journal-timeout"));
       List<Route> routes = new ArrayList<>();
-      routes.add(new HealthRoutes(system, codec, config.getDuration("rendan.health.journal-timeout")).route());
+      routes.add(new HealthRoutes(codec, readiness).route());
+      routes.add(new MetricsRoutes(metrics).route());
       List<Route> v1 = new ArrayList<>();
       v1.add(new MeRoutes(meApi, codec, auth).route());
       v1.add(new BiddingRoutes(biddingApi, codec, auth).route());
       v1.add(new EmcRoutes(emcApi, codec, auth).route());
-      v1.add(new WsRoutes(system, auth, meApi, emcApi, biddingApi, topics, wsSettings).route());
+      v1.add(
+          new WsRoutes(system, auth, meApi, emcApi, biddingApi, topics, wsSettings, new WsMetrics(metrics.registry()))
+              .route());
       if (devMode) {
         v1.add(pathPrefix("dev", () -> new DevTokenRoutes(jwt, codec, config.getDuration("rendan.auth.dev-token-ttl")).route()));
       }
       routes.add(pathPrefix("v1", () -> concat(v1.get(0), v1.subList(1, v1.size()).toArray(Route[]::new))));
 
+      RouteMetrics routeMetrics = new RouteMetrics(metrics.registry(), config.getInt("rendan.metrics.max-routes"));
       ServerBinding binding =
           Http.get(system)
               .newServerAt(config.getString("rendan.http.host"), config.getInt("rendan.http.port"))
-              .bind(HttpApi.seal(routes))
+              .bind(routeMetrics.around(() -> HttpApi.seal(routes)))
               .toCompletableFuture()
               .get(30, TimeUnit.SECONDS);
       binding.addToCoordinatedShutdown(Duration.ofSeconds(10), system);
+      Uri management = startManagement(system);
 
       if (devMode) {
         log.warn("**************************************************************************");
@@ -226,17 +270,52 @@ public final class RendanNode implements AutoCloseable {
         log.warn("**************************************************************************");
       }
       log.info(
-          "Rendan node serving http://{}:{} on {} in {} ms",
+          "Rendan node {} serving http://{}:{} (management {}) on {} in {} ms",
+          cluster.selfMember().address(),
           binding.localAddress().getHostString(),
           binding.localAddress().getPort(),
+          management,
           postgres ? "PostgreSQL" : "H2 at " + Path.of(config.getString("rendan.data-dir")).toAbsolutePath().normalize(),
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
-      return new RendanNode(system, binding, devMode);
+      return new RendanNode(system, binding, management, devMode);
     } catch (Exception | Error e) {
       system.terminate();
       system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
       throw e;
     }
+  }
+
+  /**
+   * A journal write that waits for a pooled connection must give up before the
+   * circuit breaker times the call out: otherwise a saturated pool opens the
+   * breaker and the node refuses every entity for its reset-timeout.
+   */
+  private static void checkDatabaseTimeouts(Config config) {
+    Duration connection = config.getDuration("rendan.db.connection-timeout");
+    Duration call = config.getDuration("rendan.db.call-timeout");
+    if (connection.compareTo(call) >= 0) {
+      throw new IllegalArgumentException(
+          "RENDAN_DB_CONNECTION_TIMEOUT ("
+              + connection
+              + ") must be shorter than RENDAN_DB_CALL_TIMEOUT ("
+              + call
+              + ")");
+    }
+  }
+
+  /**
+   * Pekko Management on its own port: health checks and the read-only cluster
+   * routes. Stopped last, so that /ready says 503 while the node shuts down.
+   */
+  private static Uri startManagement(ActorSystem<?> system) throws Exception {
+    PekkoManagement management = PekkoManagement.get(Adapter.toClassic(system));
+    Uri uri = management.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    CoordinatedShutdown.get(system)
+        .addTask(
+            CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+            "stop-pekko-management",
+            () -> management.stop());
+    return uri;
   }
 
   private static boolean devMode(Config config, boolean postgres) {
@@ -293,6 +372,10 @@ public final class RendanNode implements AutoCloseable {
 
   public int httpPort() {
     return binding.localAddress().getPort();
+  }
+
+  public int managementPort() {
+    return management.port();
   }
 
   public ActorSystem<Void> system() {

@@ -61,6 +61,9 @@ public final class TestNode implements AutoCloseable {
     all.put("pekko.remote.artery.canonical.port", 0);
     all.put("pekko.remote.artery.canonical.hostname", "127.0.0.1");
     all.put("pekko.cluster.jmx.multi-mbeans-in-same-jvm", "on");
+    // Never a fixed port: other builds on the machine run nodes at the same time.
+    all.put("rendan.management.port", 0);
+    all.put("rendan.management.bind-host", "127.0.0.1");
     all.putAll(settings);
     Config config = RendanNode.loadConfig(ConfigFactory.parseMap(all));
     return new TestNode(RendanNode.start(config), config);
@@ -76,6 +79,10 @@ public final class TestNode implements AutoCloseable {
 
   public URI uri(String path) {
     return URI.create("http://127.0.0.1:" + port() + path);
+  }
+
+  public URI managementUri(String path) {
+    return URI.create("http://127.0.0.1:" + node.managementPort() + path);
   }
 
   public URI wsUri() {

@@ -53,7 +53,8 @@ public final class RoundDirectory {
     this.blocking = blocking;
   }
 
-  public static RoundDirectory start(ActorSystem<?> system, ProjectionJdbc jdbc, int tagSlices) throws SQLException {
+  /** The directory's table; run once per start, under the schema lock (see JournalSchema). */
+  public static void createTable(ProjectionJdbc jdbc) throws SQLException {
     jdbc.execute(
         connection -> {
           try (Statement s = connection.createStatement()) {
@@ -67,6 +68,9 @@ public final class RoundDirectory {
                 "CREATE INDEX IF NOT EXISTS " + TABLE + "_listing ON " + TABLE + " (status, capability, closes_at, round_id)");
           }
         });
+  }
+
+  public static RoundDirectory start(ActorSystem<?> system, ProjectionJdbc jdbc, int tagSlices) {
     ShardedDaemonProcess.get(system)
         .init(
             ProjectionBehavior.Command.class,

@@ -36,9 +36,12 @@ public final class ProjectionJdbc implements AutoCloseable {
     hikari.setMinimumIdle(1);
     hikari.setConnectionTimeout(db.getLong("connectionTimeout"));
     hikari.setAutoCommit(false);
-    ProjectionJdbc jdbc = new ProjectionJdbc(new HikariDataSource(hikari));
-    JdbcProjection.createTablesIfNotExists(jdbc.sessions(), system).toCompletableFuture().get(60, TimeUnit.SECONDS);
-    return jdbc;
+    return new ProjectionJdbc(new HikariDataSource(hikari));
+  }
+
+  /** The projections' offset tables; run once per start, under the schema lock (see JournalSchema). */
+  public void createOffsetTables(ActorSystem<?> system) throws Exception {
+    JdbcProjection.createTablesIfNotExists(sessions(), system).toCompletableFuture().get(60, TimeUnit.SECONDS);
   }
 
   @FunctionalInterface

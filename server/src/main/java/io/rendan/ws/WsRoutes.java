@@ -19,6 +19,7 @@ public final class WsRoutes {
   private final BiddingApi biddingApi;
   private final LiveTopics topics;
   private final WsSession.Settings settings;
+  private final WsMetrics metrics;
 
   public WsRoutes(
       ActorSystem<?> system,
@@ -27,7 +28,8 @@ public final class WsRoutes {
       EmcApi emcApi,
       BiddingApi biddingApi,
       LiveTopics topics,
-      WsSession.Settings settings) {
+      WsSession.Settings settings,
+      WsMetrics metrics) {
     this.system = system;
     this.auth = auth;
     this.meApi = meApi;
@@ -35,6 +37,7 @@ public final class WsRoutes {
     this.biddingApi = biddingApi;
     this.topics = topics;
     this.settings = settings;
+    this.metrics = metrics;
   }
 
   public Route route() {
@@ -43,6 +46,7 @@ public final class WsRoutes {
         () ->
             get(
                 () ->
-                    auth.webSocket(caller -> WsSession.flow(system, meApi, emcApi, biddingApi, topics, settings, caller))));
+                    auth.webSocket(
+                        caller -> WsSession.flow(system, meApi, emcApi, biddingApi, topics, settings, metrics, caller))));
   }
 }

@@ -67,6 +67,7 @@ public final class WsSession {
   private final BiddingApi biddingApi;
   private final LiveTopics topics;
   private final Settings settings;
+  private final WsMetrics metrics;
   private final Caller caller;
   private final long id = IDS.incrementAndGet();
   /** Topic → whether its pushes go out as binary (protobuf) frames. */
@@ -89,6 +90,7 @@ public final class WsSession {
       BiddingApi biddingApi,
       LiveTopics topics,
       Settings settings,
+      WsMetrics metrics,
       Caller caller) {
     this.system = system;
     this.meApi = meApi;
@@ -96,6 +98,7 @@ public final class WsSession {
     this.biddingApi = biddingApi;
     this.topics = topics;
     this.settings = settings;
+    this.metrics = metrics;
     this.caller = caller;
   }
 
@@ -107,8 +110,9 @@ public final class WsSession {
           BiddingApi biddingApi,
           LiveTopics topics,
           Settings settings,
+          WsMetrics metrics,
           Caller caller) {
-    return new WsSession(system, meApi, emcApi, biddingApi, topics, settings, caller).start();
+    return new WsSession(system, meApi, emcApi, biddingApi, topics, settings, metrics, caller).start();
   }
 
   private Flow<org.apache.pekko.http.javadsl.model.ws.Message, org.apache.pekko.http.javadsl.model.ws.Message, NotUsed>
@@ -140,10 +144,12 @@ public final class WsSession {
     return Flow.fromSinkAndSourceCoupled(in, queue.second())
         .watchTermination(
             (mat, done) -> {
+              metrics.opened();
               done.whenComplete(
                   (ok, failure) -> {
                     log.debug("ws {} of {} closed", id, caller.subject());
                     expiry.cancel();
+                    metrics.closed();
                     stopSubscriber();
                   });
               return mat;
@@ -404,9 +410,12 @@ public final class WsSession {
   private void send(Pair<ServerFrame, Boolean> frame) {
     QueueOfferResult result = out.offer(encode(frame.first(), frame.second()));
     if (result == QueueOfferResult.dropped()) {
+      metrics.droppedBufferFull();
       log.warn("ws {} of {}: outgoing buffer of {} frames full, closing the connection", id, caller.subject(), settings.outBuffer());
       // fail, not complete: a close frame would wait behind the frames the client does not read
       out.fail(new SlowClientException(settings.outBuffer()));
+    } else if (result != QueueOfferResult.enqueued()) {
+      metrics.droppedClosed();
     }
   }
 

@@ -44,6 +44,16 @@ class SlowClientTest {
       try (WsClient healthy = WsClient.connect(node.wsUri(), token)) {
         healthy.sendJson(ClientFrame.newBuilder().setRequestId("h").setGetMe(GetMeRequest.newBuilder().setMeId(id)).build());
         assertEquals(id, healthy.next().frame().getResponse().getMe().getMeId());
+        // Operators see it: the dropped frame is counted, and only the healthy client
+        // stays open (the server notes the stalled one's end a moment after the client).
+        String metrics = node.get("/metrics", null).body();
+        assertTrue(metrics.contains("rendan_ws_frames_dropped_total{reason=\"buffer-full\"} 1"), metrics);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!metrics.contains("rendan_ws_connections 1") && System.nanoTime() < deadline) {
+          Thread.sleep(50);
+          metrics = node.get("/metrics", null).body();
+        }
+        assertTrue(metrics.contains("rendan_ws_connections 1"), metrics);
       }
     }
   }

@@ -22,7 +22,7 @@ public final class WsClient implements AutoCloseable {
 
   public final BlockingQueue<Received> received = new LinkedBlockingQueue<>();
   public final CompletableFuture<Integer> closed = new CompletableFuture<>();
-  final WebSocket socket;
+  public final WebSocket socket;
 
   private WsClient(WebSocket socket) {
     this.socket = socket;

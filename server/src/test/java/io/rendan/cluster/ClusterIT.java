@@ -1,0 +1,549 @@
+package io.rendan.cluster;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.google.protobuf.util.JsonFormat;
+import com.typesafe.config.ConfigFactory;
+import io.rendan.RendanNode;
+import io.rendan.TestNode;
+import io.rendan.auth.Jwt;
+import io.rendan.cluster.ClusterTraffic.Outcome;
+import io.rendan.cluster.ClusterTraffic.Result;
+import io.rendan.protocol.api.v1.ClientFrame;
+import io.rendan.protocol.api.v1.Me;
+import io.rendan.protocol.api.v1.Push;
+import io.rendan.protocol.api.v1.Response;
+import io.rendan.protocol.api.v1.Subscribe;
+import io.rendan.ws.WsClient;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.apache.pekko.cluster.sharding.typed.HashCodeMessageExtractor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Three nodes, each a JVM of its own started from the shaded jar, on loopback
+ * against one PostgreSQL server that the test starts. Clients write through all
+ * three; one node is killed with SIGKILL while they do, and later another is
+ * stopped with SIGTERM. Checked: entities are spread over the nodes, a
+ * WebSocket client on one node sees pushes of an entity on another, the
+ * survivors go on serving, the killed node's entities come back on them, no
+ * acknowledged write is lost, no sequence number is acknowledged twice (which
+ * two live copies of one entity would do), and a graceful stop costs clients
+ * nothing but a reconnect. The failover time is printed and kept in
+ * target/cluster-it/failover.txt.
+ */
+class ClusterIT {
+  private static final Duration START_DEADLINE = Duration.ofSeconds(150);
+  private static final Duration FAILOVER_DEADLINE = Duration.ofSeconds(90);
+  private static final Duration POLL = Duration.ofMillis(250);
+  private static final Duration PUSH_WAIT = Duration.ofSeconds(3);
+  private static final int MES = 30;
+  private static final Pattern SHARD_ID = Pattern.compile("\"shardId\":\"([^\"]+)\"");
+  private static final Pattern UNREACHABLE = Pattern.compile("\"unreachable\":\\[(.*?)\\]");
+
+  /** One acknowledged change: the ME had this version and these capabilities once it was stored. */
+  record Ack(String meId, long version, List<String> capabilities) {}
+
+  record Failover(long unreachable, long down, long removed, long firstServed, long allServed) {}
+
+  private final List<NodeProcess> nodes = new ArrayList<>();
+  private final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+  private final List<Ack> acks = Collections.synchronizedList(new ArrayList<>());
+  private final List<String> report = new ArrayList<>();
+  private EmbeddedPostgres postgres;
+  private Path logDir;
+  private String token;
+
+  @AfterEach
+  void stop() throws Exception {
+    for (NodeProcess node : nodes) {
+      node.close();
+    }
+    if (postgres != null) {
+      postgres.close();
+    }
+  }
+
+  @Test
+  void threeNodeProcessesShareEntitiesAndSurviveAKillAndAGracefulStop() throws Exception {
+    Path jar = Path.of(System.getProperty("rendan.server.jar", "target/rendan-server.jar"));
+    assertTrue(Files.isRegularFile(jar), jar + " is missing: run the test through mvn verify, which builds it");
+    logDir = Path.of("target", "cluster-it");
+    if (Files.isDirectory(logDir)) {
+      try (var old = Files.walk(logDir)) {
+        old.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+    Files.createDirectories(logDir);
+    postgres = EmbeddedPostgres.builder().start();
+    String url = createDatabase("rendan_cluster");
+    token =
+        new Jwt(TestNode.SECRET.getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(30), Clock.systemUTC())
+            .issue("alice", List.of(), Duration.ofHours(1));
+
+    // ---- three nodes, started at once on an empty database ------------------------------------
+    for (int i = 0; i < 3; i++) {
+      nodes.add(new NodeProcess(i, logDir));
+    }
+    Map<String, String> env =
+        Map.of(
+            "RENDAN_DB_URL", url,
+            "RENDAN_DB_USER", "postgres",
+            "RENDAN_DB_PASSWORD", "postgres",
+            "RENDAN_JWT_SECRET", TestNode.SECRET,
+            "RENDAN_DEV_MODE", "false",
+            "RENDAN_SEED_NODES", nodes.stream().map(NodeProcess::address).collect(Collectors.joining(",")));
+    long startedAt = System.nanoTime();
+    for (NodeProcess node : nodes) {
+      node.start(jar, env);
+    }
+    for (NodeProcess node : nodes) {
+      awaitReady(node, startedAt + START_DEADLINE.toNanos());
+    }
+    note("three node processes started at once and all ready after %.1f s", seconds(startedAt, System.nanoTime()));
+    for (NodeProcess node : nodes) {
+      assertEquals(200, get(node.managementUri("/ready")).statusCode(), "management readiness of node " + node.index);
+    }
+    String members = get(nodes.get(0).managementUri("/cluster/members")).body();
+    assertEquals(3, occurrences(members, "\"status\":\"Up\""), members);
+
+    // ---- MEs registered through all three nodes live spread over them -------------------------
+    List<String> meIds = new ArrayList<>();
+    for (int i = 0; i < MES; i++) {
+      String meId = String.format("me-%02d", i);
+      HttpResponse<String> created =
+          send(nodes.get(i % 3), "POST", "/v1/mes", "{\"meId\":\"" + meId + "\",\"name\":\"ME " + i + "\",\"kind\":\"INTERNAL\"}");
+      assertEquals(201, created.statusCode(), created.body());
+      acks.add(new Ack(meId, me(created.body()).getVersion(), List.of()));
+      meIds.add(meId);
+    }
+    Map<String, Integer> home = homes(meIds);
+    assertEquals(Set.of(0, 1, 2), new HashSet<>(home.values()), "entities on every node: " + home);
+
+    // ---- a WebSocket client on node 1 sees an ME that lives on node 2, changed via node 0 ------
+    String watched = meIds.stream().filter(id -> home.get(id) == 2).findFirst().orElseThrow();
+    try (WsClient ws = WsClient.connect(nodes.get(1).wsUri(), token)) {
+      subscribe(ws, watched);
+      note(
+          "a WebSocket client on node 1 got the push of an ME on node 2, changed through node 0, %.1f s after subscribing",
+          changeUntilPushed(ws, nodes.get(0), watched, "watched-before-kill"));
+
+      try (ClusterTraffic traffic = new ClusterTraffic(List.copyOf(nodes), meIds, token, 3, Duration.ofMillis(20))) {
+        await("traffic through all three nodes", Duration.ofSeconds(60), () -> traffic.acked() >= 150);
+
+        // ---- kill -9 of the oldest node (seed, shard coordinator) while traffic flows ---------
+        NodeProcess victim = nodes.get(0);
+        List<NodeProcess> survivors = List.of(nodes.get(1), nodes.get(2));
+        Map<String, Integer> homeAtKill = homes(meIds);
+        List<String> victimMes = meIds.stream().filter(id -> homeAtKill.get(id) == 0).toList();
+        assertFalse(victimMes.isEmpty());
+        // Apart from the clients above, who pick any ME and so also wait on the
+        // killed node's entities, these only use the survivors' own entities, and
+        // each of them through both survivors before the kill. A region that has
+        // never routed to a shard asks the coordinator where it lives, and the
+        // coordinator runs on the oldest node, the one killed here: such a first
+        // request waits for the failover too. Steady traffic has those answers.
+        List<String> survivorMes = meIds.stream().filter(id -> homeAtKill.get(id) != 0).toList();
+        long killedAt;
+        Failover failover;
+        try (ClusterTraffic bystanders = new ClusterTraffic(survivors, survivorMes, token, 2, Duration.ofMillis(20))) {
+          await(
+              "bystander traffic to every survivor entity through both survivors",
+              Duration.ofSeconds(60),
+              () -> bystanders.ackedPairs() == survivorMes.size() * survivors.size());
+          killedAt = System.nanoTime();
+          victim.kill();
+          failover = measureFailover(victim, survivors, victimMes, killedAt);
+          bystanders.close();
+          List<Result> during =
+              bystanders.results.stream().filter(r -> r.sent() >= killedAt && r.at() <= failover.allServed()).toList();
+          long[] latencies =
+              during.stream().filter(r -> r.outcome() == Outcome.ACKED).mapToLong(r -> r.at() - r.sent()).sorted().toArray();
+          note(
+              "during the failover the survivors served %d writes to their own entities (p99 %.0f ms, max %.0f ms),"
+                  + " failed %d",
+              latencies.length,
+              latencies.length == 0 ? 0 : latencies[(int) Math.ceil(latencies.length * 0.99) - 1] / 1e6,
+              latencies.length == 0 ? 0 : latencies[latencies.length - 1] / 1e6,
+              during.size() - latencies.length);
+          assertTrue(latencies.length >= 50, "survivors served only " + latencies.length + " writes during the failover");
+          assertEquals(List.of(), during.stream().filter(r -> r.outcome() != Outcome.ACKED).toList());
+          collect(bystanders);
+        }
+        note(
+            "failover after kill -9 of node 0 (%d of %d MEs on it): unreachable after %s, downed after %s,"
+                + " removed after %s; its entities served again after %.1f s (first) and %.1f s (all)",
+            victimMes.size(),
+            MES,
+            since(killedAt, failover.unreachable()),
+            since(killedAt, failover.down()),
+            since(killedAt, failover.removed()),
+            seconds(killedAt, failover.firstServed()),
+            seconds(killedAt, failover.allServed()));
+        Files.writeString(
+            logDir.resolve("failover.txt"),
+            String.format(
+                "%s failover %.1f s (kill -9 until all %d entities of the killed node answered on the survivors)%n",
+                Instant.now(), seconds(killedAt, failover.allServed()), victimMes.size()));
+        // The only failed writes are those that waited on the killed node's
+        // entities, some of them sent just before the kill.
+        List<Result> unexpected =
+            traffic.results.stream()
+                .filter(r -> r.outcome() == Outcome.FAILED)
+                .filter(r -> !(victimMes.contains(r.meId()) && r.at() >= killedAt && r.sent() <= failover.allServed()))
+                .toList();
+        assertEquals(List.of(), unexpected);
+        traffic.targets = survivors;
+
+        String metrics = get(nodes.get(1).uri("/metrics")).body();
+        assertTrue(metrics.contains("rendan_cluster_members{status=\"up\"} 2"), metrics);
+
+        // Live pushes still cross nodes: the old subscription, and one to an ME that moved.
+        changeUntilPushed(ws, nodes.get(2), watched, "watched-after-kill");
+        String moved = victimMes.get(0);
+        int movedTo = homes(List.of(moved)).get(moved);
+        NodeProcess otherSurvivor = movedTo == 1 ? nodes.get(2) : nodes.get(1);
+        try (WsClient ws2 = WsClient.connect(otherSurvivor.wsUri(), token)) {
+          subscribe(ws2, moved);
+          note(
+              "an ME that moved from the killed node to node %d is pushed to a client on node %d, %.1f s after subscribing",
+              movedTo,
+              otherSurvivor.index,
+              changeUntilPushed(ws2, nodes.get(movedTo), moved, "moved-after-kill"));
+        }
+
+        // ---- SIGTERM of node 2: its shards hand over before it leaves -------------------------
+        NodeProcess leaving = nodes.get(2);
+        NodeProcess staying = nodes.get(1);
+        Map<String, Integer> homeAtStop = homes(meIds);
+        long ackedBeforeStop = traffic.acked();
+        long stoppedAt = System.nanoTime();
+        leaving.terminate();
+        int exit = leaving.waitForExit(Duration.ofSeconds(60));
+        long exitedAt = System.nanoTime();
+        traffic.targets = List.of(staying);
+        await("traffic after the graceful stop", Duration.ofSeconds(60), () -> traffic.ackedSince(exitedAt, 1) >= 50);
+        List<Result> afterStop = traffic.results.stream().filter(r -> r.at() >= stoppedAt).toList();
+        List<Result> failedAfterStop = afterStop.stream().filter(r -> r.outcome() == Outcome.FAILED).toList();
+        long movedServed =
+            afterStop.stream()
+                .filter(r -> r.outcome() == Outcome.ACKED && r.at() >= exitedAt && homeAtStop.get(r.meId()) == 2)
+                .count();
+        note(
+            "SIGTERM of node 2: exited with %d after %.1f s; from the signal on, %d writes acknowledged, %d reconnects,"
+                + " %d failed; %d writes to its former entities served by node 1 since",
+            exit,
+            seconds(stoppedAt, exitedAt),
+            traffic.acked() - ackedBeforeStop,
+            afterStop.stream().filter(r -> r.outcome() == Outcome.RECONNECT).count(),
+            failedAfterStop.size(),
+            movedServed);
+        assertEquals(List.of(), failedAfterStop, "a graceful stop costs clients nothing but a reconnect");
+        assertTrue(movedServed > 0, "the stopped node's entities are served by the staying node");
+        String lastMembers = get(staying.managementUri("/cluster/members")).body();
+        assertEquals(1, occurrences(lastMembers, "\"status\":\"Up\""), lastMembers);
+        assertFalse(lastMembers.contains(leaving.address()), lastMembers);
+
+        changeUntilPushed(ws, staying, watched, "watched-after-stop");
+        traffic.close();
+        collect(traffic);
+        note(
+            "traffic of the clients of all nodes: %d writes acknowledged, %d reconnects, %d failed (all of these waited"
+                + " on the killed node's entities during the failover)",
+            traffic.results.stream().filter(r -> r.outcome() == Outcome.ACKED).count(),
+            traffic.results.stream().filter(r -> r.outcome() == Outcome.RECONNECT).count(),
+            traffic.results.stream().filter(r -> r.outcome() == Outcome.FAILED).count());
+      }
+    }
+
+    verifyEveryAcknowledgedWrite(url, nodes.get(1), meIds);
+    Files.write(logDir.resolve("report.txt"), report);
+  }
+
+  private void collect(ClusterTraffic traffic) {
+    for (Result r : traffic.results) {
+      if (r.outcome() == Outcome.ACKED) {
+        acks.add(new Ack(r.meId(), r.version(), List.of(r.capability())));
+      }
+    }
+  }
+
+  // ---- checks -----------------------------------------------------------------------------------
+
+  /**
+   * Every acknowledged write is in the journal and no version was acknowledged
+   * for two different writes; each ME's journal runs 1..n without a gap and its
+   * state is at version n, with the capabilities of its last write when that
+   * write was acknowledged.
+   */
+  private void verifyEveryAcknowledgedWrite(String url, NodeProcess node, List<String> meIds) throws Exception {
+    Map<String, Map<Long, List<String>>> byMe = new HashMap<>();
+    synchronized (acks) {
+      for (Ack ack : acks) {
+        List<String> earlier =
+            byMe.computeIfAbsent(ack.meId(), id -> new HashMap<>()).putIfAbsent(ack.version(), ack.capabilities());
+        assertNull(earlier, "version " + ack.version() + " of " + ack.meId() + " acknowledged twice: " + earlier + ", " + ack);
+      }
+    }
+    try (Connection c = DriverManager.getConnection(url, "postgres", "postgres");
+        PreparedStatement q =
+            c.prepareStatement(
+                "SELECT sequence_number FROM event_journal WHERE persistence_id = ? ORDER BY sequence_number")) {
+      for (String meId : meIds) {
+        List<Long> journal = new ArrayList<>();
+        q.setString(1, "Me|" + meId);
+        try (ResultSet rs = q.executeQuery()) {
+          while (rs.next()) {
+            journal.add(rs.getLong(1));
+          }
+        }
+        for (int i = 0; i < journal.size(); i++) {
+          assertEquals(i + 1, journal.get(i), meId + " journal without gaps: " + journal);
+        }
+        Me me = me(send(node, "GET", "/v1/mes/" + meId, null).body());
+        assertEquals(journal.size(), me.getVersion(), meId);
+        Map<Long, List<String>> acked = byMe.get(meId);
+        long lastAcked = Collections.max(acked.keySet());
+        assertTrue(lastAcked <= me.getVersion(), meId + " lost acknowledged version " + lastAcked);
+        if (lastAcked == me.getVersion()) {
+          assertEquals(acked.get(lastAcked), me.getCapabilitiesList(), meId);
+        }
+      }
+    }
+    note("every acknowledged write is in the journal: %d writes to %d MEs", acks.size(), meIds.size());
+  }
+
+  private Failover measureFailover(NodeProcess victim, List<NodeProcess> survivors, List<String> victimMes, long killedAt)
+      throws Exception {
+    Map<String, Long> servedAt = new ConcurrentHashMap<>();
+    long unreachable = 0;
+    long down = 0;
+    long removed = 0;
+    long deadline = killedAt + FAILOVER_DEADLINE.toNanos();
+    // A fresh GET per entity every round, each waiting up to the ask timeout:
+    // one of them is always waiting, so the first answer marks the moment the
+    // entity is back, to within the round.
+    for (int round = 0; (servedAt.size() < victimMes.size() || removed == 0) && System.nanoTime() < deadline; round++) {
+      for (String meId : victimMes) {
+        if (!servedAt.containsKey(meId)) {
+          NodeProcess via = survivors.get(round % survivors.size());
+          http.sendAsync(request(via.uri("/v1/mes/" + meId), "GET", null), HttpResponse.BodyHandlers.discarding())
+              .thenAccept(
+                  response -> {
+                    if (response.statusCode() == 200) {
+                      servedAt.putIfAbsent(meId, System.nanoTime());
+                    }
+                  });
+        }
+      }
+      try {
+        String members = get(survivors.get(0).managementUri("/cluster/members")).body();
+        long now = System.nanoTime();
+        Matcher u = UNREACHABLE.matcher(members);
+        if (unreachable == 0 && u.find() && u.group(1).contains(victim.address())) {
+          unreachable = now;
+        }
+        if (down == 0
+            && Pattern.compile(Pattern.quote("\"node\":\"" + victim.address() + "\"") + "[^}]*\"status\":\"Down\"")
+                .matcher(members)
+                .find()) {
+          down = now;
+        }
+        if (removed == 0 && !members.contains(victim.address())) {
+          removed = now;
+        }
+      } catch (IOException e) {
+        // the survivor was busy; the next round asks again
+      }
+      LockSupport.parkNanos(POLL.toNanos());
+    }
+    assertEquals(
+        Set.copyOf(victimMes), servedAt.keySet(), "entities of the killed node served again within " + FAILOVER_DEADLINE);
+    return new Failover(
+        unreachable, down, removed, Collections.min(servedAt.values()), Collections.max(servedAt.values()));
+  }
+
+  /**
+   * Which node runs each entity, from the shard regions' own view
+   * (/cluster/shards/Me on each live node's management port). A shard that two
+   * nodes claim would be two live copies of its entities.
+   */
+  private Map<String, Integer> homes(List<String> meIds) throws Exception {
+    int shards = RendanNode.loadConfig(ConfigFactory.empty()).getInt("pekko.cluster.sharding.number-of-shards");
+    HashCodeMessageExtractor<Object> extractor = new HashCodeMessageExtractor<>(shards);
+    Map<String, Integer> shardHome = new HashMap<>();
+    for (NodeProcess node : nodes) {
+      if (!node.isAlive()) {
+        continue;
+      }
+      String regions = get(node.managementUri("/cluster/shards/Me")).body();
+      Matcher m = SHARD_ID.matcher(regions);
+      while (m.find()) {
+        Integer other = shardHome.put(m.group(1), node.index);
+        assertNull(other, "shard " + m.group(1) + " on nodes " + other + " and " + node.index);
+      }
+    }
+    Map<String, Integer> home = new HashMap<>();
+    for (String meId : meIds) {
+      Integer node = shardHome.get(extractor.shardId(meId));
+      assertNotNull(node, "no node runs the shard of " + meId + ": " + shardHome);
+      home.put(meId, node);
+    }
+    return home;
+  }
+
+  // ---- WebSocket ------------------------------------------------------------------------------
+
+  private static void subscribe(WsClient ws, String meId) throws Exception {
+    String requestId = "s-" + meId;
+    ws.sendJson(
+        ClientFrame.newBuilder().setRequestId(requestId).setSubscribe(Subscribe.newBuilder().setTopic("me/" + meId)).build());
+    while (true) {
+      Response r = ws.next().frame().getResponse();
+      if (r.getRequestId().equals(requestId)) {
+        assertTrue(r.hasSubscribed(), r.toString());
+        return;
+      }
+    }
+  }
+
+  /**
+   * Changes the ME through {@code via} until the push of a change arrives, and
+   * returns how long that took. A subscription reaches the topic actors of other
+   * nodes through the receptionist, eventually (its gossip runs every 2 s), and a
+   * push published before then is not delivered: the client would see the gap in
+   * sequence numbers with the next push.
+   */
+  private double changeUntilPushed(WsClient ws, NodeProcess via, String meId, String capability) throws Exception {
+    long started = System.nanoTime();
+    long deadline = started + Duration.ofSeconds(30).toNanos();
+    for (int attempt = 1; ; attempt++) {
+      String value = capability + "-" + attempt;
+      HttpResponse<String> changed =
+          send(via, "PUT", "/v1/mes/" + meId + "/capabilities", "{\"capabilities\":[\"" + value + "\"]}");
+      assertEquals(200, changed.statusCode(), changed.body());
+      long version = me(changed.body()).getVersion();
+      acks.add(new Ack(meId, version, List.of(value)));
+      long waitUntil = Math.min(deadline, System.nanoTime() + PUSH_WAIT.toNanos());
+      for (long left = waitUntil - System.nanoTime(); left > 0; left = waitUntil - System.nanoTime()) {
+        WsClient.Received received = ws.received.poll(left, TimeUnit.NANOSECONDS);
+        if (received != null && received.frame().hasPush()) {
+          Push push = received.frame().getPush();
+          if (push.getTopic().equals("me/" + meId) && push.getSeq() == version) {
+            assertEquals(List.of(value), push.getMe().getCapabilitiesList());
+            return seconds(started, System.nanoTime());
+          }
+        }
+      }
+      assertTrue(System.nanoTime() < deadline, "no push of " + meId + " changed through node " + via.index + " in 30 s");
+    }
+  }
+
+  // ---- HTTP -----------------------------------------------------------------------------------
+
+  private void awaitReady(NodeProcess node, long deadline) throws Exception {
+    while (true) {
+      assertTrue(node.isAlive(), "node " + node.index + " exited; see " + node.log);
+      try {
+        if (get(node.uri("/health/ready")).statusCode() == 200) {
+          return;
+        }
+      } catch (IOException e) {
+        // not listening yet
+      }
+      assertTrue(System.nanoTime() < deadline, "node " + node.index + " not ready in " + START_DEADLINE + "; see " + node.log);
+      LockSupport.parkNanos(POLL.toNanos());
+    }
+  }
+
+  private static void await(String what, Duration timeout, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      assertTrue(System.nanoTime() < deadline, what + ": not within " + timeout);
+      LockSupport.parkNanos(POLL.toNanos());
+    }
+  }
+
+  private HttpRequest request(URI uri, String method, String json) {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).header("Authorization", "Bearer " + token);
+    if (json == null) {
+      return b.method(method, HttpRequest.BodyPublishers.noBody()).build();
+    }
+    return b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(json)).build();
+  }
+
+  private HttpResponse<String> send(NodeProcess node, String method, String path, String json) throws Exception {
+    return http.send(request(node.uri(path), method, json), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> get(URI uri) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static Me me(String json) throws Exception {
+    Me.Builder b = Me.newBuilder();
+    JsonFormat.parser().ignoringUnknownFields().merge(json, b);
+    return b.build();
+  }
+
+  private String createDatabase(String name) throws Exception {
+    try (Connection c = postgres.getPostgresDatabase().getConnection();
+        Statement s = c.createStatement()) {
+      s.execute("CREATE DATABASE " + name);
+    }
+    return postgres.getJdbcUrl("postgres", name);
+  }
+
+  // ---- report ---------------------------------------------------------------------------------
+
+  private void note(String format, Object... args) {
+    String line = "[cluster-it] " + String.format(format, args);
+    report.add(line);
+    System.out.println(line);
+  }
+
+  private static int occurrences(String text, String part) {
+    return text.split(Pattern.quote(part), -1).length - 1;
+  }
+
+  private static double seconds(long from, long to) {
+    return (to - from) / 1e9;
+  }
+
+  private static String since(long from, long at) {
+    return at == 0 ? "(not seen)" : String.format("%.1f s", seconds(from, at));
+  }
+}

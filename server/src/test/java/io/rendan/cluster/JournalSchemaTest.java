@@ -1,0 +1,110 @@
+package io.rendan.cluster;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.typesafe.config.ConfigFactory;
+import io.rendan.RendanNode;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Several nodes that start at once against one empty PostgreSQL database all get one valid schema. */
+class JournalSchemaTest {
+  static EmbeddedPostgres postgres;
+
+  @BeforeAll
+  static void startPostgres() throws Exception {
+    postgres = EmbeddedPostgres.builder().start();
+  }
+
+  @AfterAll
+  static void stopPostgres() throws Exception {
+    postgres.close();
+  }
+
+  @Test
+  void nodesStartingAtOnceOnAnEmptyDatabaseAllCreateOneValidSchema() throws Exception {
+    String url = emptyDatabase("schema_race");
+    int nodes = 3;
+    List<ActorSystem<Void>> systems = new ArrayList<>();
+    try {
+      for (int i = 0; i < nodes; i++) {
+        systems.add(
+            ActorSystem.create(
+                Behaviors.empty(),
+                "rendan",
+                RendanNode.loadConfig(
+                    ConfigFactory.parseMap(
+                        Map.of(
+                            "rendan.db.url", url,
+                            "rendan.db.user", "postgres",
+                            "rendan.db.password", "postgres",
+                            "pekko.actor.provider", "local")))));
+      }
+      CyclicBarrier together = new CyclicBarrier(nodes);
+      List<CompletableFuture<Void>> creations = new ArrayList<>();
+      for (ActorSystem<Void> system : systems) {
+        creations.add(
+            CompletableFuture.runAsync(
+                () -> {
+                  try {
+                    together.await(30, TimeUnit.SECONDS);
+                    JournalSchema.createIfNotExists(system, true, Duration.ofSeconds(30));
+                  } catch (Exception e) {
+                    throw new RuntimeException(e);
+                  }
+                }));
+      }
+      for (CompletableFuture<Void> creation : creations) {
+        creation.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      systems.forEach(ActorSystem::terminate);
+      for (ActorSystem<Void> system : systems) {
+        system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      }
+    }
+
+    try (Connection c = DriverManager.getConnection(url, "postgres", "postgres");
+        Statement s = c.createStatement()) {
+      for (String table : List.of("event_journal", "event_tag", "snapshot", "durable_state")) {
+        try (ResultSet rs = s.executeQuery("SELECT to_regclass('public." + table + "') IS NOT NULL")) {
+          rs.next();
+          assertTrue(rs.getBoolean(1), table + " exists");
+        }
+      }
+      try (ResultSet rs =
+          s.executeQuery(
+              "SELECT count(*) FILTER (WHERE NOT i.indisvalid), count(*) FROM pg_index i"
+                  + " JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+                  + " WHERE n.nspname = 'public'")) {
+        rs.next();
+        assertEquals(0, rs.getInt(1), "invalid indexes");
+        // primary keys of the four tables, the journal's ordering index and durable_state's two
+        assertEquals(7, rs.getInt(2), "indexes");
+      }
+    }
+  }
+
+  private static String emptyDatabase(String name) throws Exception {
+    try (Connection c = postgres.getPostgresDatabase().getConnection();
+        Statement s = c.createStatement()) {
+      s.execute("CREATE DATABASE " + name);
+    }
+    return postgres.getJdbcUrl("postgres", name);
+  }
+}
