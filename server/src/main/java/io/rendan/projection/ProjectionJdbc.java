@@ -34,7 +34,7 @@ public final class ProjectionJdbc implements AutoCloseable {
     hikari.setDriverClassName(db.getString("driver"));
     hikari.setMaximumPoolSize(config.getInt("rendan.projection.pool-size"));
     hikari.setMinimumIdle(1);
-    hikari.setConnectionTimeout(db.getLong("connectionTimeout"));
+    hikari.setConnectionTimeout(db.getDuration("connectionTimeout").toMillis());
     hikari.setAutoCommit(false);
     return new ProjectionJdbc(new HikariDataSource(hikari));
   }
