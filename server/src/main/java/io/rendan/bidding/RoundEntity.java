@@ -134,6 +134,10 @@ public final class RoundEntity
   /** Who bids, as the API found it: the ME, its capabilities, its rating and the EMCs it is a member of. */
   public record Bidder(String meId, List<String> capabilities, int rating, List<String> memberOf) {}
 
+  static boolean stands(Bid bid) {
+    return bid.status() == BidStatus.ACTIVE || bid.status() == BidStatus.AWARDED;
+  }
+
   public static final Comparator<Bid> BEST =
       Comparator.comparingLong(Bid::score).thenComparingLong(Bid::arrival);
 
@@ -280,15 +284,13 @@ public final class RoundEntity
       return call != null;
     }
 
+    /** Bids that stand: active ones, and the awarded one (it won; it still counts). */
     public List<Bid> activeBids() {
-      return bids.values().stream().filter(b -> b.status() == BidStatus.ACTIVE).toList();
+      return bids.values().stream().filter(RoundEntity::stands).toList();
     }
 
     public OptionalInt bestAsk() {
-      return bids.values().stream()
-          .filter(b -> b.status() == BidStatus.ACTIVE)
-          .mapToInt(Bid::askShareBps)
-          .min();
+      return bids.values().stream().filter(RoundEntity::stands).mapToInt(Bid::askShareBps).min();
     }
 
     public Optional<Bid> bestScore() {
@@ -509,8 +511,8 @@ public final class RoundEntity
           .none()
           .thenRun(
               s -> {
-                answerBids(bids, outcomes, s);
                 inbox.tell(new Written(s, true));
+                answerBids(bids, outcomes, s);
               })
           .thenNoReply();
     }
@@ -527,8 +529,9 @@ public final class RoundEntity
         .persist(event)
         .thenRun(
             s -> {
-              answerBids(bids, outcomes, s);
+              // the inbox first: a read sent right after this answer sees the bid
               inbox.tell(new Written(s, true));
+              answerBids(bids, outcomes, s);
               publisher.published("round.bids-placed", s);
               armDeadline(s);
             })
@@ -844,14 +847,24 @@ public final class RoundEntity
       }
       early.clear();
       flush();
-      if (written.status() != null && written.status().isFinal() && bids.isEmpty() && others.isEmpty()) {
+      if (mayLeaveMemory()) {
         getContext().setReceiveTimeout(settings.idlePassivation(), Idle.INSTANCE);
+      } else {
+        getContext().cancelReceiveTimeout();
       }
       return this;
     }
 
+    /**
+     * Only an open round needs to be in memory (for its deadline timer): a closed
+     * or finished one, or an id nobody posted, leaves after a quiet while.
+     */
+    private boolean mayLeaveMemory() {
+      return written != null && written.status() != Status.OPEN && bids.isEmpty() && others.isEmpty() && !inFlight;
+    }
+
     private Behavior<Command> onIdle() {
-      if (written != null && written.status() != null && written.status().isFinal() && !inFlight) {
+      if (mayLeaveMemory()) {
         shard.tell(new ClusterSharding.Passivate<>(getContext().getSelf()));
       }
       return this;
