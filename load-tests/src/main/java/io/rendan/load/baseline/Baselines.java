@@ -1,14 +1,12 @@
 package io.rendan.load.baseline;
 
 import io.rendan.load.client.Api;
+import io.rendan.load.client.HttpLane;
 import io.rendan.load.harness.ProcCpu;
 import io.rendan.load.metrics.OperationStats;
 import io.rendan.load.report.BaselineResult;
 import java.io.PrintStream;
 import java.io.StringReader;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Duration;
@@ -53,46 +51,44 @@ public final class Baselines {
   }
 
   /** GET /health/alive over {@code connections} connections, as fast as the node answers. */
-  public BaselineResult httpTrivial(HttpClient http, Api api, int connections, OptionalLong serverPid)
-      throws Exception {
+  public BaselineResult httpTrivial(Api api, int connections, OptionalLong serverPid) throws Exception {
     out.printf(Locale.ROOT, "== baseline http-trivial: GET /health/alive, %d connections, %d ms%n", connections, duration.toMillis());
-    HttpRequest request = api.get("/health/alive", null);
+    HttpLane.Request request = api.get("/health/alive", null);
     Recorder recorder = new Recorder(1, OperationStats.MAX_MICROS, 3);
     AtomicLong errors = new AtomicLong();
-    long now = System.nanoTime();
-    long measureFrom = now + warmup().toNanos();
+    long measureFrom = System.nanoTime() + warmup().toNanos();
     long end = measureFrom + duration.toNanos();
-    long[] cpu = {-1};
     List<CompletableFuture<Void>> loops = new ArrayList<>();
-    for (int i = 0; i < connections; i++) {
-      CompletableFuture<Void> done = new CompletableFuture<>();
-      loops.add(done);
-      httpLoop(http, request, recorder, errors, measureFrom, end, done);
+    try (HttpLane lane = api.lane(connections, connections)) {
+      for (int i = 0; i < connections; i++) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        loops.add(done);
+        httpLoop(lane, request, recorder, errors, measureFrom, end, done);
+      }
+      long untilMeasure = measureFrom - System.nanoTime();
+      if (untilMeasure > 0) {
+        TimeUnit.NANOSECONDS.sleep(untilMeasure);
+      }
+      long cpuStart = serverPid.isPresent() ? ProcCpu.nanos(serverPid.getAsLong()) : -1;
+      CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new)).get(duration.toSeconds() + 60, TimeUnit.SECONDS);
+      long cpuEnd = serverPid.isPresent() ? ProcCpu.nanos(serverPid.getAsLong()) : -1;
+      Histogram h = recorder.getIntervalHistogram();
+      Double serverCpu = cpuStart >= 0 && cpuEnd >= 0 ? (cpuEnd - cpuStart) / 1e9 : null;
+      return result(
+          "http-trivial",
+          "GET /health/alive of the same node, closed loop, same HTTP client as the scenarios",
+          "request",
+          connections,
+          h,
+          h.getTotalCount(),
+          errors.get(),
+          serverCpu);
     }
-    // the node's CPU from the end of the warm-up
-    long untilMeasure = measureFrom - System.nanoTime();
-    if (untilMeasure > 0) {
-      TimeUnit.NANOSECONDS.sleep(untilMeasure);
-    }
-    cpu[0] = serverPid.isPresent() ? ProcCpu.nanos(serverPid.getAsLong()) : -1;
-    CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new)).get(duration.toSeconds() + 60, TimeUnit.SECONDS);
-    long cpuEnd = serverPid.isPresent() ? ProcCpu.nanos(serverPid.getAsLong()) : -1;
-    Histogram h = recorder.getIntervalHistogram();
-    Double serverCpu = cpu[0] >= 0 && cpuEnd >= 0 ? (cpuEnd - cpu[0]) / 1e9 : null;
-    return result(
-        "http-trivial",
-        "GET /health/alive of the same node, closed loop",
-        "request",
-        connections,
-        h,
-        h.getTotalCount(),
-        errors.get(),
-        serverCpu);
   }
 
   private static void httpLoop(
-      HttpClient http,
-      HttpRequest request,
+      HttpLane lane,
+      HttpLane.Request request,
       Recorder recorder,
       AtomicLong errors,
       long measureFrom,
@@ -103,18 +99,18 @@ public final class Baselines {
       done.complete(null);
       return;
     }
-    http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
-        .whenComplete(
-            (response, failure) -> {
-              if (sent - measureFrom >= 0) {
-                if (failure == null && response.statusCode() == 200) {
-                  recorder.recordValue(Math.max(1, (System.nanoTime() - sent) / 1000));
-                } else {
-                  errors.incrementAndGet();
-                }
-              }
-              httpLoop(http, request, recorder, errors, measureFrom, end, done);
-            });
+    lane.submit(
+        request,
+        (response, failure) -> {
+          if (sent - measureFrom >= 0) {
+            if (failure == null && response.status() == 200) {
+              recorder.recordValue(Math.max(1, (System.nanoTime() - sent) / 1000));
+            } else {
+              errors.incrementAndGet();
+            }
+          }
+          httpLoop(lane, request, recorder, errors, measureFrom, end, done);
+        });
   }
 
   /** One row per INSERT, one commit each: what one persist per event costs without batching. */

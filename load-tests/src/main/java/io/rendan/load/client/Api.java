@@ -6,11 +6,8 @@ import com.google.protobuf.util.JsonFormat;
 import io.rendan.protocol.api.v1.Error;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
@@ -43,8 +40,9 @@ public final class Api {
     return protobuf;
   }
 
-  public URI uri(String path) {
-    return base.resolve(path);
+  /** A lane of {@code connections} keep-alive connections to the node. */
+  public HttpLane lane(int connections, int maxQueued) {
+    return new HttpLane(base, connections, maxQueued, timeout);
   }
 
   /** The WebSocket endpoint of the same node. */
@@ -53,36 +51,20 @@ public final class Api {
     return URI.create(scheme + "://" + base.getRawAuthority() + "/v1/ws");
   }
 
-  public HttpRequest.Builder request(String path, String token) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(timeout);
-    if (token != null) {
-      b.header("Authorization", "Bearer " + token);
-    }
-    if (protobuf) {
-      b.header("Accept", PROTOBUF);
-    }
-    return b;
+  public HttpLane.Request get(String path, String token) {
+    return new HttpLane.Request("GET", path, token, null, protobuf ? PROTOBUF : null, null);
   }
 
-  public HttpRequest get(String path, String token) {
-    return request(path, token).GET().build();
-  }
-
-  public HttpRequest send(String method, String path, String token, Message body) {
-    HttpRequest.Builder b = request(path, token);
-    if (protobuf) {
-      b.header("Content-Type", PROTOBUF).method(method, HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()));
-    } else {
-      b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(json(body)));
-    }
-    return b.build();
+  public HttpLane.Request send(String method, String path, String token, Message body) {
+    return protobuf
+        ? new HttpLane.Request(method, path, token, PROTOBUF, PROTOBUF, body.toByteArray())
+        : new HttpLane.Request(method, path, token, "application/json", null, json(body).getBytes(StandardCharsets.UTF_8));
   }
 
   /** Decodes a response body in whichever encoding the node chose. */
-  public static <B extends Message.Builder> B parse(HttpResponse<byte[]> response, B builder) {
+  public static <B extends Message.Builder> B parse(HttpLane.Response response, B builder) {
     try {
-      boolean binary = response.headers().firstValue("Content-Type").map(v -> v.startsWith(PROTOBUF)).orElse(false);
-      if (binary) {
+      if (response.contentType() != null && response.contentType().startsWith(PROTOBUF)) {
         builder.mergeFrom(response.body());
       } else {
         PARSER.merge(new String(response.body(), StandardCharsets.UTF_8), builder);
@@ -94,7 +76,7 @@ public final class Api {
   }
 
   /** The stable code of an error response, or {@code http:<status>} when it has none. */
-  public static String errorCode(HttpResponse<byte[]> response) {
+  public static String errorCode(HttpLane.Response response) {
     try {
       String code = parse(response, Error.newBuilder()).getCode();
       if (!code.isEmpty()) {
@@ -103,10 +85,19 @@ public final class Api {
     } catch (RuntimeException e) {
       // not the API's error shape (a proxy's page, say): fall back to the status
     }
-    return "http:" + response.statusCode();
+    return "http:" + response.status();
   }
 
-  /** Codes for failures of the load generator's side, where the node said nothing. */
+  /** Whether the node may have acted on a request that failed this way: it was sent and not answered. */
+  public static boolean mayHaveReachedTheNode(Throwable failure) {
+    Throwable t = failure;
+    while (t instanceof CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return !(t instanceof HttpLane.BacklogFull || t instanceof HttpLane.NotSent || t instanceof ConnectException);
+  }
+
+  /** Codes for failures on the load generator's side, where the node said nothing. */
   public static String failureCode(Throwable failure) {
     Throwable t = failure;
     while (t instanceof CompletionException && t.getCause() != null) {
@@ -115,10 +106,13 @@ public final class Api {
     if (t instanceof HttpLane.BacklogFull) {
       return "client:backlog-full";
     }
-    if (t instanceof HttpConnectTimeoutException || t instanceof ConnectException) {
+    if (t instanceof HttpLane.NotSent) {
+      return "client:not-sent";
+    }
+    if (t instanceof ConnectException) {
       return "client:connect";
     }
-    if (t instanceof HttpTimeoutException) {
+    if (t instanceof SocketTimeoutException) {
       return "client:timeout";
     }
     if (t instanceof IOException) {

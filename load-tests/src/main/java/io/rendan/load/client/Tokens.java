@@ -3,8 +3,6 @@ package io.rendan.load.client;
 import io.rendan.protocol.api.v1.IssueDevTokenRequest;
 import io.rendan.protocol.api.v1.IssueDevTokenResponse;
 import java.io.IOException;
-import java.net.http.HttpClient;
-import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,27 +17,23 @@ public final class Tokens {
   private final String fixed;
   private final String prefix;
   private final Api api;
-  private final HttpClient http;
+  private final HttpLane lane;
   private final Map<String, String> issued = new ConcurrentHashMap<>();
 
-  private Tokens(String fixed, String prefix, Api api, HttpClient http) {
+  private Tokens(String fixed, String prefix, Api api, HttpLane lane) {
     this.fixed = fixed;
     this.prefix = prefix;
     this.api = api;
-    this.http = http;
+    this.lane = lane;
   }
 
   public static Tokens fixed(String token) {
     return new Tokens(token, null, null, null);
   }
 
-  public static Tokens dev(String subjectPrefix, Api api, HttpClient http) {
-    return new Tokens(null, subjectPrefix, api, http);
-  }
-
-  /** The subject an operator acts as; with a fixed token, null (the token's own). */
-  public String operatorSubject(int n) {
-    return fixed != null ? null : prefix + "-op-" + n;
+  /** Dev tokens, fetched over {@code lane}. */
+  public static Tokens dev(String subjectPrefix, Api api, HttpLane lane) {
+    return new Tokens(null, subjectPrefix, api, lane);
   }
 
   public String operator(int n) {
@@ -56,18 +50,17 @@ public final class Tokens {
         subject,
         s -> {
           try {
-            HttpResponse<byte[]> r =
-                http.send(
+            HttpLane.Response r =
+                lane.send(
                     api.send(
                         "POST",
                         "/v1/dev/tokens",
                         null,
-                        IssueDevTokenRequest.newBuilder().setSubject(s).addAllRoles(roles).build()),
-                    HttpResponse.BodyHandlers.ofByteArray());
-            if (r.statusCode() != 200) {
+                        IssueDevTokenRequest.newBuilder().setSubject(s).addAllRoles(roles).build()));
+            if (r.status() != 200) {
               throw new IllegalStateException(
                   "POST /v1/dev/tokens answered "
-                      + r.statusCode()
+                      + r.status()
                       + " "
                       + Api.errorCode(r)
                       + ": is the node in dev mode? Otherwise pass --token");

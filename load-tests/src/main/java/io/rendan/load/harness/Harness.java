@@ -4,6 +4,7 @@ import io.rendan.load.Options;
 import io.rendan.load.baseline.Baselines;
 import io.rendan.load.baseline.ScratchDb;
 import io.rendan.load.client.Api;
+import io.rendan.load.client.HttpLane;
 import io.rendan.load.client.Tokens;
 import io.rendan.load.report.BaselineResult;
 import io.rendan.load.report.HtmlReport;
@@ -102,9 +103,11 @@ public final class Harness {
       resources.add(0, node);
       out.println("== node pid " + node.pid() + " ready at " + node.uri());
 
-      HttpClient http = httpClient();
+      HttpClient http = webSocketClient();
       Api api = new Api(node.uri(), protobuf(o), o.getDuration("timeout", Duration.ofSeconds(10)));
-      Tokens tokens = Tokens.dev(o.get("dev-subject", "loadtest"), api, http);
+      HttpLane setup = api.lane(2, 1000);
+      resources.add(0, setup);
+      Tokens tokens = Tokens.dev(o.get("dev-subject", "loadtest"), api, setup);
       int connections = o.getInt("connections", smoke ? 8 : 32);
 
       List<BaselineResult> baselines = new ArrayList<>();
@@ -115,7 +118,7 @@ public final class Harness {
                 o.getDuration("baseline-warmup", smoke ? Duration.ofMillis(300) : Duration.ofSeconds(3)),
                 o.getDuration("baseline-duration", smoke ? Duration.ofMillis(800) : Duration.ofSeconds(5)),
                 out);
-        baselines.add(b.httpTrivial(http, api, connections, OptionalLong.of(node.pid())));
+        baselines.add(b.httpTrivial(api, connections, OptionalLong.of(node.pid())));
         baselines.add(b.insertCommits(scratch));
         baselines.add(b.batchInserts(scratch, o.getInt("batch-rows", 100)));
         if (scratch.postgres()) {
@@ -168,10 +171,11 @@ public final class Harness {
     boolean smoke = o.flag("smoke");
     List<String> scenarios = scenarios(o);
     Path outDir = outputDirectory(o, started);
-    HttpClient http = httpClient();
+    HttpClient http = webSocketClient();
     Api api = new Api(URI.create(target), protobuf(o), o.getDuration("timeout", Duration.ofSeconds(10)));
+    HttpLane setup = api.lane(2, 1000);
     Tokens tokens =
-        o.has("token") ? Tokens.fixed(o.get("token", null)) : Tokens.dev(o.get("dev-subject", "loadtest"), api, http);
+        o.has("token") ? Tokens.fixed(o.get("token", null)) : Tokens.dev(o.get("dev-subject", "loadtest"), api, setup);
     OptionalLong pid = o.has("server-pid") ? OptionalLong.of(Long.parseLong(o.get("server-pid", null))) : OptionalLong.empty();
     int connections = o.getInt("connections", 32);
 
@@ -184,7 +188,7 @@ public final class Harness {
             o.getDuration("baseline-duration", Duration.ofSeconds(5)),
             out);
     if (wanted.contains("http")) {
-      baselines.add(b.httpTrivial(http, api, connections, pid));
+      baselines.add(b.httpTrivial(api, connections, pid));
     }
     if (wanted.contains("db")) {
       String url = o.get("db-url", null);
@@ -205,6 +209,7 @@ public final class Harness {
     for (String name : scenarios) {
       results.add(runner.run(name, plan(o, name, smoke, connections)));
     }
+    setup.close();
     checkUnused(o);
     RunReport report =
         new RunReport(
@@ -276,7 +281,8 @@ public final class Harness {
     return encoding.equals("protobuf");
   }
 
-  private static HttpClient httpClient() {
+  /** The JDK client serves the WebSocket connections; HTTP requests go over {@link HttpLane}s. */
+  private static HttpClient webSocketClient() {
     return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
   }
 

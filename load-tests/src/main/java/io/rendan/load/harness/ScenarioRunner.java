@@ -66,14 +66,21 @@ public final class ScenarioRunner {
   }
 
   public ScenarioResult run(String name, Plan plan) throws Exception {
+    return run(Scenarios.create(name), plan);
+  }
+
+  public ScenarioResult run(Scenario created, Plan plan) throws Exception {
+    String name = created.name();
     if (plan.rate() <= 0) {
+      created.close();
       throw new IllegalArgumentException("the rate must be above 0 per second");
     }
     ScenarioMetrics metrics = new ScenarioMetrics(name, out);
     ScenarioContext context =
         new ScenarioContext(
             runId, api, tokens, http, metrics, options, plan.connections(), plan.backlog(), plan.smoke(), out, node);
-    try (Scenario scenario = Scenarios.create(name)) {
+    try (context;
+        Scenario scenario = created) {
       out.printf(Locale.ROOT, "== %s: %s%n", name, scenario.description());
       scenario.setUp(context);
       out.printf(

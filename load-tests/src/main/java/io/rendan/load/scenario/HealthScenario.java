@@ -3,14 +3,13 @@ package io.rendan.load.scenario;
 import io.rendan.load.client.Api;
 import io.rendan.load.client.HttpLane;
 import io.rendan.load.metrics.OperationStats;
-import java.net.http.HttpRequest;
 import java.util.Map;
 
 /** {@code GET /health/alive}: the trivial route of the node, as a scenario. */
 final class HealthScenario implements Scenario {
   private OperationStats alive;
   private HttpLane lane;
-  private HttpRequest request;
+  private HttpLane.Request request;
 
   @Override
   public String name() {
@@ -36,7 +35,7 @@ final class HealthScenario implements Scenario {
         (response, failure) -> {
           if (failure != null) {
             alive.error(intendedNanos, Api.failureCode(failure));
-          } else if (response.statusCode() == 200) {
+          } else if (response.status() == 200) {
             alive.success(intendedNanos);
           } else {
             alive.error(intendedNanos, Api.errorCode(response));
@@ -46,7 +45,7 @@ final class HealthScenario implements Scenario {
 
   @Override
   public void drain(long deadlineNanos) throws InterruptedException {
-    Waits.until(() -> lane.outstanding() == 0, deadlineNanos);
+    Waits.drain(lane, deadlineNanos);
   }
 
   @Override

@@ -105,12 +105,12 @@ final class MeChurnScenario implements Scenario {
     boolean binary = context.api().protobuf();
     for (int i = 0; i < operators; i++) {
       operatorConnections.add(
-          WsConnection.open(context.http(), context.api().wsUri(), operatorTokens[i], binary, p -> {})
+          WsConnection.open(context.webSockets(), context.api().wsUri(), operatorTokens[i], binary, p -> {})
               .get(30, TimeUnit.SECONDS));
     }
     for (int i = 0; i < subscribers; i++) {
       subscriberConnections.add(
-          WsConnection.open(context.http(), context.api().wsUri(), context.tokens().watcher(i), binary, this::pushed)
+          WsConnection.open(context.webSockets(), context.api().wsUri(), context.tokens().watcher(i), binary, this::pushed)
               .get(30, TimeUnit.SECONDS));
     }
     subscribeAll();
@@ -148,7 +148,7 @@ final class MeChurnScenario implements Scenario {
           (response, failure) -> {
             if (failure != null) {
               failures.add(ids[me] + ": " + Api.failureCode(failure));
-            } else if (response.statusCode() != 201 && response.statusCode() != 200) {
+            } else if (response.status() != 201 && response.status() != 200) {
               failures.add(ids[me] + ": " + Api.errorCode(response));
             }
             done.countDown();

@@ -46,10 +46,10 @@ final class MeReader {
           Found f;
           if (failure != null) {
             f = new Found(null, 0, Api.failureCode(failure));
-          } else if (response.statusCode() == 200) {
+          } else if (response.status() == 200) {
             f = new Found(Api.parse(response, Me.newBuilder()).build(), 200, null);
           } else {
-            f = new Found(null, response.statusCode(), Api.errorCode(response));
+            f = new Found(null, response.status(), Api.errorCode(response));
           }
           if (f.me() == null && f.status() != 404 && attempt < ATTEMPTS) {
             read(i, meId, token, attempt + 1, found, done);

@@ -79,16 +79,18 @@ final class MeRegisterScenario implements Scenario {
         (response, failure) -> {
           if (failure != null) {
             register.error(intendedNanos, Api.failureCode(failure));
-            inDoubt.add(n);
-          } else if (response.statusCode() == 201 || response.statusCode() == 200) {
+            if (Api.mayHaveReachedTheNode(failure)) {
+              inDoubt.add(n);
+            }
+          } else if (response.status() == 201 || response.status() == 200) {
             register.success(intendedNanos);
             acknowledged.add(n);
-            if (response.statusCode() == 200) {
+            if (response.status() == 200) {
               repeats.incrementAndGet();
             }
           } else {
             register.error(intendedNanos, Api.errorCode(response));
-            if (response.statusCode() >= 500) {
+            if (response.status() >= 500) {
               inDoubt.add(n);
             }
           }
@@ -97,7 +99,7 @@ final class MeRegisterScenario implements Scenario {
 
   @Override
   public void drain(long deadlineNanos) throws InterruptedException {
-    Waits.until(() -> lane.outstanding() == 0, deadlineNanos);
+    Waits.drain(lane, deadlineNanos);
   }
 
   @Override
