@@ -70,8 +70,10 @@ public final class Baselines {
         TimeUnit.NANOSECONDS.sleep(untilMeasure);
       }
       long cpuStart = serverPid.isPresent() ? ProcCpu.nanos(serverPid.getAsLong()) : -1;
+      long selfStart = ProcCpu.selfNanos();
       CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new)).get(duration.toSeconds() + 60, TimeUnit.SECONDS);
       long cpuEnd = serverPid.isPresent() ? ProcCpu.nanos(serverPid.getAsLong()) : -1;
+      long selfEnd = ProcCpu.selfNanos();
       Histogram h = recorder.getIntervalHistogram();
       Double serverCpu = cpuStart >= 0 && cpuEnd >= 0 ? (cpuEnd - cpuStart) / 1e9 : null;
       return result(
@@ -82,7 +84,8 @@ public final class Baselines {
           h,
           h.getTotalCount(),
           errors.get(),
-          serverCpu);
+          serverCpu,
+          (selfEnd - selfStart) / 1e9);
     }
   }
 
@@ -249,18 +252,32 @@ public final class Baselines {
       workers.add(t);
       t.start();
     }
+    long untilMeasure = measureFrom - System.nanoTime();
+    if (untilMeasure > 0) {
+      TimeUnit.NANOSECONDS.sleep(untilMeasure);
+    }
+    long selfStart = ProcCpu.selfNanos();
     for (Thread t : workers) {
       t.join();
     }
+    long selfEnd = ProcCpu.selfNanos();
     if (!failures.isEmpty()) {
       out.println("   " + name + " failed: " + failures.get(0));
     }
     Histogram h = recorder.getIntervalHistogram();
-    return result(name, description, "row", concurrency, h, rows.get(), errors.get(), null);
+    return result(name, description, "row", concurrency, h, rows.get(), errors.get(), null, (selfEnd - selfStart) / 1e9);
   }
 
   private BaselineResult result(
-      String name, String description, String unit, int concurrency, Histogram h, long units, long errors, Double serverCpu) {
+      String name,
+      String description,
+      String unit,
+      int concurrency,
+      Histogram h,
+      long units,
+      long errors,
+      Double serverCpu,
+      double generatorCpu) {
     double seconds = duration.toNanos() / 1e9;
     BaselineResult r =
         new BaselineResult(
@@ -278,7 +295,8 @@ public final class Baselines {
             OperationStats.ms(h.getValueAtPercentile(99)),
             OperationStats.ms(h.getValueAtPercentile(99.9)),
             OperationStats.ms(h.getMaxValue()),
-            serverCpu);
+            serverCpu,
+            generatorCpu);
     out.printf(
         Locale.ROOT,
         "   %s: %.0f %ss/s, p50 %.2f ms, p99 %.2f ms, errors %d%n",

@@ -47,7 +47,7 @@ import java.util.stream.Stream;
  */
 public final class Harness {
   /** Rates that this machine sustains with room to spare; see docs/BENCHMARKS.md. */
-  private static final Map<String, Double> DEFAULT_RATES = Map.of("health", 2000.0, "me-register", 500.0, "me-churn", 500.0);
+  private static final Map<String, Double> DEFAULT_RATES = Map.of("health", 2000.0, "me-register", 100.0, "me-churn", 300.0);
   private static final double SMOKE_RATE = 50;
 
   private final PrintStream out;

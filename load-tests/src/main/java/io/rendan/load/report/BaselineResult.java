@@ -8,6 +8,8 @@ package io.rendan.load.report;
  * one batch, one COPY, one request).
  *
  * @param serverCpuSeconds the node's CPU during the baseline; null when not the node's
+ * @param generatorCpuSeconds the load generator's CPU during the baseline: for the
+ *     H2 baselines, which run in the generator's JVM, mostly H2's own work
  */
 public record BaselineResult(
     String name,
@@ -24,9 +26,15 @@ public record BaselineResult(
     double p99Ms,
     double p999Ms,
     double maxMs,
-    Double serverCpuSeconds) {
+    Double serverCpuSeconds,
+    double generatorCpuSeconds) {
 
   public Double serverCpuMicrosPerOp() {
     return serverCpuSeconds == null || operations == 0 ? null : serverCpuSeconds * 1e6 / operations;
+  }
+
+  /** Load generator CPU per unit (per row for the database baselines). */
+  public double generatorCpuMicrosPerUnit() {
+    return units == 0 ? 0 : generatorCpuSeconds * 1e6 / units;
   }
 }

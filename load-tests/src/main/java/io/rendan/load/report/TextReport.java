@@ -17,11 +17,14 @@ public final class TextReport {
     if (!r.baselines().isEmpty()) {
       sb.append('\n');
       line(sb, "Baselines, same run (closed loop; throughput per unit, latency per operation, ms)");
-      line(sb, "%-18s %5s %14s %8s %8s %8s %8s %8s %7s %12s", "baseline", "conc", "throughput", "p50", "p90", "p99", "p99.9", "max", "errors", "srv CPU/op");
+      line(
+          sb,
+          "%-18s %5s %17s %8s %8s %8s %8s %8s %7s %11s %12s",
+          "baseline", "conc", "throughput", "p50", "p90", "p99", "p99.9", "max", "errors", "srv CPU/op", "gen CPU/unit");
       for (BaselineResult b : r.baselines()) {
         line(
             sb,
-            "%-18s %5d %14s %8.2f %8.2f %8.2f %8.2f %8.2f %7d %12s",
+            "%-18s %5d %17s %8.2f %8.2f %8.2f %8.2f %8.2f %7d %11s %12s",
             b.name(),
             b.concurrency(),
             String.format(Locale.ROOT, "%.0f %s/s", b.throughput(), b.unit()),
@@ -31,11 +34,13 @@ public final class TextReport {
             b.p999Ms(),
             b.maxMs(),
             b.errors(),
-            micros(b.serverCpuMicrosPerOp()));
+            micros(b.serverCpuMicrosPerOp()),
+            micros(b.generatorCpuMicrosPerUnit()));
       }
       for (BaselineResult b : r.baselines()) {
         line(sb, "  %s: %s", b.name(), b.description());
       }
+      line(sb, "  srv CPU/op: the node's CPU per request; gen CPU/unit: the load generator's, which holds H2 for the H2 baselines");
     }
     for (ScenarioResult s : r.scenarios()) {
       sb.append('\n');
