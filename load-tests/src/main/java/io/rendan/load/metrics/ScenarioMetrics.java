@@ -107,7 +107,7 @@ public final class ScenarioMetrics implements AutoCloseable {
     double offeredPerSecond = seconds > 0 ? (offeredNow - lastOffered) / seconds : 0;
     lastOffered = offeredNow;
     boolean warmup = t <= 0.05;
-    if (!warmup) {
+    if (!warmup && seconds >= 0.25) {
       offeredSeries.add(new double[] {t, offeredPerSecond});
     }
     StringBuilder line = new StringBuilder();

@@ -104,8 +104,8 @@ public final class HtmlReport {
       sb.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#eee\"/>\n", LEFT, y, W - RIGHT, y));
       sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%s</text>\n", LEFT - 6, y + 4, label(value)));
     }
-    maxX = niceCeiling(maxX);
-    double step = niceCeiling(maxX / 6);
+    double step = niceStep(maxX / 6);
+    maxX = Math.ceil(maxX / step - 1e-9) * step;
     for (double v = 0; v <= maxX + 1e-9; v += step) {
       double x = LEFT + plotW * v / maxX;
       sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%ss</text>\n", x, TOP + plotH + 16, label(v)));
@@ -132,6 +132,17 @@ public final class HtmlReport {
       sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"12\">%s</text>\n", lx + 30, ly, esc(s.name())));
     }
     sb.append("</svg>\n");
+  }
+
+  /** 1, 2 or 5 times a power of ten, at least {@code v}. */
+  private static double niceStep(double v) {
+    double magnitude = Math.pow(10, Math.floor(Math.log10(v)));
+    for (double step : new double[] {1, 2, 5, 10}) {
+      if (step * magnitude >= v) {
+        return step * magnitude;
+      }
+    }
+    return 10 * magnitude;
   }
 
   private static double niceCeiling(double v) {
