@@ -277,17 +277,19 @@ final class MeChurnScenario implements Scenario {
       }
       long changesStored = f.me().getVersion() - 1;
       storedAfterSubscribe += f.me().getVersion() - subscribedAt[me];
-      if (changesStored < acked) {
-        lostMes++;
-        MeRegisterScenario.note(
-            problems, ids[me] + ": " + acked + " changes acknowledged, only " + changesStored + " stored");
-      } else if (changesStored > acked + doubt) {
-        twiceMes++;
-        MeRegisterScenario.note(
-            problems,
-            ids[me] + ": " + changesStored + " changes stored, but only " + acked + " acknowledged and " + doubt + " in doubt");
-      } else {
-        doubtStored += changesStored - acked;
+      switch (check(acked, doubt, changesStored)) {
+        case LOST -> {
+          lostMes++;
+          MeRegisterScenario.note(
+              problems, ids[me] + ": " + acked + " changes acknowledged, only " + changesStored + " stored");
+        }
+        case TWICE -> {
+          twiceMes++;
+          MeRegisterScenario.note(
+              problems,
+              ids[me] + ": " + changesStored + " changes stored, but only " + acked + " acknowledged and " + doubt + " in doubt");
+        }
+        case STORED_ONCE -> doubtStored += changesStored - acked;
       }
     }
     long received = totalPushes();
@@ -319,6 +321,26 @@ final class MeChurnScenario implements Scenario {
                 ? "every one stored, none twice"
                 : lostMes + " MEs with acknowledged changes missing, " + twiceMes + " with changes stored twice");
     return new Verification(passed, summary, problems, notes);
+  }
+
+  enum Check {
+    STORED_ONCE,
+    LOST,
+    TWICE
+  }
+
+  /**
+   * One ME's verdict: every acknowledged change must be stored, and nothing
+   * beyond them but changes whose fate was unknown (answered 5xx, or not at all).
+   */
+  static Check check(long acknowledged, long inDoubt, long changesStored) {
+    if (changesStored < acknowledged) {
+      return Check.LOST;
+    }
+    if (changesStored > acknowledged + inDoubt) {
+      return Check.TWICE;
+    }
+    return Check.STORED_ONCE;
   }
 
   @Override
