@@ -97,10 +97,6 @@ public final class WsConnection implements WebSocket.Listener, AutoCloseable {
     return pending.size();
   }
 
-  public boolean isOpen() {
-    return !closed.isDone();
-  }
-
   private void flush() {
     if (!sending.compareAndSet(false, true)) {
       return;

@@ -51,10 +51,6 @@ public final class ScenarioMetrics implements AutoCloseable {
     offered.incrementAndGet();
   }
 
-  public long offeredCount() {
-    return offered.get();
-  }
-
   /** [t, operations offered in that second] per second of the measured part. */
   public synchronized List<double[]> offeredSeries() {
     return List.copyOf(offeredSeries);
