@@ -1,0 +1,311 @@
+package io.rendan.load.baseline;
+
+import io.rendan.load.client.Api;
+import io.rendan.load.client.HttpLane;
+import io.rendan.load.harness.ProcCpu;
+import io.rendan.load.metrics.OperationStats;
+import io.rendan.load.report.BaselineResult;
+import java.io.PrintStream;
+import java.io.StringReader;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.OptionalLong;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import org.postgresql.PGConnection;
+
+/**
+ * The baselines a run states its figures beside: what the node's trivial route
+ * and the database underneath can do on this machine, now. Each is a closed
+ * loop: {@code concurrency} workers, each starting the next operation when the
+ * previous one is done, for the given time after a short warm-up that is not
+ * counted.
+ */
+public final class Baselines {
+  public static final int PAYLOAD_BYTES = 200;
+
+  private final int concurrency;
+  private final Duration warmup;
+  private final Duration duration;
+  private final PrintStream out;
+
+  /** Each baseline runs {@code warmup} (not counted), then {@code duration}. */
+  public Baselines(int concurrency, Duration warmup, Duration duration, PrintStream out) {
+    this.concurrency = concurrency;
+    this.warmup = warmup;
+    this.duration = duration;
+    this.out = out;
+  }
+
+  private Duration warmup() {
+    return warmup;
+  }
+
+  /** GET /health/alive over {@code connections} connections, as fast as the node answers. */
+  public BaselineResult httpTrivial(Api api, int connections, OptionalLong serverPid) throws Exception {
+    out.printf(Locale.ROOT, "== baseline http-trivial: GET /health/alive, %d connections, %d ms%n", connections, duration.toMillis());
+    HttpLane.Request request = api.get("/health/alive", null);
+    Recorder recorder = new Recorder(1, OperationStats.MAX_MICROS, 3);
+    AtomicLong errors = new AtomicLong();
+    long measureFrom = System.nanoTime() + warmup().toNanos();
+    long end = measureFrom + duration.toNanos();
+    List<CompletableFuture<Void>> loops = new ArrayList<>();
+    try (HttpLane lane = api.lane(connections, connections)) {
+      for (int i = 0; i < connections; i++) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        loops.add(done);
+        httpLoop(lane, request, recorder, errors, measureFrom, end, done);
+      }
+      long untilMeasure = measureFrom - System.nanoTime();
+      if (untilMeasure > 0) {
+        TimeUnit.NANOSECONDS.sleep(untilMeasure);
+      }
+      long cpuStart = serverPid.isPresent() ? ProcCpu.nanos(serverPid.getAsLong()) : -1;
+      long selfStart = ProcCpu.selfNanos();
+      CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new)).get(duration.toSeconds() + 60, TimeUnit.SECONDS);
+      long cpuEnd = serverPid.isPresent() ? ProcCpu.nanos(serverPid.getAsLong()) : -1;
+      long selfEnd = ProcCpu.selfNanos();
+      Histogram h = recorder.getIntervalHistogram();
+      Double serverCpu = cpuStart >= 0 && cpuEnd >= 0 ? (cpuEnd - cpuStart) / 1e9 : null;
+      return result(
+          "http-trivial",
+          "GET /health/alive of the same node, closed loop, same HTTP client as the scenarios",
+          "request",
+          connections,
+          h,
+          h.getTotalCount(),
+          errors.get(),
+          serverCpu,
+          (selfEnd - selfStart) / 1e9);
+    }
+  }
+
+  private static void httpLoop(
+      HttpLane lane,
+      HttpLane.Request request,
+      Recorder recorder,
+      AtomicLong errors,
+      long measureFrom,
+      long end,
+      CompletableFuture<Void> done) {
+    long sent = System.nanoTime();
+    if (sent - end >= 0) {
+      done.complete(null);
+      return;
+    }
+    lane.submit(
+        request,
+        (response, failure) -> {
+          if (sent - measureFrom >= 0) {
+            if (failure == null && response.status() == 200) {
+              recorder.recordValue(Math.max(1, (System.nanoTime() - sent) / 1000));
+            } else {
+              errors.incrementAndGet();
+            }
+          }
+          httpLoop(lane, request, recorder, errors, measureFrom, end, done);
+        });
+  }
+
+  /** One row per INSERT, one commit each: what one persist per event costs without batching. */
+  public BaselineResult insertCommits(ScratchDb db) throws Exception {
+    out.printf(Locale.ROOT, "== baseline db-insert-commit: single-row INSERT + commit, %d connections, %d ms%n", concurrency, duration.toMillis());
+    db.reset();
+    return jdbc(
+        db,
+        "db-insert-commit",
+        "single-row INSERT, one commit each (autocommit), " + db.describe(),
+        1,
+        (c, worker, seq, payload) -> {
+          try (PreparedStatement ps = c.prepareStatement(insertSql())) {
+            bind(ps, worker, seq, payload);
+            ps.executeUpdate();
+          }
+          return 1;
+        },
+        true);
+  }
+
+  /** {@code batch} rows per JDBC batch, one commit per batch. */
+  public BaselineResult batchInserts(ScratchDb db, int batch) throws Exception {
+    out.printf(Locale.ROOT, "== baseline db-batch-insert: JDBC batches of %d rows, %d connections, %d ms%n", batch, concurrency, duration.toMillis());
+    db.reset();
+    return jdbc(
+        db,
+        "db-batch-insert",
+        "JDBC batch INSERT of " + batch + " rows, one commit per batch, " + db.describe(),
+        batch,
+        (c, worker, seq, payload) -> {
+          try (PreparedStatement ps = c.prepareStatement(insertSql())) {
+            for (int i = 0; i < batch; i++) {
+              bind(ps, worker, seq + i, payload);
+              ps.addBatch();
+            }
+            ps.executeBatch();
+          }
+          c.commit();
+          return batch;
+        },
+        false);
+  }
+
+  /** PostgreSQL COPY of {@code rows} rows per statement. */
+  public BaselineResult copy(ScratchDb db, int rows) throws Exception {
+    out.printf(Locale.ROOT, "== baseline db-copy: COPY of %d rows, %d connections, %d ms%n", rows, concurrency, duration.toMillis());
+    db.reset();
+    String sql =
+        "COPY " + ScratchDb.TABLE + " (persistence_id, sequence_number, writer, write_timestamp, payload) FROM STDIN (FORMAT csv)";
+    return jdbc(
+        db,
+        "db-copy",
+        "COPY of " + rows + " rows per statement (CSV), " + db.describe(),
+        rows,
+        (c, worker, seq, payload) -> {
+          String hex = "\\x" + HexFormat.of().formatHex(payload);
+          StringBuilder csv = new StringBuilder(rows * (hex.length() + 48));
+          long ts = System.currentTimeMillis();
+          for (int i = 0; i < rows; i++) {
+            csv.append("baseline-").append(worker).append(',').append(seq + i).append(",lt,").append(ts).append(',').append(hex).append('\n');
+          }
+          c.unwrap(PGConnection.class).getCopyAPI().copyIn(sql, new StringReader(csv.toString()));
+          return rows;
+        },
+        true);
+  }
+
+  private static String insertSql() {
+    return "INSERT INTO "
+        + ScratchDb.TABLE
+        + " (persistence_id, sequence_number, writer, write_timestamp, payload) VALUES (?, ?, ?, ?, ?)";
+  }
+
+  private static void bind(PreparedStatement ps, int worker, long seq, byte[] payload) throws java.sql.SQLException {
+    ps.setString(1, "baseline-" + worker);
+    ps.setLong(2, seq);
+    ps.setString(3, "lt");
+    ps.setLong(4, System.currentTimeMillis());
+    ps.setBytes(5, payload);
+  }
+
+  @FunctionalInterface
+  private interface DbOperation {
+    /** Writes rows from {@code seq} on; answers how many. */
+    int run(Connection c, int worker, long seq, byte[] payload) throws Exception;
+  }
+
+  private BaselineResult jdbc(ScratchDb db, String name, String description, int rowsPerOp, DbOperation op, boolean autoCommit)
+      throws Exception {
+    Recorder recorder = new Recorder(1, OperationStats.MAX_MICROS, 3);
+    AtomicLong rows = new AtomicLong();
+    AtomicLong errors = new AtomicLong();
+    long measureFrom = System.nanoTime() + warmup().toNanos();
+    long end = measureFrom + duration.toNanos();
+    List<Thread> workers = new ArrayList<>();
+    List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+    for (int w = 0; w < concurrency; w++) {
+      int worker = w;
+      Thread t =
+          new Thread(
+              () -> {
+                byte[] payload = new byte[PAYLOAD_BYTES];
+                new Random(worker).nextBytes(payload);
+                long seq = 1;
+                try (Connection c = db.connect()) {
+                  c.setAutoCommit(autoCommit);
+                  while (true) {
+                    long started = System.nanoTime();
+                    if (started - end >= 0) {
+                      break;
+                    }
+                    try {
+                      int n = op.run(c, worker, seq, payload);
+                      seq += n;
+                      if (started - measureFrom >= 0) {
+                        recorder.recordValue(Math.max(1, (System.nanoTime() - started) / 1000));
+                        rows.addAndGet(n);
+                      }
+                    } catch (Exception e) {
+                      seq += rowsPerOp;
+                      errors.incrementAndGet();
+                      if (!autoCommit) {
+                        c.rollback();
+                      }
+                      if (errors.get() == 1) {
+                        failures.add(e);
+                      }
+                    }
+                  }
+                } catch (Exception e) {
+                  failures.add(e);
+                }
+              },
+              name + "-" + w);
+      workers.add(t);
+      t.start();
+    }
+    long untilMeasure = measureFrom - System.nanoTime();
+    if (untilMeasure > 0) {
+      TimeUnit.NANOSECONDS.sleep(untilMeasure);
+    }
+    long selfStart = ProcCpu.selfNanos();
+    for (Thread t : workers) {
+      t.join();
+    }
+    long selfEnd = ProcCpu.selfNanos();
+    if (!failures.isEmpty()) {
+      out.println("   " + name + " failed: " + failures.get(0));
+    }
+    Histogram h = recorder.getIntervalHistogram();
+    return result(name, description, "row", concurrency, h, rows.get(), errors.get(), null, (selfEnd - selfStart) / 1e9);
+  }
+
+  private BaselineResult result(
+      String name,
+      String description,
+      String unit,
+      int concurrency,
+      Histogram h,
+      long units,
+      long errors,
+      Double serverCpu,
+      double generatorCpu) {
+    double seconds = duration.toNanos() / 1e9;
+    BaselineResult r =
+        new BaselineResult(
+            name,
+            description,
+            unit,
+            concurrency,
+            seconds,
+            h.getTotalCount(),
+            units,
+            errors,
+            units / seconds,
+            OperationStats.ms(h.getValueAtPercentile(50)),
+            OperationStats.ms(h.getValueAtPercentile(90)),
+            OperationStats.ms(h.getValueAtPercentile(99)),
+            OperationStats.ms(h.getValueAtPercentile(99.9)),
+            OperationStats.ms(h.getMaxValue()),
+            serverCpu,
+            generatorCpu);
+    out.printf(
+        Locale.ROOT,
+        "   %s: %.0f %ss/s, p50 %.2f ms, p99 %.2f ms, errors %d%n",
+        name,
+        r.throughput(),
+        unit,
+        r.p50Ms(),
+        r.p99Ms(),
+        errors);
+    return r;
+  }
+}

@@ -1,0 +1,124 @@
+package io.rendan.load.scenario;
+
+import io.rendan.load.Options;
+import io.rendan.load.client.Api;
+import io.rendan.load.client.HttpLane;
+import io.rendan.load.client.Tokens;
+import io.rendan.load.metrics.ScenarioMetrics;
+import java.io.PrintStream;
+import java.net.http.HttpClient;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What a scenario gets from the harness: the node's API, tokens, the metrics to
+ * record into, HTTP lanes and a WebSocket client, the command-line options
+ * (scenario settings such as {@code --mes}), and the node itself when the
+ * harness started it. Lanes opened here are closed when the scenario ends.
+ */
+public final class ScenarioContext implements AutoCloseable {
+  /** The node under load, when the harness runs it: for crash and recovery scenarios. */
+  public interface NodeControl {
+    long pid();
+  }
+
+  private final String runId;
+  private final Api api;
+  private final Tokens tokens;
+  private final HttpClient webSockets;
+  private final ScenarioMetrics metrics;
+  private final Options options;
+  private final int connections;
+  private final int backlog;
+  private final boolean smoke;
+  private final PrintStream log;
+  private final Optional<NodeControl> node;
+  private final List<HttpLane> lanes = new ArrayList<>();
+
+  /**
+   * @param runId short and unique per run: scenarios put it in the ids they
+   *     create, so that runs against the same node never collide
+   * @param connections HTTP connections per lane
+   * @param backlog requests a lane holds back before refusing new ones
+   * @param smoke a short check rather than a measurement: scenarios size their fixtures down
+   */
+  public ScenarioContext(
+      String runId,
+      Api api,
+      Tokens tokens,
+      HttpClient webSockets,
+      ScenarioMetrics metrics,
+      Options options,
+      int connections,
+      int backlog,
+      boolean smoke,
+      PrintStream log,
+      Optional<NodeControl> node) {
+    this.runId = runId;
+    this.api = api;
+    this.tokens = tokens;
+    this.webSockets = webSockets;
+    this.metrics = metrics;
+    this.options = options;
+    this.connections = connections;
+    this.backlog = backlog;
+    this.smoke = smoke;
+    this.log = log;
+    this.node = node;
+  }
+
+  /** A new lane of {@link #connections} keep-alive HTTP connections. */
+  public synchronized HttpLane lane() {
+    HttpLane lane = api.lane(connections, backlog);
+    lanes.add(lane);
+    return lane;
+  }
+
+  public String runId() {
+    return runId;
+  }
+
+  public Api api() {
+    return api;
+  }
+
+  public Tokens tokens() {
+    return tokens;
+  }
+
+  /** The JDK client, for WebSocket connections. */
+  public HttpClient webSockets() {
+    return webSockets;
+  }
+
+  public ScenarioMetrics metrics() {
+    return metrics;
+  }
+
+  public Options options() {
+    return options;
+  }
+
+  public int connections() {
+    return connections;
+  }
+
+  public boolean smoke() {
+    return smoke;
+  }
+
+  public PrintStream log() {
+    return log;
+  }
+
+  public Optional<NodeControl> node() {
+    return node;
+  }
+
+  @Override
+  public synchronized void close() {
+    lanes.forEach(HttpLane::close);
+    lanes.clear();
+  }
+}

@@ -1,0 +1,42 @@
+package io.rendan.load.scenario;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/** The scenarios by name: those that run today, and those that wait for their feature. */
+public final class Scenarios {
+  private static final Map<String, Supplier<Scenario>> ALL = new LinkedHashMap<>();
+
+  static {
+    ALL.put("health", HealthScenario::new);
+    ALL.put("me-register", MeRegisterScenario::new);
+    ALL.put("me-churn", MeChurnScenario::new);
+  }
+
+  /** Planned in issue 3; each needs a part of the server that does not exist yet. */
+  public static final Map<String, String> NOT_YET =
+      Map.of(
+          "bidding", "bids on many open rounds, each durable before its ack (needs rounds and bids)",
+          "hot-round", "every bidder on one OPEN round, soft close (needs rounds and bids)",
+          "alliance-churn", "EMCs forming: invite, accept, leave, replace (needs EMCs)",
+          "telemetry", "appliances streaming readings over chunked HTTP, acks when durable (needs appliances)",
+          "fan-out", "round and award updates to thousands of WebSocket subscribers, one stalled (needs rounds)",
+          "crash", "kill -9 of the node under load, then restart and check every acknowledged write (needs the bidding scenario to run under it)");
+
+  private Scenarios() {}
+
+  public static List<String> names() {
+    return List.copyOf(ALL.keySet());
+  }
+
+  public static Scenario create(String name) {
+    Supplier<Scenario> s = ALL.get(name);
+    if (s == null) {
+      String why = NOT_YET.containsKey(name) ? " is not written yet: " + NOT_YET.get(name) : " is unknown";
+      throw new IllegalArgumentException("scenario " + name + why + "; known: " + names());
+    }
+    return s.get();
+  }
+}
