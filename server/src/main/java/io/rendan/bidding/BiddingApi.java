@@ -150,7 +150,7 @@ public final class BiddingApi {
                             return CompletableFuture.failedFuture(notOwner);
                           }
                           if (asMe == null) {
-                            return CompletableFuture.completedFuture(toProto(round, bid -> false));
+                            return CompletableFuture.completedFuture(publicView(round));
                           }
                           return meApi
                               .requireOperator(caller, asMe)
@@ -293,7 +293,23 @@ public final class BiddingApi {
     if (s.invitationId() != null) {
       b.setInvitationId(s.invitationId());
     }
-    s.bids().values().stream().filter(visible).forEach(bid -> b.addBids(toProto(bid)));
+    s.bids().values().stream()
+        .filter(visible)
+        .sorted(java.util.Comparator.comparingLong(Bid::arrival))
+        .forEach(bid -> b.addBids(toProto(bid)));
+    return b.build();
+  }
+
+  /** What anyone may see: no bids at all (and no pass over them: a hot round pushes often). */
+  static Round publicView(State s) {
+    Round.Builder b = summaryProto(s.summary());
+    b.setEmcId(s.emcId()).setOwnerMeId(s.ownerMeId()).setCall(toProto(s.call())).setPostedAt(ts(s.postedAt()));
+    if (s.awardedBidId() != null) {
+      b.setAwardedBidId(s.awardedBidId()).setAwardedMeId(s.bids().get(s.awardedBidId()).meId());
+    }
+    if (s.invitationId() != null) {
+      b.setInvitationId(s.invitationId());
+    }
     return b.build();
   }
 
@@ -348,7 +364,7 @@ public final class BiddingApi {
         .setSeq(state.version())
         .setAt(ts(now))
         .setEvent(event)
-        .setRound(toProto(state, bid -> false))
+        .setRound(publicView(state))
         .build();
   }
 

@@ -273,7 +273,11 @@ public final class RoundEntity
       long version) {
 
     public State {
-      bids = Collections.unmodifiableMap(new LinkedHashMap<>(bids));
+      bids = Bids.of(bids); // the same instance when it already is one
+    }
+
+    private Bids index() {
+      return (Bids) bids;
     }
 
     static State empty(String roundId) {
@@ -289,8 +293,12 @@ public final class RoundEntity
       return bids.values().stream().filter(RoundEntity::stands).toList();
     }
 
+    public int standingCount() {
+      return index().standing();
+    }
+
     public OptionalInt bestAsk() {
-      return bids.values().stream().filter(RoundEntity::stands).mapToInt(Bid::askShareBps).min();
+      return index().bestAsk();
     }
 
     public Optional<Bid> bestScore() {
@@ -298,9 +306,7 @@ public final class RoundEntity
     }
 
     public Optional<Bid> activeBidOf(String meId) {
-      return bids.values().stream()
-          .filter(b -> b.status() == BidStatus.ACTIVE && b.meId().equals(meId))
-          .findFirst();
+      return Optional.ofNullable(index().activeOf(meId));
     }
 
     /** What anyone may see: the best ask only in open rounds, or once bidding has ended. */
@@ -308,7 +314,7 @@ public final class RoundEntity
       boolean showBest = call != null && (call.mode() == Mode.OPEN || status != Status.OPEN);
       OptionalInt best = bestAsk();
       Integer bestAsk = showBest && best.isPresent() ? best.getAsInt() : null;
-      return new Summary(roundId, status, closesAt, bestAsk, activeBids().size(), version);
+      return new Summary(roundId, status, closesAt, bestAsk, standingCount(), version);
     }
 
     State apply(Event event) {
@@ -317,40 +323,157 @@ public final class RoundEntity
         return new State(
             roundId, e.emcId(), e.ownerMeId(), e.call(), Status.OPEN, e.closesAt(), e.at(), Map.of(), null, null, 0, next);
       }
-      Map<String, Bid> bs = new LinkedHashMap<>(bids);
+      Bids bs = index();
       if (event instanceof BidsPlaced e) {
         long arrived = arrivals;
         for (Bid bid : e.bids()) {
           // one active bid per ME: a new one replaces the last
-          bs.replaceAll(
-              (id, b) -> b.status() == BidStatus.ACTIVE && b.meId().equals(bid.meId()) ? b.withStatus(BidStatus.SUPERSEDED) : b);
-          bs.put(bid.bidId(), bid);
+          Bid replaced = bs.activeOf(bid.meId());
+          if (replaced != null) {
+            bs = bs.put(replaced.withStatus(BidStatus.SUPERSEDED));
+          }
+          bs = bs.put(bid);
           arrived = Math.max(arrived, bid.arrival());
         }
         return new State(roundId, emcId, ownerMeId, call, status, e.closesAt(), postedAt, bs, awardedBidId, invitationId, arrived, next);
       }
       if (event instanceof BidWithdrawn e) {
-        bs.computeIfPresent(e.bidId(), (id, b) -> b.withStatus(BidStatus.WITHDRAWN));
+        Bid bid = bs.get(e.bidId());
+        if (bid != null) {
+          bs = bs.put(bid.withStatus(BidStatus.WITHDRAWN));
+        }
         return new State(roundId, emcId, ownerMeId, call, status, closesAt, postedAt, bs, awardedBidId, invitationId, arrivals, next);
       }
       if (event instanceof RoundClosed e) {
         Status outcome;
         if (e.awardedBidId() != null) {
-          bs.computeIfPresent(e.awardedBidId(), (id, b) -> b.withStatus(BidStatus.AWARDED));
+          Bid winner = bs.get(e.awardedBidId());
+          if (winner != null) {
+            bs = bs.put(winner.withStatus(BidStatus.AWARDED));
+          }
           outcome = Status.AWARDED;
         } else {
-          outcome = activeBids().isEmpty() ? Status.UNSUCCESSFUL : Status.CLOSED;
+          outcome = standingCount() == 0 ? Status.UNSUCCESSFUL : Status.CLOSED;
         }
         return new State(roundId, emcId, ownerMeId, call, outcome, closesAt, postedAt, bs, e.awardedBidId(), e.invitationId(), arrivals, next);
       }
       if (event instanceof BidAwarded e) {
-        bs.computeIfPresent(e.bidId(), (id, b) -> b.withStatus(BidStatus.AWARDED));
+        Bid winner = bs.get(e.bidId());
+        if (winner != null) {
+          bs = bs.put(winner.withStatus(BidStatus.AWARDED));
+        }
         return new State(roundId, emcId, ownerMeId, call, Status.AWARDED, closesAt, postedAt, bs, e.bidId(), e.invitationId(), arrivals, next);
       }
       if (event instanceof RoundCancelled) {
         return new State(roundId, emcId, ownerMeId, call, Status.CANCELLED, closesAt, postedAt, bs, awardedBidId, invitationId, arrivals, next);
       }
       throw new IllegalStateException("unknown event " + event.getClass());
+    }
+  }
+
+  /**
+   * A round's bids, persistent (a change shares all but O(log n) of the old
+   * structure, so a write costs the same at 10 or 100 000 bids), with what the
+   * rules ask of them kept up to date: each ME's active bid, and the asks of the
+   * bids that stand (for the best ask). Iteration order is not meaningful.
+   */
+  public static final class Bids extends java.util.AbstractMap<String, Bid> {
+    static final Bids EMPTY =
+        new Bids(org.pcollections.HashTreePMap.empty(), org.pcollections.HashTreePMap.empty(), org.pcollections.TreePMap.empty(), 0);
+
+    private final org.pcollections.PMap<String, Bid> byId;
+    private final org.pcollections.PMap<String, String> activeByMe;
+    private final org.pcollections.TreePMap<Integer, Integer> standingAsks;
+    private final int standing;
+
+    private Bids(
+        org.pcollections.PMap<String, Bid> byId,
+        org.pcollections.PMap<String, String> activeByMe,
+        org.pcollections.TreePMap<Integer, Integer> standingAsks,
+        int standing) {
+      this.byId = byId;
+      this.activeByMe = activeByMe;
+      this.standingAsks = standingAsks;
+      this.standing = standing;
+    }
+
+    static Bids of(Map<String, Bid> bids) {
+      if (bids instanceof Bids b) {
+        return b;
+      }
+      Bids result = EMPTY;
+      for (Bid bid : bids.values()) {
+        result = result.put(bid);
+      }
+      return result;
+    }
+
+    /** This bid, as it is, in place of any bid with its id. */
+    Bids put(Bid bid) {
+      Bids without = remove(byId.get(bid.bidId()));
+      org.pcollections.PMap<String, String> active =
+          bid.status() == BidStatus.ACTIVE ? without.activeByMe.plus(bid.meId(), bid.bidId()) : without.activeByMe;
+      org.pcollections.TreePMap<Integer, Integer> asks = without.standingAsks;
+      int count = without.standing;
+      if (stands(bid)) {
+        asks = asks.plus(bid.askShareBps(), asks.getOrDefault(bid.askShareBps(), 0) + 1);
+        count++;
+      }
+      return new Bids(without.byId.plus(bid.bidId(), bid), active, asks, count);
+    }
+
+    private Bids remove(Bid old) {
+      if (old == null) {
+        return this;
+      }
+      org.pcollections.PMap<String, String> active =
+          old.bidId().equals(activeByMe.get(old.meId())) ? activeByMe.minus(old.meId()) : activeByMe;
+      org.pcollections.TreePMap<Integer, Integer> asks = standingAsks;
+      int count = standing;
+      if (stands(old)) {
+        int n = asks.getOrDefault(old.askShareBps(), 0);
+        asks = n <= 1 ? asks.minus(old.askShareBps()) : asks.plus(old.askShareBps(), n - 1);
+        count--;
+      }
+      return new Bids(byId.minus(old.bidId()), active, asks, count);
+    }
+
+    Bid activeOf(String meId) {
+      String id = activeByMe.get(meId);
+      return id == null ? null : byId.get(id);
+    }
+
+    OptionalInt bestAsk() {
+      return standingAsks.isEmpty() ? OptionalInt.empty() : OptionalInt.of(standingAsks.firstKey());
+    }
+
+    int standing() {
+      return standing;
+    }
+
+    @Override
+    public Set<Map.Entry<String, Bid>> entrySet() {
+      return byId.entrySet();
+    }
+
+    @Override
+    public Bid get(Object key) {
+      return byId.get(key);
+    }
+
+    @Override
+    public boolean containsKey(Object key) {
+      return byId.containsKey(key);
+    }
+
+    @Override
+    public int size() {
+      return byId.size();
+    }
+
+    @Override
+    public java.util.Collection<Bid> values() {
+      return byId.values();
     }
   }
 
@@ -487,10 +610,47 @@ public final class RoundEntity
     return write(event, "round.posted", c.replyTo(), s -> new Accepted(s, true));
   }
 
+  /**
+   * What a batch has changed so far, on top of the stored state: checks see it
+   * without copying the round (tens of thousands of bids) once per bid.
+   */
+  private static final class Working {
+    final State stored;
+    final Map<String, Bid> added = new LinkedHashMap<>();
+    Integer bestAsk;
+    Instant closesAt;
+
+    Working(State stored) {
+      this.stored = stored;
+      OptionalInt best = stored.isPosted() ? stored.bestAsk() : OptionalInt.empty();
+      this.bestAsk = best.isPresent() ? best.getAsInt() : null;
+      this.closesAt = stored.closesAt();
+    }
+
+    Bid bid(String bidId) {
+      Bid bid = added.get(bidId);
+      return bid != null ? bid : stored.bids().get(bidId);
+    }
+
+    int size() {
+      return stored.bids().size() + added.size();
+    }
+
+    long arrivals() {
+      return stored.arrivals() + added.size();
+    }
+
+    void add(Bid bid, Instant newClosesAt) {
+      added.put(bid.bidId(), bid);
+      // asks only go down in a batch: a bid that replaces the best is itself lower
+      bestAsk = bestAsk == null ? bid.askShareBps() : Math.min(bestAsk, bid.askShareBps());
+      closesAt = newClosesAt;
+    }
+  }
+
   private ReplyEffect<Event, State> placeBids(State state, PlaceBids batch) {
     Instant now = clock.instant();
-    State working = state;
-    List<Bid> accepted = new ArrayList<>();
+    Working working = new Working(state);
     List<Rejected> outcomes = new ArrayList<>(); // per bid: its rejection, or null when it stands
     for (PlaceBid bid : batch.bids()) {
       Object outcome = check(working, bid, now);
@@ -498,15 +658,14 @@ public final class RoundEntity
         outcomes.add(r);
       } else {
         Bid checked = (Bid) outcome;
-        if (!working.bids().containsKey(checked.bidId())) {
-          accepted.add(checked);
-          working = working.apply(new BidsPlaced(roundId, List.of(checked), softClose(working, now), 0, null, now));
+        if (working.bid(checked.bidId()) == null) {
+          working.add(checked, softClose(state, working.closesAt, now));
         }
         outcomes.add(null); // new, or the same bid again: answered with the bid as stored
       }
     }
     List<PlaceBid> bids = batch.bids();
-    if (accepted.isEmpty()) {
+    if (working.added.isEmpty()) {
       return Effect()
           .none()
           .thenRun(
@@ -516,14 +675,17 @@ public final class RoundEntity
               })
           .thenNoReply();
     }
-    OptionalInt best = working.bestAsk();
+    // what the round shows after the batch, for the directory (cheap: the bids are persistent)
+    State after = state.apply(new BidsPlaced(roundId, List.copyOf(working.added.values()), working.closesAt, 0, null, now));
+    int standing = after.standingCount();
+    int best = after.bestAsk().orElse(Integer.MAX_VALUE);
     BidsPlaced event =
         new BidsPlaced(
             roundId,
-            accepted,
-            working.closesAt(),
-            working.activeBids().size(),
-            best.isPresent() ? best.getAsInt() : null,
+            List.copyOf(working.added.values()),
+            working.closesAt,
+            standing,
+            best == Integer.MAX_VALUE ? null : best,
             now);
     return Effect()
         .persist(event)
@@ -548,17 +710,18 @@ public final class RoundEntity
   }
 
   /** A rejection, the bid as it already is (a repeat), or the new bid to store. */
-  private Object check(State state, PlaceBid bid, Instant now) {
+  private Object check(Working working, PlaceBid bid, Instant now) {
+    State state = working.stored;
     if (!state.isPosted()) {
       return new Rejected(BiddingCodes.ROUND_NOT_FOUND, "no round " + roundId);
     }
-    Bid existing = state.bids().get(bid.bidId());
+    Bid existing = working.bid(bid.bidId());
     if (existing != null) {
       return existing.sameRequest(bid)
           ? existing
           : new Rejected(BiddingCodes.BID_CONFLICT, "bid " + bid.bidId() + " was placed with other terms");
     }
-    if (state.status() != Status.OPEN || !now.isBefore(state.closesAt())) {
+    if (state.status() != Status.OPEN || !now.isBefore(working.closesAt)) {
       return new Rejected(BiddingCodes.ROUND_CLOSED, "the round is closed");
     }
     Call call = state.call();
@@ -576,15 +739,12 @@ public final class RoundEntity
     if (bid.askShareBps() > call.maxShareBps()) {
       return new Rejected(BiddingCodes.ASK_ABOVE_MAX, "the call gives at most " + call.maxShareBps() + " bps");
     }
-    if (call.mode() == Mode.OPEN) {
-      OptionalInt best = state.bestAsk();
-      if (best.isPresent() && bid.askShareBps() > best.getAsInt() - call.minStepBps()) {
-        return new Rejected(
-            BiddingCodes.ASK_NOT_BETTER,
-            "the best ask is " + best.getAsInt() + " bps; a bid must ask at most " + (best.getAsInt() - call.minStepBps()));
-      }
+    if (call.mode() == Mode.OPEN && working.bestAsk != null && bid.askShareBps() > working.bestAsk - call.minStepBps()) {
+      return new Rejected(
+          BiddingCodes.ASK_NOT_BETTER,
+          "the best ask is " + working.bestAsk + " bps; a bid must ask at most " + (working.bestAsk - call.minStepBps()));
     }
-    if (state.bids().size() >= settings.maxBids()) {
+    if (working.size() >= settings.maxBids()) {
       return new Rejected(BiddingCodes.ROUND_FULL, "the round holds at most " + settings.maxBids() + " bids");
     }
     return new Bid(
@@ -594,20 +754,20 @@ public final class RoundEntity
         bid.plan(),
         now,
         bidder.rating(),
-        state.arrivals() + 1,
+        working.arrivals() + 1,
         BidStatus.ACTIVE);
   }
 
   /** A bid in the last minutes of an open round moves the deadline, so nobody wins by sniping. */
-  private Instant softClose(State state, Instant now) {
+  private Instant softClose(State state, Instant closesAt, Instant now) {
     if (state.call().mode() != Mode.OPEN) {
-      return state.closesAt();
+      return closesAt;
     }
-    if (Duration.between(now, state.closesAt()).compareTo(settings.softCloseWindow()) >= 0) {
-      return state.closesAt();
+    if (Duration.between(now, closesAt).compareTo(settings.softCloseWindow()) >= 0) {
+      return closesAt;
     }
     Instant extended = now.plus(settings.softCloseExtension());
-    return extended.isAfter(state.closesAt()) ? extended : state.closesAt();
+    return extended.isAfter(closesAt) ? extended : closesAt;
   }
 
   private ReplyEffect<Event, State> withdraw(State state, WithdrawBid c) {

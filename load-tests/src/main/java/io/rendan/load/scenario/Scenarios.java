@@ -13,13 +13,13 @@ public final class Scenarios {
     ALL.put("health", HealthScenario::new);
     ALL.put("me-register", MeRegisterScenario::new);
     ALL.put("me-churn", MeChurnScenario::new);
+    ALL.put("hot-round", HotRoundScenario::new);
   }
 
   /** Planned in issue 3; each needs a part of the server that does not exist yet. */
   public static final Map<String, String> NOT_YET =
       Map.of(
           "bidding", "bids on many open rounds, each durable before its ack (needs rounds and bids)",
-          "hot-round", "every bidder on one OPEN round, soft close (needs rounds and bids)",
           "alliance-churn", "EMCs forming: invite, accept, leave, replace (needs EMCs)",
           "telemetry", "appliances streaming readings over chunked HTTP, acks when durable (needs appliances)",
           "fan-out", "round and award updates to thousands of WebSocket subscribers, one stalled (needs rounds)",
