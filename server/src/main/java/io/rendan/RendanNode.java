@@ -4,6 +4,10 @@ import static org.apache.pekko.http.javadsl.server.Directives.*;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.rendan.appliance.ApplianceApi;
+import io.rendan.appliance.ApplianceConfig;
+import io.rendan.appliance.ApplianceRoutes;
+import io.rendan.appliance.TelemetryIngest;
 import io.rendan.auth.Authenticator;
 import io.rendan.auth.DevTokenRoutes;
 import io.rendan.auth.Jwt;
@@ -140,6 +144,9 @@ public final class RendanNode implements AutoCloseable {
               askTimeout,
               clock);
       MembershipDelivery.start(system, projectionJdbc, meApi, config.getInt("rendan.emc.tag-slices"));
+      // appliances (issue 6)
+      ApplianceConfig applianceConfig = ApplianceConfig.from(config);
+      ApplianceApi applianceApi = ApplianceApi.start(system, topics, meApi, emcApi, applianceConfig, askTimeout, clock);
 
       HttpCodec codec =
           new HttpCodec(
@@ -160,7 +167,10 @@ public final class RendanNode implements AutoCloseable {
       List<Route> v1 = new ArrayList<>();
       v1.add(new MeRoutes(meApi, codec, auth).route());
       v1.add(new EmcRoutes(emcApi, codec, auth).route());
-      v1.add(new WsRoutes(system, auth, meApi, emcApi, topics, wsSettings).route());
+      v1.add(
+          new ApplianceRoutes(applianceApi, new TelemetryIngest(system, applianceApi, codec, applianceConfig), codec, auth)
+              .route());
+      v1.add(new WsRoutes(system, auth, meApi, emcApi, applianceApi, topics, wsSettings).route());
       if (devMode) {
         v1.add(pathPrefix("dev", () -> new DevTokenRoutes(jwt, codec, config.getDuration("rendan.auth.dev-token-ttl")).route()));
       }

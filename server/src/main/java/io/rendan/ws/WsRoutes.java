@@ -2,6 +2,7 @@ package io.rendan.ws;
 
 import static org.apache.pekko.http.javadsl.server.Directives.*;
 
+import io.rendan.appliance.ApplianceApi;
 import io.rendan.auth.Authenticator;
 import io.rendan.emc.EmcApi;
 import io.rendan.me.MeApi;
@@ -15,6 +16,7 @@ public final class WsRoutes {
   private final Authenticator auth;
   private final MeApi meApi;
   private final EmcApi emcApi;
+  private final ApplianceApi applianceApi;
   private final LiveTopics topics;
   private final WsSession.Settings settings;
 
@@ -23,12 +25,14 @@ public final class WsRoutes {
       Authenticator auth,
       MeApi meApi,
       EmcApi emcApi,
+      ApplianceApi applianceApi,
       LiveTopics topics,
       WsSession.Settings settings) {
     this.system = system;
     this.auth = auth;
     this.meApi = meApi;
     this.emcApi = emcApi;
+    this.applianceApi = applianceApi;
     this.topics = topics;
     this.settings = settings;
   }
@@ -40,6 +44,6 @@ public final class WsRoutes {
             get(
                 () ->
                     auth.authenticated(
-                        caller -> handleWebSocketMessages(WsSession.flow(system, meApi, emcApi, topics, settings, caller)))));
+                        caller -> handleWebSocketMessages(WsSession.flow(system, meApi, emcApi, applianceApi, topics, settings, caller)))));
   }
 }

@@ -2,6 +2,7 @@ package io.rendan.ws;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import io.rendan.appliance.ApplianceApi;
 import io.rendan.auth.Caller;
 import io.rendan.http.ApiException;
 import io.rendan.http.ErrorCodes;
@@ -62,6 +63,7 @@ public final class WsSession {
   private final ActorSystem<?> system;
   private final MeApi meApi;
   private final EmcApi emcApi;
+  private final ApplianceApi applianceApi;
   private final LiveTopics topics;
   private final Settings settings;
   private final Caller caller;
@@ -79,18 +81,33 @@ public final class WsSession {
   /** Per topic, the last subscribe/unsubscribe in progress: they take effect in the order sent. */
   private final Map<String, CompletableFuture<Void>> topicOps = new ConcurrentHashMap<>();
 
-  private WsSession(ActorSystem<?> system, MeApi meApi, EmcApi emcApi, LiveTopics topics, Settings settings, Caller caller) {
+  private WsSession(
+      ActorSystem<?> system,
+      MeApi meApi,
+      EmcApi emcApi,
+      ApplianceApi applianceApi,
+      LiveTopics topics,
+      Settings settings,
+      Caller caller) {
     this.system = system;
     this.meApi = meApi;
     this.emcApi = emcApi;
+    this.applianceApi = applianceApi;
     this.topics = topics;
     this.settings = settings;
     this.caller = caller;
   }
 
   public static Flow<org.apache.pekko.http.javadsl.model.ws.Message, org.apache.pekko.http.javadsl.model.ws.Message, NotUsed>
-      flow(ActorSystem<?> system, MeApi meApi, EmcApi emcApi, LiveTopics topics, Settings settings, Caller caller) {
-    return new WsSession(system, meApi, emcApi, topics, settings, caller).start();
+      flow(
+          ActorSystem<?> system,
+          MeApi meApi,
+          EmcApi emcApi,
+          ApplianceApi applianceApi,
+          LiveTopics topics,
+          Settings settings,
+          Caller caller) {
+    return new WsSession(system, meApi, emcApi, applianceApi, topics, settings, caller).start();
   }
 
   private Flow<org.apache.pekko.http.javadsl.model.ws.Message, org.apache.pekko.http.javadsl.model.ws.Message, NotUsed>
@@ -255,6 +272,19 @@ public final class WsSession {
       case ACCEPT_TERMS -> emcApi.acceptTerms(caller, frame.getAcceptTerms()).thenApply(WsSession::emc);
       case DISSOLVE_EMC -> emcApi.dissolve(caller, frame.getDissolveEmc()).thenApply(WsSession::emc);
       case TRANSFER_OWNERSHIP -> emcApi.transferOwnership(caller, frame.getTransferOwnership()).thenApply(WsSession::emc);
+      // appliances
+      case PROVISION_APPLIANCE ->
+          applianceApi
+              .provision(caller, frame.getProvisionAppliance())
+              .thenApply(p -> Response.newBuilder().setProvisionedAppliance(p.answer()));
+      case GET_APPLIANCE ->
+          applianceApi.get(caller, frame.getGetAppliance().getApplianceId()).thenApply(a -> Response.newBuilder().setAppliance(a));
+      case ROTATE_DEVICE_SECRET ->
+          applianceApi.rotateSecret(caller, frame.getRotateDeviceSecret()).thenApply(s -> Response.newBuilder().setDeviceSecret(s));
+      case BOOK_RESERVATION ->
+          applianceApi.book(caller, frame.getBookReservation()).thenApply(b -> Response.newBuilder().setReservation(b.reservation()));
+      case CANCEL_RESERVATION ->
+          applianceApi.cancel(caller, frame.getCancelReservation()).thenApply(r -> Response.newBuilder().setReservation(r));
       case BODY_NOT_SET -> throw new ApiException(ErrorCodes.REQUEST_INVALID, "the frame names no request");
     };
   }
@@ -304,7 +334,11 @@ public final class WsSession {
       String emcId = topic.substring(EmcApi.TOPIC_PREFIX.length());
       return () -> emcApi.authorizeWatch(caller, emcId);
     }
-    throw new ApiException(ErrorCodes.WS_TOPIC_UNKNOWN, "unknown topic; known: me/{meId}, emc/{emcId}");
+    if (topic.startsWith(ApplianceApi.TOPIC_PREFIX)) {
+      String applianceId = topic.substring(ApplianceApi.TOPIC_PREFIX.length());
+      return () -> applianceApi.authorizeWatch(caller, applianceId);
+    }
+    throw new ApiException(ErrorCodes.WS_TOPIC_UNKNOWN, "unknown topic; known: me/{meId}, emc/{emcId}, appliance/{applianceId}");
   }
 
   private CompletionStage<Response.Builder> unsubscribe(String topic) {
