@@ -185,7 +185,9 @@ class ApplianceStoriesTest {
         Push push = ws.next().frame().getPush();
         if (push.getTopic().equals("appliance/" + id)) {
           onAppliance = push;
-        } else if (push.getTopic().equals("emc/" + emcId) && push.hasApplianceAlert()) {
+        } else if (push.getTopic().equals("emc/" + emcId)
+            && push.hasApplianceAlert()
+            && push.getApplianceAlert().getApplianceId().equals(id)) { // the EMC has other appliances
           onEmc = push;
         }
       }

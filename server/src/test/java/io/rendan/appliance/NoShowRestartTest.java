@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * themselves and arm their deadlines again.
  */
 class NoShowRestartTest {
-  private static final Map<String, Object> SETTINGS = Map.of("rendan.appliance.reservation.no-show-grace", "3s");
+  private static final Map<String, Object> SETTINGS = Map.of("rendan.appliance.reservation.no-show-grace", "6s");
 
   @TempDir Path dataDir;
 
@@ -51,6 +51,10 @@ class NoShowRestartTest {
       String id = applianceId;
       // watch the journal only: a request to the appliance would wake it and prove nothing
       TestNode.await(Duration.ofSeconds(30), "the no-show is released", () -> releases(node, id) == 1);
+      assertNotEquals(
+          writerOf(node, id, "appliance.reservation-booked"),
+          writerOf(node, id, "appliance.reservations-released"),
+          "released by the entity recovered on the new node, not by the old one");
       Appliance appliance = new ApplianceStories(node).appliance(alice, applianceId);
       assertEquals(reservationId, appliance.getReservations(0).getReservationId());
       assertEquals(Reservation.Status.NO_SHOW, appliance.getReservations(0).getStatus());
@@ -63,6 +67,21 @@ class NoShowRestartTest {
               node.token("student-2"),
               "{\"from\":\"" + from + "\",\"to\":\"" + from.plus(Duration.ofMinutes(30)) + "\"}");
       assertEquals(201, next.statusCode(), next.body());
+    }
+  }
+
+  /** The journal's writer id of an event: one per incarnation of the entity. */
+  private static String writerOf(TestNode node, String applianceId, String manifest) throws Exception {
+    try (var c = node.connection();
+        var s =
+            c.prepareStatement(
+                "SELECT \"writer\" FROM \"event_journal\" WHERE \"persistence_id\" = ? AND \"event_ser_manifest\" = ?")) {
+      s.setString(1, "Appliance|" + applianceId);
+      s.setString(2, manifest);
+      try (var rs = s.executeQuery()) {
+        assertTrue(rs.next(), manifest);
+        return rs.getString(1);
+      }
     }
   }
 

@@ -49,6 +49,17 @@ final class TelemetryClient implements AutoCloseable {
   }
 
   static TelemetryClient open(int port, String applianceId, String authorization, String contentType) throws IOException {
+    return open(port, applianceId, authorization, contentType, null);
+  }
+
+  /**
+   * With {@code firstChunk}, the head and a first chunk of the body go out in one
+   * write, as a device that starts streaming at once: a server that refuses the
+   * request has then read them already, and no later write can find the
+   * connection closed.
+   */
+  static TelemetryClient open(int port, String applianceId, String authorization, String contentType, byte[] firstChunk)
+      throws IOException {
     Socket socket = new Socket("127.0.0.1", port);
     socket.setSoTimeout(20_000);
     socket.setTcpNoDelay(true);
@@ -61,7 +72,14 @@ final class TelemetryClient implements AutoCloseable {
     }
     head.append("Content-Type: ").append(contentType).append("\r\n");
     head.append("Transfer-Encoding: chunked\r\n\r\n");
-    client.out.write(head.toString().getBytes(StandardCharsets.US_ASCII));
+    java.io.ByteArrayOutputStream first = new java.io.ByteArrayOutputStream();
+    first.write(head.toString().getBytes(StandardCharsets.US_ASCII));
+    if (firstChunk != null) {
+      first.write((Integer.toHexString(firstChunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+      first.write(firstChunk);
+      first.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+    }
+    client.out.write(first.toByteArray());
     client.out.flush();
     Thread reader = new Thread(client::read, "telemetry-client-" + applianceId);
     reader.setDaemon(true);

@@ -197,8 +197,7 @@ class TelemetryStreamTest {
         new String[] {
           "Device wrong-secret", "Device " + other.getDeviceSecret(), null, "Bearer " + alice, "Device "
         }) {
-      try (TelemetryClient device = TelemetryClient.open(node.port(), id, authorization, "application/x-ndjson")) {
-        device.sendJson(ApplianceStories.washerReadings(1, 6));
+      try (TelemetryClient device = TelemetryClient.open(node.port(), id, authorization, "application/x-ndjson", lines(1, 6))) {
         assertEquals(401, device.status.join(), String.valueOf(authorization));
         assertEquals("Device", device.headers.join().get("www-authenticate"));
         String body = device.plainBody.join();
@@ -207,15 +206,24 @@ class TelemetryStreamTest {
       }
     }
     assertEquals(5, refused.size());
-    try (TelemetryClient device = TelemetryClient.open(node.port(), "no-such-washer", "Device " + washer.getDeviceSecret(), "application/x-ndjson")) {
+    try (TelemetryClient device =
+        TelemetryClient.open(node.port(), "no-such-washer", "Device " + washer.getDeviceSecret(), "application/x-ndjson", lines(1, 6))) {
       assertEquals(401, device.status.join(), "an unknown appliance looks like a wrong secret");
     }
-    try (TelemetryClient device = TelemetryClient.open(node.port(), id, "Device " + washer.getDeviceSecret(), "text/plain")) {
+    try (TelemetryClient device = TelemetryClient.open(node.port(), id, "Device " + washer.getDeviceSecret(), "text/plain", lines(1, 6))) {
       assertEquals(415, device.status.join());
     }
     assertEquals(List.of(), story.journaledSeqs(id));
     assertEquals(0, story.appliance(alice, id).getUsage().getReadings());
     assertEquals(Appliance.Connectivity.NEVER_SEEN, story.appliance(alice, id).getConnectivity());
+  }
+
+  private static byte[] lines(long from, long to) throws Exception {
+    StringBuilder text = new StringBuilder();
+    for (Reading r : ApplianceStories.washerReadings(from, to)) {
+      text.append(com.google.protobuf.util.JsonFormat.printer().omittingInsignificantWhitespace().print(r)).append('\n');
+    }
+    return text.toString().getBytes(StandardCharsets.UTF_8);
   }
 
   @Test
