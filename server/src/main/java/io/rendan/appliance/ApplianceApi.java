@@ -240,6 +240,10 @@ public final class ApplianceApi {
                   .handle(
                       (emc, failure) -> {
                         if (failure != null) {
+                          ApiException api = ErrorCodes.fromThrowable(failure);
+                          if (api.status() >= 500) {
+                            throw api;
+                          }
                           throw new ApiException(
                               ApplianceCodes.RESERVATION_NOT_YOURS,
                               "only its user or an operator of the EMC's owner cancels a reservation");
