@@ -4,6 +4,10 @@ import static org.apache.pekko.http.javadsl.server.Directives.*;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.rendan.appliance.ApplianceApi;
+import io.rendan.appliance.ApplianceConfig;
+import io.rendan.appliance.ApplianceRoutes;
+import io.rendan.appliance.TelemetryIngest;
 import io.rendan.auth.Authenticator;
 import io.rendan.auth.DevTokenRoutes;
 import io.rendan.auth.Jwt;
@@ -193,6 +197,9 @@ public final class RendanNode implements AutoCloseable {
               askTimeout,
               clock);
       MembershipDelivery.start(system, projectionJdbc, meApi, config.getInt("rendan.emc.tag-slices"));
+      // appliances (issue 6)
+      ApplianceConfig applianceConfig = ApplianceConfig.from(config);
+      ApplianceApi applianceApi = ApplianceApi.start(system, topics, meApi, emcApi, applianceConfig, askTimeout, clock);
 
       Config bidding = config.getConfig("rendan.bidding");
       RoundDirectory directory = RoundDirectory.start(system, projectionJdbc, bidding.getInt("tag-slices"));
@@ -246,7 +253,11 @@ public final class RendanNode implements AutoCloseable {
       v1.add(new BiddingRoutes(biddingApi, codec, auth).route());
       v1.add(new EmcRoutes(emcApi, codec, auth).route());
       v1.add(
-          new WsRoutes(system, auth, meApi, emcApi, biddingApi, topics, wsSettings, new WsMetrics(metrics.registry()))
+          new ApplianceRoutes(applianceApi, new TelemetryIngest(system, applianceApi, codec, applianceConfig), codec, auth)
+              .route());
+      v1.add(
+          new WsRoutes(
+                  system, auth, meApi, emcApi, biddingApi, applianceApi, topics, wsSettings, new WsMetrics(metrics.registry()))
               .route());
       if (devMode) {
         v1.add(pathPrefix("dev", () -> new DevTokenRoutes(jwt, codec, config.getDuration("rendan.auth.dev-token-ttl")).route()));

@@ -1,6 +1,7 @@
 package io.rendan.http;
 
 import io.rendan.bidding.BiddingCodes;
+import io.rendan.appliance.ApplianceCodes;
 import io.rendan.emc.EmcCodes;
 import io.rendan.protocol.api.v1.Error;
 import java.util.Map;
@@ -85,7 +86,25 @@ public final class ErrorCodes {
           Map.entry(BiddingCodes.BID_CONFLICT, 409),
           Map.entry(BiddingCodes.BID_NOT_FOUND, 404),
           Map.entry(BiddingCodes.BID_NOT_ACTIVE, 409),
-          Map.entry(BiddingCodes.NOT_BIDDER, 403));
+          Map.entry(BiddingCodes.NOT_BIDDER, 403),
+          // appliances and their telemetry stream
+          Map.entry(ApplianceCodes.NOT_FOUND, 404),
+          Map.entry(ApplianceCodes.ALREADY_EXISTS, 409),
+          Map.entry(ApplianceCodes.FAULTED, 409),
+          Map.entry(ApplianceCodes.NOT_BOOKABLE, 409),
+          Map.entry(ApplianceCodes.RESERVATION_OVERLAP, 409),
+          Map.entry(ApplianceCodes.RESERVATION_LIMIT, 409),
+          Map.entry(ApplianceCodes.RESERVATION_CONFLICT, 409),
+          Map.entry(ApplianceCodes.RESERVATION_NOT_FOUND, 404),
+          Map.entry(ApplianceCodes.RESERVATION_NOT_YOURS, 403),
+          Map.entry(ApplianceCodes.RESERVATION_NOT_CANCELLABLE, 409),
+          Map.entry(ApplianceCodes.LINE_MALFORMED, 400),
+          Map.entry(ApplianceCodes.LINE_TOO_LARGE, 413),
+          Map.entry(ApplianceCodes.READING_INVALID, 400),
+          Map.entry(ApplianceCodes.SEQ_NOT_INCREASING, 409),
+          Map.entry(ApplianceCodes.CYCLE_UNKNOWN, 409),
+          Map.entry(ApplianceCodes.CYCLE_CONFLICT, 409),
+          Map.entry(ApplianceCodes.RATE_LIMITED, 429));
 
   private ErrorCodes() {}
 

@@ -2,6 +2,7 @@ package io.rendan.ws;
 
 import static org.apache.pekko.http.javadsl.server.Directives.*;
 
+import io.rendan.appliance.ApplianceApi;
 import io.rendan.auth.Authenticator;
 import io.rendan.bidding.BiddingApi;
 import io.rendan.emc.EmcApi;
@@ -17,6 +18,7 @@ public final class WsRoutes {
   private final MeApi meApi;
   private final EmcApi emcApi;
   private final BiddingApi biddingApi;
+  private final ApplianceApi applianceApi;
   private final LiveTopics topics;
   private final WsSession.Settings settings;
   private final WsMetrics metrics;
@@ -27,6 +29,7 @@ public final class WsRoutes {
       MeApi meApi,
       EmcApi emcApi,
       BiddingApi biddingApi,
+      ApplianceApi applianceApi,
       LiveTopics topics,
       WsSession.Settings settings,
       WsMetrics metrics) {
@@ -35,6 +38,7 @@ public final class WsRoutes {
     this.meApi = meApi;
     this.emcApi = emcApi;
     this.biddingApi = biddingApi;
+    this.applianceApi = applianceApi;
     this.topics = topics;
     this.settings = settings;
     this.metrics = metrics;
@@ -47,6 +51,7 @@ public final class WsRoutes {
             get(
                 () ->
                     auth.webSocket(
-                        caller -> WsSession.flow(system, meApi, emcApi, biddingApi, topics, settings, metrics, caller))));
+                        caller ->
+                            WsSession.flow(system, meApi, emcApi, biddingApi, applianceApi, topics, settings, metrics, caller))));
   }
 }

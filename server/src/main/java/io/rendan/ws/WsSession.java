@@ -2,6 +2,7 @@ package io.rendan.ws;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import io.rendan.appliance.ApplianceApi;
 import io.rendan.auth.Caller;
 import io.rendan.http.ApiException;
 import io.rendan.http.ErrorCodes;
@@ -65,6 +66,7 @@ public final class WsSession {
   private final MeApi meApi;
   private final EmcApi emcApi;
   private final BiddingApi biddingApi;
+  private final ApplianceApi applianceApi;
   private final LiveTopics topics;
   private final Settings settings;
   private final WsMetrics metrics;
@@ -88,6 +90,7 @@ public final class WsSession {
       MeApi meApi,
       EmcApi emcApi,
       BiddingApi biddingApi,
+      ApplianceApi applianceApi,
       LiveTopics topics,
       Settings settings,
       WsMetrics metrics,
@@ -96,6 +99,7 @@ public final class WsSession {
     this.meApi = meApi;
     this.emcApi = emcApi;
     this.biddingApi = biddingApi;
+    this.applianceApi = applianceApi;
     this.topics = topics;
     this.settings = settings;
     this.metrics = metrics;
@@ -108,11 +112,12 @@ public final class WsSession {
           MeApi meApi,
           EmcApi emcApi,
           BiddingApi biddingApi,
+          ApplianceApi applianceApi,
           LiveTopics topics,
           Settings settings,
           WsMetrics metrics,
           Caller caller) {
-    return new WsSession(system, meApi, emcApi, biddingApi, topics, settings, metrics, caller).start();
+    return new WsSession(system, meApi, emcApi, biddingApi, applianceApi, topics, settings, metrics, caller).start();
   }
 
   private Flow<org.apache.pekko.http.javadsl.model.ws.Message, org.apache.pekko.http.javadsl.model.ws.Message, NotUsed>
@@ -286,6 +291,19 @@ public final class WsSession {
       case WITHDRAW_BID -> biddingApi.withdrawBid(caller, frame.getWithdrawBid()).thenApply(WsSession::round);
       case AWARD_BID -> biddingApi.awardBid(caller, frame.getAwardBid()).thenApply(WsSession::round);
       case CANCEL_ROUND -> biddingApi.cancel(caller, frame.getCancelRound()).thenApply(WsSession::round);
+      // appliances
+      case PROVISION_APPLIANCE ->
+          applianceApi
+              .provision(caller, frame.getProvisionAppliance())
+              .thenApply(p -> Response.newBuilder().setProvisionedAppliance(p.answer()));
+      case GET_APPLIANCE ->
+          applianceApi.get(caller, frame.getGetAppliance().getApplianceId()).thenApply(a -> Response.newBuilder().setAppliance(a));
+      case ROTATE_DEVICE_SECRET ->
+          applianceApi.rotateSecret(caller, frame.getRotateDeviceSecret()).thenApply(s -> Response.newBuilder().setDeviceSecret(s));
+      case BOOK_RESERVATION ->
+          applianceApi.book(caller, frame.getBookReservation()).thenApply(b -> Response.newBuilder().setReservation(b.reservation()));
+      case CANCEL_RESERVATION ->
+          applianceApi.cancel(caller, frame.getCancelReservation()).thenApply(r -> Response.newBuilder().setReservation(r));
       case BODY_NOT_SET -> throw new ApiException(ErrorCodes.REQUEST_INVALID, "the frame names no request");
     };
   }
@@ -343,7 +361,12 @@ public final class WsSession {
       String roundId = topic.substring(BiddingApi.TOPIC_PREFIX.length());
       return () -> biddingApi.authorizeWatch(caller, roundId);
     }
-    throw new ApiException(ErrorCodes.WS_TOPIC_UNKNOWN, "unknown topic; known: me/{meId}, emc/{emcId}, round/{roundId}");
+    if (topic.startsWith(ApplianceApi.TOPIC_PREFIX)) {
+      String applianceId = topic.substring(ApplianceApi.TOPIC_PREFIX.length());
+      return () -> applianceApi.authorizeWatch(caller, applianceId);
+    }
+    throw new ApiException(
+        ErrorCodes.WS_TOPIC_UNKNOWN, "unknown topic; known: me/{meId}, emc/{emcId}, round/{roundId}, appliance/{applianceId}");
   }
 
   private CompletionStage<Response.Builder> unsubscribe(String topic) {

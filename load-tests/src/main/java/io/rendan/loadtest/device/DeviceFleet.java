@@ -1,0 +1,124 @@
+package io.rendan.loadtest.device;
+
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Simulated appliances streaming telemetry to a Rendan node: usable from the
+ * command line ({@link DeviceSimulator}) and from a benchmark, which starts a
+ * fleet, reads its {@link FleetStats} and closes it.
+ *
+ * <pre>
+ * try (DeviceFleet fleet = DeviceFleet.start(devices, DeviceFleet.Options.defaults(URI.create("http://localhost:8080"))
+ *     .withRate(10))) {
+ *   ... fleet.stats().snapshot() ...
+ * }
+ * </pre>
+ */
+public final class DeviceFleet implements AutoCloseable {
+  public enum Kind {
+    WASHER,
+    FRIDGE
+  }
+
+  /** An appliance as provisioned: its id, its device secret, what it is. */
+  public record Device(String applianceId, String secret, Kind kind) {}
+
+  /**
+   * @param readingsPerSecond readings each device sends per second
+   * @param protobuf length-delimited protobuf instead of JSON lines
+   * @param loops event-loop threads the devices are spread over
+   * @param rampUp devices connect spread over this long, not all at once
+   * @param cutEvery each device drops its connection about this often (ZERO: never), to show resumption
+   * @param cycleTicks readings a washer's cycle lasts
+   * @param maxOutbox unacked readings a device keeps; the oldest go beyond it
+   */
+  public record Options(
+      URI server,
+      double readingsPerSecond,
+      boolean protobuf,
+      int loops,
+      Duration rampUp,
+      Duration cutEvery,
+      int cycleTicks,
+      int maxOutbox) {
+
+    public Options {
+      if (readingsPerSecond <= 0 || readingsPerSecond > 10_000) {
+        throw new IllegalArgumentException("readings per second per device must be in (0, 10000]");
+      }
+      if (loops < 1 || cycleTicks < 4 || maxOutbox < 1) {
+        throw new IllegalArgumentException("loops >= 1, cycleTicks >= 4 and maxOutbox >= 1");
+      }
+    }
+
+    public static Options defaults(URI server) {
+      return new Options(server, 1, false, 1, Duration.ofSeconds(1), Duration.ZERO, 20, 100_000);
+    }
+
+    public Options withRate(double perSecond) {
+      return new Options(server, perSecond, protobuf, loops, rampUp, cutEvery, cycleTicks, maxOutbox);
+    }
+
+    public Options withProtobuf(boolean on) {
+      return new Options(server, readingsPerSecond, on, loops, rampUp, cutEvery, cycleTicks, maxOutbox);
+    }
+
+    public Options withLoops(int n) {
+      return new Options(server, readingsPerSecond, protobuf, n, rampUp, cutEvery, cycleTicks, maxOutbox);
+    }
+
+    public Options withRampUp(Duration d) {
+      return new Options(server, readingsPerSecond, protobuf, loops, d, cutEvery, cycleTicks, maxOutbox);
+    }
+
+    public Options withCutEvery(Duration d) {
+      return new Options(server, readingsPerSecond, protobuf, loops, rampUp, d, cycleTicks, maxOutbox);
+    }
+
+    public Options withCycleTicks(int ticks) {
+      return new Options(server, readingsPerSecond, protobuf, loops, rampUp, cutEvery, ticks, maxOutbox);
+    }
+  }
+
+  private final List<EventLoop> loops;
+  private final FleetStats stats;
+
+  private DeviceFleet(List<EventLoop> loops, FleetStats stats) {
+    this.loops = loops;
+    this.stats = stats;
+  }
+
+  public static DeviceFleet start(List<Device> devices, Options options) throws IOException {
+    FleetStats stats = new FleetStats();
+    List<EventLoop> loops = new ArrayList<>();
+    for (int i = 0; i < options.loops(); i++) {
+      loops.add(new EventLoop(i));
+    }
+    Random seeds = new Random();
+    long now = System.nanoTime();
+    long spread = Math.max(1, options.rampUp().toNanos());
+    for (int i = 0; i < devices.size(); i++) {
+      long startAt = now + spread * i / Math.max(1, devices.size());
+      loops.get(i % loops.size()).add(new SimulatedDevice(devices.get(i), options, stats, new Random(seeds.nextLong()), startAt));
+    }
+    loops.forEach(EventLoop::start);
+    return new DeviceFleet(loops, stats);
+  }
+
+  public FleetStats stats() {
+    return stats;
+  }
+
+  /** Stops every device; their connections are closed. */
+  @Override
+  public void close() throws InterruptedException {
+    for (EventLoop loop : loops) {
+      loop.stop();
+    }
+  }
+}

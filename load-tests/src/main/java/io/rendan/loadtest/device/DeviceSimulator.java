@@ -1,0 +1,233 @@
+package io.rendan.loadtest.device;
+
+import com.google.protobuf.Message;
+import com.google.protobuf.util.JsonFormat;
+import io.rendan.protocol.api.v1.Appliance;
+import io.rendan.protocol.api.v1.Emc;
+import io.rendan.protocol.api.v1.IssueDevTokenRequest;
+import io.rendan.protocol.api.v1.IssueDevTokenResponse;
+import io.rendan.protocol.api.v1.Me;
+import io.rendan.protocol.api.v1.Member;
+import io.rendan.protocol.api.v1.ProvisionApplianceRequest;
+import io.rendan.protocol.api.v1.ProvisionedAppliance;
+import io.rendan.protocol.api.v1.RegisterMeRequest;
+import io.rendan.protocol.api.v1.StartEmcRequest;
+import io.rendan.protocol.api.v1.Tariff;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs simulated washers and fridges against a Rendan node, for demos and
+ * load. It can provision the appliances first (in dev mode it gets itself a
+ * token) and keeps their secrets in a file for the next run. Run with
+ * {@code --help} for the options; README.md shows the commands.
+ */
+public final class DeviceSimulator {
+  private static final String USAGE =
+      """
+      Simulated appliances streaming telemetry to a Rendan node.
+
+        java -jar load-tests/target/device-simulator.jar [options]
+
+        --url URL            the node (default http://localhost:8080)
+        --devices FILE       run the appliances listed in FILE (lines: applianceId<TAB>secret<TAB>WASHER|FRIDGE)
+        --provision N        provision N new appliances first, and write them to --save
+        --type T             WASHER, FRIDGE or MIXED (every fifth a fridge) for --provision (default WASHER)
+        --tariff MINOR       price of a washer cycle in euro cents for --provision (default 250)
+        --emc ID             EMC to provision into (default: a new "Simulated Community Laundry")
+        --token JWT          bearer token of an operator of the EMC's owner (default: a dev token, dev mode only)
+        --save FILE          where --provision writes the appliances (default devices.tsv; holds their secrets)
+        --rate R             readings per second per appliance (default 1)
+        --cycle N            readings a washer cycle lasts (default 20)
+        --protobuf           length-delimited protobuf instead of JSON lines
+        --cut-every SECONDS  drop each appliance's connection about this often, to watch it resume (default never)
+        --loops N            event-loop threads (default 1)
+        --ramp-up SECONDS    spread the first connections over this long (default 1)
+        --duration SECONDS   stop after this long (default: run until Ctrl-C)
+        --report SECONDS     print the counters this often (default 5)
+      """;
+
+  private DeviceSimulator() {}
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> opts = parse(args);
+    if (opts.containsKey("help")) {
+      System.out.print(USAGE);
+      return;
+    }
+    URI server = URI.create(opts.getOrDefault("url", "http://localhost:8080"));
+    List<DeviceFleet.Device> devices = new ArrayList<>();
+    if (opts.containsKey("devices")) {
+      devices.addAll(read(Path.of(opts.get("devices"))));
+    }
+    if (opts.containsKey("provision")) {
+      List<DeviceFleet.Device> provisioned = provision(server, opts);
+      Path save = Path.of(opts.getOrDefault("save", "devices.tsv"));
+      write(save, provisioned);
+      System.out.println("provisioned " + provisioned.size() + " appliances; their secrets are in " + save.toAbsolutePath());
+      devices.addAll(provisioned);
+    }
+    if (devices.isEmpty()) {
+      System.err.println("no appliances: give --devices FILE or --provision N\n");
+      System.err.print(USAGE);
+      System.exit(2);
+    }
+    DeviceFleet.Options options =
+        DeviceFleet.Options.defaults(server)
+            .withRate(Double.parseDouble(opts.getOrDefault("rate", "1")))
+            .withProtobuf(opts.containsKey("protobuf"))
+            .withLoops(Integer.parseInt(opts.getOrDefault("loops", "1")))
+            .withRampUp(Duration.ofMillis((long) (1000 * Double.parseDouble(opts.getOrDefault("ramp-up", "1")))))
+            .withCutEvery(Duration.ofMillis((long) (1000 * Double.parseDouble(opts.getOrDefault("cut-every", "0")))))
+            .withCycleTicks(Integer.parseInt(opts.getOrDefault("cycle", "20")));
+    long duration = (long) (1000 * Double.parseDouble(opts.getOrDefault("duration", "0")));
+    long report = (long) (1000 * Double.parseDouble(opts.getOrDefault("report", "5")));
+
+    System.out.println(
+        "streaming " + devices.size() + " appliances to " + server + " at " + options.readingsPerSecond() + " readings/s each, "
+            + (options.protobuf() ? "protobuf" : "JSON lines"));
+    DeviceFleet fleet = DeviceFleet.start(devices, options);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(fleet)));
+    long started = System.nanoTime();
+    FleetStats.Snapshot previous = null;
+    while (duration == 0 || TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) < duration) {
+      Thread.sleep(duration == 0 ? report : Math.min(report, Math.max(1, duration - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started))));
+      FleetStats.Snapshot now = fleet.stats().snapshot();
+      System.out.println(Instant.now() + " " + now.line(previous, report / 1000.0));
+      previous = now;
+    }
+    stop(fleet);
+  }
+
+  private static void stop(DeviceFleet fleet) {
+    try {
+      fleet.close();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static Map<String, String> parse(String[] args) {
+    Map<String, String> opts = new LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (!a.startsWith("--")) {
+        throw new IllegalArgumentException("unexpected argument " + a + "; see --help");
+      }
+      String name = a.substring(2);
+      boolean flag = name.equals("help") || name.equals("protobuf");
+      opts.put(name, flag ? "" : (i + 1 < args.length ? args[++i] : ""));
+    }
+    return opts;
+  }
+
+  // ---- the devices file -----------------------------------------------------------------------
+
+  static List<DeviceFleet.Device> read(Path file) throws IOException {
+    List<DeviceFleet.Device> devices = new ArrayList<>();
+    for (String line : Files.readAllLines(file)) {
+      if (line.isBlank() || line.startsWith("#")) {
+        continue;
+      }
+      String[] parts = line.trim().split("\t");
+      devices.add(
+          new DeviceFleet.Device(parts[0], parts[1], parts.length > 2 ? DeviceFleet.Kind.valueOf(parts[2]) : DeviceFleet.Kind.WASHER));
+    }
+    return devices;
+  }
+
+  /** Written readable by its owner only: it holds device secrets. */
+  static void write(Path file, List<DeviceFleet.Device> devices) throws IOException {
+    StringBuilder text = new StringBuilder("# applianceId\tdevice secret\ttype\n");
+    devices.forEach(d -> text.append(d.applianceId()).append('\t').append(d.secret()).append('\t').append(d.kind()).append('\n'));
+    if (!Files.exists(file)) {
+      Files.createFile(file);
+    }
+    try {
+      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+    } catch (UnsupportedOperationException e) {
+      // not a POSIX file system
+    }
+    Files.writeString(file, text);
+  }
+
+  // ---- provisioning ---------------------------------------------------------------------------
+
+  private static List<DeviceFleet.Device> provision(URI server, Map<String, String> opts) throws Exception {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    String token = opts.get("token");
+    if (token == null) {
+      token =
+          call(http, server, "/v1/dev/tokens", null, IssueDevTokenRequest.newBuilder().setSubject("device-simulator").build(), IssueDevTokenResponse.newBuilder())
+              .getToken();
+    }
+    String emcId = opts.get("emc");
+    if (emcId == null) {
+      Me.Builder owner =
+          call(http, server, "/v1/mes", token,
+              RegisterMeRequest.newBuilder().setName("Simulated Laundry Ops").setKind(Me.Kind.INTERNAL).addCapabilities("laundry").build(),
+              Me.newBuilder());
+      emcId =
+          call(http, server, "/v1/emcs", token,
+                  StartEmcRequest.newBuilder()
+                      .setName("Simulated Community Laundry")
+                      .setUserGroup("dorm students")
+                      .setOwnerMeId(owner.getMeId())
+                      .setOwnerSide(Member.Side.EXPERIENCE)
+                      .build(),
+                  Emc.newBuilder())
+              .getEmcId();
+      System.out.println("started EMC " + emcId + " owned by ME " + owner.getMeId());
+    }
+    int count = Integer.parseInt(opts.get("provision"));
+    String type = opts.getOrDefault("type", "WASHER");
+    long tariff = Long.parseLong(opts.getOrDefault("tariff", "250"));
+    List<DeviceFleet.Device> devices = new ArrayList<>();
+    for (int i = 1; i <= count; i++) {
+      DeviceFleet.Kind kind =
+          type.equals("FRIDGE") || (type.equals("MIXED") && i % 5 == 0) ? DeviceFleet.Kind.FRIDGE : DeviceFleet.Kind.WASHER;
+      ProvisionApplianceRequest request =
+          ProvisionApplianceRequest.newBuilder()
+              .setType(kind == DeviceFleet.Kind.FRIDGE ? Appliance.Type.FRIDGE : Appliance.Type.WASHER)
+              .setModel(kind == DeviceFleet.Kind.FRIDGE ? "CoolShare 300" : "WM-40")
+              .setLocation("Dorm " + (char) ('A' + (i - 1) / 40 % 26) + ", room " + i)
+              .setTariff(Tariff.newBuilder().setAmountMinor(kind == DeviceFleet.Kind.FRIDGE ? 0 : tariff).setCurrency("EUR"))
+              .build();
+      ProvisionedAppliance.Builder p = call(http, server, "/v1/emcs/" + emcId + "/appliances", token, request, ProvisionedAppliance.newBuilder());
+      devices.add(new DeviceFleet.Device(p.getAppliance().getApplianceId(), p.getDeviceSecret(), kind));
+    }
+    return devices;
+  }
+
+  /** POSTs {@code body} as JSON and reads the answer into {@code answer}. */
+  private static <B extends Message.Builder> B call(
+      HttpClient http, URI server, String path, String token, Message body, B answer) throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(server.resolve(path))
+            .timeout(Duration.ofSeconds(15))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(JsonFormat.printer().print(body)));
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() / 100 != 2) {
+      throw new IllegalStateException("POST " + path + " answered " + response.statusCode() + ": " + response.body());
+    }
+    JsonFormat.parser().ignoringUnknownFields().merge(response.body(), answer);
+    return answer;
+  }
+}

@@ -1,0 +1,583 @@
+package io.rendan.appliance;
+
+import com.google.protobuf.Timestamp;
+import io.rendan.appliance.ApplianceEntity.Accepted;
+import io.rendan.appliance.ApplianceEntity.Command;
+import io.rendan.appliance.ApplianceEntity.DeviceAuthenticated;
+import io.rendan.appliance.ApplianceEntity.Recorded;
+import io.rendan.appliance.ApplianceEntity.Rejected;
+import io.rendan.appliance.ApplianceEntity.Reply;
+import io.rendan.appliance.ApplianceEntity.State;
+import io.rendan.auth.Caller;
+import io.rendan.emc.EmcApi;
+import io.rendan.emc.EmcCodes;
+import io.rendan.http.ApiException;
+import io.rendan.http.ErrorCodes;
+import io.rendan.me.MeApi;
+import io.rendan.protocol.api.v1.Alert;
+import io.rendan.protocol.api.v1.Appliance;
+import io.rendan.protocol.api.v1.ApplianceAlert;
+import io.rendan.protocol.api.v1.BookReservationRequest;
+import io.rendan.protocol.api.v1.CancelReservationRequest;
+import io.rendan.protocol.api.v1.Cycle;
+import io.rendan.protocol.api.v1.DeviceSecret;
+import io.rendan.protocol.api.v1.Emc;
+import io.rendan.protocol.api.v1.InventoryItem;
+import io.rendan.protocol.api.v1.MeteredCycle;
+import io.rendan.protocol.api.v1.ProvisionApplianceRequest;
+import io.rendan.protocol.api.v1.ProvisionedAppliance;
+import io.rendan.protocol.api.v1.Push;
+import io.rendan.protocol.api.v1.Reservation;
+import io.rendan.protocol.api.v1.RotateDeviceSecretRequest;
+import io.rendan.protocol.api.v1.Tariff;
+import io.rendan.protocol.api.v1.UsageTotals;
+import io.rendan.pubsub.LiveTopics;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+
+/**
+ * What clients and devices can do with appliances, shared by the HTTP routes,
+ * the WebSocket session and the telemetry ingest. It establishes who acts
+ * (an operator of the EMC's owner, the user who booked, the device holding the
+ * secret) and leaves the rules to the entity.
+ */
+public final class ApplianceApi {
+  public static final String TOPIC_PREFIX = "appliance/";
+  private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
+  private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
+  private static final int MAX_TEXT = 200;
+  private static final long MAX_AMOUNT_MINOR = 1_000_000_000L;
+  private static final int SECRET_BYTES = 32;
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  /** Request limits, from {@code rendan.appliance}. */
+  public record Limits(
+      Duration defaultHeartbeat,
+      Duration minHeartbeat,
+      Duration maxHeartbeat,
+      Duration defaultStaleWindow,
+      Duration maxStaleWindow,
+      Duration minReservation,
+      Duration maxReservation,
+      Duration maxAdvance,
+      int maxInventoryItems) {}
+
+  /** A provisioning's answer: the device secret only when this request created the appliance. */
+  public record Provisioned(ProvisionedAppliance answer, boolean created) {}
+
+  public record Booked(Reservation reservation, boolean created) {}
+
+  private final ClusterSharding sharding;
+  private final MeApi meApi;
+  private final EmcApi emcApi;
+  private final Duration askTimeout;
+  private final Limits limits;
+  private final Clock clock;
+
+  private ApplianceApi(
+      ClusterSharding sharding, MeApi meApi, EmcApi emcApi, Duration askTimeout, Limits limits, Clock clock) {
+    this.sharding = sharding;
+    this.meApi = meApi;
+    this.emcApi = emcApi;
+    this.askTimeout = askTimeout;
+    this.limits = limits;
+    this.clock = clock;
+  }
+
+  /**
+   * Starts the appliance shard region on this node. Appliances are remembered
+   * and never passivated: they are live devices, and their deadlines (offline,
+   * stale food, no-shows) must fire after a restart without anyone asking.
+   */
+  public static ApplianceApi start(
+      ActorSystem<?> system,
+      LiveTopics topics,
+      MeApi meApi,
+      EmcApi emcApi,
+      ApplianceConfig config,
+      Duration askTimeout,
+      Clock clock) {
+    ClusterSharding sharding = ClusterSharding.get(system);
+    ApplianceEntity.ChangePublisher publisher = (name, event, state) -> publish(topics, name, event, state, clock);
+    ClusterShardingSettings settings =
+        ClusterShardingSettings.create(system)
+            .withRememberEntities(true)
+            .withRememberEntitiesStoreMode(ClusterShardingSettings.rememberEntitiesStoreModeEventSourced())
+            .withNoPassivationStrategy();
+    sharding.init(
+        Entity.of(
+                ApplianceEntity.TYPE_KEY,
+                ctx -> ApplianceEntity.create(ctx.getEntityId(), config.entity(), publisher, clock))
+            .withSettings(settings));
+    return new ApplianceApi(sharding, meApi, emcApi, askTimeout, config.limits(), clock);
+  }
+
+  // ---- operators of the EMC's owner -----------------------------------------------------------
+
+  public CompletionStage<Provisioned> provision(Caller caller, ProvisionApplianceRequest request) {
+    String emcId = checkId("emcId", request.getEmcId());
+    String applianceId =
+        request.getApplianceId().isEmpty() ? UUID.randomUUID().toString() : checkId("applianceId", request.getApplianceId());
+    ApplianceEntity.Provisioning provisioning =
+        new ApplianceEntity.Provisioning(
+            emcId,
+            type(request.getType()),
+            checkText("model", request.getModel()),
+            checkText("location", request.getLocation()),
+            tariff(request),
+            window("heartbeatSeconds", request.getHeartbeatSeconds(), limits.defaultHeartbeat(), limits.minHeartbeat(), limits.maxHeartbeat()),
+            window("staleWindowSeconds", request.getStaleWindowSeconds(), limits.defaultStaleWindow(), Duration.ZERO, limits.maxStaleWindow()));
+    String secret = newSecret();
+    return requireOwnerOperator(caller, emcId)
+        .thenCompose(
+            emc -> {
+              if (emc.getStatus() == Emc.Status.DISSOLVED) {
+                throw new ApiException(EmcCodes.DISSOLVED, "the EMC is dissolved");
+              }
+              return ask(
+                  applianceId,
+                  replyTo ->
+                      new ApplianceEntity.ProvisionAppliance(
+                          provisioning, ApplianceEntity.hashSecret(secret), caller.subject(), replyTo));
+            })
+        .thenApply(
+            a -> {
+              ProvisionedAppliance.Builder answer = ProvisionedAppliance.newBuilder().setAppliance(toProto(a.appliance(), clock.instant()));
+              if (a.created()) {
+                answer.setDeviceSecret(secret);
+              }
+              return new Provisioned(answer.build(), a.created());
+            });
+  }
+
+  public CompletionStage<DeviceSecret> rotateSecret(Caller caller, RotateDeviceSecretRequest request) {
+    String applianceId = checkId("applianceId", request.getApplianceId());
+    String secret = newSecret();
+    return current(applianceId)
+        .thenCompose(state -> requireOwnerOperator(caller, state.provisioning().emcId()))
+        .thenCompose(
+            emc ->
+                ask(applianceId, replyTo -> new ApplianceEntity.RotateDeviceSecret(ApplianceEntity.hashSecret(secret), caller.subject(), replyTo)))
+        .thenApply(
+            a ->
+                DeviceSecret.newBuilder()
+                    .setApplianceId(applianceId)
+                    .setDeviceSecret(secret)
+                    .setSecretVersion(a.appliance().secretVersion())
+                    .build());
+  }
+
+  // ---- anyone who may see the EMC -------------------------------------------------------------
+
+  public CompletionStage<Appliance> get(Caller caller, String applianceId) {
+    return visible(caller, applianceId).thenApply(s -> toProto(s, clock.instant()));
+  }
+
+  /** The appliance's current version, if the caller may watch {@code appliance/{id}}. */
+  public CompletionStage<Long> authorizeWatch(Caller caller, String applianceId) {
+    return visible(caller, applianceId).thenApply(State::version);
+  }
+
+  // ---- users ----------------------------------------------------------------------------------
+
+  /** Any authenticated user books; the token's subject is the user. */
+  public CompletionStage<Booked> book(Caller caller, BookReservationRequest request) {
+    String applianceId = checkId("applianceId", request.getApplianceId());
+    String reservationId =
+        request.getReservationId().isEmpty() ? UUID.randomUUID().toString() : checkId("reservationId", request.getReservationId());
+    if (!request.hasFrom() || !request.hasTo()) {
+      throw invalid("from and to are required");
+    }
+    Instant from = instant(request.getFrom());
+    Instant to = instant(request.getTo());
+    Duration length = Duration.between(from, to);
+    if (length.compareTo(limits.minReservation()) < 0 || length.compareTo(limits.maxReservation()) > 0) {
+      throw invalid("a reservation lasts from " + limits.minReservation() + " to " + limits.maxReservation());
+    }
+    Instant now = clock.instant();
+    if (!to.isAfter(now)) {
+      throw invalid("the slot is over");
+    }
+    if (from.isAfter(now.plus(limits.maxAdvance()))) {
+      throw invalid("a slot may be booked at most " + limits.maxAdvance() + " ahead");
+    }
+    return ask(applianceId, replyTo -> new ApplianceEntity.BookReservation(reservationId, caller.subject(), from, to, replyTo))
+        .thenApply(a -> new Booked(toProto(applianceId, a.appliance().reservations().get(reservationId), clock.instant()), a.created()));
+  }
+
+  /** The user who booked cancels; so may an operator of the EMC's owner. */
+  public CompletionStage<Reservation> cancel(Caller caller, CancelReservationRequest request) {
+    String applianceId = checkId("applianceId", request.getApplianceId());
+    String reservationId = checkId("reservationId", request.getReservationId());
+    return current(applianceId)
+        .thenCompose(
+            state -> {
+              ApplianceEntity.Reservation r = state.reservations().get(reservationId);
+              if (r == null) {
+                throw new ApiException(ApplianceCodes.RESERVATION_NOT_FOUND, "no reservation " + reservationId);
+              }
+              if (r.userId().equals(caller.subject())) {
+                return CompletableFuture.completedFuture(false);
+              }
+              return requireOwnerOperator(caller, state.provisioning().emcId())
+                  .handle(
+                      (emc, failure) -> {
+                        if (failure != null) {
+                          ApiException api = ErrorCodes.fromThrowable(failure);
+                          if (api.status() >= 500) {
+                            throw api;
+                          }
+                          throw new ApiException(
+                              ApplianceCodes.RESERVATION_NOT_YOURS,
+                              "only its user or an operator of the EMC's owner cancels a reservation");
+                        }
+                        return true;
+                      });
+            })
+        .thenCompose(
+            byOperator ->
+                ask(applianceId, replyTo -> new ApplianceEntity.CancelReservation(reservationId, caller.subject(), byOperator, replyTo)))
+        .thenApply(a -> toProto(applianceId, a.appliance().reservations().get(reservationId), clock.instant()));
+  }
+
+  // ---- devices --------------------------------------------------------------------------------
+
+  /** The device holding this appliance's current secret; {@code auth:unauthenticated} otherwise. */
+  public CompletionStage<DeviceAuthenticated> authenticateDevice(String applianceId, String secret) {
+    if (!ID.matcher(applianceId).matches()) {
+      return CompletableFuture.failedFuture(new ApiException(ErrorCodes.AUTH_UNAUTHENTICATED, "wrong device secret"));
+    }
+    String hash = ApplianceEntity.hashSecret(secret);
+    return askReply(applianceId, replyTo -> new ApplianceEntity.AuthenticateDevice(hash, replyTo))
+        .thenApply(reply -> (DeviceAuthenticated) reply);
+  }
+
+  /** Stores one batch of a device's readings; completes once they are durable. */
+  public CompletionStage<Recorded> record(String applianceId, int secretVersion, List<ApplianceEntity.Reading> readings) {
+    return askReply(applianceId, replyTo -> new ApplianceEntity.RecordTelemetry(secretVersion, readings, replyTo))
+        .thenApply(reply -> (Recorded) reply);
+  }
+
+  // ---- acting parties -------------------------------------------------------------------------
+
+  /** The EMC, if the caller operates its owner ME. */
+  private CompletionStage<Emc> requireOwnerOperator(Caller caller, String emcId) {
+    return emcApi
+        .get(caller, emcId)
+        .thenCompose(emc -> meApi.requireOperator(caller, emc.getOwnerMeId()).thenApply(owner -> emc))
+        .exceptionally(
+            failure -> {
+              ApiException api = ErrorCodes.fromThrowable(failure);
+              if (api.code().equals(ErrorCodes.AUTH_FORBIDDEN)) {
+                throw new ApiException(ErrorCodes.AUTH_FORBIDDEN, "only operators of the EMC's owner ME may do this");
+              }
+              throw api;
+            });
+  }
+
+  /** The appliance, if the caller is an admin or may see its EMC (operates one of its MEs). */
+  private CompletionStage<State> visible(Caller caller, String applianceId) {
+    return current(checkId("applianceId", applianceId))
+        .thenCompose(
+            state -> {
+              if (caller.isAdmin()) {
+                return CompletableFuture.completedFuture(state);
+              }
+              return emcApi
+                  .authorizeWatch(caller, state.provisioning().emcId())
+                  .handle(
+                      (version, failure) -> {
+                        if (failure != null) {
+                          ApiException api = ErrorCodes.fromThrowable(failure);
+                          if (api.status() >= 500) {
+                            throw api;
+                          }
+                          throw new ApiException(ErrorCodes.AUTH_FORBIDDEN, "only operators of the EMC's MEs may see its appliances");
+                        }
+                        return state;
+                      });
+            });
+  }
+
+  private CompletionStage<State> current(String applianceId) {
+    return ask(applianceId, ApplianceEntity.GetAppliance::new).thenApply(Accepted::appliance);
+  }
+
+  private CompletionStage<Accepted> ask(String applianceId, Function<ActorRef<Reply>, Command> command) {
+    return askReply(applianceId, command).thenApply(reply -> (Accepted) reply);
+  }
+
+  private CompletionStage<Reply> askReply(String applianceId, Function<ActorRef<Reply>, Command> command) {
+    EntityRef<Command> ref = sharding.entityRefFor(ApplianceEntity.TYPE_KEY, applianceId);
+    return ref.<Reply>ask(command::apply, askTimeout)
+        .thenCompose(
+            reply -> {
+              if (reply instanceof Rejected r) {
+                return CompletableFuture.failedFuture(new ApiException(r.code(), r.message()));
+              }
+              return CompletableFuture.completedFuture(reply);
+            });
+  }
+
+  private static String newSecret() {
+    byte[] bytes = new byte[SECRET_BYTES];
+    RANDOM.nextBytes(bytes);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+
+  // ---- live updates ---------------------------------------------------------------------------
+
+  /**
+   * Every change goes to {@code appliance/{id}} with seq = version; alerts
+   * opened or cleared also go to the EMC's topic, with seq 0, since they are
+   * not changes of the EMC.
+   */
+  static void publish(LiveTopics topics, String name, ApplianceEntity.Event event, State state, Clock clock) {
+    Instant now = clock.instant();
+    topics.publish(
+        Push.newBuilder()
+            .setTopic(TOPIC_PREFIX + state.applianceId())
+            .setSeq(state.version())
+            .setAt(ts(now))
+            .setEvent(name)
+            .setAppliance(toProto(state, now))
+            .build());
+    List<ApplianceEntity.Alert> opened = List.of();
+    List<String> cleared = List.of();
+    if (event instanceof ApplianceEntity.TelemetryRecorded t) {
+      opened = t.alertsOpened();
+      cleared = t.alertsCleared();
+    } else if (event instanceof ApplianceEntity.AlertsChanged a) {
+      opened = a.opened();
+      cleared = a.cleared();
+    }
+    String emcTopic = EmcApi.TOPIC_PREFIX + state.provisioning().emcId();
+    for (ApplianceEntity.Alert a : opened) {
+      topics.publish(alertPush(emcTopic, "appliance.alert-opened", state, toProto(a), true, now));
+    }
+    for (String alertId : cleared) {
+      topics.publish(alertPush(emcTopic, "appliance.alert-cleared", state, clearedAlert(alertId), false, now));
+    }
+  }
+
+  private static Push alertPush(String topic, String name, State state, Alert alert, boolean open, Instant now) {
+    return Push.newBuilder()
+        .setTopic(topic)
+        .setSeq(0)
+        .setAt(ts(now))
+        .setEvent(name)
+        .setApplianceAlert(
+            ApplianceAlert.newBuilder()
+                .setApplianceId(state.applianceId())
+                .setEmcId(state.provisioning().emcId())
+                .setAlert(alert)
+                .setOpen(open))
+        .build();
+  }
+
+  /** A cleared alert is no longer in the state: its id says what it was. */
+  private static Alert clearedAlert(String alertId) {
+    Alert.Builder b = Alert.newBuilder().setAlertId(alertId);
+    if (alertId.startsWith("fault:")) {
+      b.setKind(Alert.Kind.FAULT).setSubject(alertId.substring("fault:".length()));
+    } else if (alertId.startsWith("stale:")) {
+      b.setKind(Alert.Kind.STALE).setSubject(alertId.substring("stale:".length()));
+    } else {
+      b.setKind(Alert.Kind.OFFLINE);
+    }
+    return b.build();
+  }
+
+  // ---- mapping --------------------------------------------------------------------------------
+
+  /** The appliance as clients see it at {@code now}: deadlines the timer has not handled yet show as passed. */
+  public static Appliance toProto(State s, Instant now) {
+    Appliance.Builder b =
+        Appliance.newBuilder()
+            .setApplianceId(s.applianceId())
+            .setVersion(s.version());
+    if (!s.isProvisioned()) {
+      return b.build();
+    }
+    ApplianceEntity.Provisioning p = s.provisioning();
+    b.setEmcId(p.emcId())
+        .setType(Appliance.Type.valueOf(p.type().name()))
+        .setModel(p.model())
+        .setLocation(p.location())
+        .setTariff(Tariff.newBuilder().setAmountMinor(p.tariff().amountMinor()).setCurrency(p.tariff().currency()))
+        .setConnectivity(
+            s.lastSeenAt() == null
+                ? Appliance.Connectivity.NEVER_SEEN
+                : s.onlineAt(now) ? Appliance.Connectivity.ONLINE : Appliance.Connectivity.OFFLINE)
+        .setDeviceState(s.deviceState())
+        .setAckedSeq(s.lastSeq())
+        .setUsage(
+            UsageTotals.newBuilder()
+                .setMeteredCycles(s.totals().meteredCycles())
+                .setRevenueMinor(s.totals().revenueMinor())
+                .setEnergyWh(s.totals().energyWh())
+                .setWaterMl(s.totals().waterMl())
+                .setReadings(s.totals().readings()))
+        .setHeartbeatSeconds(p.heartbeatWindow().toSeconds())
+        .setStaleWindowSeconds(p.staleWindow().toSeconds())
+        .setSecretVersion(s.secretVersion())
+        .setProvisionedAt(ts(s.provisionedAt()))
+        .setFaulted(s.isFaulted());
+    if (s.lastSeenAt() != null) {
+      b.setLastSeenAt(ts(s.lastSeenAt()));
+    }
+    ApplianceEntity.Cycle c = s.currentCycle();
+    if (c != null) {
+      b.setCurrentCycle(
+          Cycle.newBuilder()
+              .setCycleId(c.cycleId())
+              .setReservationId(c.reservationId())
+              .setProgram(c.program())
+              .setService(c.service())
+              .setStartedAt(ts(c.startedAt())));
+    }
+    s.inventory().forEach(i -> b.addInventory(toProto(i)));
+    s.alerts().values().forEach(a -> b.addAlerts(toProto(a)));
+    List<ApplianceEntity.Reservation> reservations = new ArrayList<>(s.reservations().values());
+    reservations.sort(Comparator.comparing(ApplianceEntity.Reservation::from).thenComparing(ApplianceEntity.Reservation::reservationId));
+    reservations.forEach(r -> b.addReservations(toProto(s.applianceId(), r, now)));
+    s.recentCycles().forEach(m -> b.addRecentCycles(toProto(m)));
+    return b.build();
+  }
+
+  static Reservation toProto(String applianceId, ApplianceEntity.Reservation r, Instant now) {
+    ApplianceEntity.ReservationStatus status =
+        r.status() == ApplianceEntity.ReservationStatus.BOOKED && !now.isBefore(r.releaseAt())
+            ? ApplianceEntity.ReservationStatus.NO_SHOW
+            : r.status();
+    return Reservation.newBuilder()
+        .setReservationId(r.reservationId())
+        .setApplianceId(applianceId)
+        .setUserId(r.userId())
+        .setFrom(ts(r.from()))
+        .setTo(ts(r.to()))
+        .setStatus(Reservation.Status.valueOf(status.name()))
+        .setReleaseAt(ts(r.releaseAt()))
+        .setCreatedAt(ts(r.createdAt()))
+        .build();
+  }
+
+  static InventoryItem toProto(ApplianceEntity.Item i) {
+    return InventoryItem.newBuilder()
+        .setItemId(i.itemId())
+        .setName(i.name())
+        .setQuantity(i.quantity())
+        .setBestBefore(ts(i.bestBefore()))
+        .build();
+  }
+
+  static Alert toProto(ApplianceEntity.Alert a) {
+    return Alert.newBuilder()
+        .setAlertId(a.alertId())
+        .setKind(Alert.Kind.valueOf(a.kind().name()))
+        .setSubject(a.subject())
+        .setMessage(a.message())
+        .setOpenedAt(ts(a.openedAt()))
+        .build();
+  }
+
+  static MeteredCycle toProto(ApplianceEntity.MeteredCycle m) {
+    return MeteredCycle.newBuilder()
+        .setRevenueId(m.revenueId())
+        .setCycleId(m.cycleId())
+        .setReservationId(m.reservationId())
+        .setAmountMinor(m.amountMinor())
+        .setCurrency(m.currency())
+        .setEnergyWh(m.energyWh())
+        .setWaterMl(m.waterMl())
+        .setDurationSeconds(m.durationSeconds())
+        .setFinishedAt(ts(m.finishedAt()))
+        .build();
+  }
+
+  static Timestamp ts(Instant at) {
+    return Timestamp.newBuilder().setSeconds(at.getEpochSecond()).setNanos(at.getNano()).build();
+  }
+
+  static Instant instant(Timestamp t) {
+    try {
+      return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
+    } catch (java.time.DateTimeException e) {
+      throw invalid("a time is out of range");
+    }
+  }
+
+  // ---- validation -----------------------------------------------------------------------------
+
+  static String checkId(String field, String id) {
+    if (id == null || !ID.matcher(id).matches()) {
+      throw invalid(field + " must be 1 to 64 letters, digits, '-' or '_', starting with a letter or digit");
+    }
+    return id;
+  }
+
+  private static String checkText(String field, String value) {
+    String trimmed = value.strip();
+    if (trimmed.isEmpty() || trimmed.length() > MAX_TEXT || trimmed.chars().anyMatch(Character::isISOControl)) {
+      throw invalid(field + " is required: 1 to " + MAX_TEXT + " characters, no control characters");
+    }
+    return trimmed;
+  }
+
+  private static ApplianceEntity.Type type(Appliance.Type type) {
+    return switch (type) {
+      case WASHER -> ApplianceEntity.Type.WASHER;
+      case DRYER -> ApplianceEntity.Type.DRYER;
+      case FRIDGE -> ApplianceEntity.Type.FRIDGE;
+      case OVEN -> ApplianceEntity.Type.OVEN;
+      case DISHWASHER -> ApplianceEntity.Type.DISHWASHER;
+      case OTHER -> ApplianceEntity.Type.OTHER;
+      default -> throw invalid("type is required: WASHER, DRYER, FRIDGE, OVEN, DISHWASHER or OTHER");
+    };
+  }
+
+  private static ApplianceEntity.Tariff tariff(ProvisionApplianceRequest request) {
+    if (!request.hasTariff()) {
+      throw invalid("tariff is required: amountMinor per finished cycle and currency");
+    }
+    Tariff t = request.getTariff();
+    if (t.getAmountMinor() < 0 || t.getAmountMinor() > MAX_AMOUNT_MINOR) {
+      throw invalid("tariff.amountMinor must be between 0 and " + MAX_AMOUNT_MINOR);
+    }
+    if (!CURRENCY.matcher(t.getCurrency()).matches()) {
+      throw invalid("tariff.currency must be an ISO-4217 code such as EUR");
+    }
+    return new ApplianceEntity.Tariff(t.getAmountMinor(), t.getCurrency());
+  }
+
+  private static Duration window(String field, long seconds, Duration fallback, Duration min, Duration max) {
+    if (seconds == 0) {
+      return fallback;
+    }
+    if (seconds < min.toSeconds() || seconds > max.toSeconds()) {
+      throw invalid(field + " must be between " + Math.max(1, min.toSeconds()) + " and " + max.toSeconds() + " (0: the default)");
+    }
+    return Duration.ofSeconds(seconds);
+  }
+
+  private static ApiException invalid(String message) {
+    return new ApiException(ErrorCodes.REQUEST_INVALID, message);
+  }
+}

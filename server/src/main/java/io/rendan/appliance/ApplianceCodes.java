@@ -1,0 +1,25 @@
+package io.rendan.appliance;
+
+/** Stable codes of the appliance's and the telemetry stream's rejections; their HTTP status is in ErrorCodes. */
+public final class ApplianceCodes {
+  public static final String NOT_FOUND = "appliance:not-found";
+  public static final String ALREADY_EXISTS = "appliance:already-exists";
+  public static final String FAULTED = "appliance:faulted";
+  public static final String NOT_BOOKABLE = "appliance:not-bookable";
+  public static final String RESERVATION_OVERLAP = "appliance:reservation.overlap";
+  public static final String RESERVATION_LIMIT = "appliance:reservation.limit";
+  public static final String RESERVATION_CONFLICT = "appliance:reservation.conflict";
+  public static final String RESERVATION_NOT_FOUND = "appliance:reservation.not-found";
+  public static final String RESERVATION_NOT_YOURS = "appliance:reservation.not-yours";
+  public static final String RESERVATION_NOT_CANCELLABLE = "appliance:reservation.not-cancellable";
+
+  public static final String LINE_MALFORMED = "telemetry:line.malformed";
+  public static final String LINE_TOO_LARGE = "telemetry:line.too-large";
+  public static final String READING_INVALID = "telemetry:reading.invalid";
+  public static final String SEQ_NOT_INCREASING = "telemetry:seq.not-increasing";
+  public static final String CYCLE_UNKNOWN = "telemetry:cycle.unknown";
+  public static final String CYCLE_CONFLICT = "telemetry:cycle.conflict";
+  public static final String RATE_LIMITED = "telemetry:rate-limited";
+
+  private ApplianceCodes() {}
+}
