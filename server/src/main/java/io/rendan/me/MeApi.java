@@ -174,7 +174,26 @@ public final class MeApi {
    * stored it (or already had it); an unknown ME completes too, with false.
    */
   public CompletionStage<Boolean> recordMembership(String meId, MeEntity.Membership membership) {
-    return ask(meId, replyTo -> new MeEntity.RecordMembership(membership, replyTo))
+    return deliver(meId, replyTo -> new MeEntity.RecordMembership(membership, replyTo));
+  }
+
+  /** Delivery of a ledger credit from an EMC, like a membership. */
+  public CompletionStage<Boolean> recordCredit(String meId, MeEntity.Credit credit) {
+    return deliver(meId, replyTo -> new MeEntity.RecordCredit(credit, replyTo));
+  }
+
+  /** Delivery of a period's target result from an EMC, like a membership. */
+  public CompletionStage<Boolean> recordTargetResult(String meId, MeEntity.TargetOutcome outcome) {
+    return deliver(meId, replyTo -> new MeEntity.RecordTargetResult(outcome, replyTo));
+  }
+
+  /** The ME as stored, for the books check and other internal readers (no permission check). */
+  public CompletionStage<State> current(String meId) {
+    return ask(checkId(meId), MeEntity.GetMe::new).thenApply(Accepted::me);
+  }
+
+  private CompletionStage<Boolean> deliver(String meId, Function<ActorRef<Reply>, Command> command) {
+    return ask(meId, command)
         .thenApply(a -> true)
         .exceptionally(
             failure -> {
