@@ -20,6 +20,8 @@ import io.rendan.emc.MembershipDelivery;
 import io.rendan.http.HealthRoutes;
 import io.rendan.http.HttpApi;
 import io.rendan.http.HttpCodec;
+import io.rendan.ledger.LedgerApi;
+import io.rendan.ledger.LedgerRoutes;
 import io.rendan.me.MeApi;
 import io.rendan.me.MeEntity;
 import io.rendan.me.MeRoutes;
@@ -131,7 +133,8 @@ public final class RendanNode implements AutoCloseable {
               new MeEntity.Settings(
                   config.getInt("rendan.me.snapshot-every"),
                   config.getDuration("rendan.me.backoff-min"),
-                  config.getDuration("rendan.me.backoff-max")),
+                  config.getDuration("rendan.me.backoff-max"),
+                  config.getInt("rendan.me.tag-slices")),
               new MeApi.Limits(config.getInt("rendan.me.max-capabilities")),
               askTimeout,
               clock);
@@ -148,12 +151,23 @@ public final class RendanNode implements AutoCloseable {
                   config.getDuration("rendan.emc.backoff-min"),
                   config.getDuration("rendan.emc.backoff-max"),
                   config.getInt("rendan.emc.tag-slices"),
-                  config.getInt("rendan.emc.max-members")),
+                  config.getInt("rendan.emc.max-members"),
+                  config.getString("rendan.emc.default-currency"),
+                  config.getDuration("rendan.emc.revenue-window")),
               new EmcApi.Limits(
                   config.getDuration("rendan.emc.invitation-ttl"), config.getDuration("rendan.emc.max-invitation-ttl")),
               askTimeout,
               clock);
       MembershipDelivery.start(system, projectionJdbc, meApi, config.getInt("rendan.emc.tag-slices"));
+      LedgerApi ledgerApi =
+          LedgerApi.start(
+              system,
+              projectionJdbc,
+              meApi,
+              emcApi,
+              config.getInt("rendan.me.tag-slices"),
+              config.getInt("rendan.emc.tag-slices"),
+              config.getInt("rendan.ledger.max-listed"));
 
       Config bidding = config.getConfig("rendan.bidding");
       RoundDirectory directory = RoundDirectory.start(system, projectionJdbc, bidding.getInt("tag-slices"));
@@ -200,6 +214,7 @@ public final class RendanNode implements AutoCloseable {
       List<Route> routes = new ArrayList<>();
       routes.add(new HealthRoutes(system, codec, config.getDuration("rendan.health.journal-timeout")).route());
       List<Route> v1 = new ArrayList<>();
+      v1.add(new LedgerRoutes(ledgerApi, codec, auth).route());
       v1.add(new MeRoutes(meApi, codec, auth).route());
       v1.add(new BiddingRoutes(biddingApi, codec, auth).route());
       v1.add(new EmcRoutes(emcApi, codec, auth).route());

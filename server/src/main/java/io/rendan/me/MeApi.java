@@ -84,7 +84,9 @@ public final class MeApi {
   }
 
   public CompletionStage<Me> get(Caller caller, String meId) {
-    return ask(checkId(meId), MeEntity.GetMe::new).thenApply(a -> toProto(a.me()));
+    // Balances are the ME's own business: its operators and admins see them.
+    return ask(checkId(meId), MeEntity.GetMe::new)
+        .thenApply(a -> toProto(a.me(), caller.isAdmin() || a.me().isOperator(caller.subject())));
   }
 
   public CompletionStage<Me> changeCapabilities(Caller caller, ChangeCapabilitiesRequest request) {
@@ -220,14 +222,27 @@ public final class MeApi {
 
   // ---- mapping --------------------------------------------------------------------------------
 
+  /** As its operators see it (they are the only ones who change it or watch it). */
   public static Me toProto(State s) {
+    return toProto(s, true);
+  }
+
+  public static Me toProto(State s, boolean withBalances) {
     Me.Builder b =
         Me.newBuilder()
             .setMeId(s.meId())
             .addAllCapabilities(s.capabilities())
             .addAllOperators(s.operators())
             .setVersion(s.version())
-            .setRating(s.rating());
+            .setRating(s.rating())
+            .setTargetsMet(s.targetsMet())
+            .setTargetsMissed(s.targetsMissed());
+    if (withBalances) {
+      s.balances()
+          .forEach(
+              (currency, amount) ->
+                  b.addBalances(io.rendan.protocol.api.v1.Balance.newBuilder().setCurrency(currency).setAmountMinor(amount)));
+    }
     for (MeEntity.Membership m : s.activeMemberships()) {
       b.addMemberships(
           Membership.newBuilder()
