@@ -127,6 +127,7 @@ public final class EmcApi {
     String role = checkRole(request.getRole());
     EmcEntity.Terms terms = terms(request.getTerms());
     Duration validFor = ttl(request.getExpiresInSeconds());
+    String replaces = request.getReplacesMeId().isEmpty() ? null : checkId("replacesMeId", request.getReplacesMeId());
     return meApi
         .requireExists(meId)
         .thenCompose(
@@ -134,7 +135,7 @@ public final class EmcApi {
                 asOwner(
                     caller,
                     emcId,
-                    owner -> replyTo -> new EmcEntity.InviteMember(invitationId, meId, side, role, terms, validFor, owner, replyTo)))
+                    owner -> replyTo -> new EmcEntity.InviteMember(invitationId, meId, side, role, terms, validFor, owner, replaces, replyTo)))
         .thenApply(a -> toProto(a.emc().invitations().get(invitationId), clock.instant()));
   }
 
@@ -475,6 +476,7 @@ public final class EmcApi {
         .setStatus(Invitation.Status.valueOf(status.name()))
         .setExpiresAt(ts(i.expiresAt()))
         .setCreatedAt(ts(i.createdAt()))
+        .setReplacesMeId(i.replacesMeId() == null ? "" : i.replacesMeId())
         .build();
   }
 

@@ -60,10 +60,13 @@ class RevenueTest {
       assertEquals(1, answers.size());
       Revenue split = EmcStories.parse(node.postJson("/v1/emcs/" + emcId + "/revenue", alice, revenue("r-1", 1_001, "EUR")), Revenue.newBuilder()).build();
       // 1 001 at 70 % / 30 %: 700.7 and 300.3 → 700 and 300, the cent left over to the larger remainder (the owner).
-      assertEquals(List.of(laundry, washers), split.getPartsList().stream().map(p -> p.getMeId()).toList());
-      assertEquals(701, split.getParts(0).getAmountMinor());
-      assertEquals(300, split.getParts(1).getAmountMinor());
-      assertEquals(1, split.getParts(1).getContractVersion());
+      assertEquals(List.of(laundry, washers).stream().sorted().toList(), split.getPartsList().stream().map(p -> p.getMeId()).toList());
+      var ownerPart = split.getPartsList().stream().filter(p -> p.getMeId().equals(laundry)).findFirst().orElseThrow();
+      var memberPart = split.getPartsList().stream().filter(p -> p.getMeId().equals(washers)).findFirst().orElseThrow();
+      assertEquals(701, ownerPart.getAmountMinor());
+      assertTrue(ownerPart.getOwner());
+      assertEquals(300, memberPart.getAmountMinor());
+      assertEquals(1, memberPart.getContractVersion());
 
       HttpResponse<String> conflict = node.postJson("/v1/emcs/" + emcId + "/revenue", alice, revenue("r-1", 1_002, "EUR"));
       assertEquals(409, conflict.statusCode());
