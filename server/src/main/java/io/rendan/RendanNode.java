@@ -27,6 +27,8 @@ import io.rendan.http.HealthRoutes;
 import io.rendan.http.HttpApi;
 import io.rendan.http.HttpCodec;
 import io.rendan.http.Readiness;
+import io.rendan.ledger.LedgerApi;
+import io.rendan.ledger.LedgerRoutes;
 import io.rendan.me.MeApi;
 import io.rendan.me.MeEntity;
 import io.rendan.me.MeRoutes;
@@ -152,7 +154,10 @@ public final class RendanNode implements AutoCloseable {
           system,
           postgres,
           Duration.ofSeconds(60),
-          List.of(() -> projectionJdbc.createOffsetTables(system), () -> RoundDirectory.createTable(projectionJdbc)));
+          List.of(
+              () -> projectionJdbc.createOffsetTables(system),
+              () -> RoundDirectory.createTable(projectionJdbc),
+              () -> io.rendan.ledger.LedgerReadModel.createTables(projectionJdbc)));
 
       NodeMetrics metrics = new NodeMetrics(system, config.getDuration("rendan.metrics.entity-count-timeout"));
       system.getWhenTerminated().thenRun(metrics::close);
@@ -174,7 +179,8 @@ public final class RendanNode implements AutoCloseable {
               new MeEntity.Settings(
                   config.getInt("rendan.me.snapshot-every"),
                   config.getDuration("rendan.me.backoff-min"),
-                  config.getDuration("rendan.me.backoff-max")),
+                  config.getDuration("rendan.me.backoff-max"),
+                  config.getInt("rendan.me.tag-slices")),
               new MeApi.Limits(config.getInt("rendan.me.max-capabilities")),
               askTimeout,
               clock);
@@ -191,7 +197,9 @@ public final class RendanNode implements AutoCloseable {
                   config.getDuration("rendan.emc.backoff-min"),
                   config.getDuration("rendan.emc.backoff-max"),
                   config.getInt("rendan.emc.tag-slices"),
-                  config.getInt("rendan.emc.max-members")),
+                  config.getInt("rendan.emc.max-members"),
+                  config.getString("rendan.emc.default-currency"),
+                  config.getDuration("rendan.emc.revenue-window")),
               new EmcApi.Limits(
                   config.getDuration("rendan.emc.invitation-ttl"), config.getDuration("rendan.emc.max-invitation-ttl")),
               askTimeout,
@@ -200,6 +208,15 @@ public final class RendanNode implements AutoCloseable {
       // appliances (issue 6)
       ApplianceConfig applianceConfig = ApplianceConfig.from(config);
       ApplianceApi applianceApi = ApplianceApi.start(system, topics, meApi, emcApi, applianceConfig, askTimeout, clock);
+      LedgerApi ledgerApi =
+          LedgerApi.start(
+              system,
+              projectionJdbc,
+              meApi,
+              emcApi,
+              config.getInt("rendan.me.tag-slices"),
+              config.getInt("rendan.emc.tag-slices"),
+              config.getInt("rendan.ledger.max-listed"));
 
       Config bidding = config.getConfig("rendan.bidding");
       RoundDirectory directory = RoundDirectory.start(system, projectionJdbc, bidding.getInt("tag-slices"));
@@ -249,6 +266,7 @@ public final class RendanNode implements AutoCloseable {
       routes.add(new HealthRoutes(codec, readiness).route());
       routes.add(new MetricsRoutes(metrics).route());
       List<Route> v1 = new ArrayList<>();
+      v1.add(new LedgerRoutes(ledgerApi, codec, auth).route());
       v1.add(new MeRoutes(meApi, codec, auth).route());
       v1.add(new BiddingRoutes(biddingApi, codec, auth).route());
       v1.add(new EmcRoutes(emcApi, codec, auth).route());

@@ -100,11 +100,12 @@ public final class EmcApi {
     String userGroup = checkText("userGroup", request.getUserGroup());
     String ownerMeId = checkId("ownerMeId", request.getOwnerMeId());
     EmcEntity.Side side = side("ownerSide", request.getOwnerSide());
+    String currency = request.getCurrency().isEmpty() ? null : checkCurrency(request.getCurrency());
     return meApi
         .requireOperator(caller, ownerMeId)
         .thenCompose(
             owner ->
-                ask(emcId, replyTo -> new EmcEntity.StartEmc(name, userGroup, ownerMeId, side, caller.subject(), replyTo)))
+                ask(emcId, replyTo -> new EmcEntity.StartEmc(name, userGroup, ownerMeId, side, caller.subject(), currency, replyTo)))
         .thenApply(a -> new Started(toProto(a.emc(), clock.instant()), a.created()));
   }
 
@@ -126,6 +127,7 @@ public final class EmcApi {
     String role = checkRole(request.getRole());
     EmcEntity.Terms terms = terms(request.getTerms());
     Duration validFor = ttl(request.getExpiresInSeconds());
+    String replaces = request.getReplacesMeId().isEmpty() ? null : checkId("replacesMeId", request.getReplacesMeId());
     return meApi
         .requireExists(meId)
         .thenCompose(
@@ -133,7 +135,7 @@ public final class EmcApi {
                 asOwner(
                     caller,
                     emcId,
-                    owner -> replyTo -> new EmcEntity.InviteMember(invitationId, meId, side, role, terms, validFor, owner, replyTo)))
+                    owner -> replyTo -> new EmcEntity.InviteMember(invitationId, meId, side, role, terms, validFor, owner, replaces, replyTo)))
         .thenApply(a -> toProto(a.emc().invitations().get(invitationId), clock.instant()));
   }
 
@@ -197,6 +199,91 @@ public final class EmcApi {
     String meId = checkId("meId", request.getMeId());
     return asOwner(caller, emcId, owner -> replyTo -> new EmcEntity.TransferOwnership(meId, owner, replyTo))
         .thenApply(this::view);
+  }
+
+  /**
+   * Records revenue (operators of the owner): answers the split, the same one for
+   * a repeat of the same revenue id and content.
+   */
+  public CompletionStage<io.rendan.protocol.api.v1.Revenue> recordRevenue(
+      Caller caller, io.rendan.protocol.api.v1.RecordRevenueRequest request) {
+    String emcId = checkId("emcId", request.getEmcId());
+    String revenueId = checkId("revenueId", request.getRevenueId());
+    long amount = request.getAmountMinor();
+    if (amount == 0 || amount > RevenueSplit.MAX_AMOUNT || amount < -RevenueSplit.MAX_AMOUNT) {
+      throw invalid("amountMinor must be non-zero and at most " + RevenueSplit.MAX_AMOUNT + " in size");
+    }
+    String currency = checkCurrency(request.getCurrency());
+    String source = checkText("source", request.getSource());
+    Instant earnedAt =
+        request.hasEarnedAt()
+            ? Instant.ofEpochSecond(request.getEarnedAt().getSeconds(), request.getEarnedAt().getNanos())
+            : null;
+    if (request.getUnits() < 0) {
+      throw invalid("units must not be negative");
+    }
+    String attributed = request.getAttributedMeId().isEmpty() ? null : checkId("attributedMeId", request.getAttributedMeId());
+    String refundOf = request.getRefundOf().isEmpty() ? null : checkId("refundOf", request.getRefundOf());
+    return asOwner(
+            caller,
+            emcId,
+            owner ->
+                replyTo ->
+                    new EmcEntity.RecordRevenue(
+                        revenueId, amount, currency, source, earnedAt, request.getUnits(), attributed, refundOf, owner, replyTo))
+        .thenApply(a -> toProto(a.emc().accounts().revenues().get(revenueId)));
+  }
+
+  /** A member reports its own value of a period (for UPTIME and REPORTED targets). */
+  public CompletionStage<Emc> reportPeriodValue(Caller caller, io.rendan.protocol.api.v1.ReportPeriodValueRequest request) {
+    String emcId = checkId("emcId", request.getEmcId());
+    String period = io.rendan.ledger.LedgerApi.checkPeriod(request.getPeriod());
+    String meId = checkId("meId", request.getMeId());
+    if (request.getValue() < 0) {
+      throw invalid("value must not be negative");
+    }
+    return meApi
+        .requireOperator(caller, meId)
+        .thenCompose(me -> ask(emcId, replyTo -> new EmcEntity.ReportPeriodValue(period, meId, request.getValue(), meId, replyTo)))
+        .thenApply(this::view);
+  }
+
+  /** The owner closes a period: every member's target is evaluated; the EMC shows who is at risk. */
+  public CompletionStage<Emc> closePeriod(Caller caller, io.rendan.protocol.api.v1.ClosePeriodRequest request) {
+    String emcId = checkId("emcId", request.getEmcId());
+    String period = io.rendan.ledger.LedgerApi.checkPeriod(request.getPeriod());
+    return asOwner(caller, emcId, owner -> replyTo -> new EmcEntity.ClosePeriod(period, owner, replyTo)).thenApply(this::view);
+  }
+
+  /**
+   * An award of a replacement round becomes an invitation that takes over the
+   * at-risk member's seat when accepted. Like {@link #inviteFromAward}.
+   */
+  public CompletionStage<String> inviteReplacementFromAward(
+      String emcId,
+      String invitationId,
+      String ownerMeId,
+      String meId,
+      EmcEntity.Side side,
+      String role,
+      EmcEntity.Terms terms,
+      String replacesMeId) {
+    return ask(
+            emcId,
+            replyTo ->
+                new EmcEntity.InviteMember(
+                    invitationId, meId, side, role, terms, limits.defaultInvitationTtl(), ownerMeId, replacesMeId, replyTo))
+        .handle(
+            (accepted, failure) -> {
+              if (failure == null) {
+                return null;
+              }
+              ApiException api = ErrorCodes.fromThrowable(failure);
+              if (api.status() >= 500) {
+                throw new java.util.concurrent.CompletionException(failure);
+              }
+              return api.code();
+            });
   }
 
   /** The EMC as stored, for other aggregates' APIs (no permission check: they make their own). */
@@ -309,6 +396,8 @@ public final class EmcApi {
       return b.build();
     }
     b.setName(s.name())
+        .setCurrency(s.accounts().currency() == null ? "" : s.accounts().currency())
+        .setClosedThrough(s.accounts().closedThrough() == null ? "" : s.accounts().closedThrough())
         .setUserGroup(s.userGroup())
         .setOwnerMeId(s.ownerMeId())
         .setStatus(Emc.Status.valueOf(s.status().name()))
@@ -323,7 +412,9 @@ public final class EmcApi {
               .setSide(toProto(m.side()))
               .setRole(m.role())
               .setOwner(m.owner())
-              .setJoinedAt(ts(m.joinedAt()));
+              .setJoinedAt(ts(m.joinedAt()))
+              .setMissedInRow(s.standing(m.meId()).missedInRow())
+              .setAtRisk(s.standing(m.meId()).atRisk());
       m.history().forEach(c -> mb.addHistory(toProto(c)));
       if (!m.owner()) {
         m.contract().ifPresent(c -> mb.setContract(toProto(c)));
@@ -337,6 +428,38 @@ public final class EmcApi {
     java.util.Collections.reverse(invitations);
     invitations.forEach(i -> b.addInvitations(toProto(i, now)));
     return b.build();
+  }
+
+  static io.rendan.protocol.api.v1.Revenue toProto(EmcEntity.RevenueShared r) {
+    io.rendan.protocol.api.v1.Revenue.Builder b =
+        io.rendan.protocol.api.v1.Revenue.newBuilder()
+            .setEmcId(r.emcId())
+            .setRevenueId(r.revenueId())
+            .setAmountMinor(r.amountMinor())
+            .setCurrency(r.currency())
+            .setSource(r.source())
+            .setEarnedAt(ts(r.earnedAt()))
+            .setUnits(r.units())
+            .setAttributedMeId(r.attributedMeId() == null ? "" : r.attributedMeId())
+            .setRefundOf(r.refundOf() == null ? "" : r.refundOf())
+            .setRecordedAt(ts(r.at()));
+    for (RevenueSplit.Part p : r.parts()) {
+      b.addParts(
+          io.rendan.protocol.api.v1.RevenuePart.newBuilder()
+              .setMeId(p.meId())
+              .setAmountMinor(p.amountMinor())
+              .setShareBps(p.shareBps())
+              .setContractVersion(p.contractVersion())
+              .setOwner(p.owner()));
+    }
+    return b.build();
+  }
+
+  static String checkCurrency(String currency) {
+    if (currency == null || !currency.matches("[A-Z]{3}")) {
+      throw invalid("currency must be an ISO-4217 code such as EUR");
+    }
+    return currency;
   }
 
   static Invitation toProto(EmcEntity.Invitation i, Instant now) {
@@ -353,6 +476,7 @@ public final class EmcApi {
         .setStatus(Invitation.Status.valueOf(status.name()))
         .setExpiresAt(ts(i.expiresAt()))
         .setCreatedAt(ts(i.createdAt()))
+        .setReplacesMeId(i.replacesMeId() == null ? "" : i.replacesMeId())
         .build();
   }
 

@@ -20,6 +20,13 @@ public final class EmcCodes {
   public static final String INVITATION_CONFLICT = "emc:invitation.conflict";
   public static final String NO_TERMS_PROPOSED = "emc:terms.none-proposed";
   public static final String DISSOLVED = "emc:dissolved";
+  public static final String REVENUE_CONFLICT = "emc:revenue.conflict";
+  public static final String REVENUE_TOO_OLD = "emc:revenue.too-old";
+  public static final String REVENUE_NOT_FOUND = "emc:revenue.not-found";
+  public static final String CURRENCY_MISMATCH = "emc:currency.mismatch";
+  public static final String PERIOD_CLOSED = "emc:period.closed";
+  public static final String PERIOD_NOT_CLOSABLE = "emc:period.not-closable";
+  public static final String NOT_AT_RISK = "emc:member.not-at-risk";
 
   private EmcCodes() {}
 }

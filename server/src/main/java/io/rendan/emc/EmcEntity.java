@@ -5,6 +5,9 @@ import io.rendan.CborSerializable;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import io.rendan.http.ErrorCodes;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -102,6 +105,104 @@ public final class EmcEntity
     }
   }
 
+  /** A seat that was given up: kept so that revenue earned while it was held is split by it. */
+  public record FormerMember(String meId, List<Contract> history, Instant joinedAt, Instant leftAt) {
+    public FormerMember {
+      history = List.copyOf(history);
+    }
+  }
+
+  /** Who owned the EMC from when: the owner of an instant keeps the rest of revenue earned then. */
+  public record OwnerSpell(String meId, Instant from) {}
+
+  /**
+   * Revenue as recorded, with its split; kept for the idempotency window.
+   * {@code keepSince}: the start of that window when it was recorded (revenue ids
+   * earned before it are forgotten then, and revenue earned before it refused).
+   */
+  public record RevenueShared(
+      String emcId,
+      String revenueId,
+      long amountMinor,
+      String currency,
+      String source,
+      Instant earnedAt,
+      long units,
+      String attributedMeId,
+      String refundOf,
+      List<RevenueSplit.Part> parts,
+      Instant at,
+      Instant keepSince)
+      implements Event {
+    public RevenueShared {
+      parts = List.copyOf(parts);
+    }
+
+    /** Whether a repeated request asks for exactly this (an absent earnedAt matches any). */
+    boolean sameAs(RecordRevenue c) {
+      return amountMinor == c.amountMinor()
+          && currency.equals(c.currency())
+          && source.equals(c.source())
+          && (c.earnedAt() == null || earnedAt.equals(c.earnedAt()))
+          && units == c.units()
+          && java.util.Objects.equals(attributedMeId, c.attributedMeId())
+          && java.util.Objects.equals(refundOf, c.refundOf());
+    }
+  }
+
+  /** What members achieved in a period that is still open, by ME id. */
+  public record Tally(Map<String, Long> revenue, Map<String, Long> cycles, Map<String, Long> reported) {
+    public Tally {
+      revenue = Collections.unmodifiableMap(new TreeMap<>(revenue));
+      cycles = Collections.unmodifiableMap(new TreeMap<>(cycles));
+      reported = Collections.unmodifiableMap(new TreeMap<>(reported));
+    }
+
+    static final Tally EMPTY = new Tally(Map.of(), Map.of(), Map.of());
+
+    long achieved(String meId, Metric metric) {
+      Map<String, Long> source =
+          switch (metric) {
+            case REVENUE -> revenue;
+            case CYCLES -> cycles;
+            case UPTIME, REPORTED -> reported;
+          };
+      return source.getOrDefault(meId, 0L);
+    }
+  }
+
+  /** A member's record of periods: missed in a row, and whether that makes it at risk. */
+  public record Standing(int missedInRow, boolean atRisk) {}
+
+  /** One member's target in a closed period. */
+  public record TargetResult(
+      String meId, int contractVersion, Metric metric, long target, long achieved, boolean met, int missedInRow, boolean atRisk) {}
+
+  /**
+   * The money side of the EMC: its currency (null: the configured default, for
+   * EMCs started before currencies were stored), who owned it when, seats given
+   * up, revenue within the idempotency window, open periods' tallies, the last
+   * closed period and each member's standing.
+   */
+  public record Accounts(
+      String currency,
+      List<OwnerSpell> owners,
+      List<FormerMember> formers,
+      Map<String, RevenueShared> revenues,
+      String closedThrough,
+      Map<String, Tally> tallies,
+      Map<String, Standing> standings) {
+    public Accounts {
+      owners = List.copyOf(owners);
+      formers = List.copyOf(formers);
+      revenues = Collections.unmodifiableMap(new LinkedHashMap<>(revenues));
+      tallies = Collections.unmodifiableMap(new TreeMap<>(tallies));
+      standings = Collections.unmodifiableMap(new TreeMap<>(standings));
+    }
+
+    public static final Accounts EMPTY = new Accounts(null, List.of(), List.of(), Map.of(), null, Map.of(), Map.of());
+  }
+
   public record Invitation(
       String invitationId,
       String meId,
@@ -110,10 +211,23 @@ public final class EmcEntity
       Terms terms,
       InvitationStatus status,
       Instant expiresAt,
-      Instant createdAt) {
+      Instant createdAt,
+      String replacesMeId) {
+
+    public Invitation(
+        String invitationId,
+        String meId,
+        Side side,
+        String role,
+        Terms terms,
+        InvitationStatus status,
+        Instant expiresAt,
+        Instant createdAt) {
+      this(invitationId, meId, side, role, terms, status, expiresAt, createdAt, null);
+    }
 
     Invitation withStatus(InvitationStatus next) {
-      return new Invitation(invitationId, meId, side, role, terms, next, expiresAt, createdAt);
+      return new Invitation(invitationId, meId, side, role, terms, next, expiresAt, createdAt, replacesMeId);
     }
 
     boolean isPendingAt(Instant now) {
@@ -134,11 +248,25 @@ public final class EmcEntity
           AcceptTerms,
           DissolveEmc,
           TransferOwnership,
-          ExpireInvitations {}
+          ExpireInvitations,
+          RecordRevenue,
+          ReportPeriodValue,
+          ClosePeriod,
+          ReplaceSeat {}
 
   public record StartEmc(
-      String name, String userGroup, String ownerMeId, Side ownerSide, String startedBy, ActorRef<Reply> replyTo)
-      implements Command {}
+      String name,
+      String userGroup,
+      String ownerMeId,
+      Side ownerSide,
+      String startedBy,
+      String currency,
+      ActorRef<Reply> replyTo)
+      implements Command {
+    public StartEmc(String name, String userGroup, String ownerMeId, Side ownerSide, String startedBy, ActorRef<Reply> replyTo) {
+      this(name, userGroup, ownerMeId, ownerSide, startedBy, null, replyTo);
+    }
+  }
 
   public record GetEmc(ActorRef<Reply> replyTo) implements Command {}
 
@@ -150,8 +278,21 @@ public final class EmcEntity
       Terms terms,
       Duration validFor,
       String actingMeId,
+      String replacesMeId,
       ActorRef<Reply> replyTo)
-      implements Command {}
+      implements Command {
+    public InviteMember(
+        String invitationId,
+        String meId,
+        Side side,
+        String role,
+        Terms terms,
+        Duration validFor,
+        String actingMeId,
+        ActorRef<Reply> replyTo) {
+      this(invitationId, meId, side, role, terms, validFor, actingMeId, null, replyTo);
+    }
+  }
 
   public record AcceptInvitation(String invitationId, String actingMeId, ActorRef<Reply> replyTo) implements Command {}
 
@@ -167,6 +308,38 @@ public final class EmcEntity
   public record DissolveEmc(String actingMeId, ActorRef<Reply> replyTo) implements Command {}
 
   public record TransferOwnership(String meId, String actingMeId, ActorRef<Reply> replyTo) implements Command {}
+
+  /**
+   * Revenue earned by the EMC, split at once. {@code earnedAt} null: now.
+   * {@code refundOf}: the id of revenue this gives back (amount negative), split
+   * by the same parties and shares as that revenue.
+   */
+  public record RecordRevenue(
+      String revenueId,
+      long amountMinor,
+      String currency,
+      String source,
+      Instant earnedAt,
+      long units,
+      String attributedMeId,
+      String refundOf,
+      String actingMeId,
+      ActorRef<Reply> replyTo)
+      implements Command {}
+
+  /** A member's own figure for a period (UPTIME or REPORTED targets). */
+  public record ReportPeriodValue(String period, String meId, long value, String actingMeId, ActorRef<Reply> replyTo)
+      implements Command {}
+
+  /** The owner closes a period (YYYY-MM, UTC): every member's target is evaluated. */
+  public record ClosePeriod(String period, String actingMeId, ActorRef<Reply> replyTo) implements Command {}
+
+  /**
+   * The winner of a replacement round takes over an at-risk member's seat: the
+   * invited ME ({@code invitationId}) joins, the old member leaves, in one event.
+   */
+  public record ReplaceSeat(String invitationId, String replacesMeId, String actingMeId, ActorRef<Reply> replyTo)
+      implements Command {}
 
   /** From the entity's own timer: pending invitations past their expiry are closed. */
   public enum ExpireInvitations implements Command {
@@ -193,14 +366,52 @@ public final class EmcEntity
           TermsProposed,
           ContractAmended,
           EmcDissolved,
-          OwnershipTransferred {
+          OwnershipTransferred,
+          RevenueShared,
+          PeriodValueReported,
+          PeriodClosed,
+          SeatReplaced {
     String emcId();
 
     Instant at();
   }
 
+  /** {@code currency} null in events stored before EMCs had one: the configured default. */
   public record EmcStarted(
-      String emcId, String name, String userGroup, String ownerMeId, Side ownerSide, String startedBy, Instant at)
+      String emcId,
+      String name,
+      String userGroup,
+      String ownerMeId,
+      Side ownerSide,
+      String startedBy,
+      Instant at,
+      String currency)
+      implements Event {
+    public EmcStarted(
+        String emcId, String name, String userGroup, String ownerMeId, Side ownerSide, String startedBy, Instant at) {
+      this(emcId, name, userGroup, ownerMeId, ownerSide, startedBy, at, null);
+    }
+  }
+
+  public record PeriodValueReported(String emcId, String period, String meId, long value, Instant at) implements Event {}
+
+  public record PeriodClosed(String emcId, String period, List<TargetResult> results, Instant at) implements Event {
+    public PeriodClosed {
+      results = List.copyOf(results);
+    }
+  }
+
+  /** The newcomer joins with the terms of its invitation and the old member leaves, at once. */
+  public record SeatReplaced(
+      String emcId,
+      String emcName,
+      String invitationId,
+      String oldMeId,
+      String newMeId,
+      Side side,
+      String role,
+      Terms terms,
+      Instant at)
       implements Event {}
 
   public record MemberInvited(
@@ -211,8 +422,14 @@ public final class EmcEntity
       String role,
       Terms terms,
       Instant expiresAt,
-      Instant at)
-      implements Event {}
+      Instant at,
+      String replacesMeId)
+      implements Event {
+    public MemberInvited(
+        String emcId, String invitationId, String meId, Side side, String role, Terms terms, Instant expiresAt, Instant at) {
+      this(emcId, invitationId, meId, side, role, terms, expiresAt, at, null);
+    }
+  }
 
   public record MemberJoined(
       String emcId, String emcName, String invitationId, String meId, Side side, String role, Terms terms, Instant at)
@@ -258,15 +475,89 @@ public final class EmcEntity
       Map<String, Member> members,
       Map<String, Invitation> invitations,
       Instant createdAt,
-      long version) {
+      long version,
+      Accounts accounts) {
 
     public State {
       members = Collections.unmodifiableMap(new TreeMap<>(members));
       invitations = Collections.unmodifiableMap(new LinkedHashMap<>(invitations));
+      accounts = accounts == null ? Accounts.EMPTY : accounts;
+    }
+
+    public State(
+        String emcId,
+        String name,
+        String userGroup,
+        String ownerMeId,
+        Status status,
+        Map<String, Member> members,
+        Map<String, Invitation> invitations,
+        Instant createdAt,
+        long version) {
+      this(emcId, name, userGroup, ownerMeId, status, members, invitations, createdAt, version, Accounts.EMPTY);
     }
 
     static State empty(String emcId) {
       return new State(emcId, null, null, null, null, Map.of(), Map.of(), null, 0);
+    }
+
+    /** The ME that owned the EMC at {@code t}. */
+    public String ownerAt(Instant t) {
+      String owner = ownerMeId;
+      for (OwnerSpell spell : accounts.owners()) {
+        if (!spell.from().isAfter(t)) {
+          owner = spell.meId();
+        }
+      }
+      return owner;
+    }
+
+    /**
+     * Who shares revenue earned at {@code t}: every member (present or gone) with
+     * a contract in force then, by the version in force then, and the owner of
+     * that moment with what they do not hold.
+     */
+    public List<RevenueSplit.Party> partiesAt(Instant t) {
+      String owner = ownerAt(t);
+      List<RevenueSplit.Party> parties = new ArrayList<>();
+      for (Member m : members.values()) {
+        if (!m.meId().equals(owner) && !m.joinedAt().isAfter(t)) {
+          contractAt(m.history(), t).ifPresent(c -> parties.add(new RevenueSplit.Party(m.meId(), c.terms().shareBps(), c.version(), false)));
+        }
+      }
+      for (FormerMember f : accounts.formers()) {
+        if (!f.meId().equals(owner) && !f.joinedAt().isAfter(t) && t.isBefore(f.leftAt())) {
+          contractAt(f.history(), t).ifPresent(c -> parties.add(new RevenueSplit.Party(f.meId(), c.terms().shareBps(), c.version(), false)));
+        }
+      }
+      int held = parties.stream().mapToInt(RevenueSplit.Party::shareBps).sum();
+      parties.add(new RevenueSplit.Party(owner, MAX_BPS - held, 0, true));
+      return parties;
+    }
+
+    static Optional<Contract> contractAt(List<Contract> history, Instant t) {
+      Contract found = null;
+      for (Contract c : history) {
+        if (!c.effectiveFrom().isAfter(t)) {
+          found = c;
+        }
+      }
+      return Optional.ofNullable(found);
+    }
+
+    /** The first period that is not closed yet. */
+    public YearMonth nextPeriodToClose() {
+      return accounts.closedThrough() == null
+          ? YearMonth.from(createdAt.atOffset(ZoneOffset.UTC))
+          : YearMonth.parse(accounts.closedThrough()).plusMonths(1);
+    }
+
+    public boolean isClosed(YearMonth period) {
+      return accounts.closedThrough() != null && !period.isAfter(YearMonth.parse(accounts.closedThrough()));
+    }
+
+    public Standing standing(String meId) {
+      return accounts.standings().getOrDefault(meId, new Standing(0, false));
     }
 
     public boolean isStarted() {
@@ -303,7 +594,9 @@ public final class EmcEntity
       Status newStatus = status;
       String newUserGroup = userGroup;
       Instant created = createdAt;
+      Accounts acc = accounts;
       if (event instanceof EmcStarted e) {
+        acc = new Accounts(e.currency(), List.of(new OwnerSpell(e.ownerMeId(), e.at())), List.of(), Map.of(), null, Map.of(), Map.of());
         newName = e.name();
         newUserGroup = e.userGroup();
         newOwner = e.ownerMeId();
@@ -314,7 +607,15 @@ public final class EmcEntity
         is.put(
             e.invitationId(),
             new Invitation(
-                e.invitationId(), e.meId(), e.side(), e.role(), e.terms(), InvitationStatus.PENDING, e.expiresAt(), e.at()));
+                e.invitationId(),
+                e.meId(),
+                e.side(),
+                e.role(),
+                e.terms(),
+                InvitationStatus.PENDING,
+                e.expiresAt(),
+                e.at(),
+                e.replacesMeId()));
       } else if (event instanceof MemberJoined e) {
         is.computeIfPresent(e.invitationId(), (id, i) -> i.withStatus(InvitationStatus.ACCEPTED));
         ms.put(
@@ -329,7 +630,7 @@ public final class EmcEntity
       } else if (event instanceof InvitationsExpired e) {
         e.invitationIds().forEach(id -> is.computeIfPresent(id, (k, i) -> i.withStatus(InvitationStatus.EXPIRED)));
       } else if (event instanceof MemberLeft e) {
-        ms.remove(e.meId());
+        acc = leave(acc, ms.remove(e.meId()), e.at());
       } else if (event instanceof TermsProposed e) {
         Member m = ms.get(e.meId());
         ms.put(e.meId(), new Member(m.meId(), m.side(), m.role(), m.owner(), m.history(), e.terms(), m.joinedAt()));
@@ -349,10 +650,79 @@ public final class EmcEntity
             new Member(from.meId(), from.side(), "member", false, from.history(), null, from.joinedAt())
                 .withContract(new Terms(0, new Target(Metric.REPORTED, 0), 0), e.at()));
         newOwner = e.toMeId();
+        List<OwnerSpell> owners = new ArrayList<>(acc.owners());
+        owners.add(new OwnerSpell(e.toMeId(), e.at()));
+        acc = new Accounts(acc.currency(), owners, acc.formers(), acc.revenues(), acc.closedThrough(), acc.tallies(), acc.standings());
+      } else if (event instanceof RevenueShared e) {
+        acc = recordRevenue(acc, e, ms);
+      } else if (event instanceof PeriodValueReported e) {
+        Map<String, Tally> tallies = new TreeMap<>(acc.tallies());
+        Tally t = tallies.getOrDefault(e.period(), Tally.EMPTY);
+        Map<String, Long> reported = new TreeMap<>(t.reported());
+        reported.put(e.meId(), e.value());
+        tallies.put(e.period(), new Tally(t.revenue(), t.cycles(), reported));
+        acc = new Accounts(acc.currency(), acc.owners(), acc.formers(), acc.revenues(), acc.closedThrough(), tallies, acc.standings());
+      } else if (event instanceof PeriodClosed e) {
+        Map<String, Tally> tallies = new TreeMap<>(acc.tallies());
+        tallies.remove(e.period());
+        Map<String, Standing> standings = new TreeMap<>(acc.standings());
+        for (TargetResult r : e.results()) {
+          standings.put(r.meId(), new Standing(r.missedInRow(), r.atRisk()));
+        }
+        acc = new Accounts(acc.currency(), acc.owners(), acc.formers(), acc.revenues(), e.period(), tallies, standings);
+      } else if (event instanceof SeatReplaced e) {
+        is.computeIfPresent(e.invitationId(), (id, i) -> i.withStatus(InvitationStatus.ACCEPTED));
+        acc = leave(acc, ms.remove(e.oldMeId()), e.at());
+        ms.put(
+            e.newMeId(),
+            new Member(e.newMeId(), e.side(), e.role(), false, List.of(), null, e.at()).withContract(e.terms(), e.at()));
       } else {
         throw new IllegalStateException("unknown event " + event.getClass());
       }
-      return new State(emcId, newName, newUserGroup, newOwner, newStatus, ms, is, created, next);
+      return new State(emcId, newName, newUserGroup, newOwner, newStatus, ms, is, created, next, acc);
+    }
+
+    private static Accounts leave(Accounts acc, Member gone, Instant at) {
+      if (gone == null) {
+        return acc;
+      }
+      List<FormerMember> formers = new ArrayList<>(acc.formers());
+      formers.add(new FormerMember(gone.meId(), gone.history(), gone.joinedAt(), at));
+      Map<String, Standing> standings = new TreeMap<>(acc.standings());
+      standings.remove(gone.meId());
+      return new Accounts(acc.currency(), acc.owners(), formers, acc.revenues(), acc.closedThrough(), acc.tallies(), standings);
+    }
+
+    /**
+     * Keeps the revenue (for idempotency) and adds it to its period's tally. Ids
+     * and seats given up that the window can no longer reach are dropped here,
+     * by the event's own time, so that replay gives the same state.
+     */
+    private Accounts recordRevenue(Accounts acc, RevenueShared e, Map<String, Member> ms) {
+      Map<String, RevenueShared> revenues = new LinkedHashMap<>(acc.revenues());
+      revenues.put(e.revenueId(), e);
+      Instant oldest = e.keepSince();
+      revenues.values().removeIf(r -> r.earnedAt().isBefore(oldest));
+      List<FormerMember> formers = new ArrayList<>(acc.formers());
+      formers.removeIf(f -> f.leftAt().isBefore(oldest));
+      String period = YearMonth.from(e.earnedAt().atOffset(ZoneOffset.UTC)).toString();
+      Map<String, Tally> tallies = new TreeMap<>(acc.tallies());
+      Tally t = tallies.getOrDefault(period, Tally.EMPTY);
+      Map<String, Long> revenue = new TreeMap<>(t.revenue());
+      Map<String, Long> cycles = new TreeMap<>(t.cycles());
+      for (RevenueSplit.Part part : e.parts()) {
+        if (!part.owner()) {
+          revenue.merge(part.meId(), part.amountMinor(), Long::sum);
+          if (e.units() != 0 && e.attributedMeId() == null) {
+            cycles.merge(part.meId(), e.units(), Long::sum);
+          }
+        }
+      }
+      if (e.units() != 0 && e.attributedMeId() != null) {
+        cycles.merge(e.attributedMeId(), e.units(), Long::sum);
+      }
+      tallies.put(period, new Tally(revenue, cycles, t.reported()));
+      return new Accounts(acc.currency(), acc.owners(), formers, revenues, acc.closedThrough(), tallies, acc.standings());
     }
   }
 
@@ -362,7 +732,22 @@ public final class EmcEntity
     void published(String event, State emc);
   }
 
-  public record Settings(int snapshotEvery, Duration backoffMin, Duration backoffMax, int tagSlices, int maxMembers) {}
+  /**
+   * {@code defaultCurrency}: of EMCs started without one; {@code revenueWindow}:
+   * how long revenue ids are remembered (by earnedAt), and so how old revenue may be.
+   */
+  public record Settings(
+      int snapshotEvery,
+      Duration backoffMin,
+      Duration backoffMax,
+      int tagSlices,
+      int maxMembers,
+      String defaultCurrency,
+      Duration revenueWindow) {
+    public Settings(int snapshotEvery, Duration backoffMin, Duration backoffMax, int tagSlices, int maxMembers) {
+      this(snapshotEvery, backoffMin, backoffMax, tagSlices, maxMembers, "EUR", Duration.ofDays(90));
+    }
+  }
 
   // ---- behaviour ------------------------------------------------------------------------------
 
@@ -437,6 +822,10 @@ public final class EmcEntity
         .onCommand(AcceptTerms.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(DissolveEmc.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(TransferOwnership.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(RecordRevenue.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(ReportPeriodValue.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(ClosePeriod.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(ReplaceSeat.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(ExpireInvitations.class, (s, c) -> Effect().noReply());
 
     builder
@@ -445,6 +834,8 @@ public final class EmcEntity
         .onCommand(GetEmc.class, (s, c) -> Effect().reply(c.replyTo(), new Accepted(s, false)))
         .onCommand(DissolveEmc.class, (s, c) -> Effect().reply(c.replyTo(), new Accepted(s, false)))
         .onCommand(ExpireInvitations.class, (s, c) -> Effect().noReply())
+        // A retried revenue of before the dissolution still gets its answer.
+        .onCommand(RecordRevenue.class, (s, c) -> s.accounts().revenues().containsKey(c.revenueId()) ? recordRevenue(s, c) : refuseDissolved(s, c))
         .onAnyCommand(this::refuseDissolved);
 
     builder
@@ -459,6 +850,10 @@ public final class EmcEntity
         .onCommand(AcceptTerms.class, this::acceptTerms)
         .onCommand(DissolveEmc.class, this::dissolve)
         .onCommand(TransferOwnership.class, this::transferOwnership)
+        .onCommand(RecordRevenue.class, this::recordRevenue)
+        .onCommand(ReportPeriodValue.class, this::reportPeriodValue)
+        .onCommand(ClosePeriod.class, this::closePeriod)
+        .onCommand(ReplaceSeat.class, this::replaceSeat)
         .onCommand(ExpireInvitations.class, this::expireInvitations);
 
     return builder.build();
@@ -467,7 +862,14 @@ public final class EmcEntity
   private ReplyEffect<Event, State> start(State state, StartEmc cmd) {
     EmcStarted event =
         new EmcStarted(
-            emcId, cmd.name(), cmd.userGroup(), cmd.ownerMeId(), cmd.ownerSide(), cmd.startedBy(), clock.instant());
+            emcId,
+            cmd.name(),
+            cmd.userGroup(),
+            cmd.ownerMeId(),
+            cmd.ownerSide(),
+            cmd.startedBy(),
+            clock.instant(),
+            cmd.currency() == null ? settings.defaultCurrency() : cmd.currency());
     return persist(event, "emc.started", cmd.replyTo(), true);
   }
 
@@ -479,7 +881,8 @@ public final class EmcEntity
             && state.userGroup().equals(cmd.userGroup())
             && state.ownerMeId().equals(cmd.ownerMeId())
             && owner != null
-            && owner.side() == cmd.ownerSide();
+            && owner.side() == cmd.ownerSide()
+            && (cmd.currency() == null || cmd.currency().equals(currency(state)));
     if (same) {
       return Effect().reply(cmd.replyTo(), new Accepted(state, false));
     }
@@ -513,12 +916,31 @@ public final class EmcEntity
     if (state.members().size() >= settings.maxMembers()) {
       return reject(cmd.replyTo(), EmcCodes.TOO_MANY_MEMBERS, "an EMC has at most " + settings.maxMembers() + " members");
     }
-    if (state.sharesHeld(null) + cmd.terms().shareBps() > MAX_BPS) {
-      return shareExceeded(cmd.replyTo(), state.sharesHeld(null), cmd.terms().shareBps());
+    if (cmd.replacesMeId() != null) {
+      Member old = state.members().get(cmd.replacesMeId());
+      if (old == null || old.owner()) {
+        return reject(cmd.replyTo(), EmcCodes.MEMBER_NOT_FOUND, cmd.replacesMeId() + " is not a member with a seat");
+      }
+      if (!state.standing(old.meId()).atRisk()) {
+        return reject(cmd.replyTo(), EmcCodes.NOT_AT_RISK, cmd.replacesMeId() + " is not at risk");
+      }
+    }
+    // A replacement frees the old seat's share when it is accepted.
+    int heldAfter = state.sharesHeld(cmd.replacesMeId());
+    if (heldAfter + cmd.terms().shareBps() > MAX_BPS) {
+      return shareExceeded(cmd.replyTo(), heldAfter, cmd.terms().shareBps());
     }
     MemberInvited event =
         new MemberInvited(
-            emcId, cmd.invitationId(), cmd.meId(), cmd.side(), cmd.role(), cmd.terms(), now.plus(cmd.validFor()), now);
+            emcId,
+            cmd.invitationId(),
+            cmd.meId(),
+            cmd.side(),
+            cmd.role(),
+            cmd.terms(),
+            now.plus(cmd.validFor()),
+            now,
+            cmd.replacesMeId());
     return persist(event, "emc.member-invited", cmd.replyTo(), true);
   }
 
@@ -547,6 +969,9 @@ public final class EmcEntity
           .persist(new InvitationsExpired(emcId, List.of(invitation.invitationId()), now))
           .thenRun(s -> published("emc.invitation-expired", s))
           .thenReply(cmd.replyTo(), s -> new Rejected(EmcCodes.INVITATION_EXPIRED, "the invitation has expired"));
+    }
+    if (invitation.replacesMeId() != null) {
+      return replaceSeat(state, new ReplaceSeat(invitation.invitationId(), invitation.replacesMeId(), cmd.actingMeId(), cmd.replyTo()));
     }
     if (state.members().containsKey(invitation.meId())) {
       return reject(cmd.replyTo(), EmcCodes.ALREADY_MEMBER, invitation.meId() + " is already a member");
@@ -694,6 +1119,205 @@ public final class EmcEntity
         .thenNoReply();
   }
 
+  private String currency(State state) {
+    return state.accounts().currency() == null ? settings.defaultCurrency() : state.accounts().currency();
+  }
+
+  private ReplyEffect<Event, State> recordRevenue(State state, RecordRevenue cmd) {
+    RevenueShared known = state.accounts().revenues().get(cmd.revenueId());
+    if (known != null) {
+      return known.sameAs(cmd)
+          ? Effect().reply(cmd.replyTo(), new Accepted(state, false))
+          : reject(cmd.replyTo(), EmcCodes.REVENUE_CONFLICT, "revenue " + cmd.revenueId() + " was recorded with other content");
+    }
+    if (!cmd.actingMeId().equals(state.ownerMeId())) {
+      return notOwner(cmd.replyTo());
+    }
+    if (!cmd.currency().equals(currency(state))) {
+      return reject(
+          cmd.replyTo(), EmcCodes.CURRENCY_MISMATCH, "the EMC keeps its books in " + currency(state) + ", not " + cmd.currency());
+    }
+    Instant now = clock.instant();
+    Instant keepSince = now.minus(settings.revenueWindow());
+    List<RevenueSplit.Party> parties;
+    Instant earnedAt;
+    if (cmd.refundOf() != null) {
+      // A refund flows back through the split of the revenue it refunds.
+      RevenueShared original = state.accounts().revenues().get(cmd.refundOf());
+      if (original == null || original.refundOf() != null) {
+        return reject(cmd.replyTo(), EmcCodes.REVENUE_NOT_FOUND, "no revenue " + cmd.refundOf() + " to refund within the window");
+      }
+      long refunded =
+          state.accounts().revenues().values().stream()
+              .filter(r -> cmd.refundOf().equals(r.refundOf()))
+              .mapToLong(RevenueShared::amountMinor)
+              .sum();
+      if (cmd.amountMinor() >= 0 || original.amountMinor() + refunded + cmd.amountMinor() < 0) {
+        return reject(
+            cmd.replyTo(),
+            ErrorCodes.REQUEST_INVALID,
+            "a refund is negative and at most what is left of the revenue: " + (original.amountMinor() + refunded));
+      }
+      parties =
+          original.parts().stream()
+              .map(p -> new RevenueSplit.Party(p.meId(), p.shareBps(), p.contractVersion(), p.owner()))
+              .toList();
+      earnedAt = cmd.earnedAt() == null ? now : cmd.earnedAt();
+    } else {
+      if (cmd.amountMinor() <= 0) {
+        return reject(cmd.replyTo(), ErrorCodes.REQUEST_INVALID, "amountMinor must be positive; give money back with refundOf");
+      }
+      earnedAt = cmd.earnedAt() == null ? now : cmd.earnedAt();
+      parties = null;
+    }
+    if (earnedAt.isAfter(now)) {
+      return reject(cmd.replyTo(), ErrorCodes.REQUEST_INVALID, "earnedAt is in the future");
+    }
+    if (earnedAt.isBefore(state.createdAt())) {
+      return reject(cmd.replyTo(), ErrorCodes.REQUEST_INVALID, "earnedAt is before the EMC started");
+    }
+    if (earnedAt.isBefore(keepSince)) {
+      return reject(
+          cmd.replyTo(),
+          EmcCodes.REVENUE_TOO_OLD,
+          "revenue earned more than " + settings.revenueWindow().toDays() + " days ago can no longer be recorded");
+    }
+    YearMonth period = YearMonth.from(earnedAt.atOffset(ZoneOffset.UTC));
+    if (state.isClosed(period)) {
+      return reject(cmd.replyTo(), EmcCodes.PERIOD_CLOSED, "period " + period + " is closed");
+    }
+    if (cmd.attributedMeId() != null && state.partiesAt(earnedAt).stream().noneMatch(p -> p.meId().equals(cmd.attributedMeId()))) {
+      return reject(cmd.replyTo(), EmcCodes.MEMBER_NOT_FOUND, cmd.attributedMeId() + " was not a member when it was earned");
+    }
+    if (parties == null) {
+      parties = state.partiesAt(earnedAt);
+    }
+    if (parties.stream().anyMatch(p -> p.shareBps() < 0)) {
+      // Cannot happen while every change keeps shares within 10 000 bps.
+      return reject(cmd.replyTo(), EmcCodes.SHARE_EXCEEDED, "shares in force at " + earnedAt + " exceed " + MAX_BPS);
+    }
+    List<RevenueSplit.Part> parts = RevenueSplit.split(cmd.amountMinor(), parties);
+    RevenueShared event =
+        new RevenueShared(
+            emcId,
+            cmd.revenueId(),
+            cmd.amountMinor(),
+            cmd.currency(),
+            cmd.source(),
+            earnedAt,
+            cmd.units(),
+            cmd.attributedMeId(),
+            cmd.refundOf(),
+            parts,
+            now,
+            keepSince);
+    return persist(event, "emc.revenue-shared", cmd.replyTo(), true);
+  }
+
+  private ReplyEffect<Event, State> reportPeriodValue(State state, ReportPeriodValue cmd) {
+    Member member = state.members().get(cmd.meId());
+    if (member == null || member.owner()) {
+      return reject(cmd.replyTo(), EmcCodes.MEMBER_NOT_FOUND, cmd.meId() + " is not a member with a contract");
+    }
+    if (!cmd.actingMeId().equals(cmd.meId())) {
+      return reject(cmd.replyTo(), EmcCodes.NOT_MEMBER, "only the member reports its own value");
+    }
+    YearMonth period = YearMonth.parse(cmd.period());
+    if (state.isClosed(period)) {
+      return reject(cmd.replyTo(), EmcCodes.PERIOD_CLOSED, "period " + period + " is closed");
+    }
+    if (period.isAfter(YearMonth.from(clock.instant().atOffset(ZoneOffset.UTC)))) {
+      return reject(cmd.replyTo(), ErrorCodes.REQUEST_INVALID, "period " + period + " has not begun");
+    }
+    return persist(
+        new PeriodValueReported(emcId, cmd.period(), cmd.meId(), cmd.value(), clock.instant()),
+        "emc.period-value-reported",
+        cmd.replyTo(),
+        false);
+  }
+
+  private ReplyEffect<Event, State> closePeriod(State state, ClosePeriod cmd) {
+    if (!cmd.actingMeId().equals(state.ownerMeId())) {
+      return notOwner(cmd.replyTo());
+    }
+    YearMonth period = YearMonth.parse(cmd.period());
+    if (state.isClosed(period)) {
+      return reject(cmd.replyTo(), EmcCodes.PERIOD_CLOSED, "period " + period + " is already closed");
+    }
+    YearMonth next = state.nextPeriodToClose();
+    Instant end = period.plusMonths(1).atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+    if (!period.equals(next) || clock.instant().isBefore(end)) {
+      return reject(
+          cmd.replyTo(),
+          EmcCodes.PERIOD_NOT_CLOSABLE,
+          "periods close in order once they have ended; the next to close is " + next);
+    }
+    Tally tally = state.accounts().tallies().getOrDefault(period.toString(), Tally.EMPTY);
+    Instant last = end.minusNanos(1);
+    List<TargetResult> results = new ArrayList<>();
+    for (Member m : state.members().values()) {
+      if (m.owner() || m.joinedAt().isAfter(last)) {
+        continue;
+      }
+      Optional<Contract> contract = State.contractAt(m.history(), last);
+      if (contract.isEmpty()) {
+        continue;
+      }
+      Terms terms = contract.get().terms();
+      long achieved = tally.achieved(m.meId(), terms.target().metric());
+      boolean met = achieved >= terms.target().amount();
+      int missed = met ? 0 : state.standing(m.meId()).missedInRow() + 1;
+      int limit = terms.missedPeriodLimit() <= 0 ? 3 : terms.missedPeriodLimit();
+      results.add(
+          new TargetResult(
+              m.meId(), contract.get().version(), terms.target().metric(), terms.target().amount(), achieved, met, missed, missed >= limit));
+    }
+    return persist(new PeriodClosed(emcId, period.toString(), results, clock.instant()), "emc.period-closed", cmd.replyTo(), false);
+  }
+
+  /** Accepting an invitation that replaces a seat: only while that member is still at risk. */
+  private ReplyEffect<Event, State> replaceSeat(State state, ReplaceSeat cmd) {
+    Invitation invitation = state.invitations().get(cmd.invitationId());
+    if (invitation == null) {
+      return reject(cmd.replyTo(), EmcCodes.INVITATION_NOT_FOUND, "no invitation " + cmd.invitationId());
+    }
+    if (!invitation.meId().equals(cmd.actingMeId())) {
+      return reject(cmd.replyTo(), EmcCodes.NOT_INVITEE, "only the invited ME answers an invitation");
+    }
+    if (invitation.status() == InvitationStatus.ACCEPTED) {
+      return Effect().reply(cmd.replyTo(), new Accepted(state, false));
+    }
+    if (invitation.status() != InvitationStatus.PENDING || !clock.instant().isBefore(invitation.expiresAt())) {
+      return reject(cmd.replyTo(), EmcCodes.INVITATION_EXPIRED, "the invitation is no longer open");
+    }
+    Member old = state.members().get(cmd.replacesMeId());
+    if (old == null || old.owner()) {
+      return reject(cmd.replyTo(), EmcCodes.MEMBER_NOT_FOUND, cmd.replacesMeId() + " is not a member with a seat");
+    }
+    if (!state.standing(old.meId()).atRisk()) {
+      return reject(cmd.replyTo(), EmcCodes.NOT_AT_RISK, cmd.replacesMeId() + " is not at risk");
+    }
+    if (state.members().containsKey(invitation.meId())) {
+      return reject(cmd.replyTo(), EmcCodes.ALREADY_MEMBER, invitation.meId() + " is already a member");
+    }
+    int held = state.sharesHeld(old.meId());
+    if (held + invitation.terms().shareBps() > MAX_BPS) {
+      return shareExceeded(cmd.replyTo(), held, invitation.terms().shareBps());
+    }
+    SeatReplaced event =
+        new SeatReplaced(
+            emcId,
+            state.name(),
+            invitation.invitationId(),
+            old.meId(),
+            invitation.meId(),
+            invitation.side(),
+            invitation.role(),
+            invitation.terms(),
+            clock.instant());
+    return persist(event, "emc.seat-replaced", cmd.replyTo(), false);
+  }
+
   private ReplyEffect<Event, State> refuseDissolved(State state, Command cmd) {
     ActorRef<Reply> replyTo = replyTo(cmd);
     return reject(replyTo, EmcCodes.DISSOLVED, "the EMC is dissolved");
@@ -707,6 +1331,10 @@ public final class EmcEntity
     if (cmd instanceof ProposeTerms c) return c.replyTo();
     if (cmd instanceof AcceptTerms c) return c.replyTo();
     if (cmd instanceof TransferOwnership c) return c.replyTo();
+    if (cmd instanceof RecordRevenue c) return c.replyTo();
+    if (cmd instanceof ReportPeriodValue c) return c.replyTo();
+    if (cmd instanceof ClosePeriod c) return c.replyTo();
+    if (cmd instanceof ReplaceSeat c) return c.replyTo();
     throw new IllegalArgumentException("no reply for " + cmd);
   }
 

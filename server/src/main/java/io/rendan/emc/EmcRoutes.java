@@ -38,6 +38,10 @@ import org.apache.pekko.http.javadsl.server.Route;
  * POST   /v1/emcs/{emcId}/members/{meId}/terms/accept          accept them (member)
  * POST   /v1/emcs/{emcId}/dissolve                             dissolve (owner)
  * POST   /v1/emcs/{emcId}/owner                                hand ownership to a member (owner)
+ * POST   /v1/emcs/{emcId}/revenue                              record revenue, answers the split (owner)
+ * POST   /v1/emcs/{emcId}/periods/{period}/reports             report a value for the period (member)
+ * POST   /v1/emcs/{emcId}/periods/{period}/close               close the period, evaluate targets (owner)
+ * (GET /v1/emcs/{emcId}/statement is in LedgerRoutes)
  * </pre>
  */
 public final class EmcRoutes {
@@ -124,7 +128,54 @@ public final class EmcRoutes {
                     () ->
                         answer(
                             request, () -> api.dissolve(caller, DissolveEmcRequest.newBuilder().setEmcId(emcId).build())))),
-        path("owner", () -> post(() -> transferOwnership(request, caller, emcId))));
+        path("owner", () -> post(() -> transferOwnership(request, caller, emcId))),
+        path("revenue", () -> post(() -> recordRevenue(request, caller, emcId))),
+        pathPrefix(
+            "periods",
+            () ->
+                pathPrefix(
+                    PathMatchers.segment(),
+                    period ->
+                        concat(
+                            path(
+                                "close",
+                                () ->
+                                    post(
+                                        () ->
+                                            answer(
+                                                request,
+                                                () ->
+                                                    api.closePeriod(
+                                                        caller,
+                                                        io.rendan.protocol.api.v1.ClosePeriodRequest.newBuilder()
+                                                            .setEmcId(emcId)
+                                                            .setPeriod(period)
+                                                            .build())))),
+                            path("reports", () -> post(() -> reportPeriodValue(request, caller, emcId, period)))))));
+  }
+
+  private Route recordRevenue(HttpRequest request, Caller caller, String emcId) {
+    return completeWithFuture(
+        codec.handle(
+            request,
+            () ->
+                codec
+                    .read(request, io.rendan.protocol.api.v1.RecordRevenueRequest.newBuilder())
+                    .thenCompose(body -> api.recordRevenue(caller, body.setEmcId(samePath(emcId, body.getEmcId())).build()))
+                    .thenApply(revenue -> codec.respond(request, StatusCodes.OK, revenue))));
+  }
+
+  private Route reportPeriodValue(HttpRequest request, Caller caller, String emcId, String period) {
+    return answer(
+        request,
+        () ->
+            codec
+                .read(request, io.rendan.protocol.api.v1.ReportPeriodValueRequest.newBuilder())
+                .thenCompose(
+                    body ->
+                        api.reportPeriodValue(
+                            caller,
+                            body.setEmcId(samePath(emcId, body.getEmcId())).setPeriod(samePath(period, body.getPeriod())).build())));
   }
 
   private Route start(HttpRequest request, Caller caller) {

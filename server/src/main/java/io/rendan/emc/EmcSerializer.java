@@ -33,6 +33,10 @@ public final class EmcSerializer extends SerializerWithStringManifest {
   static final String CONTRACT_AMENDED = "emc.contract-amended";
   static final String DISSOLVED = "emc.dissolved";
   static final String OWNERSHIP_TRANSFERRED = "emc.ownership-transferred";
+  static final String REVENUE_SHARED = "emc.revenue-shared";
+  static final String PERIOD_VALUE_REPORTED = "emc.period-value-reported";
+  static final String PERIOD_CLOSED = "emc.period-closed";
+  static final String SEAT_REPLACED = "emc.seat-replaced";
   static final String SNAPSHOT = "emc.snapshot";
 
   @Override
@@ -52,6 +56,10 @@ public final class EmcSerializer extends SerializerWithStringManifest {
     if (o instanceof ContractAmended) return CONTRACT_AMENDED;
     if (o instanceof EmcDissolved) return DISSOLVED;
     if (o instanceof OwnershipTransferred) return OWNERSHIP_TRANSFERRED;
+    if (o instanceof RevenueShared) return REVENUE_SHARED;
+    if (o instanceof PeriodValueReported) return PERIOD_VALUE_REPORTED;
+    if (o instanceof PeriodClosed) return PERIOD_CLOSED;
+    if (o instanceof SeatReplaced) return SEAT_REPLACED;
     if (o instanceof State) return SNAPSHOT;
     throw new IllegalArgumentException("EmcSerializer cannot serialize " + o.getClass());
   }
@@ -67,6 +75,7 @@ public final class EmcSerializer extends SerializerWithStringManifest {
           .setOwnerSide(side(e.ownerSide()))
           .setStartedBy(e.startedBy())
           .setAt(ts(e.at()))
+          .setCurrency(orEmpty(e.currency()))
           .build()
           .toByteArray();
     }
@@ -80,6 +89,7 @@ public final class EmcSerializer extends SerializerWithStringManifest {
           .setTerms(terms(e.terms()))
           .setExpiresAt(ts(e.expiresAt()))
           .setAt(ts(e.at()))
+          .setReplacesMeId(orEmpty(e.replacesMeId()))
           .build()
           .toByteArray();
     }
@@ -160,6 +170,49 @@ public final class EmcSerializer extends SerializerWithStringManifest {
           .build()
           .toByteArray();
     }
+    if (o instanceof RevenueShared e) {
+      return revenue(e).toByteArray();
+    }
+    if (o instanceof PeriodValueReported e) {
+      return io.rendan.protocol.persistence.v1.EmcPeriodValueReported.newBuilder()
+          .setEmcId(e.emcId())
+          .setPeriod(e.period())
+          .setMeId(e.meId())
+          .setValue(e.value())
+          .setAt(ts(e.at()))
+          .build()
+          .toByteArray();
+    }
+    if (o instanceof PeriodClosed e) {
+      var b = io.rendan.protocol.persistence.v1.EmcPeriodClosed.newBuilder().setEmcId(e.emcId()).setPeriod(e.period()).setAt(ts(e.at()));
+      for (TargetResult r : e.results()) {
+        b.addResults(
+            io.rendan.protocol.persistence.v1.StoredTargetResult.newBuilder()
+                .setMeId(r.meId())
+                .setContractVersion(r.contractVersion())
+                .setMetric(metric(r.metric()))
+                .setTarget(r.target())
+                .setAchieved(r.achieved())
+                .setMet(r.met())
+                .setMissedInRow(r.missedInRow())
+                .setAtRisk(r.atRisk()));
+      }
+      return b.build().toByteArray();
+    }
+    if (o instanceof SeatReplaced e) {
+      return io.rendan.protocol.persistence.v1.EmcSeatReplaced.newBuilder()
+          .setEmcId(e.emcId())
+          .setEmcName(e.emcName())
+          .setInvitationId(e.invitationId())
+          .setOldMeId(e.oldMeId())
+          .setNewMeId(e.newMeId())
+          .setSide(side(e.side()))
+          .setRole(e.role())
+          .setTerms(terms(e.terms()))
+          .setAt(ts(e.at()))
+          .build()
+          .toByteArray();
+    }
     if (o instanceof State s) {
       return snapshot(s).toByteArray();
     }
@@ -173,7 +226,14 @@ public final class EmcSerializer extends SerializerWithStringManifest {
         case STARTED -> {
           var p = io.rendan.protocol.persistence.v1.EmcStarted.parseFrom(bytes);
           yield new EmcStarted(
-              p.getEmcId(), p.getName(), p.getUserGroup(), p.getOwnerMeId(), side(p.getOwnerSide()), p.getStartedBy(), instant(p.getAt()));
+              p.getEmcId(),
+              p.getName(),
+              p.getUserGroup(),
+              p.getOwnerMeId(),
+              side(p.getOwnerSide()),
+              p.getStartedBy(),
+              instant(p.getAt()),
+              orNull(p.getCurrency()));
         }
         case MEMBER_INVITED -> {
           var p = io.rendan.protocol.persistence.v1.EmcMemberInvited.parseFrom(bytes);
@@ -185,7 +245,8 @@ public final class EmcSerializer extends SerializerWithStringManifest {
               p.getRole(),
               terms(p.getTerms()),
               instant(p.getExpiresAt()),
-              instant(p.getAt()));
+              instant(p.getAt()),
+              orNull(p.getReplacesMeId()));
         }
         case MEMBER_JOINED -> {
           var p = io.rendan.protocol.persistence.v1.EmcMemberJoined.parseFrom(bytes);
@@ -233,6 +294,41 @@ public final class EmcSerializer extends SerializerWithStringManifest {
               p.getToMeId(),
               side(p.getToSide()),
               p.getToRole(),
+              instant(p.getAt()));
+        }
+        case REVENUE_SHARED -> revenue(io.rendan.protocol.persistence.v1.EmcRevenueShared.parseFrom(bytes));
+        case PERIOD_VALUE_REPORTED -> {
+          var p = io.rendan.protocol.persistence.v1.EmcPeriodValueReported.parseFrom(bytes);
+          yield new PeriodValueReported(p.getEmcId(), p.getPeriod(), p.getMeId(), p.getValue(), instant(p.getAt()));
+        }
+        case PERIOD_CLOSED -> {
+          var p = io.rendan.protocol.persistence.v1.EmcPeriodClosed.parseFrom(bytes);
+          List<TargetResult> results = new ArrayList<>();
+          for (var r : p.getResultsList()) {
+            results.add(
+                new TargetResult(
+                    r.getMeId(),
+                    r.getContractVersion(),
+                    metric(r.getMetric()),
+                    r.getTarget(),
+                    r.getAchieved(),
+                    r.getMet(),
+                    r.getMissedInRow(),
+                    r.getAtRisk()));
+          }
+          yield new PeriodClosed(p.getEmcId(), p.getPeriod(), results, instant(p.getAt()));
+        }
+        case SEAT_REPLACED -> {
+          var p = io.rendan.protocol.persistence.v1.EmcSeatReplaced.parseFrom(bytes);
+          yield new SeatReplaced(
+              p.getEmcId(),
+              p.getEmcName(),
+              p.getInvitationId(),
+              p.getOldMeId(),
+              p.getNewMeId(),
+              side(p.getSide()),
+              p.getRole(),
+              terms(p.getTerms()),
               instant(p.getAt()));
         }
         case SNAPSHOT -> state(EmcSnapshot.parseFrom(bytes));
@@ -296,8 +392,41 @@ public final class EmcSerializer extends SerializerWithStringManifest {
                     case EXPIRED -> StoredInvitation.Status.STATUS_EXPIRED;
                   })
               .setExpiresAt(ts(i.expiresAt()))
-              .setCreatedAt(ts(i.createdAt())));
+              .setCreatedAt(ts(i.createdAt()))
+              .setReplacesMeId(orEmpty(i.replacesMeId())));
     }
+    Accounts acc = s.accounts();
+    b.setCurrency(orEmpty(acc.currency())).setClosedThrough(orEmpty(acc.closedThrough()));
+    for (OwnerSpell o : acc.owners()) {
+      b.addOwners(io.rendan.protocol.persistence.v1.StoredOwnerSpell.newBuilder().setMeId(o.meId()).setFrom(ts(o.from())));
+    }
+    for (FormerMember f : acc.formers()) {
+      var fb =
+          io.rendan.protocol.persistence.v1.StoredFormerMember.newBuilder()
+              .setMeId(f.meId())
+              .setJoinedAt(ts(f.joinedAt()))
+              .setLeftAt(ts(f.leftAt()));
+      f.history().forEach(c -> fb.addHistory(contract(c)));
+      b.addFormers(fb);
+    }
+    acc.revenues().values().forEach(r -> b.addRevenues(revenue(r)));
+    acc.tallies()
+        .forEach(
+            (period, t) ->
+                b.addTallies(
+                    io.rendan.protocol.persistence.v1.StoredTally.newBuilder()
+                        .setPeriod(period)
+                        .addAllRevenue(amounts(t.revenue()))
+                        .addAllCycles(amounts(t.cycles()))
+                        .addAllReported(amounts(t.reported()))));
+    acc.standings()
+        .forEach(
+            (meId, st) ->
+                b.addStandings(
+                    io.rendan.protocol.persistence.v1.StoredStanding.newBuilder()
+                        .setMeId(meId)
+                        .setMissedInRow(st.missedInRow())
+                        .setAtRisk(st.atRisk())));
     return b.build();
   }
 
@@ -342,7 +471,8 @@ public final class EmcSerializer extends SerializerWithStringManifest {
               terms(i.getTerms()),
               status,
               instant(i.getExpiresAt()),
-              instant(i.getCreatedAt())));
+              instant(i.getCreatedAt()),
+              orNull(i.getReplacesMeId())));
     }
     Status status =
         switch (p.getStatus()) {
@@ -360,7 +490,101 @@ public final class EmcSerializer extends SerializerWithStringManifest {
         members,
         invitations,
         instant(p.getCreatedAt()),
-        p.getVersion());
+        p.getVersion(),
+        accounts(p));
+  }
+
+  private static Accounts accounts(EmcSnapshot p) {
+    List<OwnerSpell> owners = new ArrayList<>();
+    p.getOwnersList().forEach(o -> owners.add(new OwnerSpell(o.getMeId(), instant(o.getFrom()))));
+    List<FormerMember> formers = new ArrayList<>();
+    for (var f : p.getFormersList()) {
+      List<Contract> history = new ArrayList<>();
+      f.getHistoryList().forEach(c -> history.add(contract(c)));
+      formers.add(new FormerMember(f.getMeId(), history, instant(f.getJoinedAt()), instant(f.getLeftAt())));
+    }
+    Map<String, RevenueShared> revenues = new LinkedHashMap<>();
+    p.getRevenuesList().forEach(r -> revenues.put(r.getRevenueId(), revenue(r)));
+    Map<String, Tally> tallies = new TreeMap<>();
+    p.getTalliesList()
+        .forEach(t -> tallies.put(t.getPeriod(), new Tally(amounts(t.getRevenueList()), amounts(t.getCyclesList()), amounts(t.getReportedList()))));
+    Map<String, Standing> standings = new TreeMap<>();
+    p.getStandingsList().forEach(st -> standings.put(st.getMeId(), new Standing(st.getMissedInRow(), st.getAtRisk())));
+    return new Accounts(orNull(p.getCurrency()), owners, formers, revenues, orNull(p.getClosedThrough()), tallies, standings);
+  }
+
+  private static List<io.rendan.protocol.persistence.v1.StoredAmount> amounts(Map<String, Long> values) {
+    List<io.rendan.protocol.persistence.v1.StoredAmount> list = new ArrayList<>();
+    values.forEach((k, v) -> list.add(io.rendan.protocol.persistence.v1.StoredAmount.newBuilder().setMeId(k).setValue(v).build()));
+    return list;
+  }
+
+  private static Map<String, Long> amounts(List<io.rendan.protocol.persistence.v1.StoredAmount> list) {
+    Map<String, Long> values = new TreeMap<>();
+    list.forEach(a -> values.put(a.getMeId(), a.getValue()));
+    return values;
+  }
+
+  private static StoredContract contract(Contract c) {
+    return StoredContract.newBuilder().setVersion(c.version()).setTerms(terms(c.terms())).setEffectiveFrom(ts(c.effectiveFrom())).build();
+  }
+
+  private static Contract contract(StoredContract c) {
+    return new Contract(c.getVersion(), terms(c.getTerms()), instant(c.getEffectiveFrom()));
+  }
+
+  private static io.rendan.protocol.persistence.v1.EmcRevenueShared revenue(RevenueShared e) {
+    var b =
+        io.rendan.protocol.persistence.v1.EmcRevenueShared.newBuilder()
+            .setEmcId(e.emcId())
+            .setRevenueId(e.revenueId())
+            .setAmountMinor(e.amountMinor())
+            .setCurrency(e.currency())
+            .setSource(e.source())
+            .setEarnedAt(ts(e.earnedAt()))
+            .setUnits(e.units())
+            .setAttributedMeId(orEmpty(e.attributedMeId()))
+            .setRefundOf(orEmpty(e.refundOf()))
+            .setAt(ts(e.at()))
+            .setKeepSince(ts(e.keepSince()));
+    for (RevenueSplit.Part part : e.parts()) {
+      b.addParts(
+          io.rendan.protocol.persistence.v1.StoredPart.newBuilder()
+              .setMeId(part.meId())
+              .setAmountMinor(part.amountMinor())
+              .setShareBps(part.shareBps())
+              .setContractVersion(part.contractVersion())
+              .setOwner(part.owner()));
+    }
+    return b.build();
+  }
+
+  private static RevenueShared revenue(io.rendan.protocol.persistence.v1.EmcRevenueShared p) {
+    List<RevenueSplit.Part> parts = new ArrayList<>();
+    for (var part : p.getPartsList()) {
+      parts.add(new RevenueSplit.Part(part.getMeId(), part.getAmountMinor(), part.getShareBps(), part.getContractVersion(), part.getOwner()));
+    }
+    return new RevenueShared(
+        p.getEmcId(),
+        p.getRevenueId(),
+        p.getAmountMinor(),
+        p.getCurrency(),
+        p.getSource(),
+        instant(p.getEarnedAt()),
+        p.getUnits(),
+        orNull(p.getAttributedMeId()),
+        orNull(p.getRefundOf()),
+        parts,
+        instant(p.getAt()),
+        instant(p.getKeepSince()));
+  }
+
+  static String orEmpty(String s) {
+    return s == null ? "" : s;
+  }
+
+  static String orNull(String s) {
+    return s.isEmpty() ? null : s;
   }
 
   static StoredTerms terms(Terms t) {
@@ -376,7 +600,7 @@ public final class EmcSerializer extends SerializerWithStringManifest {
     return new Terms(t.getShareBps(), new Target(metric(t.getTargetMetric()), t.getTargetAmount()), t.getMissedPeriodLimit());
   }
 
-  static TargetMetric metric(Metric m) {
+  public static TargetMetric metric(Metric m) {
     return switch (m) {
       case REVENUE -> TargetMetric.TARGET_METRIC_REVENUE;
       case CYCLES -> TargetMetric.TARGET_METRIC_CYCLES;
@@ -385,7 +609,7 @@ public final class EmcSerializer extends SerializerWithStringManifest {
     };
   }
 
-  static Metric metric(TargetMetric m) {
+  public static Metric metric(TargetMetric m) {
     return switch (m) {
       case TARGET_METRIC_REVENUE -> Metric.REVENUE;
       case TARGET_METRIC_CYCLES -> Metric.CYCLES;

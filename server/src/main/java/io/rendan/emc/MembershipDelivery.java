@@ -6,6 +6,10 @@ import io.rendan.emc.EmcEntity.Event;
 import io.rendan.emc.EmcEntity.MemberJoined;
 import io.rendan.emc.EmcEntity.MemberLeft;
 import io.rendan.emc.EmcEntity.OwnershipTransferred;
+import io.rendan.emc.EmcEntity.PeriodClosed;
+import io.rendan.emc.EmcEntity.RevenueShared;
+import io.rendan.emc.EmcEntity.SeatReplaced;
+import io.rendan.me.MeEntity;
 import io.rendan.me.MeApi;
 import io.rendan.me.MeEntity.Membership;
 import io.rendan.projection.ProjectionJdbc;
@@ -27,7 +31,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Tells each ME about its memberships, from the EMC's journal: at least once
+ * Tells each ME about its memberships, its ledger credits (each part of a
+ * revenue split) and its target results, from the EMC's journal: at least once
  * (a projection whose offset is stored only after the MEs have stored what they
  * were told, so a node that dies in between tells them again) and applied once
  * (the ME ignores an EMC sequence number it has seen). One projection instance
@@ -66,13 +71,20 @@ public final class MembershipDelivery extends Handler<EventEnvelope<Event>> {
   public CompletionStage<Done> process(EventEnvelope<Event> envelope) {
     List<CompletableFuture<Boolean>> deliveries = new ArrayList<>();
     for (Delivery d : deliveries(envelope.event(), envelope.sequenceNr())) {
+      CompletionStage<Boolean> sent;
+      if (d instanceof MembershipChange m) {
+        sent = meApi.recordMembership(m.meId(), m.membership());
+      } else if (d instanceof CreditDue c) {
+        sent = meApi.recordCredit(c.meId(), c.credit());
+      } else {
+        TargetResultDue t = (TargetResultDue) d;
+        sent = meApi.recordTargetResult(t.meId(), t.outcome());
+      }
       deliveries.add(
-          meApi
-              .recordMembership(d.meId(), d.membership())
-              .thenApply(
+          sent.thenApply(
                   known -> {
                     if (!known) {
-                      log.warn("EMC {} names ME {}, which does not exist; membership not recorded", d.membership().emcId(), d.meId());
+                      log.warn("EMC event {} names ME {}, which does not exist; not recorded", envelope.persistenceId(), d.meId());
                     }
                     return known;
                   })
@@ -81,34 +93,85 @@ public final class MembershipDelivery extends Handler<EventEnvelope<Event>> {
     return CompletableFuture.allOf(deliveries.toArray(CompletableFuture[]::new)).thenApply(done -> Done.getInstance());
   }
 
-  record Delivery(String meId, Membership membership) {}
+  /** Something one ME must learn from one EMC event. */
+  sealed interface Delivery permits MembershipChange, CreditDue, TargetResultDue {
+    String meId();
+  }
 
-  /** What each ME must learn from one EMC event; most events concern no ME. */
+  record MembershipChange(String meId, Membership membership) implements Delivery {}
+
+  record CreditDue(String meId, MeEntity.Credit credit) implements Delivery {}
+
+  record TargetResultDue(String meId, MeEntity.TargetOutcome outcome) implements Delivery {}
+
+  /**
+   * What each ME must learn from one EMC event; most events concern no ME. Every
+   * message carries the EMC's sequence number, the ME's de-duplication cursor:
+   * one EMC event names an ME at most once.
+   */
   static List<Delivery> deliveries(Event event, long emcSeq) {
     if (event instanceof EmcStarted e) {
       return List.of(
-          new Delivery(
+          new MembershipChange(
               e.ownerMeId(),
               new Membership(e.emcId(), e.name(), e.ownerSide(), EmcEntity.OWNER_ROLE, true, true, emcSeq)));
     }
     if (event instanceof MemberJoined e) {
       return List.of(
-          new Delivery(e.meId(), new Membership(e.emcId(), e.emcName(), e.side(), e.role(), false, true, emcSeq)));
+          new MembershipChange(e.meId(), new Membership(e.emcId(), e.emcName(), e.side(), e.role(), false, true, emcSeq)));
     }
     if (event instanceof MemberLeft e) {
-      return List.of(new Delivery(e.meId(), new Membership(e.emcId(), "", null, "", false, false, emcSeq)));
+      return List.of(new MembershipChange(e.meId(), new Membership(e.emcId(), "", null, "", false, false, emcSeq)));
     }
     if (event instanceof OwnershipTransferred e) {
       return List.of(
-          new Delivery(
+          new MembershipChange(
               e.fromMeId(), new Membership(e.emcId(), e.emcName(), e.fromSide(), "member", false, true, emcSeq)),
-          new Delivery(
+          new MembershipChange(
               e.toMeId(), new Membership(e.emcId(), e.emcName(), e.toSide(), e.toRole(), true, true, emcSeq)));
     }
     if (event instanceof EmcDissolved e) {
       return e.memberMeIds().stream()
-          .map(id -> new Delivery(id, new Membership(e.emcId(), "", null, "", false, false, emcSeq)))
+          .map(id -> (Delivery) new MembershipChange(id, new Membership(e.emcId(), "", null, "", false, false, emcSeq)))
           .toList();
+    }
+    if (event instanceof RevenueShared e) {
+      // Parts of zero change no balance: no ledger entry for them.
+      return e.parts().stream()
+          .filter(p -> p.amountMinor() != 0)
+          .map(
+              p ->
+                  (Delivery)
+                      new CreditDue(
+                          p.meId(),
+                          new MeEntity.Credit(
+                              e.emcId(),
+                              emcSeq,
+                              e.revenueId(),
+                              p.amountMinor(),
+                              e.currency(),
+                              e.source(),
+                              e.earnedAt(),
+                              p.shareBps(),
+                              p.contractVersion(),
+                              p.owner())))
+          .toList();
+    }
+    if (event instanceof PeriodClosed e) {
+      return e.results().stream()
+          .map(
+              r ->
+                  (Delivery)
+                      new TargetResultDue(
+                          r.meId(),
+                          new MeEntity.TargetOutcome(
+                              e.emcId(), emcSeq, e.period(), r.metric(), r.target(), r.achieved(), r.met(), r.atRisk())))
+          .toList();
+    }
+    if (event instanceof SeatReplaced e) {
+      return List.of(
+          new MembershipChange(e.oldMeId(), new Membership(e.emcId(), "", null, "", false, false, emcSeq)),
+          new MembershipChange(e.newMeId(), new Membership(e.emcId(), e.emcName(), e.side(), e.role(), false, true, emcSeq)));
     }
     return List.of();
   }

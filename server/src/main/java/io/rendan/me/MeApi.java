@@ -84,7 +84,9 @@ public final class MeApi {
   }
 
   public CompletionStage<Me> get(Caller caller, String meId) {
-    return ask(checkId(meId), MeEntity.GetMe::new).thenApply(a -> toProto(a.me()));
+    // Balances are the ME's own business: its operators and admins see them.
+    return ask(checkId(meId), MeEntity.GetMe::new)
+        .thenApply(a -> toProto(a.me(), caller.isAdmin() || a.me().isOperator(caller.subject())));
   }
 
   public CompletionStage<Me> changeCapabilities(Caller caller, ChangeCapabilitiesRequest request) {
@@ -174,7 +176,26 @@ public final class MeApi {
    * stored it (or already had it); an unknown ME completes too, with false.
    */
   public CompletionStage<Boolean> recordMembership(String meId, MeEntity.Membership membership) {
-    return ask(meId, replyTo -> new MeEntity.RecordMembership(membership, replyTo))
+    return deliver(meId, replyTo -> new MeEntity.RecordMembership(membership, replyTo));
+  }
+
+  /** Delivery of a ledger credit from an EMC, like a membership. */
+  public CompletionStage<Boolean> recordCredit(String meId, MeEntity.Credit credit) {
+    return deliver(meId, replyTo -> new MeEntity.RecordCredit(credit, replyTo));
+  }
+
+  /** Delivery of a period's target result from an EMC, like a membership. */
+  public CompletionStage<Boolean> recordTargetResult(String meId, MeEntity.TargetOutcome outcome) {
+    return deliver(meId, replyTo -> new MeEntity.RecordTargetResult(outcome, replyTo));
+  }
+
+  /** The ME as stored, for the books check and other internal readers (no permission check). */
+  public CompletionStage<State> current(String meId) {
+    return ask(checkId(meId), MeEntity.GetMe::new).thenApply(Accepted::me);
+  }
+
+  private CompletionStage<Boolean> deliver(String meId, Function<ActorRef<Reply>, Command> command) {
+    return ask(meId, command)
         .thenApply(a -> true)
         .exceptionally(
             failure -> {
@@ -201,14 +222,27 @@ public final class MeApi {
 
   // ---- mapping --------------------------------------------------------------------------------
 
+  /** As its operators see it (they are the only ones who change it or watch it). */
   public static Me toProto(State s) {
+    return toProto(s, true);
+  }
+
+  public static Me toProto(State s, boolean withBalances) {
     Me.Builder b =
         Me.newBuilder()
             .setMeId(s.meId())
             .addAllCapabilities(s.capabilities())
             .addAllOperators(s.operators())
             .setVersion(s.version())
-            .setRating(s.rating());
+            .setRating(s.rating())
+            .setTargetsMet(s.targetsMet())
+            .setTargetsMissed(s.targetsMissed());
+    if (withBalances) {
+      s.balances()
+          .forEach(
+              (currency, amount) ->
+                  b.addBalances(io.rendan.protocol.api.v1.Balance.newBuilder().setCurrency(currency).setAmountMinor(amount)));
+    }
     for (MeEntity.Membership m : s.activeMemberships()) {
       b.addMemberships(
           Membership.newBuilder()

@@ -47,7 +47,7 @@ public final class MeEntity
   // ---- commands -------------------------------------------------------------------------------
 
   public sealed interface Command extends CborSerializable
-      permits RegisterMe, GetMe, ChangeCapabilities, AddOperator, RemoveOperator, RecordMembership {}
+      permits RegisterMe, GetMe, ChangeCapabilities, AddOperator, RemoveOperator, RecordMembership, RecordCredit, RecordTargetResult {}
 
   public record RegisterMe(String name, Kind kind, List<String> capabilities, String caller, ActorRef<Reply> replyTo)
       implements Command {}
@@ -68,6 +68,31 @@ public final class MeEntity
    */
   public record RecordMembership(Membership membership, ActorRef<Reply> replyTo) implements Command {}
 
+  /**
+   * A part of an EMC's revenue for this ME, sent by the EMC delivery at least
+   * once; applied once, by the same per-EMC cursor as memberships.
+   */
+  public record RecordCredit(Credit credit, ActorRef<Reply> replyTo) implements Command {}
+
+  /** The ME's result in a closed period of an EMC, delivered like a credit. */
+  public record RecordTargetResult(TargetOutcome outcome, ActorRef<Reply> replyTo) implements Command {}
+
+  /** One ledger credit (negative for a refund), keyed by EMC and revenue id. */
+  public record Credit(
+      String emcId,
+      long emcSeq,
+      String revenueId,
+      long amountMinor,
+      String currency,
+      String source,
+      Instant earnedAt,
+      int shareBps,
+      int contractVersion,
+      boolean owner) {}
+
+  public record TargetOutcome(
+      String emcId, long emcSeq, String period, EmcEntity.Metric metric, long target, long achieved, boolean met, boolean atRisk) {}
+
   // ---- replies --------------------------------------------------------------------------------
 
   public sealed interface Reply extends CborSerializable permits Accepted, Rejected {}
@@ -81,7 +106,13 @@ public final class MeEntity
   // ---- events ---------------------------------------------------------------------------------
 
   public sealed interface Event
-      permits MeRegistered, CapabilitiesChanged, OperatorAdded, OperatorRemoved, MembershipRecorded {
+      permits MeRegistered,
+          CapabilitiesChanged,
+          OperatorAdded,
+          OperatorRemoved,
+          MembershipRecorded,
+          LedgerCredited,
+          TargetResultRecorded {
     String meId();
 
     Instant at();
@@ -99,9 +130,18 @@ public final class MeEntity
 
   public record MembershipRecorded(String meId, Membership membership, Instant at) implements Event {}
 
+  /** An immutable ledger entry; corrections are further entries. */
+  public record LedgerCredited(String meId, Credit credit, Instant at) implements Event {}
+
+  public record TargetResultRecorded(String meId, TargetOutcome outcome, Instant at) implements Event {}
+
   /** This ME's seat in an EMC; inactive ones are kept for their {@code emcSeq}. */
   public record Membership(
-      String emcId, String emcName, EmcEntity.Side side, String role, boolean owner, boolean active, long emcSeq) {}
+      String emcId, String emcName, EmcEntity.Side side, String role, boolean owner, boolean active, long emcSeq) {
+    Membership at(long seq) {
+      return new Membership(emcId, emcName, side, role, owner, active, seq);
+    }
+  }
 
   // ---- state ----------------------------------------------------------------------------------
 
@@ -118,12 +158,28 @@ public final class MeEntity
       List<String> operators,
       Instant registeredAt,
       long version,
-      Map<String, Membership> memberships) {
+      Map<String, Membership> memberships,
+      Map<String, Long> balances,
+      long targetsMet,
+      long targetsMissed) {
 
     public State {
       capabilities = sortedUnique(capabilities);
       operators = sortedUnique(operators);
       memberships = Collections.unmodifiableMap(new TreeMap<>(memberships));
+      balances = Collections.unmodifiableMap(new TreeMap<>(balances == null ? Map.of() : balances));
+    }
+
+    public State(
+        String meId,
+        String name,
+        Kind kind,
+        List<String> capabilities,
+        List<String> operators,
+        Instant registeredAt,
+        long version,
+        Map<String, Membership> memberships) {
+      this(meId, name, kind, capabilities, operators, registeredAt, version, memberships, Map.of(), 0, 0);
     }
 
     static State unregistered(String meId) {
@@ -131,11 +187,30 @@ public final class MeEntity
     }
 
     /**
-     * 0..1000, 500 (neutral) until the record of targets met and missed exists;
-     * bidding weighs asks by it.
+     * 0..1000 from the record of targets: round(1000 × (met + 1) / (met + missed + 2)),
+     * so 500 (neutral) with no record, moving with every result and never reaching
+     * 0 or 1000. Bidding weighs asks by it. Integer arithmetic, halves rounded up.
      */
     public int rating() {
-      return NEUTRAL_RATING;
+      long d = targetsMet + targetsMissed + 2;
+      return (int) ((2_000 * (targetsMet + 1) + d) / (2 * d));
+    }
+
+    /** The last EMC event this ME has applied, per EMC: the delivery's de-duplication cursor. */
+    public long emcCursor(String emcId) {
+      Membership m = memberships.get(emcId);
+      return m == null ? 0 : m.emcSeq();
+    }
+
+    private State with(long next, Map<String, Membership> ms, Map<String, Long> bs, long met, long missed) {
+      return new State(meId, name, kind, capabilities, operators, registeredAt, next, ms, bs, met, missed);
+    }
+
+    private Map<String, Membership> advanced(String emcId, long seq) {
+      Map<String, Membership> all = new HashMap<>(memberships);
+      Membership m = all.get(emcId);
+      all.put(emcId, m == null ? new Membership(emcId, "", null, "", false, false, seq) : m.at(seq));
+      return all;
     }
 
     /** The memberships in force, by EMC id. */
@@ -154,21 +229,29 @@ public final class MeEntity
     State apply(Event event) {
       long next = version + 1;
       if (event instanceof MeRegistered e) {
-        return new State(meId, e.name(), e.kind(), e.capabilities(), List.of(e.operator()), e.at(), next, memberships);
+        return new State(meId, e.name(), e.kind(), e.capabilities(), List.of(e.operator()), e.at(), next, memberships, balances, targetsMet, targetsMissed);
       } else if (event instanceof CapabilitiesChanged e) {
-        return new State(meId, name, kind, e.capabilities(), operators, registeredAt, next, memberships);
+        return new State(meId, name, kind, e.capabilities(), operators, registeredAt, next, memberships, balances, targetsMet, targetsMissed);
       } else if (event instanceof OperatorAdded e) {
         List<String> ops = new ArrayList<>(operators);
         ops.add(e.subject());
-        return new State(meId, name, kind, capabilities, ops, registeredAt, next, memberships);
+        return new State(meId, name, kind, capabilities, ops, registeredAt, next, memberships, balances, targetsMet, targetsMissed);
       } else if (event instanceof OperatorRemoved e) {
         List<String> ops = new ArrayList<>(operators);
         ops.remove(e.subject());
-        return new State(meId, name, kind, capabilities, ops, registeredAt, next, memberships);
+        return new State(meId, name, kind, capabilities, ops, registeredAt, next, memberships, balances, targetsMet, targetsMissed);
       } else if (event instanceof MembershipRecorded e) {
         Map<String, Membership> all = new HashMap<>(memberships);
         all.put(e.membership().emcId(), e.membership());
-        return new State(meId, name, kind, capabilities, operators, registeredAt, next, all);
+        return with(next, all, balances, targetsMet, targetsMissed);
+      } else if (event instanceof LedgerCredited e) {
+        Map<String, Long> bs = new TreeMap<>(balances);
+        bs.merge(e.credit().currency(), e.credit().amountMinor(), Math::addExact);
+        return with(next, advanced(e.credit().emcId(), e.credit().emcSeq()), bs, targetsMet, targetsMissed);
+      } else if (event instanceof TargetResultRecorded e) {
+        TargetOutcome o = e.outcome();
+        return with(
+            next, advanced(o.emcId(), o.emcSeq()), balances, targetsMet + (o.met() ? 1 : 0), targetsMissed + (o.met() ? 0 : 1));
       }
       throw new IllegalStateException("unknown event " + event.getClass());
     }
@@ -185,7 +268,16 @@ public final class MeEntity
   }
 
   /** Tunables of the entity, from {@code rendan.me} in application.conf. */
-  public record Settings(int snapshotEvery, Duration backoffMin, Duration backoffMax) {}
+  public record Settings(int snapshotEvery, Duration backoffMin, Duration backoffMax, int tagSlices) {
+    public Settings(int snapshotEvery, Duration backoffMin, Duration backoffMax) {
+      this(snapshotEvery, backoffMin, backoffMax, 4);
+    }
+  }
+
+  /** The journal tag of an ME's events (the ledger read model follows them). */
+  public static String tag(String meId, int slices) {
+    return "me-" + Math.floorMod(meId.hashCode(), slices);
+  }
 
   // ---- behaviour ------------------------------------------------------------------------------
 
@@ -227,6 +319,11 @@ public final class MeEntity
   }
 
   @Override
+  public java.util.Set<String> tagsFor(Event event) {
+    return java.util.Set.of(tag(meId, settings.tagSlices()));
+  }
+
+  @Override
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
     CommandHandlerWithReplyBuilder<Command, Event, State> builder = newCommandHandlerWithReplyBuilder();
 
@@ -237,7 +334,9 @@ public final class MeEntity
         .onCommand(ChangeCapabilities.class, (state, cmd) -> reject(cmd.replyTo(), notFound()))
         .onCommand(AddOperator.class, (state, cmd) -> reject(cmd.replyTo(), notFound()))
         .onCommand(RemoveOperator.class, (state, cmd) -> reject(cmd.replyTo(), notFound()))
-        .onCommand(RecordMembership.class, (state, cmd) -> reject(cmd.replyTo(), notFound()));
+        .onCommand(RecordMembership.class, (state, cmd) -> reject(cmd.replyTo(), notFound()))
+        .onCommand(RecordCredit.class, (state, cmd) -> reject(cmd.replyTo(), notFound()))
+        .onCommand(RecordTargetResult.class, (state, cmd) -> reject(cmd.replyTo(), notFound()));
 
     builder
         .forState(State::isRegistered)
@@ -246,7 +345,9 @@ public final class MeEntity
         .onCommand(ChangeCapabilities.class, this::changeCapabilities)
         .onCommand(AddOperator.class, this::addOperator)
         .onCommand(RemoveOperator.class, this::removeOperator)
-        .onCommand(RecordMembership.class, this::recordMembership);
+        .onCommand(RecordMembership.class, this::recordMembership)
+        .onCommand(RecordCredit.class, this::recordCredit)
+        .onCommand(RecordTargetResult.class, this::recordTargetResult);
 
     return builder.build();
   }
@@ -322,6 +423,21 @@ public final class MeEntity
     }
     return persistThenReply(
         new MembershipRecorded(meId, cmd.membership(), clock.instant()), "me.membership-recorded", cmd.replyTo(), false);
+  }
+
+  private ReplyEffect<Event, State> recordCredit(State state, RecordCredit cmd) {
+    if (state.emcCursor(cmd.credit().emcId()) >= cmd.credit().emcSeq()) {
+      return Effect().reply(cmd.replyTo(), new Accepted(state, false)); // a redelivery
+    }
+    return persistThenReply(new LedgerCredited(meId, cmd.credit(), clock.instant()), "me.ledger-credited", cmd.replyTo(), false);
+  }
+
+  private ReplyEffect<Event, State> recordTargetResult(State state, RecordTargetResult cmd) {
+    if (state.emcCursor(cmd.outcome().emcId()) >= cmd.outcome().emcSeq()) {
+      return Effect().reply(cmd.replyTo(), new Accepted(state, false));
+    }
+    return persistThenReply(
+        new TargetResultRecorded(meId, cmd.outcome(), clock.instant()), "me.target-result-recorded", cmd.replyTo(), false);
   }
 
   private ReplyEffect<Event, State> persistThenReply(

@@ -11,6 +11,10 @@ import io.rendan.me.MeEntity.MeRegistered;
 import io.rendan.me.MeEntity.OperatorAdded;
 import io.rendan.me.MeEntity.OperatorRemoved;
 import io.rendan.me.MeEntity.State;
+import io.rendan.me.MeEntity.Credit;
+import io.rendan.me.MeEntity.LedgerCredited;
+import io.rendan.me.MeEntity.TargetOutcome;
+import io.rendan.me.MeEntity.TargetResultRecorded;
 import io.rendan.protocol.persistence.v1.MeCapabilitiesChanged;
 import io.rendan.protocol.persistence.v1.MeKind;
 import io.rendan.protocol.persistence.v1.MeMembershipRecorded;
@@ -35,6 +39,8 @@ public final class MeSerializer extends SerializerWithStringManifest {
   static final String OPERATOR_ADDED = "me.operator-added";
   static final String OPERATOR_REMOVED = "me.operator-removed";
   static final String MEMBERSHIP_RECORDED = "me.membership-recorded";
+  static final String LEDGER_CREDITED = "me.ledger-credited";
+  static final String TARGET_RESULT_RECORDED = "me.target-result-recorded";
   static final String SNAPSHOT = "me.snapshot";
 
   @Override
@@ -49,6 +55,8 @@ public final class MeSerializer extends SerializerWithStringManifest {
     if (o instanceof OperatorAdded) return OPERATOR_ADDED;
     if (o instanceof OperatorRemoved) return OPERATOR_REMOVED;
     if (o instanceof MembershipRecorded) return MEMBERSHIP_RECORDED;
+    if (o instanceof LedgerCredited) return LEDGER_CREDITED;
+    if (o instanceof TargetResultRecorded) return TARGET_RESULT_RECORDED;
     if (o instanceof State) return SNAPSHOT;
     throw new IllegalArgumentException("MeSerializer cannot serialize " + o.getClass());
   }
@@ -108,6 +116,40 @@ public final class MeSerializer extends SerializerWithStringManifest {
           .build()
           .toByteArray();
     }
+    if (o instanceof LedgerCredited e) {
+      Credit c = e.credit();
+      return io.rendan.protocol.persistence.v1.MeLedgerCredited.newBuilder()
+          .setMeId(e.meId())
+          .setEmcId(c.emcId())
+          .setEmcSeq(c.emcSeq())
+          .setRevenueId(c.revenueId())
+          .setAmountMinor(c.amountMinor())
+          .setCurrency(c.currency())
+          .setSource(c.source())
+          .setEarnedAt(timestamp(c.earnedAt()))
+          .setShareBps(c.shareBps())
+          .setContractVersion(c.contractVersion())
+          .setOwner(c.owner())
+          .setAt(timestamp(e.at()))
+          .build()
+          .toByteArray();
+    }
+    if (o instanceof TargetResultRecorded e) {
+      TargetOutcome t = e.outcome();
+      return io.rendan.protocol.persistence.v1.MeTargetResultRecorded.newBuilder()
+          .setMeId(e.meId())
+          .setEmcId(t.emcId())
+          .setEmcSeq(t.emcSeq())
+          .setPeriod(t.period())
+          .setMetric(EmcSerializer.metric(t.metric()))
+          .setTarget(t.target())
+          .setAchieved(t.achieved())
+          .setMet(t.met())
+          .setAtRisk(t.atRisk())
+          .setAt(timestamp(e.at()))
+          .build()
+          .toByteArray();
+    }
     if (o instanceof State s) {
       MeSnapshot.Builder b =
           MeSnapshot.newBuilder()
@@ -126,6 +168,12 @@ public final class MeSerializer extends SerializerWithStringManifest {
                 .setActive(m.active())
                 .setEmcSeq(m.emcSeq()));
       }
+      s.balances()
+          .forEach(
+              (currency, amount) ->
+                  b.addBalances(
+                      io.rendan.protocol.persistence.v1.StoredBalance.newBuilder().setCurrency(currency).setAmountMinor(amount)));
+      b.setTargetsMet(s.targetsMet()).setTargetsMissed(s.targetsMissed());
       if (s.isRegistered()) {
         b.setName(s.name()).setKind(toProto(s.kind())).setRegisteredAt(timestamp(s.registeredAt()));
       }
@@ -182,7 +230,42 @@ public final class MeSerializer extends SerializerWithStringManifest {
               p.getOperatorsList(),
               registered ? instant(p.getRegisteredAt()) : null,
               p.getVersion(),
-              memberships);
+              memberships,
+              balances(p),
+              p.getTargetsMet(),
+              p.getTargetsMissed());
+        }
+        case LEDGER_CREDITED -> {
+          var p = io.rendan.protocol.persistence.v1.MeLedgerCredited.parseFrom(bytes);
+          return new LedgerCredited(
+              p.getMeId(),
+              new Credit(
+                  p.getEmcId(),
+                  p.getEmcSeq(),
+                  p.getRevenueId(),
+                  p.getAmountMinor(),
+                  p.getCurrency(),
+                  p.getSource(),
+                  instant(p.getEarnedAt()),
+                  p.getShareBps(),
+                  p.getContractVersion(),
+                  p.getOwner()),
+              instant(p.getAt()));
+        }
+        case TARGET_RESULT_RECORDED -> {
+          var p = io.rendan.protocol.persistence.v1.MeTargetResultRecorded.parseFrom(bytes);
+          return new TargetResultRecorded(
+              p.getMeId(),
+              new TargetOutcome(
+                  p.getEmcId(),
+                  p.getEmcSeq(),
+                  p.getPeriod(),
+                  EmcSerializer.metric(p.getMetric()),
+                  p.getTarget(),
+                  p.getAchieved(),
+                  p.getMet(),
+                  p.getAtRisk()),
+              instant(p.getAt()));
         }
         default -> throw new NotSerializableException("unknown ME manifest " + manifest);
       }
@@ -191,6 +274,12 @@ public final class MeSerializer extends SerializerWithStringManifest {
       failure.initCause(e);
       throw failure;
     }
+  }
+
+  private static Map<String, Long> balances(MeSnapshot p) {
+    Map<String, Long> balances = new java.util.TreeMap<>();
+    p.getBalancesList().forEach(b -> balances.put(b.getCurrency(), b.getAmountMinor()));
+    return balances;
   }
 
   static MeKind toProto(Kind kind) {

@@ -140,7 +140,7 @@ class EmcEntityTest {
     State state = result.replyOfType(Accepted.class).emc();
     assertTrue(result.replyOfType(Accepted.class).created());
     assertEquals(
-        new EmcStarted(emcId, "Community Laundry", "dorm students", OWNER, Side.EXPERIENCE, "alice", START),
+        new EmcStarted(emcId, "Community Laundry", "dorm students", OWNER, Side.EXPERIENCE, "alice", START, "EUR"),
         result.eventOfType(EmcStarted.class));
     assertEquals(Status.FORMING, state.status());
     Member owner = state.members().get(OWNER);

@@ -76,7 +76,37 @@ class EmcSerializerTest {
           new Sample("emc.dissolved.bin", "emc.dissolved", new EmcDissolved("emc-1", List.of("laundry", "washers"), AT)),
           new Sample("emc.ownership-transferred.bin", "emc.ownership-transferred", new OwnershipTransferred("emc-1", "Community Laundry", "laundry", Side.EXPERIENCE, "washers", Side.SOLUTION, "owner", AT)),
           new Sample("emc.snapshot.bin", "emc.snapshot", fullState()),
-          new Sample("emc.snapshot-empty.bin", "emc.snapshot", State.empty("emc-2")));
+          new Sample("emc.snapshot-empty.bin", "emc.snapshot", State.empty("emc-2")),
+          new Sample("emc.started-eur.bin", "emc.started", new EmcStarted("emc-1", "Community Laundry", "dorm students", "laundry", Side.EXPERIENCE, "alice", AT, "EUR")),
+          new Sample("emc.member-invited-replacing.bin", "emc.member-invited", new MemberInvited("emc-1", "i9", "dryers", Side.SOLUTION, "dryer fleet", TERMS, AT.plusSeconds(3600), AT, "washers")),
+          new Sample("emc.revenue-shared.bin", "emc.revenue-shared", revenue()),
+          new Sample("emc.period-value-reported.bin", "emc.period-value-reported", new PeriodValueReported("emc-1", "2026-03", "washers", 9_900, AT)),
+          new Sample("emc.period-closed.bin", "emc.period-closed", new PeriodClosed("emc-1", "2026-03", List.of(new TargetResult("washers", 2, Metric.REVENUE, 500_000, 300, false, 3, true)), AT)),
+          new Sample("emc.seat-replaced.bin", "emc.seat-replaced", new SeatReplaced("emc-1", "Community Laundry", "i9", "washers", "dryers", Side.SOLUTION, "dryer fleet", TERMS, AT)),
+          new Sample("emc.snapshot-with-accounts.bin", "emc.snapshot", stateWithAccounts()));
+
+  private static RevenueShared revenue() {
+    return new RevenueShared(
+        "emc-1", "r-1", 1_001, "EUR", "laundry-cycle", AT, 1, "washers", null,
+        List.of(new RevenueSplit.Part("laundry", 701, 7_000, 0, true), new RevenueSplit.Part("washers", 300, 3_000, 1, false)),
+        AT.plusSeconds(1), AT.minusSeconds(90L * 86_400));
+  }
+
+  private static State stateWithAccounts() {
+    State s = fullState();
+    Map<String, RevenueShared> revenues = new LinkedHashMap<>();
+    revenues.put("r-1", revenue());
+    Accounts accounts =
+        new Accounts(
+            "EUR",
+            List.of(new OwnerSpell("laundry", AT)),
+            List.of(new FormerMember("dryers", List.of(new Contract(1, TERMS, AT)), AT, AT.plusSeconds(60))),
+            revenues,
+            "2026-02",
+            Map.of("2026-03", new Tally(Map.of("washers", 300L), Map.of("washers", 1L), Map.of("washers", 9_900L))),
+            Map.of("washers", new Standing(2, false)));
+    return new State(s.emcId(), s.name(), s.userGroup(), s.ownerMeId(), s.status(), s.members(), s.invitations(), s.createdAt(), s.version(), accounts);
+  }
 
   static Stream<Arguments> samples() {
     return SAMPLES.stream().map(Arguments::of);
@@ -121,11 +151,12 @@ class EmcSerializerTest {
         List.of(
             "emc.started", "emc.member-invited", "emc.member-joined", "emc.invitation-declined", "emc.invitations-expired",
             "emc.member-left", "emc.terms-proposed", "emc.contract-amended", "emc.dissolved", "emc.ownership-transferred",
-            "emc.snapshot"),
+            "emc.snapshot", "emc.revenue-shared", "emc.period-value-reported", "emc.period-closed", "emc.seat-replaced"),
         List.of(
             EmcSerializer.STARTED, EmcSerializer.MEMBER_INVITED, EmcSerializer.MEMBER_JOINED, EmcSerializer.INVITATION_DECLINED,
             EmcSerializer.INVITATIONS_EXPIRED, EmcSerializer.MEMBER_LEFT, EmcSerializer.TERMS_PROPOSED,
-            EmcSerializer.CONTRACT_AMENDED, EmcSerializer.DISSOLVED, EmcSerializer.OWNERSHIP_TRANSFERRED, EmcSerializer.SNAPSHOT));
+            EmcSerializer.CONTRACT_AMENDED, EmcSerializer.DISSOLVED, EmcSerializer.OWNERSHIP_TRANSFERRED, EmcSerializer.SNAPSHOT,
+            EmcSerializer.REVENUE_SHARED, EmcSerializer.PERIOD_VALUE_REPORTED, EmcSerializer.PERIOD_CLOSED, EmcSerializer.SEAT_REPLACED));
     assertEquals(7102, SERIALIZER.identifier());
   }
 

@@ -96,7 +96,34 @@ class MeSerializerTest {
                   Map.of(
                       "emc-1", new Membership("emc-1", "Community Laundry", EmcEntity.Side.EXPERIENCE, "owner", true, true, 1),
                       "emc-2", new Membership("emc-2", "", null, "", false, false, 9)))),
-          new Sample("me.snapshot-unregistered.bin", "me.snapshot", State.unregistered("me-2")));
+          new Sample("me.snapshot-unregistered.bin", "me.snapshot", State.unregistered("me-2")),
+          new Sample(
+              "me.ledger-credited.bin",
+              "me.ledger-credited",
+              new MeEntity.LedgerCredited(
+                  "me-1",
+                  new MeEntity.Credit("emc-1", 12, "r-1", -300, "EUR", "laundry-cycle", AT.minusSeconds(60), 3_000, 2, false),
+                  AT)),
+          new Sample(
+              "me.target-result-recorded.bin",
+              "me.target-result-recorded",
+              new MeEntity.TargetResultRecorded(
+                  "me-1", new MeEntity.TargetOutcome("emc-1", 13, "2026-03", EmcEntity.Metric.CYCLES, 800, 750, false, true), AT)),
+          new Sample(
+              "me.snapshot-with-balances.bin",
+              "me.snapshot",
+              new State(
+                  "me-1",
+                  "Bäckerei Süd",
+                  Kind.INTERNAL,
+                  List.of("baking"),
+                  List.of("alice"),
+                  AT,
+                  44,
+                  Map.of("emc-1", new Membership("emc-1", "Community Laundry", EmcEntity.Side.SOLUTION, "washers", false, true, 13)),
+                  Map.of("EUR", 1_234L, "USD", -5L),
+                  3,
+                  1)));
 
   static Stream<Arguments> samples() {
     return SAMPLES.stream().map(Arguments::of);
@@ -146,6 +173,8 @@ class MeSerializerTest {
     assertEquals("me.operator-removed", MeSerializer.OPERATOR_REMOVED);
     assertEquals("me.membership-recorded", MeSerializer.MEMBERSHIP_RECORDED);
     assertEquals("me.snapshot", MeSerializer.SNAPSHOT);
+    assertEquals("me.ledger-credited", MeSerializer.LEDGER_CREDITED);
+    assertEquals("me.target-result-recorded", MeSerializer.TARGET_RESULT_RECORDED);
     assertEquals(7101, SERIALIZER.identifier(), "the serializer id is stored with every row too");
   }
 

@@ -1,0 +1,374 @@
+package io.rendan.ledger;
+
+import com.google.protobuf.Timestamp;
+import io.rendan.auth.Caller;
+import io.rendan.emc.EmcApi;
+import io.rendan.http.ApiException;
+import io.rendan.http.ErrorCodes;
+import io.rendan.me.MeApi;
+import io.rendan.projection.ProjectionJdbc;
+import io.rendan.protocol.api.v1.Balance;
+import io.rendan.protocol.api.v1.BooksReport;
+import io.rendan.protocol.api.v1.EmcStatement;
+import io.rendan.protocol.api.v1.LedgerEntry;
+import io.rendan.protocol.api.v1.LedgerPage;
+import io.rendan.protocol.api.v1.MeStatement;
+import io.rendan.protocol.api.v1.TargetResult;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.YearMonth;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+
+/**
+ * Ledgers, win-win value statements and the books check, read from the tables of
+ * {@link LedgerReadModel} (and, for balances, from the ME entities).
+ */
+public final class LedgerApi {
+  private final ProjectionJdbc jdbc;
+  private final Executor blocking;
+  private final MeApi meApi;
+  private final EmcApi emcApi;
+  private final int maxListed;
+
+  private LedgerApi(ProjectionJdbc jdbc, Executor blocking, MeApi meApi, EmcApi emcApi, int maxListed) {
+    this.jdbc = jdbc;
+    this.blocking = blocking;
+    this.meApi = meApi;
+    this.emcApi = emcApi;
+    this.maxListed = maxListed;
+  }
+
+  public static LedgerApi start(
+      ActorSystem<?> system, ProjectionJdbc jdbc, MeApi meApi, EmcApi emcApi, int meTagSlices, int emcTagSlices, int maxListed)
+      throws SQLException {
+    LedgerReadModel.start(system, jdbc, meTagSlices, emcTagSlices);
+    Executor blocking =
+        system.dispatchers().lookup(DispatcherSelector.fromConfig("pekko.projection.jdbc.blocking-jdbc-dispatcher"));
+    return new LedgerApi(jdbc, blocking, meApi, emcApi, maxListed);
+  }
+
+  /** An ME's ledger, newest first; {@code after} is the seq of the last entry of the previous page. */
+  public CompletionStage<LedgerPage> ledger(Caller caller, String meId, int limit, String after) {
+    int size = limit <= 0 ? maxListed : Math.min(limit, maxListed);
+    long before = parseAfter(after);
+    return ownerOrAdmin(caller, meId)
+        .thenCompose(
+            ok ->
+                query(
+                    c -> {
+                      LedgerPage.Builder page = LedgerPage.newBuilder();
+                      try (PreparedStatement ps =
+                          c.prepareStatement(
+                              "SELECT seq, emc_id, revenue_id, amount_minor, currency, source, earned_at, share_bps, "
+                                  + "contract_version, owner, recorded_at FROM " + LedgerReadModel.LEDGER
+                                  + " WHERE me_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?")) {
+                        ps.setString(1, meId);
+                        ps.setLong(2, before);
+                        ps.setInt(3, size + 1);
+                        try (ResultSet rs = ps.executeQuery()) {
+                          while (rs.next()) {
+                            page.addEntries(
+                                LedgerEntry.newBuilder()
+                                    .setMeId(meId)
+                                    .setSeq(rs.getLong(1))
+                                    .setEmcId(rs.getString(2))
+                                    .setRevenueId(rs.getString(3))
+                                    .setAmountMinor(rs.getLong(4))
+                                    .setCurrency(rs.getString(5))
+                                    .setSource(rs.getString(6))
+                                    .setEarnedAt(ts(rs.getLong(7)))
+                                    .setShareBps(rs.getInt(8))
+                                    .setContractVersion(rs.getInt(9))
+                                    .setOwner(rs.getBoolean(10))
+                                    .setRecordedAt(ts(rs.getLong(11))));
+                          }
+                        }
+                      }
+                      if (page.getEntriesCount() > size) {
+                        page.removeEntries(size);
+                        page.setNextPage(Long.toString(page.getEntries(size - 1).getSeq()));
+                      }
+                      return page.build();
+                    }));
+  }
+
+  public CompletionStage<MeStatement> meStatement(Caller caller, String meId, String period) {
+    String month = checkPeriod(period);
+    return ownerOrAdmin(caller, meId)
+        .thenCompose(
+            ok ->
+                query(
+                    c -> {
+                      Map<String, MeStatement.FromEmc.Builder> byEmc = new TreeMap<>();
+                      Map<String, Long> totals = new TreeMap<>();
+                      try (PreparedStatement ps =
+                          c.prepareStatement(
+                              "SELECT emc_id, currency, SUM(amount_minor), COUNT(*) FROM " + LedgerReadModel.LEDGER
+                                  + " WHERE me_id = ? AND period = ? GROUP BY emc_id, currency")) {
+                        ps.setString(1, meId);
+                        ps.setString(2, month);
+                        try (ResultSet rs = ps.executeQuery()) {
+                          while (rs.next()) {
+                            byEmc.put(
+                                rs.getString(1),
+                                MeStatement.FromEmc.newBuilder()
+                                    .setEmcId(rs.getString(1))
+                                    .setCurrency(rs.getString(2))
+                                    .setEarnedMinor(rs.getLong(3))
+                                    .setEntries(rs.getInt(4)));
+                            totals.merge(rs.getString(2), rs.getLong(3), Math::addExact);
+                          }
+                        }
+                      }
+                      try (PreparedStatement ps =
+                          c.prepareStatement(
+                              "SELECT emc_id, metric, target, achieved, met, missed_in_row, at_risk, contract_version FROM "
+                                  + LedgerReadModel.RESULT + " WHERE me_id = ? AND period = ?")) {
+                        ps.setString(1, meId);
+                        ps.setString(2, month);
+                        try (ResultSet rs = ps.executeQuery()) {
+                          while (rs.next()) {
+                            byEmc.computeIfAbsent(rs.getString(1), id -> MeStatement.FromEmc.newBuilder().setEmcId(id))
+                                .setTarget(result(meId, rs, 2));
+                          }
+                        }
+                      }
+                      MeStatement.Builder b = MeStatement.newBuilder().setMeId(meId).setPeriod(month);
+                      byEmc.values().forEach(b::addEmcs);
+                      totals.forEach((cur, amount) -> b.addTotals(Balance.newBuilder().setCurrency(cur).setAmountMinor(amount)));
+                      return b.build();
+                    }));
+  }
+
+  public CompletionStage<EmcStatement> emcStatement(Caller caller, String emcId, String period) {
+    String month = checkPeriod(period);
+    return emcApi
+        .get(caller, emcId)
+        .thenCompose(
+            emc ->
+                query(
+                    c -> {
+                      EmcStatement.Builder b =
+                          EmcStatement.newBuilder()
+                              .setEmcId(emcId)
+                              .setPeriod(month)
+                              .setCurrency(emc.getCurrency())
+                              .setClosed(!emc.getClosedThrough().isEmpty() && month.compareTo(emc.getClosedThrough()) <= 0);
+                      try (PreparedStatement ps =
+                          c.prepareStatement(
+                              "SELECT COALESCE(SUM(amount_minor), 0), COUNT(*) FROM " + LedgerReadModel.REVENUE
+                                  + " WHERE emc_id = ? AND period = ?")) {
+                        ps.setString(1, emcId);
+                        ps.setString(2, month);
+                        try (ResultSet rs = ps.executeQuery()) {
+                          rs.next();
+                          b.setRevenueMinor(rs.getLong(1)).setRevenueCount(rs.getInt(2));
+                        }
+                      }
+                      Map<String, EmcStatement.Share.Builder> shares = new LinkedHashMap<>();
+                      try (PreparedStatement ps =
+                          c.prepareStatement(
+                              "SELECT me_id, MAX(CASE WHEN owner THEN 1 ELSE 0 END), SUM(amount_minor) FROM " + LedgerReadModel.PART
+                                  + " WHERE emc_id = ? AND period = ? GROUP BY me_id ORDER BY me_id")) {
+                        ps.setString(1, emcId);
+                        ps.setString(2, month);
+                        try (ResultSet rs = ps.executeQuery()) {
+                          while (rs.next()) {
+                            shares.put(
+                                rs.getString(1),
+                                EmcStatement.Share.newBuilder()
+                                    .setMeId(rs.getString(1))
+                                    .setOwner(rs.getInt(2) == 1)
+                                    .setAmountMinor(rs.getLong(3)));
+                          }
+                        }
+                      }
+                      try (PreparedStatement ps =
+                          c.prepareStatement(
+                              "SELECT me_id, metric, target, achieved, met, missed_in_row, at_risk, contract_version FROM "
+                                  + LedgerReadModel.RESULT + " WHERE emc_id = ? AND period = ? ORDER BY me_id")) {
+                        ps.setString(1, emcId);
+                        ps.setString(2, month);
+                        try (ResultSet rs = ps.executeQuery()) {
+                          while (rs.next()) {
+                            String meId = rs.getString(1);
+                            shares.computeIfAbsent(meId, id -> EmcStatement.Share.newBuilder().setMeId(id)).setTarget(result(meId, rs, 2));
+                          }
+                        }
+                      }
+                      shares.values().forEach(b::addShares);
+                      return b.build();
+                    }));
+  }
+
+  /**
+   * The operator's check: all revenue = all parts = all ledger credits, per
+   * currency; and every ME's balance (asked of the entity) = the sum of its
+   * ledger entries. Read while revenue flows, credits still on their way show as
+   * differences: check again once deliveries have caught up.
+   */
+  public CompletionStage<BooksReport> books(Caller caller) {
+    if (!caller.isAdmin()) {
+      throw new ApiException(ErrorCodes.AUTH_FORBIDDEN, "only admins may check the books");
+    }
+    record Sums(Map<String, long[]> totals, Map<String, Map<String, Long>> ledgerByMe) {}
+    return query(
+            c -> {
+              Map<String, long[]> totals = new TreeMap<>();
+              sum(c, "SELECT currency, SUM(amount_minor) FROM " + LedgerReadModel.REVENUE + " GROUP BY currency", totals, 0);
+              sum(c, "SELECT currency, SUM(amount_minor) FROM " + LedgerReadModel.PART + " GROUP BY currency", totals, 1);
+              sum(c, "SELECT currency, SUM(amount_minor) FROM " + LedgerReadModel.LEDGER + " GROUP BY currency", totals, 2);
+              Map<String, Map<String, Long>> byMe = new TreeMap<>();
+              try (PreparedStatement ps =
+                      c.prepareStatement(
+                          "SELECT me_id, currency, SUM(amount_minor) FROM " + LedgerReadModel.LEDGER + " GROUP BY me_id, currency");
+                  ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                  byMe.computeIfAbsent(rs.getString(1), k -> new TreeMap<>()).put(rs.getString(2), rs.getLong(3));
+                }
+              }
+              return new Sums(totals, byMe);
+            })
+        .thenCompose(
+            sums -> {
+              BooksReport.Builder report = BooksReport.newBuilder();
+              sums.totals()
+                  .forEach(
+                      (currency, t) -> {
+                        report.addTotals(
+                            BooksReport.Total.newBuilder()
+                                .setCurrency(currency)
+                                .setRevenueMinor(t[0])
+                                .setPartsMinor(t[1])
+                                .setCreditsMinor(t[2]));
+                        if (t[0] != t[1]) {
+                          report.addDifferences(difference("parts-vs-revenue", "", currency, t[0], t[1]));
+                        }
+                        if (t[1] != t[2]) {
+                          report.addDifferences(difference("credits-vs-parts", "", currency, t[1], t[2]));
+                        }
+                      });
+              List<CompletableFuture<Void>> checks = new ArrayList<>();
+              List<BooksReport.Difference> found = java.util.Collections.synchronizedList(new ArrayList<>());
+              sums.ledgerByMe()
+                  .forEach(
+                      (meId, entries) ->
+                          checks.add(
+                              meApi
+                                  .current(meId)
+                                  .thenAccept(
+                                      me -> {
+                                        java.util.Set<String> currencies = new java.util.TreeSet<>(entries.keySet());
+                                        currencies.addAll(me.balances().keySet());
+                                        for (String currency : currencies) {
+                                          long expected = entries.getOrDefault(currency, 0L);
+                                          long actual = me.balances().getOrDefault(currency, 0L);
+                                          if (expected != actual) {
+                                            found.add(difference("balance-vs-entries", meId, currency, expected, actual));
+                                          }
+                                        }
+                                      })
+                                  .toCompletableFuture()));
+              return CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new))
+                  .thenApply(
+                      done -> {
+                        found.stream()
+                            .sorted(java.util.Comparator.comparing(BooksReport.Difference::getMeId).thenComparing(BooksReport.Difference::getCurrency))
+                            .forEach(report::addDifferences);
+                        return report
+                            .setMesChecked(sums.ledgerByMe().size())
+                            .setBalanced(report.getDifferencesCount() == 0)
+                            .build();
+                      });
+            });
+  }
+
+  private static BooksReport.Difference difference(String what, String meId, String currency, long expected, long actual) {
+    return BooksReport.Difference.newBuilder()
+        .setWhat(what)
+        .setMeId(meId)
+        .setCurrency(currency)
+        .setExpectedMinor(expected)
+        .setActualMinor(actual)
+        .build();
+  }
+
+  private static void sum(Connection c, String sql, Map<String, long[]> totals, int column) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql);
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        totals.computeIfAbsent(rs.getString(1), k -> new long[3])[column] = rs.getLong(2);
+      }
+    }
+  }
+
+  private static TargetResult result(String meId, ResultSet rs, int from) throws SQLException {
+    return TargetResult.newBuilder()
+        .setMeId(meId)
+        .setMetric(rs.getString(from))
+        .setTarget(rs.getLong(from + 1))
+        .setAchieved(rs.getLong(from + 2))
+        .setMet(rs.getBoolean(from + 3))
+        .setMissedInRow(rs.getInt(from + 4))
+        .setAtRisk(rs.getBoolean(from + 5))
+        .setContractVersion(rs.getInt(from + 6))
+        .build();
+  }
+
+  private CompletionStage<Void> ownerOrAdmin(Caller caller, String meId) {
+    if (caller.isAdmin()) {
+      return meApi.requireExists(meId).thenApply(me -> null);
+    }
+    return meApi.requireOperator(caller, meId).thenApply(me -> null);
+  }
+
+  private <T> CompletionStage<T> query(ProjectionJdbc.SqlWork<T> work) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return jdbc.query(work);
+          } catch (SQLException e) {
+            throw new CompletionException(e);
+          }
+        },
+        blocking);
+  }
+
+  public static String checkPeriod(String period) {
+    try {
+      return YearMonth.parse(period == null ? "" : period).toString();
+    } catch (DateTimeParseException e) {
+      throw new ApiException(ErrorCodes.REQUEST_INVALID, "period must be a month: YYYY-MM");
+    }
+  }
+
+  private static long parseAfter(String after) {
+    if (after == null || after.isEmpty()) {
+      return Long.MAX_VALUE;
+    }
+    try {
+      return Long.parseLong(after);
+    } catch (NumberFormatException e) {
+      throw new ApiException(ErrorCodes.REQUEST_INVALID, "after is not a page token this server gave");
+    }
+  }
+
+  private static Timestamp ts(long millis) {
+    Instant at = Instant.ofEpochMilli(millis);
+    return Timestamp.newBuilder().setSeconds(at.getEpochSecond()).setNanos(at.getNano()).build();
+  }
+}

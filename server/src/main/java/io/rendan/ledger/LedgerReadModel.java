@@ -1,0 +1,255 @@
+package io.rendan.ledger;
+
+import io.rendan.emc.EmcEntity;
+import io.rendan.emc.RevenueSplit;
+import io.rendan.me.MeEntity;
+import io.rendan.projection.ProjectionJdbc;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
+import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
+import org.apache.pekko.projection.ProjectionBehavior;
+import org.apache.pekko.projection.ProjectionId;
+import org.apache.pekko.projection.eventsourced.EventEnvelope;
+import org.apache.pekko.projection.eventsourced.javadsl.EventSourcedProvider;
+import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
+import org.apache.pekko.projection.jdbc.javadsl.JdbcProjection;
+
+/**
+ * The read side of the money: tables fed exactly once (offset stored in the same
+ * transaction as the rows) from two journals.
+ *
+ * <ul>
+ *   <li>{@code rendan_ledger}: every ME's ledger entries, from the ME events
+ *       (tags {@code me-N}); the entity keeps only balances, the entries live here.
+ *   <li>{@code rendan_revenue}, {@code rendan_revenue_part} and
+ *       {@code rendan_period_result}: revenue, its split and the target results of
+ *       closed periods, from the EMC events (tags {@code emc-N}).
+ * </ul>
+ *
+ * Rows are keyed by where they come from (ME and sequence number, EMC and revenue
+ * id), so a row is never written twice even if an event is seen again.
+ */
+public final class LedgerReadModel {
+  public static final String LEDGER_NAME = "me-ledger";
+  public static final String REVENUE_NAME = "emc-revenue";
+  static final String LEDGER = "rendan_ledger";
+  static final String REVENUE = "rendan_revenue";
+  static final String PART = "rendan_revenue_part";
+  static final String RESULT = "rendan_period_result";
+
+  private LedgerReadModel() {}
+
+  /** The read models' tables; run once per start, under the schema lock (see JournalSchema). */
+  public static void createTables(ProjectionJdbc jdbc) throws SQLException {
+    jdbc.execute(
+        connection -> {
+          try (Statement s = connection.createStatement()) {
+            s.execute(
+                "CREATE TABLE IF NOT EXISTS " + LEDGER + " (me_id VARCHAR(64) NOT NULL, seq BIGINT NOT NULL, "
+                    + "emc_id VARCHAR(64) NOT NULL, revenue_id VARCHAR(64) NOT NULL, amount_minor BIGINT NOT NULL, "
+                    + "currency VARCHAR(3) NOT NULL, source VARCHAR(200) NOT NULL, earned_at BIGINT NOT NULL, "
+                    + "period VARCHAR(7) NOT NULL, share_bps INT NOT NULL, contract_version INT NOT NULL, owner BOOLEAN NOT NULL, "
+                    + "recorded_at BIGINT NOT NULL, PRIMARY KEY (me_id, seq))");
+            s.execute("CREATE INDEX IF NOT EXISTS " + LEDGER + "_period ON " + LEDGER + " (me_id, period)");
+            s.execute(
+                "CREATE TABLE IF NOT EXISTS " + REVENUE + " (emc_id VARCHAR(64) NOT NULL, revenue_id VARCHAR(64) NOT NULL, "
+                    + "amount_minor BIGINT NOT NULL, currency VARCHAR(3) NOT NULL, source VARCHAR(200) NOT NULL, "
+                    + "earned_at BIGINT NOT NULL, period VARCHAR(7) NOT NULL, units BIGINT NOT NULL, refund_of VARCHAR(64), "
+                    + "recorded_at BIGINT NOT NULL, PRIMARY KEY (emc_id, revenue_id))");
+            s.execute("CREATE INDEX IF NOT EXISTS " + REVENUE + "_period ON " + REVENUE + " (emc_id, period)");
+            s.execute(
+                "CREATE TABLE IF NOT EXISTS " + PART + " (emc_id VARCHAR(64) NOT NULL, revenue_id VARCHAR(64) NOT NULL, "
+                    + "me_id VARCHAR(64) NOT NULL, amount_minor BIGINT NOT NULL, currency VARCHAR(3) NOT NULL, "
+                    + "period VARCHAR(7) NOT NULL, share_bps INT NOT NULL, contract_version INT NOT NULL, owner BOOLEAN NOT NULL, "
+                    + "PRIMARY KEY (emc_id, revenue_id, me_id))");
+            s.execute("CREATE INDEX IF NOT EXISTS " + PART + "_period ON " + PART + " (emc_id, period)");
+            s.execute(
+                "CREATE TABLE IF NOT EXISTS " + RESULT + " (emc_id VARCHAR(64) NOT NULL, period VARCHAR(7) NOT NULL, "
+                    + "me_id VARCHAR(64) NOT NULL, metric VARCHAR(16) NOT NULL, target BIGINT NOT NULL, achieved BIGINT NOT NULL, "
+                    + "met BOOLEAN NOT NULL, missed_in_row INT NOT NULL, at_risk BOOLEAN NOT NULL, contract_version INT NOT NULL, "
+                    + "PRIMARY KEY (emc_id, period, me_id))");
+          }
+        });
+  }
+
+  public static void start(ActorSystem<?> system, ProjectionJdbc jdbc, int meTagSlices, int emcTagSlices) {
+    ShardedDaemonProcess.get(system)
+        .init(
+            ProjectionBehavior.Command.class,
+            LEDGER_NAME,
+            meTagSlices,
+            slice -> {
+              String tag = "me-" + slice;
+              return ProjectionBehavior.create(
+                  JdbcProjection.exactlyOnce(
+                      ProjectionId.of(LEDGER_NAME, tag),
+                      EventSourcedProvider.<MeEntity.Event>eventsByTag(system, JdbcReadJournal.Identifier(), tag),
+                      jdbc.sessions(),
+                      LedgerWriter::new,
+                      system));
+            },
+            ProjectionBehavior.stopMessage());
+    ShardedDaemonProcess.get(system)
+        .init(
+            ProjectionBehavior.Command.class,
+            REVENUE_NAME,
+            emcTagSlices,
+            slice -> {
+              String tag = "emc-" + slice;
+              return ProjectionBehavior.create(
+                  JdbcProjection.exactlyOnce(
+                      ProjectionId.of(REVENUE_NAME, tag),
+                      EventSourcedProvider.<EmcEntity.Event>eventsByTag(system, JdbcReadJournal.Identifier(), tag),
+                      jdbc.sessions(),
+                      RevenueWriter::new,
+                      system));
+            },
+            ProjectionBehavior.stopMessage());
+  }
+
+  static String period(java.time.Instant at) {
+    return YearMonth.from(at.atOffset(ZoneOffset.UTC)).toString();
+  }
+
+  static boolean exists(Connection c, String sql, String... keys) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      for (int i = 0; i < keys.length; i++) {
+        ps.setString(i + 1, keys[i]);
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next();
+      }
+    }
+  }
+
+  static final class LedgerWriter extends JdbcHandler<EventEnvelope<MeEntity.Event>, ProjectionJdbc.Session> {
+    @Override
+    public void process(ProjectionJdbc.Session session, EventEnvelope<MeEntity.Event> envelope) throws Exception {
+      if (!(envelope.event() instanceof MeEntity.LedgerCredited e)) {
+        return;
+      }
+      long seq = envelope.sequenceNr();
+      session.withConnection(
+          c -> {
+            try (PreparedStatement check = c.prepareStatement("SELECT 1 FROM " + LEDGER + " WHERE me_id = ? AND seq = ?")) {
+              check.setString(1, e.meId());
+              check.setLong(2, seq);
+              try (ResultSet rs = check.executeQuery()) {
+                if (rs.next()) {
+                  return null;
+                }
+              }
+            }
+            MeEntity.Credit credit = e.credit();
+            try (PreparedStatement ps =
+                c.prepareStatement(
+                    "INSERT INTO " + LEDGER + " (me_id, seq, emc_id, revenue_id, amount_minor, currency, source, earned_at, "
+                        + "period, share_bps, contract_version, owner, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+              ps.setString(1, e.meId());
+              ps.setLong(2, seq);
+              ps.setString(3, credit.emcId());
+              ps.setString(4, credit.revenueId());
+              ps.setLong(5, credit.amountMinor());
+              ps.setString(6, credit.currency());
+              ps.setString(7, credit.source());
+              ps.setLong(8, credit.earnedAt().toEpochMilli());
+              ps.setString(9, period(credit.earnedAt()));
+              ps.setInt(10, credit.shareBps());
+              ps.setInt(11, credit.contractVersion());
+              ps.setBoolean(12, credit.owner());
+              ps.setLong(13, e.at().toEpochMilli());
+              ps.executeUpdate();
+            }
+            return null;
+          });
+    }
+  }
+
+  static final class RevenueWriter extends JdbcHandler<EventEnvelope<EmcEntity.Event>, ProjectionJdbc.Session> {
+    @Override
+    public void process(ProjectionJdbc.Session session, EventEnvelope<EmcEntity.Event> envelope) throws Exception {
+      EmcEntity.Event event = envelope.event();
+      session.withConnection(
+          c -> {
+            if (event instanceof EmcEntity.RevenueShared e) {
+              writeRevenue(c, e);
+            } else if (event instanceof EmcEntity.PeriodClosed e) {
+              writeResults(c, e);
+            }
+            return null;
+          });
+    }
+
+    private static void writeRevenue(Connection c, EmcEntity.RevenueShared e) throws SQLException {
+      if (exists(c, "SELECT 1 FROM " + REVENUE + " WHERE emc_id = ? AND revenue_id = ?", e.emcId(), e.revenueId())) {
+        return;
+      }
+      String period = period(e.earnedAt());
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "INSERT INTO " + REVENUE + " (emc_id, revenue_id, amount_minor, currency, source, earned_at, period, units, "
+                  + "refund_of, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        ps.setString(1, e.emcId());
+        ps.setString(2, e.revenueId());
+        ps.setLong(3, e.amountMinor());
+        ps.setString(4, e.currency());
+        ps.setString(5, e.source());
+        ps.setLong(6, e.earnedAt().toEpochMilli());
+        ps.setString(7, period);
+        ps.setLong(8, e.units());
+        ps.setString(9, e.refundOf());
+        ps.setLong(10, e.at().toEpochMilli());
+        ps.executeUpdate();
+      }
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "INSERT INTO " + PART + " (emc_id, revenue_id, me_id, amount_minor, currency, period, share_bps, "
+                  + "contract_version, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        for (RevenueSplit.Part part : e.parts()) {
+          ps.setString(1, e.emcId());
+          ps.setString(2, e.revenueId());
+          ps.setString(3, part.meId());
+          ps.setLong(4, part.amountMinor());
+          ps.setString(5, e.currency());
+          ps.setString(6, period);
+          ps.setInt(7, part.shareBps());
+          ps.setInt(8, part.contractVersion());
+          ps.setBoolean(9, part.owner());
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+    }
+
+    private static void writeResults(Connection c, EmcEntity.PeriodClosed e) throws SQLException {
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "INSERT INTO " + RESULT + " (emc_id, period, me_id, metric, target, achieved, met, missed_in_row, at_risk, "
+                  + "contract_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        for (EmcEntity.TargetResult r : e.results()) {
+          if (exists(c, "SELECT 1 FROM " + RESULT + " WHERE emc_id = ? AND period = ? AND me_id = ?", e.emcId(), e.period(), r.meId())) {
+            continue;
+          }
+          ps.setString(1, e.emcId());
+          ps.setString(2, e.period());
+          ps.setString(3, r.meId());
+          ps.setString(4, r.metric().name());
+          ps.setLong(5, r.target());
+          ps.setLong(6, r.achieved());
+          ps.setBoolean(7, r.met());
+          ps.setInt(8, r.missedInRow());
+          ps.setBoolean(9, r.atRisk());
+          ps.setInt(10, r.contractVersion());
+          ps.executeUpdate();
+        }
+      }
+    }
+  }
+}
