@@ -101,6 +101,10 @@ public final class HttpCodec {
     if (e.status() == 401) {
       response = response.addHeader(RawHeader.create("WWW-Authenticate", "Bearer"));
     }
+    if (e.status() == 429 || e.status() == 503) {
+      // the refusals that mean "not now": a client may try again after a moment
+      response = response.addHeader(RawHeader.create("Retry-After", "1"));
+    }
     return response;
   }
 
