@@ -151,6 +151,9 @@ class ClusterIT {
     Map<String, Integer> home = homes(meIds);
     assertEquals(Set.of(0, 1, 2), new HashSet<>(home.values()), "entities on every node: " + home);
 
+    // ---- bidding rounds spread over the nodes, with bids placed through all three ---------------
+    Map<String, Set<String>> bidsAcked = placeBidsOnRounds();
+
     // ---- a WebSocket client on node 1 sees an ME that lives on node 2, changed via node 0 ------
     String watched = meIds.stream().filter(id -> home.get(id) == 2).findFirst().orElseThrow();
     try (WsClient ws = WsClient.connect(nodes.get(1).wsUri(), token)) {
@@ -225,6 +228,7 @@ class ClusterIT {
                 .toList();
         assertEquals(List.of(), unexpected);
         traffic.targets = survivors;
+        checkRoundsAfterFailover(bidsAcked, survivors);
 
         String metrics = get(nodes.get(1).uri("/metrics")).body();
         assertTrue(metrics.contains("rendan_cluster_members{status=\"up\"} 2"), metrics);
@@ -289,6 +293,81 @@ class ClusterIT {
 
     verifyEveryAcknowledgedWrite(url, nodes.get(1), meIds);
     Files.write(logDir.resolve("report.txt"), report);
+  }
+
+  /**
+   * An EMC with rounds on every node and bids placed through all three. Returns
+   * the acknowledged bid ids of each round.
+   */
+  private Map<String, Set<String>> placeBidsOnRounds() throws Exception {
+    HttpResponse<String> owner =
+        send(nodes.get(0), "POST", "/v1/mes", "{\"meId\":\"owner\",\"name\":\"Owner\",\"kind\":\"INTERNAL\"}");
+    assertEquals(201, owner.statusCode(), owner.body());
+    HttpResponse<String> bidder =
+        send(
+            nodes.get(1),
+            "POST",
+            "/v1/mes",
+            "{\"meId\":\"bidder\",\"name\":\"Bidder\",\"kind\":\"INTERNAL\",\"capabilities\":[\"iot-programming\"]}");
+    assertEquals(201, bidder.statusCode(), bidder.body());
+    HttpResponse<String> emc =
+        send(
+            nodes.get(2),
+            "POST",
+            "/v1/emcs",
+            "{\"emcId\":\"laundry\",\"name\":\"Laundry\",\"userGroup\":\"dorm\",\"ownerMeId\":\"owner\",\"ownerSide\":\"EXPERIENCE\"}");
+    assertEquals(201, emc.statusCode(), emc.body());
+    Map<String, Set<String>> acked = new HashMap<>();
+    for (int r = 0; r < 6; r++) {
+      String roundId = "round-" + r;
+      HttpResponse<String> posted =
+          send(
+              nodes.get(r % 3),
+              "POST",
+              "/v1/emcs/laundry/calls",
+              "{\"roundId\":\"" + roundId + "\",\"closesInSeconds\":3600,\"call\":{\"capability\":\"iot-programming\","
+                  + "\"side\":\"SOLUTION\",\"role\":\"firmware\",\"maxShareBps\":5000,\"mode\":\"SEALED\","
+                  + "\"target\":{\"metric\":\"CYCLES\",\"amount\":\"1\"}}}");
+      assertEquals(201, posted.statusCode(), posted.body());
+      Set<String> bids = new HashSet<>();
+      for (int b = 0; b < 5; b++) {
+        String bidId = roundId + "-bid-" + b;
+        HttpResponse<String> placed =
+            send(
+                nodes.get(b % 3),
+                "POST",
+                "/v1/rounds/" + roundId + "/bids",
+                "{\"bidId\":\"" + bidId + "\",\"meId\":\"bidder\",\"askShareBps\":" + (4000 - b) + "}");
+        assertEquals(200, placed.statusCode(), placed.body());
+        bids.add(bidId);
+      }
+      acked.put(roundId, bids);
+    }
+    note("6 rounds posted and 30 bids acknowledged through all three nodes");
+    return acked;
+  }
+
+  /** Every acknowledged bid is in its round, read through the survivors, and every round still takes bids. */
+  private void checkRoundsAfterFailover(Map<String, Set<String>> acked, List<NodeProcess> survivors) throws Exception {
+    int i = 0;
+    for (Map.Entry<String, Set<String>> round : acked.entrySet()) {
+      NodeProcess via = survivors.get(i++ % survivors.size());
+      HttpResponse<String> read = send(via, "GET", "/v1/rounds/" + round.getKey(), null);
+      assertEquals(200, read.statusCode(), read.body());
+      io.rendan.protocol.api.v1.Round.Builder b = io.rendan.protocol.api.v1.Round.newBuilder();
+      JsonFormat.parser().merge(read.body(), b);
+      Set<String> stored = new HashSet<>();
+      b.getBidsList().forEach(bid -> stored.add(bid.getBidId()));
+      assertTrue(stored.containsAll(round.getValue()), round.getKey() + " lost acknowledged bids: " + stored);
+      HttpResponse<String> more =
+          send(
+              via,
+              "POST",
+              "/v1/rounds/" + round.getKey() + "/bids",
+              "{\"bidId\":\"" + round.getKey() + "-after\",\"meId\":\"bidder\",\"askShareBps\":3000}");
+      assertEquals(200, more.statusCode(), more.body());
+    }
+    note("after the failover every round holds its acknowledged bids and takes new ones, through the survivors");
   }
 
   private void collect(ClusterTraffic traffic) {
