@@ -74,8 +74,20 @@ public final class AwardDelivery extends Handler<EventEnvelope<Event>> {
               Bid bid = round.bids().get(round.awardedBidId());
               RoundEntity.Call call = round.call();
               EmcEntity.Terms terms = new EmcEntity.Terms(bid.askShareBps(), call.target(), call.missedPeriodLimit());
-              return emcApi
-                  .inviteFromAward(round.emcId(), round.invitationId(), round.ownerMeId(), bid.meId(), call.side(), call.role(), terms)
+              CompletionStage<String> invited =
+                  call.replacesMeId() == null
+                      ? emcApi.inviteFromAward(
+                          round.emcId(), round.invitationId(), round.ownerMeId(), bid.meId(), call.side(), call.role(), terms)
+                      : emcApi.inviteReplacementFromAward(
+                          round.emcId(),
+                          round.invitationId(),
+                          round.ownerMeId(),
+                          bid.meId(),
+                          call.side(),
+                          call.role(),
+                          terms,
+                          call.replacesMeId());
+              return invited
                   .thenApply(
                       refusal -> {
                         if (refusal == null) {

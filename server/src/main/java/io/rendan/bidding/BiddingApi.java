@@ -123,6 +123,16 @@ public final class BiddingApi {
               if (emc.isDissolved()) {
                 throw new ApiException(io.rendan.emc.EmcCodes.DISSOLVED, "the EMC is dissolved");
               }
+              if (call.replacesMeId() != null) {
+                // a replacement is for the seat of a member at risk; nothing is replaced automatically
+                EmcEntity.Member seat = emc.members().get(call.replacesMeId());
+                if (seat == null || seat.owner()) {
+                  throw new ApiException(io.rendan.emc.EmcCodes.MEMBER_NOT_FOUND, call.replacesMeId() + " holds no seat to replace");
+                }
+                if (!emc.standing(call.replacesMeId()).atRisk()) {
+                  throw new ApiException(io.rendan.emc.EmcCodes.NOT_AT_RISK, call.replacesMeId() + " is not at risk");
+                }
+              }
               return meApi
                   .requireOperator(caller, emc.ownerMeId(), BiddingCodes.NOT_OWNER, "only operators of the EMC's owner post calls")
                   .thenCompose(
@@ -353,6 +363,7 @@ public final class BiddingApi {
         .setAutoAward(c.autoAward())
         .setTarget(Target.newBuilder().setMetric(Target.Metric.valueOf(c.target().metric().name())).setAmount(c.target().amount()))
         .setMissedPeriodLimit(c.missedPeriodLimit())
+        .setReplacesMeId(c.replacesMeId() == null ? "" : c.replacesMeId())
         .build();
   }
 
@@ -425,7 +436,8 @@ public final class BiddingApi {
         call.getMinRating(),
         call.getAutoAward(),
         terms.target(),
-        terms.missedPeriodLimit());
+        terms.missedPeriodLimit(),
+        call.getReplacesMeId().isEmpty() ? null : checkId("call.replacesMeId", call.getReplacesMeId()));
   }
 
   private Instant closesAt(PostCallRequest request) {

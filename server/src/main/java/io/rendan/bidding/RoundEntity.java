@@ -98,7 +98,8 @@ public final class RoundEntity
       int minRating,
       boolean autoAward,
       Target target,
-      int missedPeriodLimit) {}
+      int missedPeriodLimit,
+      String replacesMeId) {}
 
   /** A bid; {@code arrival} orders bids of the round, so that ties go to the earlier. */
   public record Bid(

@@ -220,6 +220,7 @@ public final class RoundSerializer extends SerializerWithStringManifest {
         .setTargetMetric(TargetMetric.valueOf("TARGET_METRIC_" + c.target().metric().name()))
         .setTargetAmount(c.target().amount())
         .setMissedPeriodLimit(c.missedPeriodLimit())
+        .setReplacesMeId(c.replacesMeId() == null ? "" : c.replacesMeId())
         .build();
   }
 
@@ -249,7 +250,8 @@ public final class RoundSerializer extends SerializerWithStringManifest {
         c.getMinRating(),
         c.getAutoAward(),
         new EmcEntity.Target(metric, c.getTargetAmount()),
-        c.getMissedPeriodLimit());
+        c.getMissedPeriodLimit(),
+        c.getReplacesMeId().isEmpty() ? null : c.getReplacesMeId());
   }
 
   private static StoredBid bid(Bid b) {

@@ -96,7 +96,7 @@ class RoundEntityTest {
   }
 
   private static Call call(Mode mode, boolean autoAward) {
-    return new Call("iot-programming", Side.SOLUTION, "washer firmware", "IoT for the washer fleet", 2_000, mode, 100, 300, autoAward, TARGET, 3);
+    return new Call("iot-programming", Side.SOLUTION, "washer firmware", "IoT for the washer fleet", 2_000, mode, 100, 300, autoAward, TARGET, 3, null);
   }
 
   private State post(Mode mode, boolean autoAward) {

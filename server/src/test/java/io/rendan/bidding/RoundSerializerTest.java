@@ -33,7 +33,7 @@ class RoundSerializerTest {
   private static final Instant AT = Instant.parse("2026-05-04T18:00:00.123456789Z");
   private static final RoundSerializer SERIALIZER = new RoundSerializer();
   private static final Call CALL =
-      new Call("iot-programming", Side.SOLUTION, "firmware", "IoT for the washers", 2_000, Mode.OPEN, 100, 300, true, new Target(Metric.CYCLES, 900), 3);
+      new Call("iot-programming", Side.SOLUTION, "firmware", "IoT for the washers", 2_000, Mode.OPEN, 100, 300, true, new Target(Metric.CYCLES, 900), 3, null);
   private static final Bid BID = new Bid("b1", "me-a", 1_800, "OTA updates", AT, 640, 1, BidStatus.ACTIVE);
   private static final Bid OLD = new Bid("b0", "me-b", 1_950, "", AT, 500, 2, BidStatus.SUPERSEDED);
 
@@ -54,6 +54,16 @@ class RoundSerializerTest {
   static final List<Sample> SAMPLES =
       List.of(
           new Sample("round.posted.bin", "round.posted", new RoundPosted("r-1", "emc-1", "laundry", CALL, AT.plusSeconds(600), AT)),
+          new Sample(
+              "round.posted-replacement.bin",
+              "round.posted",
+              new RoundPosted(
+                  "r-4",
+                  "emc-1",
+                  "laundry",
+                  new Call("washers", Side.SOLUTION, "washers", "", 4_000, Mode.SEALED, 0, 0, true, new Target(Metric.REVENUE, 100_000), 3, "me-slow"),
+                  AT.plusSeconds(600),
+                  AT)),
           new Sample("round.bids-placed.bin", "round.bids-placed", new BidsPlaced("r-1", List.of(BID, OLD), AT.plusSeconds(720), 2, 1_800, AT)),
           new Sample("round.bids-placed-sealed.bin", "round.bids-placed", new BidsPlaced("r-2", List.of(BID), AT, 1, null, AT)),
           new Sample("round.bid-withdrawn.bin", "round.bid-withdrawn", new BidWithdrawn("r-1", "b1", 0, null, AT)),
