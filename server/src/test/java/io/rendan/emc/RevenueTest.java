@@ -33,6 +33,22 @@ class RevenueTest {
   @Test
   void revenueIsSplitOnceCreditedOnceAndTheBooksBalance() throws Exception {
     try (TestNode node = TestNode.h2(dataDir)) {
+      revenueStory(node);
+    }
+  }
+
+  /** The same on PostgreSQL, the production path: its read models and queries too. */
+  @Test
+  void onPostgresRevenueIsSplitOnceCreditedOnceAndTheBooksBalance() throws Exception {
+    try (io.zonky.test.db.postgres.embedded.EmbeddedPostgres postgres =
+            io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder().start();
+        TestNode node = TestNode.postgres(postgres.getJdbcUrl("postgres", "postgres"), "postgres", "postgres")) {
+      revenueStory(node);
+    }
+  }
+
+  private static void revenueStory(TestNode node) throws Exception {
+    {
       EmcStories story = new EmcStories(node);
       String alice = node.token("alice");
       String bob = node.token("bob");
