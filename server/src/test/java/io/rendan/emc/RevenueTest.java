@@ -60,6 +60,15 @@ class RevenueTest {
       var invitation = story.invite(alice, emcId, washers, "SOLUTION", 3_000, "REVENUE", 1);
       assertEquals(200, story.accept(bob, emcId, invitation.getInvitationId()).statusCode());
 
+      // The washer maker's operator watches its ME: the credit arrives live.
+      io.rendan.ws.WsClient watching = io.rendan.ws.WsClient.connect(node.wsUri(), bob);
+      watching.sendJson(
+          io.rendan.protocol.api.v1.ClientFrame.newBuilder()
+              .setRequestId("w")
+              .setSubscribe(io.rendan.protocol.api.v1.Subscribe.newBuilder().setTopic("me/" + washers))
+              .build());
+      assertTrue(watching.next().frame().getResponse().hasSubscribed());
+
       // Twenty copies of one revenue at once: one split, the same answer to all.
       ExecutorService pool = Executors.newFixedThreadPool(8);
       List<Future<HttpResponse<String>>> copies = new ArrayList<>();
@@ -84,6 +93,13 @@ class RevenueTest {
       assertEquals(300, memberPart.getAmountMinor());
       assertEquals(1, memberPart.getContractVersion());
 
+      io.rendan.protocol.api.v1.Push credited = watching.next().frame().getPush();
+      while (!credited.getEvent().equals("me.ledger-credited")) {
+        credited = watching.next().frame().getPush();
+      }
+      assertEquals("me/" + washers, credited.getTopic());
+      assertEquals(300, credited.getMe().getBalances(0).getAmountMinor(), "30 % of 1 001, rounded by the remainder rule");
+      watching.close();
       HttpResponse<String> conflict = node.postJson("/v1/emcs/" + emcId + "/revenue", alice, revenue("r-1", 1_002, "EUR"));
       assertEquals(409, conflict.statusCode());
       assertTrue(conflict.body().contains("emc:revenue.conflict"), conflict.body());
