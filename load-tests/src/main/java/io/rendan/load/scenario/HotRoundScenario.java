@@ -32,6 +32,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (100 000 by default): keep rate × (warm-up + duration) below it.
  */
 final class HotRoundScenario implements Scenario {
+  /** Over WebSocket: one connection per bidder, authenticated once at the handshake. */
+  private final boolean overWebSocket;
+  private final List<io.rendan.load.client.WsConnection> connections = new ArrayList<>();
   private ScenarioContext context;
   private OperationStats bid;
   private HttpLane lane;
@@ -45,14 +48,20 @@ final class HotRoundScenario implements Scenario {
   private final ConcurrentLinkedQueue<Integer> inDoubt = new ConcurrentLinkedQueue<>();
   private final AtomicInteger overloaded = new AtomicInteger();
 
+  HotRoundScenario(boolean overWebSocket) {
+    this.overWebSocket = overWebSocket;
+  }
+
   @Override
   public String name() {
-    return "hot-round";
+    return overWebSocket ? "hot-round-ws" : "hot-round";
   }
 
   @Override
   public String description() {
-    return "every bidder on one SEALED round over HTTP; bids in flight together are written as one event";
+    return "every bidder on one SEALED round over "
+        + (overWebSocket ? "WebSocket (a connection per bidder)" : "HTTP")
+        + "; bids in flight together are written as one event";
   }
 
   @Override
@@ -60,9 +69,10 @@ final class HotRoundScenario implements Scenario {
     this.context = context;
     bid = context.metrics().operation("round.bid", "POST /v1/rounds/{id}/bids on one round, acknowledged once stored");
     lane = context.lane();
-    bidders = context.options().getInt("bidders", context.smoke() ? 20 : 500);
+    bidders = context.options().getInt("bidders", context.smoke() ? 20 : overWebSocket ? 100 : 500);
     ownerToken = context.tokens().operator(900_000);
-    String owner = register(ownerToken, "lt-" + context.runId() + "-owner", "laundry");
+    String prefix = "lt-" + context.runId() + "-" + name();
+    String owner = register(ownerToken, prefix + "-owner", "laundry");
     Emc emc =
         Api.parse(
                 call(
@@ -103,7 +113,15 @@ final class HotRoundScenario implements Scenario {
     bidderIds = new String[bidders];
     for (int i = 0; i < bidders; i++) {
       bidderTokens[i] = context.tokens().operator(i);
-      bidderIds[i] = register(bidderTokens[i], "lt-" + context.runId() + "-bidder" + i, "iot-programming");
+      bidderIds[i] = register(bidderTokens[i], prefix + "-bidder" + i, "iot-programming");
+    }
+    if (overWebSocket) {
+      for (int i = 0; i < bidders; i++) {
+        connections.add(
+            io.rendan.load.client.WsConnection.open(
+                    context.webSockets(), context.api().wsUri(), bidderTokens[i], context.api().protobuf(), push -> {})
+                .get(30, java.util.concurrent.TimeUnit.SECONDS));
+      }
     }
   }
 
@@ -142,6 +160,31 @@ final class HotRoundScenario implements Scenario {
             .setAskShareBps(1 + (int) ((n * 7919L) % 9_999))
             .setPlan("plan " + n)
             .build();
+    if (overWebSocket) {
+      connections
+          .get(bidder)
+          .request(io.rendan.protocol.api.v1.ClientFrame.newBuilder().setPlaceBid(request.toBuilder().setRoundId(roundId)))
+          .whenComplete(
+              (response, failure) -> {
+                if (failure != null) {
+                  bid.error(
+                      intendedNanos,
+                      failure instanceof io.rendan.load.client.WsConnection.Unanswered u ? u.code() : Api.failureCode(failure));
+                  inDoubt.add(n);
+                } else if (response.hasError()) {
+                  bid.error(intendedNanos, response.getError().getCode());
+                  if ("bidding:round.overloaded".equals(response.getError().getCode())) {
+                    overloaded.incrementAndGet();
+                  } else if (response.getError().getStatus() >= 500) {
+                    inDoubt.add(n);
+                  }
+                } else {
+                  bid.success(intendedNanos);
+                  acknowledged.add(n);
+                }
+              });
+      return;
+    }
     lane.submit(
         context.api().send("POST", "/v1/rounds/" + roundId + "/bids", bidderTokens[bidder], request),
         (response, failure) -> {
@@ -167,6 +210,10 @@ final class HotRoundScenario implements Scenario {
 
   @Override
   public void drain(long deadlineNanos) throws InterruptedException {
+    if (overWebSocket) {
+      Waits.until(() -> connections.stream().mapToInt(io.rendan.load.client.WsConnection::pending).sum() == 0, deadlineNanos);
+      connections.forEach(io.rendan.load.client.WsConnection::abandonPending);
+    }
     Waits.drain(lane, deadlineNanos);
   }
 
@@ -215,9 +262,12 @@ final class HotRoundScenario implements Scenario {
     Map<String, String> s = new LinkedHashMap<>();
     s.put("bidders", String.valueOf(bidders));
     s.put("mode", "SEALED");
+    s.put("transport", overWebSocket ? "websocket" : "http");
     return s;
   }
 
   @Override
-  public void close() {}
+  public void close() {
+    connections.forEach(io.rendan.load.client.WsConnection::close);
+  }
 }

@@ -13,7 +13,8 @@ public final class Scenarios {
     ALL.put("health", HealthScenario::new);
     ALL.put("me-register", MeRegisterScenario::new);
     ALL.put("me-churn", MeChurnScenario::new);
-    ALL.put("hot-round", HotRoundScenario::new);
+    ALL.put("hot-round", () -> new HotRoundScenario(false));
+    ALL.put("hot-round-ws", () -> new HotRoundScenario(true));
   }
 
   /** Planned in issue 3; each needs a part of the server that does not exist yet. */
