@@ -208,6 +208,8 @@ public final class RendanNode implements AutoCloseable {
       // appliances (issue 6)
       ApplianceConfig applianceConfig = ApplianceConfig.from(config);
       ApplianceApi applianceApi = ApplianceApi.start(system, topics, meApi, emcApi, applianceConfig, askTimeout, clock);
+      io.rendan.appliance.MeteringDelivery.start(
+          system, projectionJdbc, applianceApi, emcApi, config.getInt("rendan.appliance.tag-slices"));
       LedgerApi ledgerApi =
           LedgerApi.start(
               system,

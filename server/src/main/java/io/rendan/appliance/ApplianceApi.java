@@ -316,6 +316,11 @@ public final class ApplianceApi {
             });
   }
 
+  /** The EMC that operates an appliance (for the revenue delivery). */
+  public CompletionStage<String> emcOf(String applianceId) {
+    return current(applianceId).thenApply(state -> state.provisioning().emcId());
+  }
+
   private CompletionStage<State> current(String applianceId) {
     return ask(applianceId, ApplianceEntity.GetAppliance::new).thenApply(Accepted::appliance);
   }

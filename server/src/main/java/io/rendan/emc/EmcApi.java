@@ -234,6 +234,34 @@ public final class EmcApi {
         .thenApply(a -> toProto(a.emc().accounts().revenues().get(revenueId)));
   }
 
+  /**
+   * Revenue that an appliance of the EMC metered (a finished paid cycle), recorded
+   * as the owner: delivered at least once, counted once by its revenue id.
+   * Completes with the EMC's refusal code (period closed, currency, ...), or null.
+   */
+  public CompletionStage<String> recordMeteredRevenue(
+      String emcId, String revenueId, long amountMinor, String currency, String source, Instant earnedAt) {
+    return current(emcId)
+        .thenCompose(
+            state ->
+                ask(
+                    emcId,
+                    replyTo ->
+                        new EmcEntity.RecordRevenue(
+                            revenueId, amountMinor, currency, source, earnedAt, 1, null, null, state.ownerMeId(), replyTo)))
+        .handle(
+            (accepted, failure) -> {
+              if (failure == null) {
+                return null;
+              }
+              ApiException api = ErrorCodes.fromThrowable(failure);
+              if (api.status() >= 500) {
+                throw new java.util.concurrent.CompletionException(failure); // try again
+              }
+              return api.code();
+            });
+  }
+
   /** A member reports its own value of a period (for UPTIME and REPORTED targets). */
   public CompletionStage<Emc> reportPeriodValue(Caller caller, io.rendan.protocol.api.v1.ReportPeriodValueRequest request) {
     String emcId = checkId("emcId", request.getEmcId());

@@ -89,6 +89,19 @@ class TelemetryStreamTest {
     assertEquals("IDLE", appliance.getDeviceState());
     assertEquals(Appliance.Connectivity.ONLINE, appliance.getConnectivity());
 
+    // every finished paid cycle became revenue of the EMC, once, though readings were resent
+    String period = java.time.YearMonth.now(java.time.ZoneOffset.UTC).toString();
+    String statementPath = "/v1/emcs/" + appliance.getEmcId() + "/statement?period=" + period;
+    io.rendan.TestNode.await(
+        java.time.Duration.ofSeconds(20),
+        "the cycles reach the EMC's revenue",
+        () -> node.get(statementPath, alice).body().contains("\"revenueCount\":\"20\"")
+            || node.get(statementPath, alice).body().contains("\"revenueCount\":20"));
+    io.rendan.protocol.api.v1.EmcStatement.Builder statement = io.rendan.protocol.api.v1.EmcStatement.newBuilder();
+    com.google.protobuf.util.JsonFormat.parser().merge(node.get(statementPath, alice).body(), statement);
+    assertEquals(20 * 250, statement.getRevenueMinor());
+    assertEquals(20, statement.getRevenueCount());
+
     // the journal holds each reading exactly once, and each cycle's revenue once
     List<ApplianceEntity.TelemetryRecorded> batches = story.journaledBatches(id);
     assertEquals(LongStream.rangeClosed(1, 120).boxed().toList(), story.journaledSeqs(id));

@@ -1,0 +1,119 @@
+package io.rendan.appliance;
+
+import io.rendan.appliance.ApplianceEntity.Event;
+import io.rendan.appliance.ApplianceEntity.MeteredCycle;
+import io.rendan.appliance.ApplianceEntity.TelemetryRecorded;
+import io.rendan.emc.EmcApi;
+import io.rendan.projection.ProjectionJdbc;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
+import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
+import org.apache.pekko.projection.ProjectionBehavior;
+import org.apache.pekko.projection.ProjectionId;
+import org.apache.pekko.projection.eventsourced.EventEnvelope;
+import org.apache.pekko.projection.eventsourced.javadsl.EventSourcedProvider;
+import org.apache.pekko.projection.javadsl.Handler;
+import org.apache.pekko.projection.jdbc.javadsl.JdbcProjection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every finished paid cycle becomes revenue of the appliance's EMC: at least
+ * once (a projection of the appliances' usage-tagged events whose offset is
+ * stored only after the EMC answered) and counted once (the EMC dedupes by the
+ * revenue id, derived from the appliance and the cycle). A resent reading is
+ * already deduped by the appliance; a redelivered batch by the EMC.
+ */
+public final class MeteringDelivery extends Handler<EventEnvelope<Event>> {
+  private static final Logger log = LoggerFactory.getLogger(MeteringDelivery.class);
+  public static final String NAME = "appliance-metering";
+
+  private final ApplianceApi appliances;
+  private final EmcApi emcApi;
+
+  MeteringDelivery(ApplianceApi appliances, EmcApi emcApi) {
+    this.appliances = appliances;
+    this.emcApi = emcApi;
+  }
+
+  public static void start(ActorSystem<?> system, ProjectionJdbc jdbc, ApplianceApi appliances, EmcApi emcApi, int tagSlices) {
+    ShardedDaemonProcess.get(system)
+        .init(
+            ProjectionBehavior.Command.class,
+            NAME,
+            tagSlices,
+            slice -> {
+              String tag = "appliance-usage-" + slice;
+              return ProjectionBehavior.create(
+                  JdbcProjection.atLeastOnceAsync(
+                      ProjectionId.of(NAME, tag),
+                      EventSourcedProvider.<Event>eventsByTag(system, JdbcReadJournal.Identifier(), tag),
+                      jdbc.sessions(),
+                      () -> new MeteringDelivery(appliances, emcApi),
+                      system));
+            },
+            ProjectionBehavior.stopMessage());
+  }
+
+  /**
+   * The EMC's revenue id of a metered cycle: the appliance's {@code
+   * "{applianceId}:{cycleId}"} hashed into the EMC's id alphabet and length, the
+   * same every time.
+   */
+  public static String revenueIdOf(MeteredCycle cycle) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(cycle.revenueId().getBytes(StandardCharsets.UTF_8));
+      return "cycle-" + HexFormat.of().formatHex(digest, 0, 20);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public CompletionStage<Done> process(EventEnvelope<Event> envelope) {
+    if (!(envelope.event() instanceof TelemetryRecorded recorded) || recorded.meteredCycles().isEmpty()) {
+      return CompletableFuture.completedFuture(Done.getInstance());
+    }
+    return appliances
+        .emcOf(recorded.applianceId())
+        .thenCompose(
+            emcId -> {
+              CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
+              for (MeteredCycle cycle : recorded.meteredCycles()) {
+                all =
+                    all.thenCompose(
+                        done ->
+                            emcApi
+                                .recordMeteredRevenue(
+                                    emcId,
+                                    revenueIdOf(cycle),
+                                    cycle.amountMinor(),
+                                    cycle.currency(),
+                                    "appliance " + recorded.applianceId() + " cycle " + cycle.cycleId(),
+                                    cycle.finishedAt())
+                                .thenAccept(
+                                    refusal -> {
+                                      if (refusal != null) {
+                                        // a business refusal (period closed, other currency) does not change on retry
+                                        log.warn(
+                                            "cycle {} of appliance {} not recorded as revenue of EMC {}: {}",
+                                            cycle.cycleId(),
+                                            recorded.applianceId(),
+                                            emcId,
+                                            refusal);
+                                      }
+                                    })
+                                .toCompletableFuture());
+              }
+              return all;
+            })
+        .thenApply(done -> Done.getInstance());
+  }
+}
