@@ -124,14 +124,12 @@ public final class BiddingApi {
                 throw new ApiException(io.rendan.emc.EmcCodes.DISSOLVED, "the EMC is dissolved");
               }
               if (call.replacesMeId() != null) {
-                // a replacement is for the seat of a member at risk; nothing is replaced automatically
-                EmcEntity.Member seat = emc.members().get(call.replacesMeId());
-                if (seat == null || seat.owner()) {
-                  throw new ApiException(io.rendan.emc.EmcCodes.MEMBER_NOT_FOUND, call.replacesMeId() + " holds no seat to replace");
-                }
-                if (!emc.standing(call.replacesMeId()).atRisk()) {
-                  throw new ApiException(io.rendan.emc.EmcCodes.NOT_AT_RISK, call.replacesMeId() + " is not at risk");
-                }
+                // checked again when the award's invitation is issued and accepted: the EMC decides
+                emc.seatNotReplaceable(call.replacesMeId())
+                    .ifPresent(
+                        refused -> {
+                          throw new ApiException(refused.code(), refused.message());
+                        });
               }
               return meApi
                   .requireOperator(caller, emc.ownerMeId(), BiddingCodes.NOT_OWNER, "only operators of the EMC's owner post calls")
@@ -290,19 +288,9 @@ public final class BiddingApi {
 
   // ---- mapping --------------------------------------------------------------------------------
 
-  /** The round with the bids {@code visible} lets through. */
+  /** The round with the bids {@code visible} lets through, in the order they arrived. */
   static Round toProto(State s, Predicate<Bid> visible) {
-    Round.Builder b = summaryProto(s.summary());
-    b.setEmcId(s.emcId())
-        .setOwnerMeId(s.ownerMeId())
-        .setCall(toProto(s.call()))
-        .setPostedAt(ts(s.postedAt()));
-    if (s.awardedBidId() != null) {
-      b.setAwardedBidId(s.awardedBidId()).setAwardedMeId(s.bids().get(s.awardedBidId()).meId());
-    }
-    if (s.invitationId() != null) {
-      b.setInvitationId(s.invitationId());
-    }
+    Round.Builder b = publicView(s).toBuilder();
     s.bids().values().stream()
         .filter(visible)
         .sorted(java.util.Comparator.comparingLong(Bid::arrival))

@@ -611,47 +611,12 @@ public final class RoundEntity
     return write(event, "round.posted", c.replyTo(), s -> new Accepted(s, true));
   }
 
-  /**
-   * What a batch has changed so far, on top of the stored state: checks see it
-   * without copying the round (tens of thousands of bids) once per bid.
-   */
-  private static final class Working {
-    final State stored;
-    final Map<String, Bid> added = new LinkedHashMap<>();
-    Integer bestAsk;
-    Instant closesAt;
-
-    Working(State stored) {
-      this.stored = stored;
-      OptionalInt best = stored.isPosted() ? stored.bestAsk() : OptionalInt.empty();
-      this.bestAsk = best.isPresent() ? best.getAsInt() : null;
-      this.closesAt = stored.closesAt();
-    }
-
-    Bid bid(String bidId) {
-      Bid bid = added.get(bidId);
-      return bid != null ? bid : stored.bids().get(bidId);
-    }
-
-    int size() {
-      return stored.bids().size() + added.size();
-    }
-
-    long arrivals() {
-      return stored.arrivals() + added.size();
-    }
-
-    void add(Bid bid, Instant newClosesAt) {
-      added.put(bid.bidId(), bid);
-      // asks only go down in a batch: a bid that replaces the best is itself lower
-      bestAsk = bestAsk == null ? bid.askShareBps() : Math.min(bestAsk, bid.askShareBps());
-      closesAt = newClosesAt;
-    }
-  }
-
   private ReplyEffect<Event, State> placeBids(State state, PlaceBids batch) {
     Instant now = clock.instant();
-    Working working = new Working(state);
+    // Each bid is checked against the round as the bids before it in the batch left
+    // it: applying one is O(log n), the bids being persistent.
+    State working = state;
+    List<Bid> accepted = new ArrayList<>();
     List<Rejected> outcomes = new ArrayList<>(); // per bid: its rejection, or null when it stands
     for (PlaceBid bid : batch.bids()) {
       Object outcome = check(working, bid, now);
@@ -659,14 +624,15 @@ public final class RoundEntity
         outcomes.add(r);
       } else {
         Bid checked = (Bid) outcome;
-        if (working.bid(checked.bidId()) == null) {
-          working.add(checked, softClose(state, working.closesAt, now));
+        if (!working.bids().containsKey(checked.bidId())) {
+          accepted.add(checked);
+          working = working.apply(new BidsPlaced(roundId, List.of(checked), softClose(working, now), 0, null, now));
         }
         outcomes.add(null); // new, or the same bid again: answered with the bid as stored
       }
     }
     List<PlaceBid> bids = batch.bids();
-    if (working.added.isEmpty()) {
+    if (accepted.isEmpty()) {
       return Effect()
           .none()
           .thenRun(
@@ -676,17 +642,14 @@ public final class RoundEntity
               })
           .thenNoReply();
     }
-    // what the round shows after the batch, for the directory (cheap: the bids are persistent)
-    State after = state.apply(new BidsPlaced(roundId, List.copyOf(working.added.values()), working.closesAt, 0, null, now));
-    int standing = after.standingCount();
-    int best = after.bestAsk().orElse(Integer.MAX_VALUE);
+    OptionalInt best = working.bestAsk();
     BidsPlaced event =
         new BidsPlaced(
             roundId,
-            List.copyOf(working.added.values()),
-            working.closesAt,
-            standing,
-            best == Integer.MAX_VALUE ? null : best,
+            accepted,
+            working.closesAt(),
+            working.standingCount(),
+            best.isPresent() ? best.getAsInt() : null,
             now);
     return Effect()
         .persist(event)
@@ -711,18 +674,17 @@ public final class RoundEntity
   }
 
   /** A rejection, the bid as it already is (a repeat), or the new bid to store. */
-  private Object check(Working working, PlaceBid bid, Instant now) {
-    State state = working.stored;
+  private Object check(State state, PlaceBid bid, Instant now) {
     if (!state.isPosted()) {
       return new Rejected(BiddingCodes.ROUND_NOT_FOUND, "no round " + roundId);
     }
-    Bid existing = working.bid(bid.bidId());
+    Bid existing = state.bids().get(bid.bidId());
     if (existing != null) {
       return existing.sameRequest(bid)
           ? existing
           : new Rejected(BiddingCodes.BID_CONFLICT, "bid " + bid.bidId() + " was placed with other terms");
     }
-    if (state.status() != Status.OPEN || !now.isBefore(working.closesAt)) {
+    if (state.status() != Status.OPEN || !now.isBefore(state.closesAt())) {
       return new Rejected(BiddingCodes.ROUND_CLOSED, "the round is closed");
     }
     Call call = state.call();
@@ -740,12 +702,13 @@ public final class RoundEntity
     if (bid.askShareBps() > call.maxShareBps()) {
       return new Rejected(BiddingCodes.ASK_ABOVE_MAX, "the call gives at most " + call.maxShareBps() + " bps");
     }
-    if (call.mode() == Mode.OPEN && working.bestAsk != null && bid.askShareBps() > working.bestAsk - call.minStepBps()) {
+    OptionalInt best = state.bestAsk();
+    if (call.mode() == Mode.OPEN && best.isPresent() && bid.askShareBps() > best.getAsInt() - call.minStepBps()) {
       return new Rejected(
           BiddingCodes.ASK_NOT_BETTER,
-          "the best ask is " + working.bestAsk + " bps; a bid must ask at most " + (working.bestAsk - call.minStepBps()));
+          "the best ask is " + best.getAsInt() + " bps; a bid must ask at most " + (best.getAsInt() - call.minStepBps()));
     }
-    if (working.size() >= settings.maxBids()) {
+    if (state.bids().size() >= settings.maxBids()) {
       return new Rejected(BiddingCodes.ROUND_FULL, "the round holds at most " + settings.maxBids() + " bids");
     }
     return new Bid(
@@ -755,12 +718,13 @@ public final class RoundEntity
         bid.plan(),
         now,
         bidder.rating(),
-        working.arrivals() + 1,
+        state.arrivals() + 1,
         BidStatus.ACTIVE);
   }
 
   /** A bid in the last minutes of an open round moves the deadline, so nobody wins by sniping. */
-  private Instant softClose(State state, Instant closesAt, Instant now) {
+  private Instant softClose(State state, Instant now) {
+    Instant closesAt = state.closesAt();
     if (state.call().mode() != Mode.OPEN) {
       return closesAt;
     }
@@ -792,7 +756,7 @@ public final class RoundEntity
     OptionalInt best = after.bestAsk();
     BidWithdrawn event =
         new BidWithdrawn(
-            roundId, c.bidId(), after.activeBids().size(), best.isPresent() ? best.getAsInt() : null, clock.instant());
+            roundId, c.bidId(), after.standingCount(), best.isPresent() ? best.getAsInt() : null, clock.instant());
     return write(event, "round.bid-withdrawn", c.replyTo(), s -> new Accepted(s, false));
   }
 

@@ -560,6 +560,22 @@ public final class EmcEntity
       return accounts.standings().getOrDefault(meId, new Standing(0, false));
     }
 
+    /**
+     * Why the seat of {@code meId} may not be replaced (it holds no seat, or is
+     * not at risk); empty when it may. The one statement of the rule, for
+     * invitations, their acceptance and replacement calls.
+     */
+    public Optional<Rejected> seatNotReplaceable(String meId) {
+      Member seat = members.get(meId);
+      if (seat == null || seat.owner()) {
+        return Optional.of(new Rejected(EmcCodes.MEMBER_NOT_FOUND, meId + " is not a member with a seat"));
+      }
+      if (!standing(meId).atRisk()) {
+        return Optional.of(new Rejected(EmcCodes.NOT_AT_RISK, meId + " is not at risk"));
+      }
+      return Optional.empty();
+    }
+
     public boolean isStarted() {
       return name != null;
     }
@@ -917,12 +933,9 @@ public final class EmcEntity
       return reject(cmd.replyTo(), EmcCodes.TOO_MANY_MEMBERS, "an EMC has at most " + settings.maxMembers() + " members");
     }
     if (cmd.replacesMeId() != null) {
-      Member old = state.members().get(cmd.replacesMeId());
-      if (old == null || old.owner()) {
-        return reject(cmd.replyTo(), EmcCodes.MEMBER_NOT_FOUND, cmd.replacesMeId() + " is not a member with a seat");
-      }
-      if (!state.standing(old.meId()).atRisk()) {
-        return reject(cmd.replyTo(), EmcCodes.NOT_AT_RISK, cmd.replacesMeId() + " is not at risk");
+      Optional<Rejected> refused = state.seatNotReplaceable(cmd.replacesMeId());
+      if (refused.isPresent()) {
+        return Effect().reply(cmd.replyTo(), refused.get());
       }
     }
     // A replacement frees the old seat's share when it is accepted.
@@ -1290,13 +1303,11 @@ public final class EmcEntity
     if (invitation.status() != InvitationStatus.PENDING || !clock.instant().isBefore(invitation.expiresAt())) {
       return reject(cmd.replyTo(), EmcCodes.INVITATION_EXPIRED, "the invitation is no longer open");
     }
+    Optional<Rejected> refused = state.seatNotReplaceable(cmd.replacesMeId());
+    if (refused.isPresent()) {
+      return Effect().reply(cmd.replyTo(), refused.get());
+    }
     Member old = state.members().get(cmd.replacesMeId());
-    if (old == null || old.owner()) {
-      return reject(cmd.replyTo(), EmcCodes.MEMBER_NOT_FOUND, cmd.replacesMeId() + " is not a member with a seat");
-    }
-    if (!state.standing(old.meId()).atRisk()) {
-      return reject(cmd.replyTo(), EmcCodes.NOT_AT_RISK, cmd.replacesMeId() + " is not at risk");
-    }
     if (state.members().containsKey(invitation.meId())) {
       return reject(cmd.replyTo(), EmcCodes.ALREADY_MEMBER, invitation.meId() + " is already a member");
     }
