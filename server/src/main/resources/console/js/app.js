@@ -143,7 +143,7 @@ function openEmc(emcId) {
     name(meId) {
       if (!names.has(meId)) {
         names.set(meId, meId);
-        session.http.me(meId).then((me) => { names.set(meId, me.name); redraw(); }).catch(() => {});
+        session.http.me(meId).then((me) => { names.set(meId, me.name); namesArrived(); }).catch(() => {});
       }
       return names.get(meId);
     },
@@ -162,6 +162,10 @@ function openEmc(emcId) {
 
   function redraw() {
     if (ctx.emc) members.show(ctx.emc, ctx.statement);
+  }
+  function namesArrived() {
+    redraw();
+    revenue.redraw();
   }
 
   const watch = session.live.watch(

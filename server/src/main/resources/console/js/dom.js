@@ -86,3 +86,8 @@ export const clock = {
     if (at) this.offset = Date.parse(at) - Date.now();
   },
 };
+
+/** The best ask of a round where it is shown and there is one; undefined otherwise. */
+export function bestAsk(round) {
+  return Number(round?.bidCount ?? 0) > 0 ? round.bestAskBps : undefined;
+}

@@ -1,6 +1,6 @@
 // One ME as its operator sees it: balance, ledger, win-win value statement, and
 // a form to bid on an open round (over the WebSocket, as an app would).
-import { h, replace, money, bps, time, period, clock, errorText } from '../dom.js';
+import { h, replace, money, bps, bestAsk, time, period, clock, errorText } from '../dom.js';
 
 export function meView(root, ctx) {
   const picker = h('input', { name: 'meId', placeholder: 'your ME id', list: 'my-mes', autocomplete: 'off' });
@@ -120,7 +120,7 @@ export function meView(root, ctx) {
       replace(bidResult, h('div', { class: 'error' }, errorText(e)));
     }
     const capable = rounds.filter((r) => !me?.capabilities || me.capabilities.includes(r.call.capability));
-    const select = h('select', { name: 'roundId' }, (capable.length ? capable : rounds).map((r) => h('option', { value: r.roundId }, `${r.roundId} · ${r.call.capability} · ${r.call.mode.toLowerCase()} · best ${r.bestAskBps === undefined ? '—' : bps(r.bestAskBps)}`)));
+    const select = h('select', { name: 'roundId' }, (capable.length ? capable : rounds).map((r) => h('option', { value: r.roundId }, `${r.roundId} · ${r.call.capability} · ${r.call.mode.toLowerCase()} · best ${bestAsk(r) === undefined ? '—' : bps(bestAsk(r))}`)));
     replace(
       bidForm,
       h('label', {}, 'round ', select),

@@ -1,7 +1,14 @@
 // Members by side, with their shares and how they stand against their targets.
-import { h, replace, bps } from '../dom.js';
+import { h, replace, bps, money } from '../dom.js';
 
-const METRIC_UNITS = { REVENUE: 'minor units', CYCLES: 'cycles', UPTIME: 'bps uptime', REPORTED: 'reported' };
+function targetText(target, currency) {
+  switch (target.metric) {
+    case 'REVENUE': return `target ${money(target.amount, currency)}/month`;
+    case 'CYCLES': return `target ${target.amount} cycles/month`;
+    case 'UPTIME': return `target ${bps(target.amount)} uptime`;
+    default: return `target ${target.amount} (reported)/month`;
+  }
+}
 
 export function membersView(root, ctx) {
   const body = h('div', { class: 'sides' });
@@ -29,7 +36,7 @@ export function membersView(root, ctx) {
         'div',
         { class: 'row' },
         h('span', { class: 'share' }, member.owner ? bps(ctx.emc?.ownerShareBps) + ' (rest)' : bps(terms?.shareBps)),
-        target ? h('span', { class: 'muted' }, `target ${target.amount} ${METRIC_UNITS[target.metric] ?? target.metric}/month`) : null,
+        target ? h('span', { class: 'muted' }, targetText(target, ctx.emc?.currency)) : null,
       ),
       member.proposedTerms ? h('div', { class: 'tag warn' }, 'new terms proposed: ' + bps(member.proposedTerms.shareBps)) : null,
     );

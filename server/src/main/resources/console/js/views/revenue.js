@@ -1,6 +1,6 @@
 // The EMC's revenue of the period so far and where it went: each party's part,
 // flashing as credits come in, and a chart of the running total.
-import { h, s, replace, money, bps, period, clock, errorText } from '../dom.js';
+import { h, s, replace, money, period, clock, errorText } from '../dom.js';
 
 export function revenueView(root, ctx) {
   const total = h('div', { class: 'total' });
@@ -12,10 +12,21 @@ export function revenueView(root, ctx) {
   let last = null;
   let timers = [];
 
-  function show(statement, emc) {
-    const currency = statement.currency || emc?.currency || 'EUR';
+  function show(statement) {
     const revenue = Number(statement.revenueMinor ?? 0);
     if (!points.length || points.at(-1)[1] !== revenue) points.push([clock.now(), revenue]);
+    const before = new Map((last?.shares ?? []).map((p) => [p.meId, Number(p.amountMinor)]));
+    last = statement;
+    render(before);
+    ctx.onStatement?.(statement);
+  }
+
+  /** {@code before}: each party's amount before, to flash those that grew. */
+  function render(before = new Map()) {
+    const statement = last;
+    if (!statement) return;
+    const currency = statement.currency || ctx.emc?.currency || 'EUR';
+    const revenue = Number(statement.revenueMinor ?? 0);
     replace(
       total,
       h('span', { class: 'big revenue-total', 'data-minor': revenue }, money(revenue, currency)),
@@ -23,7 +34,6 @@ export function revenueView(root, ctx) {
     );
     replace(chart, lineChart(statement.period, points, currency));
     const max = Math.max(1, ...(statement.shares ?? []).map((p) => Math.abs(Number(p.amountMinor))));
-    const before = new Map((last?.shares ?? []).map((p) => [p.meId, Number(p.amountMinor)]));
     replace(
       parts,
       (statement.shares ?? []).map((p) => {
@@ -41,13 +51,11 @@ export function revenueView(root, ctx) {
       }),
     );
     note.textContent = (statement.shares ?? []).length ? '' : 'No revenue yet this period.';
-    last = statement;
-    ctx.onStatement?.(statement);
   }
 
   async function refresh() {
     try {
-      show(await ctx.http.emcStatement(ctx.emcId, period(clock.now())), ctx.emc);
+      show(await ctx.http.emcStatement(ctx.emcId, period(clock.now())));
     } catch (e) {
       note.textContent = errorText(e);
     }
@@ -62,6 +70,8 @@ export function revenueView(root, ctx) {
       timers = [300, 1500, 4000].map((ms) => setTimeout(refresh, ms));
     },
     refresh,
+    /** Names of MEs arrived: draw again, without flashing. */
+    redraw: () => render(),
     close() {
       clearInterval(poll);
       timers.forEach(clearTimeout);

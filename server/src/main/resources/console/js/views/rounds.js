@@ -1,6 +1,6 @@
 // The EMC's rounds: an OPEN-mode round shows its best ask moving and a countdown
 // to its (soft) close; a SEALED one shows only how many bids it has.
-import { h, replace, bps, duration, clock, errorText } from '../dom.js';
+import { h, replace, bps, bestAsk, duration, clock, errorText } from '../dom.js';
 
 export function roundsView(root, ctx) {
   const list = h('ul', { class: 'cards rounds' });
@@ -22,7 +22,7 @@ export function roundsView(root, ctx) {
         ? h(
             'div',
             { class: 'row big' },
-            h('span', {}, 'best ask ', h('b', { class: 'best-ask' }, r.bestAskBps === undefined ? '—' : bps(r.bestAskBps))),
+            h('span', {}, 'best ask ', h('b', { class: 'best-ask' }, bestAsk(r) === undefined ? '—' : bps(bestAsk(r)))),
             trend,
           )
         : null,
@@ -49,7 +49,7 @@ export function roundsView(root, ctx) {
         } else {
           entry.error = null;
           entry.round = { ...round, call: round.call ?? entry.round.call };
-          if (round.bestAskBps !== undefined && entry.history.at(-1) !== round.bestAskBps) entry.history.push(round.bestAskBps);
+          if (bestAsk(round) !== undefined && entry.history.at(-1) !== round.bestAskBps) entry.history.push(round.bestAskBps);
           entry.el.dataset.version = round.version;
         }
         render(entry);
