@@ -19,6 +19,7 @@ import io.rendan.bidding.RoundEntity;
 import io.rendan.bidding.RoundWaker;
 import io.rendan.cluster.JournalSchema;
 import io.rendan.cluster.SeedNodes;
+import io.rendan.console.ConsoleRoutes;
 import io.rendan.emc.EmcApi;
 import io.rendan.emc.EmcEntity;
 import io.rendan.emc.EmcRoutes;
@@ -283,6 +284,7 @@ public final class RendanNode implements AutoCloseable {
         v1.add(pathPrefix("dev", () -> new DevTokenRoutes(jwt, codec, config.getDuration("rendan.auth.dev-token-ttl")).route()));
       }
       routes.add(pathPrefix("v1", () -> concat(v1.get(0), v1.subList(1, v1.size()).toArray(Route[]::new))));
+      routes.add(new ConsoleRoutes(devMode).route());
 
       RouteMetrics routeMetrics = new RouteMetrics(metrics.registry(), config.getInt("rendan.metrics.max-routes"));
       ServerBinding binding =

@@ -184,12 +184,13 @@ public final class BiddingApi {
           default -> throw invalid("status must be OPEN, CLOSED, AWARDED, UNSUCCESSFUL or CANCELLED");
         };
     String capability = request.getCapability().isEmpty() ? null : checkCapability(request.getCapability());
+    String emcId = request.getEmcId().isEmpty() ? null : checkId("emcId", request.getEmcId());
     if (request.getLimit() < 0 || request.getLimit() > limits.maxListed()) {
       throw invalid("limit must be between 1 and " + limits.maxListed());
     }
     int limit = request.getLimit() == 0 ? limits.maxListed() : request.getLimit();
     RoundDirectory.Page after = request.getAfter().isEmpty() ? null : RoundDirectory.Page.parse(request.getAfter());
-    return directory.list(status, capability, limit, after);
+    return directory.list(status, capability, emcId, limit, after);
   }
 
   public CompletionStage<Round> placeBid(Caller caller, PlaceBidRequest request) {

@@ -157,26 +157,28 @@ public final class BiddingRoutes {
   }
 
   private Route list(HttpRequest request, Caller caller) {
-    return parameterOptional(
-        "status",
-        status ->
-            parameterOptional(
-                "capability",
-                capability ->
-                    parameterOptional(
-                        "limit",
-                        limit ->
-                            parameterOptional(
-                                "after",
-                                after ->
-                                    answer(
-                                        request,
-                                        StatusCodes.OK,
-                                        () -> api.list(caller, listRequest(status, capability, limit, after)))))));
+    return parameterMap(
+        params ->
+            answer(
+                request,
+                StatusCodes.OK,
+                () ->
+                    api.list(
+                        caller,
+                        listRequest(
+                            Optional.ofNullable(params.get("status")),
+                            Optional.ofNullable(params.get("capability")),
+                            Optional.ofNullable(params.get("emcId")),
+                            Optional.ofNullable(params.get("limit")),
+                            Optional.ofNullable(params.get("after"))))));
   }
 
   private static ListRoundsRequest listRequest(
-      Optional<String> status, Optional<String> capability, Optional<String> limit, Optional<String> after) {
+      Optional<String> status,
+      Optional<String> capability,
+      Optional<String> emcId,
+      Optional<String> limit,
+      Optional<String> after) {
     ListRoundsRequest.Builder b = ListRoundsRequest.newBuilder();
     try {
       status.ifPresent(s -> b.setStatus(Round.Status.valueOf(s)));
@@ -185,6 +187,7 @@ public final class BiddingRoutes {
       throw new ApiException(ErrorCodes.REQUEST_INVALID, "status must be a round status and limit a number");
     }
     capability.ifPresent(b::setCapability);
+    emcId.ifPresent(b::setEmcId);
     after.ifPresent(b::setAfter);
     return b.build();
   }

@@ -202,12 +202,13 @@ public final class RoundDirectory {
     }
   }
 
-  /** Rounds in a status, soonest deadline first, optionally of one capability. */
-  public CompletionStage<ListRoundsResponse> list(RoundEntity.Status status, String capability, int limit, Page after) {
+  /** Rounds in a status, soonest deadline first, optionally of one capability and of one EMC. */
+  public CompletionStage<ListRoundsResponse> list(
+      RoundEntity.Status status, String capability, String emcId, int limit, Page after) {
     return CompletableFuture.supplyAsync(
         () -> {
           try {
-            return jdbc.query(connection -> query(connection, status, capability, limit, after));
+            return jdbc.query(connection -> query(connection, status, capability, emcId, limit, after));
           } catch (SQLException e) {
             throw new java.util.concurrent.CompletionException(e);
           }
@@ -216,13 +217,17 @@ public final class RoundDirectory {
   }
 
   private static ListRoundsResponse query(
-      Connection connection, RoundEntity.Status status, String capability, int limit, Page after) throws SQLException {
+      Connection connection, RoundEntity.Status status, String capability, String emcId, int limit, Page after)
+      throws SQLException {
     StringBuilder sql =
         new StringBuilder(
             "SELECT round_id, emc_id, capability, side, mode, max_share_bps, status, closes_at, best_ask_bps, bid_count, "
                 + "posted_at, version FROM " + TABLE + " WHERE status = ?");
     if (capability != null) {
       sql.append(" AND capability = ?");
+    }
+    if (emcId != null) {
+      sql.append(" AND emc_id = ?");
     }
     if (after != null) {
       sql.append(" AND (closes_at > ? OR (closes_at = ? AND round_id > ?))");
@@ -234,6 +239,9 @@ public final class RoundDirectory {
       ps.setString(i++, status.name());
       if (capability != null) {
         ps.setString(i++, capability);
+      }
+      if (emcId != null) {
+        ps.setString(i++, emcId);
       }
       if (after != null) {
         ps.setLong(i++, after.closesAt());

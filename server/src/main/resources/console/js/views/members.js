@@ -1,0 +1,65 @@
+// Members by side, with their shares and how they stand against their targets.
+import { h, replace, bps, money } from '../dom.js';
+
+function targetText(target, currency) {
+  switch (target.metric) {
+    case 'REVENUE': return `target ${money(target.amount, currency)}/month`;
+    case 'CYCLES': return `target ${target.amount} cycles/month`;
+    case 'UPTIME': return `target ${bps(target.amount)} uptime`;
+    default: return `target ${target.amount} (reported)/month`;
+  }
+}
+
+export function membersView(root, ctx) {
+  const body = h('div', { class: 'sides' });
+  const invitations = h('div', { class: 'invitations' });
+  replace(root, h('h2', {}, 'Members'), body, invitations);
+
+  function standing(member, statement) {
+    if (member.owner) return h('span', { class: 'tag' }, 'owner');
+    const share = statement?.shares?.find((s) => s.meId === member.meId);
+    const result = share?.target;
+    if (!result) return h('span', { class: 'tag' }, statement?.closed ? 'no result' : 'period open');
+    if (result.atRisk) return h('span', { class: 'tag bad' }, `at risk (${result.missedInRow} missed)`);
+    return h('span', { class: 'tag ' + (result.met ? 'good' : 'warn') }, result.met ? 'target met' : 'target missed');
+  }
+
+  function card(member, statement) {
+    const terms = member.contract?.terms;
+    const target = terms?.target;
+    return h(
+      'li',
+      { class: 'member', 'data-me-id': member.meId },
+      h('div', { class: 'row' }, h('strong', {}, ctx.name(member.meId)), standing(member, statement)),
+      h('div', { class: 'muted' }, member.role, ' · ', member.meId),
+      h(
+        'div',
+        { class: 'row' },
+        h('span', { class: 'share' }, member.owner ? bps(ctx.emc?.ownerShareBps) + ' (rest)' : bps(terms?.shareBps)),
+        target ? h('span', { class: 'muted' }, targetText(target, ctx.emc?.currency)) : null,
+      ),
+      member.proposedTerms ? h('div', { class: 'tag warn' }, 'new terms proposed: ' + bps(member.proposedTerms.shareBps)) : null,
+    );
+  }
+
+  return {
+    show(emc, statement) {
+      const sides = ['EXPERIENCE', 'SOLUTION'].map((side) =>
+        h(
+          'section',
+          { class: 'side', 'data-side': side },
+          h('h3', {}, side === 'EXPERIENCE' ? 'Experience side' : 'Solution side'),
+          h('ul', { class: 'cards' }, emc.members.filter((m) => m.side === side).map((m) => card(m, statement))),
+        ),
+      );
+      replace(body, sides);
+      const pending = emc.invitations.filter((i) => i.status === 'PENDING');
+      replace(
+        invitations,
+        pending.length
+          ? [h('h3', {}, 'Pending invitations'), h('ul', { class: 'plain' }, pending.map((i) => h('li', {}, `${ctx.name(i.meId)} as ${i.role} (${i.side.toLowerCase()}), ${bps(i.terms?.shareBps)}`)))]
+          : [],
+      );
+    },
+  };
+}
