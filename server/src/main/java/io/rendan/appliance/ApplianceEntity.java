@@ -53,7 +53,9 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  *
  * <p>Events that carry metered cycles are tagged {@code appliance-usage-{slice}}:
  * the journal is the at-least-once source from which revenue will be delivered
- * to the EMC, keyed by {@code revenueId} so that it is applied once.
+ * to the EMC, keyed by {@code revenueId} so that it is applied once. The
+ * provisioning is tagged {@code appliance-directory-{slice}}: the source of the
+ * EMC's listing of appliances ({@link ApplianceDirectory}).
  */
 public final class ApplianceEntity
     extends EventSourcedBehaviorWithEnforcedReplies<ApplianceEntity.Command, ApplianceEntity.Event, ApplianceEntity.State> {
@@ -612,6 +614,11 @@ public final class ApplianceEntity
     return "appliance-usage-" + Math.floorMod(applianceId.hashCode(), slices);
   }
 
+  /** The tag of events that change an EMC's listing of appliances (provisioning): one of {@code slices}. */
+  public static String directoryTag(String applianceId, int slices) {
+    return "appliance-directory-" + Math.floorMod(applianceId.hashCode(), slices);
+  }
+
   /** SHA-256 of a device secret, base64: the only form in which a secret is kept. */
   public static String hashSecret(String secret) {
     try {
@@ -662,9 +669,19 @@ public final class ApplianceEntity
 
   @Override
   public Set<String> tagsFor(Event event) {
-    // Only what a revenue delivery needs to follow: keeps the tag table small under telemetry load.
+    return tagsOf(applianceId, event, settings.tagSlices());
+  }
+
+  /**
+   * Only what the projections need to follow (revenue delivery, the EMC's
+   * listing): keeps the tag table small under telemetry load.
+   */
+  static Set<String> tagsOf(String applianceId, Event event, int slices) {
     if (event instanceof TelemetryRecorded t && !t.meteredCycles().isEmpty()) {
-      return Set.of(usageTag(applianceId, settings.tagSlices()));
+      return Set.of(usageTag(applianceId, slices));
+    }
+    if (event instanceof ApplianceProvisioned) {
+      return Set.of(directoryTag(applianceId, slices));
     }
     return Set.of();
   }

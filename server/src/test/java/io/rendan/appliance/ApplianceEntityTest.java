@@ -14,6 +14,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -206,6 +207,26 @@ class ApplianceEntityTest {
     assertEquals(1, state.version());
     assertEquals(List.of("appliance.provisioned"), published.stream().map(Published::name).toList());
     assertSurvivesRestart();
+  }
+
+  @Test
+  void onlyProvisioningsAndMeteredBatchesAreTaggedForTheirProjections() {
+    int slices = 4;
+    String usage = ApplianceEntity.usageTag(id, slices);
+    String directory = ApplianceEntity.directoryTag(id, slices);
+    assertTrue(usage.matches("appliance-usage-[0-3]"), usage);
+    assertTrue(directory.matches("appliance-directory-[0-3]"), directory);
+
+    Event provisioned =
+        run(r -> new ProvisionAppliance(spec(Type.WASHER, TWO_FIFTY, HEARTBEAT), ApplianceEntity.hashSecret(SECRET), "alice", r))
+            .event();
+    assertEquals(Set.of(directory), ApplianceEntity.tagsOf(id, provisioned, slices), "the EMC's listing follows provisioning");
+    Event metered = record(state(1, "RUNNING"), start(2, "c-1", ""), finish(3, "c-1")).event();
+    assertEquals(Set.of(usage), ApplianceEntity.tagsOf(id, metered, slices), "revenue delivery follows metered cycles");
+    Event heartbeats = record(heartbeat(4)).event();
+    assertEquals(Set.of(), ApplianceEntity.tagsOf(id, heartbeats, slices), "plain telemetry stays out of the tag table");
+    Event rotated = run(r -> new RotateDeviceSecret(ApplianceEntity.hashSecret("new"), "alice", r)).event();
+    assertEquals(Set.of(), ApplianceEntity.tagsOf(id, rotated, slices));
   }
 
   @Test
