@@ -158,6 +158,7 @@ public final class RendanNode implements AutoCloseable {
           List.of(
               () -> projectionJdbc.createOffsetTables(system),
               () -> RoundDirectory.createTable(projectionJdbc),
+              () -> io.rendan.appliance.ApplianceDirectory.createTable(projectionJdbc),
               () -> io.rendan.ledger.LedgerReadModel.createTables(projectionJdbc)));
 
       NodeMetrics metrics = new NodeMetrics(system, config.getDuration("rendan.metrics.entity-count-timeout"));
@@ -208,7 +209,10 @@ public final class RendanNode implements AutoCloseable {
       MembershipDelivery.start(system, projectionJdbc, meApi, config.getInt("rendan.emc.tag-slices"));
       // appliances (issue 6)
       ApplianceConfig applianceConfig = ApplianceConfig.from(config);
-      ApplianceApi applianceApi = ApplianceApi.start(system, topics, meApi, emcApi, applianceConfig, askTimeout, clock);
+      io.rendan.appliance.ApplianceDirectory applianceDirectory =
+          io.rendan.appliance.ApplianceDirectory.start(system, projectionJdbc, config.getInt("rendan.appliance.tag-slices"));
+      ApplianceApi applianceApi =
+          ApplianceApi.start(system, topics, meApi, emcApi, applianceDirectory, applianceConfig, askTimeout, clock);
       io.rendan.appliance.MeteringDelivery.start(
           system, projectionJdbc, applianceApi, emcApi, config.getInt("rendan.appliance.tag-slices"));
       LedgerApi ledgerApi =

@@ -23,6 +23,8 @@ import io.rendan.protocol.api.v1.Cycle;
 import io.rendan.protocol.api.v1.DeviceSecret;
 import io.rendan.protocol.api.v1.Emc;
 import io.rendan.protocol.api.v1.InventoryItem;
+import io.rendan.protocol.api.v1.ListAppliancesRequest;
+import io.rendan.protocol.api.v1.ListAppliancesResponse;
 import io.rendan.protocol.api.v1.MeteredCycle;
 import io.rendan.protocol.api.v1.ProvisionApplianceRequest;
 import io.rendan.protocol.api.v1.ProvisionedAppliance;
@@ -77,7 +79,8 @@ public final class ApplianceApi {
       Duration minReservation,
       Duration maxReservation,
       Duration maxAdvance,
-      int maxInventoryItems) {}
+      int maxInventoryItems,
+      int maxListed) {}
 
   /** A provisioning's answer: the device secret only when this request created the appliance. */
   public record Provisioned(ProvisionedAppliance answer, boolean created) {}
@@ -87,15 +90,23 @@ public final class ApplianceApi {
   private final ClusterSharding sharding;
   private final MeApi meApi;
   private final EmcApi emcApi;
+  private final ApplianceDirectory directory;
   private final Duration askTimeout;
   private final Limits limits;
   private final Clock clock;
 
   private ApplianceApi(
-      ClusterSharding sharding, MeApi meApi, EmcApi emcApi, Duration askTimeout, Limits limits, Clock clock) {
+      ClusterSharding sharding,
+      MeApi meApi,
+      EmcApi emcApi,
+      ApplianceDirectory directory,
+      Duration askTimeout,
+      Limits limits,
+      Clock clock) {
     this.sharding = sharding;
     this.meApi = meApi;
     this.emcApi = emcApi;
+    this.directory = directory;
     this.askTimeout = askTimeout;
     this.limits = limits;
     this.clock = clock;
@@ -111,6 +122,7 @@ public final class ApplianceApi {
       LiveTopics topics,
       MeApi meApi,
       EmcApi emcApi,
+      ApplianceDirectory directory,
       ApplianceConfig config,
       Duration askTimeout,
       Clock clock) {
@@ -126,7 +138,7 @@ public final class ApplianceApi {
                 ApplianceEntity.TYPE_KEY,
                 ctx -> ApplianceEntity.create(ctx.getEntityId(), config.entity(), publisher, clock))
             .withSettings(settings));
-    return new ApplianceApi(sharding, meApi, emcApi, askTimeout, config.limits(), clock);
+    return new ApplianceApi(sharding, meApi, emcApi, directory, askTimeout, config.limits(), clock);
   }
 
   // ---- operators of the EMC's owner -----------------------------------------------------------
@@ -188,6 +200,20 @@ public final class ApplianceApi {
 
   public CompletionStage<Appliance> get(Caller caller, String applianceId) {
     return visible(caller, applianceId).thenApply(s -> toProto(s, clock.instant()));
+  }
+
+  /**
+   * The EMC's appliances, by id, from the directory: whoever may read the EMC
+   * may list them, and is refused as reading the EMC would refuse.
+   */
+  public CompletionStage<ListAppliancesResponse> list(Caller caller, ListAppliancesRequest request) {
+    String emcId = checkId("emcId", request.getEmcId());
+    if (request.getLimit() < 0 || request.getLimit() > limits.maxListed()) {
+      throw invalid("limit must be between 1 and " + limits.maxListed());
+    }
+    int limit = request.getLimit() == 0 ? limits.maxListed() : request.getLimit();
+    ApplianceDirectory.Page after = request.getAfter().isEmpty() ? null : ApplianceDirectory.Page.parse(request.getAfter());
+    return emcApi.authorizeWatch(caller, emcId).thenCompose(version -> directory.list(emcId, limit, after));
   }
 
   /** The appliance's current version, if the caller may watch {@code appliance/{id}}. */

@@ -34,7 +34,8 @@ public record ApplianceConfig(
             reservation.getDuration("min-duration"),
             reservation.getDuration("max-duration"),
             reservation.getDuration("max-advance"),
-            ingest.getInt("max-inventory-items")),
+            ingest.getInt("max-inventory-items"),
+            c.getInt("max-listed")),
         new TelemetryIngest.Settings(
             (int) (long) ingest.getBytes("max-line-bytes"),
             ingest.getInt("max-batch"),

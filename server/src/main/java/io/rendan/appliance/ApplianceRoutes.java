@@ -10,6 +10,7 @@ import io.rendan.http.ErrorCodes;
 import io.rendan.http.HttpCodec;
 import io.rendan.protocol.api.v1.BookReservationRequest;
 import io.rendan.protocol.api.v1.CancelReservationRequest;
+import io.rendan.protocol.api.v1.ListAppliancesRequest;
 import io.rendan.protocol.api.v1.ProvisionApplianceRequest;
 import io.rendan.protocol.api.v1.RotateDeviceSecretRequest;
 import java.util.concurrent.CompletionStage;
@@ -25,6 +26,7 @@ import org.apache.pekko.http.javadsl.server.Route;
  *
  * <pre>
  * POST   /v1/emcs/{emcId}/appliances                              provision (owner's operator; 201 with the secret)
+ * GET    /v1/emcs/{emcId}/appliances?limit=&amp;after=              the EMC's appliances (whoever may read the EMC)
  * GET    /v1/appliances/{applianceId}                             read
  * POST   /v1/appliances/{applianceId}/secret                      rotate the device secret (owner's operator)
  * POST   /v1/appliances/{applianceId}/telemetry                   the device's stream (Authorization: Device &lt;secret&gt;)
@@ -55,7 +57,14 @@ public final class ApplianceRoutes {
                     emcId ->
                         path(
                             "appliances",
-                            () -> post(() -> auth.authenticated(caller -> extractRequest(request -> provision(request, caller, emcId))))))),
+                            () ->
+                                auth.authenticated(
+                                    caller ->
+                                        extractRequest(
+                                            request ->
+                                                concat(
+                                                    post(() -> provision(request, caller, emcId)),
+                                                    get(() -> list(request, caller, emcId)))))))),
         pathPrefix(
             "appliances",
             () ->
@@ -135,6 +144,36 @@ public final class ApplianceRoutes {
                                     .respond(request, StatusCodes.CREATED, p.answer())
                                     .addHeader(Location.create("/v1/appliances/" + p.answer().getAppliance().getApplianceId()))
                                 : codec.respond(request, StatusCodes.OK, p.answer()))));
+  }
+
+  private Route list(HttpRequest request, Caller caller, String emcId) {
+    return parameterOptional(
+        "limit",
+        limit ->
+            parameterOptional(
+                "after",
+                after ->
+                    answer(
+                        request,
+                        () ->
+                            api.list(
+                                caller,
+                                ListAppliancesRequest.newBuilder()
+                                    .setEmcId(emcId)
+                                    .setLimit(limit(limit.orElse("")))
+                                    .setAfter(after.orElse(""))
+                                    .build()))));
+  }
+
+  private static int limit(String value) {
+    if (value.isEmpty()) {
+      return 0;
+    }
+    try {
+      return Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      throw new ApiException(ErrorCodes.REQUEST_INVALID, "limit must be a number");
+    }
   }
 
   private Route book(HttpRequest request, Caller caller, String applianceId) {

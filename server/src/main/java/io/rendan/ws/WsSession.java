@@ -304,6 +304,8 @@ public final class WsSession {
           applianceApi.book(caller, frame.getBookReservation()).thenApply(b -> Response.newBuilder().setReservation(b.reservation()));
       case CANCEL_RESERVATION ->
           applianceApi.cancel(caller, frame.getCancelReservation()).thenApply(r -> Response.newBuilder().setReservation(r));
+      case LIST_APPLIANCES ->
+          applianceApi.list(caller, frame.getListAppliances()).thenApply(l -> Response.newBuilder().setAppliances(l));
       case BODY_NOT_SET -> throw new ApiException(ErrorCodes.REQUEST_INVALID, "the frame names no request");
     };
   }
