@@ -68,6 +68,20 @@ export class Http {
   emc(emcId) { return this.get('/v1/emcs/' + encodeURIComponent(emcId)); }
   round(roundId) { return this.get('/v1/rounds/' + encodeURIComponent(roundId)); }
   appliance(id) { return this.get('/v1/appliances/' + encodeURIComponent(id)); }
+
+  /** Every appliance of the EMC (what each is, not its live state), following the pages. */
+  async appliances(emcId) {
+    const all = [];
+    let after = '';
+    do {
+      const query = new URLSearchParams({ limit: '100' });
+      if (after) query.set('after', after);
+      const page = await this.get(`/v1/emcs/${encodeURIComponent(emcId)}/appliances?${query}`);
+      all.push(...(page.appliances ?? []));
+      after = page.nextPage ?? '';
+    } while (after);
+    return all;
+  }
   ledger(meId, limit = 20) { return this.get(`/v1/mes/${encodeURIComponent(meId)}/ledger?limit=${limit}`); }
   meStatement(meId, period) { return this.get(`/v1/mes/${encodeURIComponent(meId)}/statement?period=${period}`); }
   emcStatement(emcId, period) { return this.get(`/v1/emcs/${encodeURIComponent(emcId)}/statement?period=${period}`); }

@@ -139,7 +139,6 @@ function openEmc(emcId) {
     statement: null,
     http: session.http,
     live: session.live,
-    applianceIds: (params().get('appliances') ?? '').split(',').filter(Boolean),
     name(meId) {
       if (!names.has(meId)) {
         names.set(meId, meId);

@@ -1,34 +1,30 @@
 // The EMC's appliances: state, current cycle, alerts and today's reservations.
 //
-// The API has no listing of an EMC's appliances, so the page watches those it
-// knows: the ones named in the address (#appliances=a,b), the ones added here
-// (kept in this browser), and any that raises an alert on the EMC's topic.
+// Which appliances the EMC has comes from its listing (GET /v1/emcs/{id}/appliances,
+// a read model that follows provisioning within a second), read on opening and
+// every few seconds; each one's live state from its own watch (appliance/{id}).
+// An alert on the EMC's topic of an appliance not listed yet adds it at once.
 import { h, replace, money, time, clock, errorText } from '../dom.js';
 
 const ALERT_CLASS = { FAULT: 'bad', STALE: 'warn', OFFLINE: 'warn' };
 
 export function appliancesView(root, ctx) {
-  const key = 'rendan.appliances.' + ctx.emcId;
   const list = h('ul', { class: 'cards appliances' });
-  const input = h('input', { name: 'applianceId', placeholder: 'appliance id', autocomplete: 'off' });
-  const form = h(
-    'form',
-    { class: 'inline', onsubmit: (e) => { e.preventDefault(); if (input.value.trim()) add(input.value.trim(), true); input.value = ''; } },
-    input,
-    h('button', { type: 'submit' }, 'Watch'),
-  );
-  const hint = h('p', { class: 'muted small' }, 'Add an appliance by its id; appliances that raise an alert appear by themselves.');
-  replace(root, h('h2', {}, 'Appliances'), list, form, hint);
+  const empty = h('p', { class: 'muted' }, 'No appliances yet.');
+  replace(root, h('h2', {}, 'Appliances'), list, empty);
   const watched = new Map();
-
-  function remember() {
-    localStorage.setItem(key, JSON.stringify([...watched.keys()]));
-  }
 
   function render(entry) {
     const a = entry.appliance;
     if (!a) {
-      replace(entry.el, h('div', { class: 'row' }, h('strong', {}, entry.id)), h('div', { class: 'error' }, errorText(entry.error)));
+      // not read yet (or refused): what the listing says it is
+      const l = entry.listed;
+      replace(
+        entry.el,
+        h('div', { class: 'row' }, h('strong', {}, l ? `${l.type.toLowerCase()} ${l.model}` : entry.id)),
+        l ? h('div', { class: 'muted' }, l.location, ' · ', l.applianceId) : null,
+        entry.error ? h('div', { class: 'error' }, errorText(entry.error)) : h('div', { class: 'muted small' }, 'reading…'),
+      );
       return;
     }
     const today = new Date(clock.now()).toISOString().slice(0, 10);
@@ -61,12 +57,24 @@ export function appliancesView(root, ctx) {
     entry.el.classList.toggle('faulted', Boolean(a.faulted));
   }
 
-  function add(id, keep) {
-    if (watched.has(id)) return;
-    const entry = { id, el: h('li', { class: 'appliance', 'data-appliance-id': id }), appliance: null };
+  /** Watches an appliance; source says how the page learnt of it: 'listing' or 'alert'. */
+  function add(id, source, listed) {
+    const known = watched.get(id);
+    if (known) {
+      if (listed && !known.listed) {
+        known.listed = listed;
+        known.el.dataset.source = source;
+        render(known);
+      }
+      return;
+    }
+    const entry = { id, el: h('li', { class: 'appliance', 'data-appliance-id': id, 'data-source': source }), appliance: null, listed };
     watched.set(id, entry);
-    list.append(entry.el);
-    if (keep) remember();
+    // by id, as listed
+    const next = [...list.children].find((el) => el.dataset.applianceId > id);
+    list.insertBefore(entry.el, next ?? null);
+    empty.hidden = true;
+    render(entry);
     entry.watch = ctx.live.watch(
       'appliance/' + id,
       () => ctx.http.appliance(id),
@@ -79,13 +87,28 @@ export function appliancesView(root, ctx) {
     );
   }
 
-  for (const id of [...ctx.applianceIds, ...JSON.parse(localStorage.getItem(key) ?? '[]')]) add(id, false);
+  async function refresh() {
+    try {
+      const listed = await ctx.http.appliances(ctx.emcId);
+      listed.forEach((l) => add(l.applianceId, 'listing', l));
+      empty.textContent = 'No appliances yet.';
+    } catch (e) {
+      empty.textContent = errorText(e);
+    }
+    empty.hidden = watched.size > 0;
+  }
+
+  // Appliances already shown are live; the listing only brings new ones.
+  const poll = setInterval(refresh, 10000);
+  refresh();
   return {
+    refresh,
     /** An alert of one of the EMC's appliances, pushed on emc/{emcId}. */
     alert(applianceAlert) {
-      add(applianceAlert.applianceId, true);
+      add(applianceAlert.applianceId, 'alert');
     },
     close() {
+      clearInterval(poll);
       watched.forEach((e) => e.watch.close());
     },
   };

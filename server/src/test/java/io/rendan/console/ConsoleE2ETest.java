@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The console in a real headless Chromium against a real node: the page sees a
- * bid placed through the API, resumes after its WebSocket drops, shows an
- * appliance's fault as an alert, and shows revenue, balance and ledger. The script
+ * bid placed through the API, resumes after its WebSocket drops, shows the washer
+ * because the EMC lists it (the address names no appliance) and its fault as an
+ * alert, and shows revenue, balance and ledger. The script
  * (src/test/e2e/console.e2e.mjs) says when it waits for something; this test then
  * makes it happen through the API, as another app would. Screenshots of each view
  * are kept in target/console-screenshots/.
@@ -95,9 +96,13 @@ class ConsoleE2ETest {
     telemetry(secret, "{\"seq\":1,\"stateChanged\":{\"state\":\"IDLE\"}}\n");
     ok(node.postJson("/v1/emcs/laundry/revenue", alice, "{\"revenueId\":\"r1\",\"amountMinor\":\"12000\",\"currency\":\"EUR\",\"source\":\"laundry-cycle\"}"));
 
-    // read models the page starts from: the directory, the statement, the ledger
+    // read models the page starts from: the directory, the appliance listing, the statement, the ledger
     String period = YearMonth.now(ZoneOffset.UTC).toString();
     TestNode.await(Duration.ofSeconds(20), "the directory lists the round", () -> node.get("/v1/rounds?emcId=laundry", alice).body().contains("firmware"));
+    TestNode.await(
+        Duration.ofSeconds(20),
+        "the EMC lists the washer",
+        () -> node.get("/v1/emcs/laundry/appliances", alice).body().contains("\"dorm-washer-1\""));
     TestNode.await(
         Duration.ofSeconds(20),
         "the statement has the revenue",
@@ -151,6 +156,7 @@ class ConsoleE2ETest {
     assertTrue(failures.isEmpty(), "acting through the API failed: " + failures);
     assertEquals(0, exit, "the browser script failed (see its FAIL line in the log); passed: " + passed);
     assertTrue(passed.contains("RESULT ok"), "the script ended without its result: " + passed);
+    assertTrue(passed.contains("OK the appliance is shown because the EMC lists it"), "the washer came from the listing: " + passed);
     for (String view : VIEWS) {
       Path shot = SHOTS.resolve(view + ".png");
       assertTrue(Files.isRegularFile(shot) && Files.size(shot) > 1000, "a screenshot of " + view + " at " + shot.toAbsolutePath());
