@@ -143,7 +143,7 @@ public final class WsSession {
         Flow.<org.apache.pekko.http.javadsl.model.ws.Message>create()
             .mapAsync(1, this::readFrame)
             .mapAsyncUnordered(settings.maxInFlight(), this::answer)
-            .to(Sink.foreach(this::send));
+            .to(Sink.foreach(this::sendOrClose));
 
     log.debug("ws {} opened by {}", id, caller.subject());
     return Flow.fromSinkAndSourceCoupled(in, queue.second())
@@ -429,6 +429,20 @@ public final class WsSession {
   }
 
   // ---- outgoing -------------------------------------------------------------------------------
+
+  /**
+   * A message over the size limit is answered, then the connection is closed:
+   * its sender does not follow the protocol. (The close status is 1000: Pekko
+   * HTTP gives a server handler no way to send 1009.)
+   */
+  private void sendOrClose(Pair<ServerFrame, Boolean> reply) {
+    send(reply);
+    Response response = reply.first().getResponse();
+    if (response.hasError() && response.getError().getCode().equals(ErrorCodes.REQUEST_TOO_LARGE)) {
+      log.info("ws {} of {}: message over {} bytes, closing", id, caller.subject(), settings.maxMessageBytes());
+      out.complete();
+    }
+  }
 
   private void send(Pair<ServerFrame, Boolean> frame) {
     QueueOfferResult result = out.offer(encode(frame.first(), frame.second()));
