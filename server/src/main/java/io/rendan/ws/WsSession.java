@@ -231,15 +231,24 @@ public final class WsSession {
               ErrorCodes.REQUEST_TOO_LARGE, "a message may be at most " + settings.maxMessageBytes() + " bytes"));
     }
     try {
+      return new Incoming(decode(binary ? ((ByteString) body.value()).toArray() : body.value().toString()), binary, null);
+    } catch (ApiException e) {
+      return new Incoming(null, binary, e);
+    }
+  }
+
+  /** A client frame from a binary (protobuf bytes) or text (JSON string) message; {@code request:malformed} otherwise. */
+  static ClientFrame decode(Object message) {
+    try {
       ClientFrame.Builder frame = ClientFrame.newBuilder();
-      if (binary) {
-        frame.mergeFrom(((ByteString) body.value()).toArray());
+      if (message instanceof byte[] bytes) {
+        frame.mergeFrom(bytes);
       } else {
-        HttpCodec.JSON_PARSER.merge(body.value().toString(), frame);
+        HttpCodec.JSON_PARSER.merge((String) message, frame);
       }
-      return new Incoming(frame.build(), binary, null);
+      return frame.build();
     } catch (InvalidProtocolBufferException | RuntimeException e) {
-      return new Incoming(null, binary, new ApiException(ErrorCodes.REQUEST_MALFORMED, "malformed frame"));
+      throw new ApiException(ErrorCodes.REQUEST_MALFORMED, "malformed frame");
     }
   }
 
