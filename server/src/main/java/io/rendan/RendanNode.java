@@ -11,6 +11,7 @@ import io.rendan.appliance.TelemetryIngest;
 import io.rendan.auth.Authenticator;
 import io.rendan.auth.DevTokenRoutes;
 import io.rendan.auth.Jwt;
+import io.rendan.auth.SubjectLimits;
 import io.rendan.bidding.AwardDelivery;
 import io.rendan.bidding.BiddingApi;
 import io.rendan.bidding.BiddingRoutes;
@@ -28,6 +29,7 @@ import io.rendan.http.HealthRoutes;
 import io.rendan.http.HttpApi;
 import io.rendan.http.HttpCodec;
 import io.rendan.http.Readiness;
+import io.rendan.http.RouteTable;
 import io.rendan.ledger.LedgerApi;
 import io.rendan.ledger.LedgerRoutes;
 import io.rendan.me.MeApi;
@@ -260,7 +262,9 @@ public final class RendanNode implements AutoCloseable {
       // tokens expire in real time, whatever pace the business clock keeps
       PublicKey rsaKey = rsaPublicKey(config);
       Jwt jwt = new Jwt(secret(config, devMode, rsaKey != null), rsaKey, config.getDuration("rendan.auth.leeway"), Clock.systemUTC());
-      Authenticator auth = new Authenticator(jwt, codec, config.getStringList("rendan.ws.allowed-origins"));
+      Authenticator auth =
+          new Authenticator(
+              jwt, codec, config.getStringList("rendan.ws.allowed-origins"), new SubjectLimits(subjectLimits(config)));
       WsSession.Settings wsSettings =
           new WsSession.Settings(
               config.getInt("rendan.ws.out-buffer"),
@@ -294,7 +298,9 @@ public final class RendanNode implements AutoCloseable {
       ServerBinding binding =
           Http.get(system)
               .newServerAt(config.getString("rendan.http.host"), config.getInt("rendan.http.port"))
-              .bind(routeMetrics.around(() -> HttpApi.seal(routes)))
+              .bind(
+                  routeMetrics.around(
+                      () -> HttpApi.seal(routes, RouteTable.Undeclared.parse(config.getString("rendan.http.undeclared-routes")))))
               .toCompletableFuture()
               .get(30, TimeUnit.SECONDS);
       binding.addToCoordinatedShutdown(Duration.ofSeconds(10), system);
@@ -395,6 +401,15 @@ public final class RendanNode implements AutoCloseable {
       }
     }
     return Base64.getDecoder().decode(Files.readString(file).trim());
+  }
+
+  private static SubjectLimits.Settings subjectLimits(Config config) {
+    Config limits = config.getConfig("rendan.limits");
+    return new SubjectLimits.Settings(
+        limits.getDouble("requests-per-second"),
+        limits.getInt("request-burst"),
+        limits.getInt("ws-connections-per-subject"),
+        limits.getInt("max-subjects"));
   }
 
   /** The identity provider's RS256 public key (PEM), inline or from a file; null when neither is set. */

@@ -58,6 +58,8 @@ public final class TestNode implements AutoCloseable {
     all.put("rendan.http.port", 0);
     all.put("rendan.dev-mode", "true");
     all.put("rendan.auth.hs256-secret", SECRET);
+    // every request of every test is checked against the route tables
+    all.put("rendan.http.undeclared-routes", "refuse");
     all.put("pekko.remote.artery.canonical.port", 0);
     all.put("pekko.remote.artery.canonical.hostname", "127.0.0.1");
     all.put("pekko.cluster.jmx.multi-mbeans-in-same-jvm", "on");

@@ -1,5 +1,6 @@
 package io.rendan.appliance;
 
+import static io.rendan.http.Endpoint.Access.*;
 import static org.apache.pekko.http.javadsl.server.Directives.*;
 
 import com.google.protobuf.Message;
@@ -7,6 +8,7 @@ import io.rendan.auth.Authenticator;
 import io.rendan.auth.Caller;
 import io.rendan.http.ApiException;
 import io.rendan.http.ErrorCodes;
+import io.rendan.http.Endpoint;
 import io.rendan.http.HttpCodec;
 import io.rendan.protocol.api.v1.BookReservationRequest;
 import io.rendan.protocol.api.v1.CancelReservationRequest;
@@ -15,6 +17,7 @@ import io.rendan.protocol.api.v1.ProvisionApplianceRequest;
 import io.rendan.protocol.api.v1.RotateDeviceSecretRequest;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
+import java.util.List;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.Location;
@@ -35,6 +38,19 @@ import org.apache.pekko.http.javadsl.server.Route;
  * </pre>
  */
 public final class ApplianceRoutes {
+  /** The route table of this class: see {@link Endpoint}. */
+  public static final List<Endpoint> ENDPOINTS =
+      List.of(
+          Endpoint.post("/v1/emcs/{emcId}/appliances", BEARER, "operators of the EMC's owner ME"),
+          Endpoint.get("/v1/appliances/{applianceId}", BEARER, "operators of the EMC's MEs, admins"),
+          Endpoint.post("/v1/appliances/{applianceId}/secret", BEARER, "operators of the EMC's owner ME"),
+          Endpoint.post("/v1/appliances/{applianceId}/telemetry", DEVICE, "the appliance itself, with its current device secret"),
+          Endpoint.post("/v1/appliances/{applianceId}/reservations", BEARER, "anyone signed in, as the user of the booking"),
+          Endpoint.delete(
+              "/v1/appliances/{applianceId}/reservations/{reservationId}",
+              BEARER,
+              "the user who booked, operators of the EMC's owner ME"));
+
   private final ApplianceApi api;
   private final TelemetryIngest ingest;
   private final HttpCodec codec;

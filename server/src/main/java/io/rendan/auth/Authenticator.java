@@ -5,8 +5,15 @@ import static org.apache.pekko.http.javadsl.server.Directives.*;
 import io.rendan.http.ApiException;
 import io.rendan.http.ErrorCodes;
 import io.rendan.http.HttpCodec;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.http.javadsl.model.AttributeKeys;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.ws.Message;
@@ -23,16 +30,25 @@ public final class Authenticator {
   private final Jwt jwt;
   private final HttpCodec codec;
   private final List<String> allowedOrigins;
+  private final SubjectLimits limits;
 
   public Authenticator(Jwt jwt, HttpCodec codec) {
     this(jwt, codec, List.of());
   }
 
-  /** {@code allowedOrigins}: browser origins that may open WebSockets besides the server's own ("*": any). */
   public Authenticator(Jwt jwt, HttpCodec codec, List<String> allowedOrigins) {
+    this(jwt, codec, allowedOrigins, new SubjectLimits(SubjectLimits.GENEROUS));
+  }
+
+  /**
+   * {@code allowedOrigins}: browser origins that may open WebSockets besides the
+   * server's own ("*": any). {@code limits}: what one subject may use.
+   */
+  public Authenticator(Jwt jwt, HttpCodec codec, List<String> allowedOrigins, SubjectLimits limits) {
     this.jwt = jwt;
     this.codec = codec;
     this.allowedOrigins = List.copyOf(allowedOrigins);
+    this.limits = limits;
   }
 
   /**
@@ -58,19 +74,64 @@ public final class Authenticator {
           Optional<String> protocolToken =
               offered.stream().filter(p -> p.startsWith(WS_TOKEN_PREFIX)).map(p -> p.substring(WS_TOKEN_PREFIX.length())).findFirst();
           try {
-            if (authorization.isPresent() || protocolToken.isEmpty()) {
-              Caller caller = verify(authorization);
-              return handleWebSocketMessages(session.apply(caller));
-            }
-            if (!offered.contains(WS_PROTOCOL)) {
+            boolean inHeader = authorization.isPresent() || protocolToken.isEmpty();
+            if (!inHeader && !offered.contains(WS_PROTOCOL)) {
               throw new ApiException(ErrorCodes.REQUEST_INVALID, "offer the subprotocol " + WS_PROTOCOL + " beside the token");
             }
-            Caller caller = jwt.verify(protocolToken.get());
-            return handleWebSocketMessagesForProtocol(session.apply(caller), WS_PROTOCOL);
+            Caller caller = inHeader ? verify(authorization) : jwt.verify(protocolToken.get());
+            if (request.getAttribute(AttributeKeys.webSocketUpgrade).isEmpty()) {
+              // not an upgrade: refused as such, before anything is counted
+              return handleWebSocketMessages(Flow.<Message>create());
+            }
+            Duration wait = limits.acquire(caller.subject());
+            if (!wait.isZero()) {
+              return complete(tooMany(request, wait));
+            }
+            if (!limits.openConnection(caller.subject())) {
+              throw new ApiException(
+                  ErrorCodes.WS_TOO_MANY_CONNECTIONS,
+                  "at most " + limits.settings().maxWsConnections() + " WebSocket connections at once per subject");
+            }
+            Flow<Message, Message, ?> flow = paced(caller, session.apply(caller));
+            return inHeader ? handleWebSocketMessages(flow) : handleWebSocketMessagesForProtocol(flow, WS_PROTOCOL);
           } catch (ApiException e) {
             return complete(codec.error(request, e));
           }
         });
+  }
+
+  /**
+   * The session's incoming messages, each taken from the subject's request
+   * bucket: past its rate they are read later (backpressure to the client
+   * through TCP), not refused. The connection is counted until it ends.
+   */
+  private Flow<Message, Message, ?> paced(Caller caller, Flow<Message, Message, ?> session) {
+    String subject = caller.subject();
+    return Flow.<Message>create()
+        .mapAsync(
+            1,
+            message -> {
+              Duration wait = limits.acquire(subject);
+              return wait.isZero()
+                  ? CompletableFuture.completedFuture(message)
+                  : CompletableFuture.supplyAsync(
+                      () -> message, CompletableFuture.delayedExecutor(wait.toNanos(), TimeUnit.NANOSECONDS));
+            })
+        .via(session)
+        .watchTermination(
+            (mat, done) -> {
+              done.whenComplete((ok, failure) -> limits.closeConnection(subject));
+              return NotUsed.getInstance();
+            });
+  }
+
+  /** 429 {@code request:rate-limited}, with when to try again. */
+  private HttpResponse tooMany(HttpRequest request, Duration wait) {
+    long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
+    return codec
+        .error(request, new ApiException(ErrorCodes.REQUEST_RATE_LIMITED, "too many requests; try again in " + seconds + " s"))
+        .removeHeader("Retry-After")
+        .addHeader(RawHeader.create("Retry-After", Long.toString(seconds)));
   }
 
   private boolean originAllowed(String origin, HttpRequest request) {
@@ -92,6 +153,10 @@ public final class Authenticator {
                     caller = verify(header);
                   } catch (ApiException e) {
                     return complete(codec.error(request, e));
+                  }
+                  Duration wait = limits.acquire(caller.subject());
+                  if (!wait.isZero()) {
+                    return complete(tooMany(request, wait));
                   }
                   return inner.apply(caller);
                 }));

@@ -1,14 +1,17 @@
 package io.rendan.auth;
 
+import static io.rendan.http.Endpoint.Access.*;
 import static org.apache.pekko.http.javadsl.server.Directives.*;
 
 import io.rendan.http.ApiException;
 import io.rendan.http.ErrorCodes;
+import io.rendan.http.Endpoint;
 import io.rendan.http.HttpCodec;
 import io.rendan.protocol.api.v1.IssueDevTokenRequest;
 import io.rendan.protocol.api.v1.IssueDevTokenResponse;
 import java.time.Duration;
 import java.util.regex.Pattern;
+import java.util.List;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.Route;
 
@@ -18,6 +21,10 @@ import org.apache.pekko.http.javadsl.server.Route;
  * try the API with curl.
  */
 public final class DevTokenRoutes {
+  /** The route table of this class: see {@link Endpoint}. */
+  public static final List<Endpoint> ENDPOINTS =
+      List.of(Endpoint.post("/v1/dev/tokens", PUBLIC, "anyone, in dev mode only (the route does not exist otherwise)"));
+
   private static final Pattern SUBJECT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@-]{0,127}");
   private static final Pattern ROLE = Pattern.compile("[a-z][a-z0-9-]{0,31}");
 

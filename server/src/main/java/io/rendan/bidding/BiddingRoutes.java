@@ -1,5 +1,6 @@
 package io.rendan.bidding;
 
+import static io.rendan.http.Endpoint.Access.*;
 import static org.apache.pekko.http.javadsl.server.Directives.*;
 
 import com.google.protobuf.Message;
@@ -7,6 +8,7 @@ import io.rendan.auth.Authenticator;
 import io.rendan.auth.Caller;
 import io.rendan.http.ApiException;
 import io.rendan.http.ErrorCodes;
+import io.rendan.http.Endpoint;
 import io.rendan.http.HttpCodec;
 import io.rendan.protocol.api.v1.AwardBidRequest;
 import io.rendan.protocol.api.v1.CancelRoundRequest;
@@ -19,6 +21,7 @@ import io.rendan.protocol.api.v1.WithdrawBidRequest;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
+import java.util.List;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
@@ -40,6 +43,20 @@ import org.apache.pekko.http.javadsl.server.Route;
  * </pre>
  */
 public final class BiddingRoutes {
+  /** The route table of this class: see {@link Endpoint}. */
+  public static final List<Endpoint> ENDPOINTS =
+      List.of(
+          Endpoint.post("/v1/emcs/{emcId}/calls", BEARER, "operators of the EMC's owner ME"),
+          Endpoint.get("/v1/rounds", BEARER, "anyone signed in; never bids"),
+          Endpoint.get(
+              "/v1/rounds/{roundId}",
+              BEARER,
+              "anyone signed in sees the round without bids; a bidder's operators its own bids (asMe); the owner's operators all"),
+          Endpoint.post("/v1/rounds/{roundId}/bids", BEARER, "operators of the bidding ME (meId)"),
+          Endpoint.delete("/v1/rounds/{roundId}/bids/{bidId}", BEARER, "operators of the bidder"),
+          Endpoint.post("/v1/rounds/{roundId}/award", BEARER, "operators of the owner ME"),
+          Endpoint.post("/v1/rounds/{roundId}/cancel", BEARER, "operators of the owner ME"));
+
   private final BiddingApi api;
   private final HttpCodec codec;
   private final Authenticator auth;

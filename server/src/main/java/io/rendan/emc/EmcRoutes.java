@@ -1,11 +1,13 @@
 package io.rendan.emc;
 
+import static io.rendan.http.Endpoint.Access.*;
 import static org.apache.pekko.http.javadsl.server.Directives.*;
 
 import io.rendan.auth.Authenticator;
 import io.rendan.auth.Caller;
 import io.rendan.http.ApiException;
 import io.rendan.http.ErrorCodes;
+import io.rendan.http.Endpoint;
 import io.rendan.http.HttpCodec;
 import io.rendan.protocol.api.v1.AcceptTermsRequest;
 import io.rendan.protocol.api.v1.AnswerInvitationRequest;
@@ -18,6 +20,7 @@ import io.rendan.protocol.api.v1.StartEmcRequest;
 import io.rendan.protocol.api.v1.TransferOwnershipRequest;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
+import java.util.List;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.Location;
@@ -45,6 +48,23 @@ import org.apache.pekko.http.javadsl.server.Route;
  * </pre>
  */
 public final class EmcRoutes {
+  /** The route table of this class: see {@link Endpoint}. */
+  public static final List<Endpoint> ENDPOINTS =
+      List.of(
+          Endpoint.post("/v1/emcs", BEARER, "operators of the owner ME named in the body"),
+          Endpoint.get("/v1/emcs/{emcId}", BEARER, "operators of its MEs (owner, members, invited), admins"),
+          Endpoint.post("/v1/emcs/{emcId}/invitations", BEARER, "operators of the owner ME"),
+          Endpoint.post("/v1/emcs/{emcId}/invitations/{invitationId}/accept", BEARER, "operators of the invited ME"),
+          Endpoint.post("/v1/emcs/{emcId}/invitations/{invitationId}/decline", BEARER, "operators of the invited ME"),
+          Endpoint.delete("/v1/emcs/{emcId}/members/{meId}", BEARER, "operators of that member (leave) or of the owner (remove)"),
+          Endpoint.post("/v1/emcs/{emcId}/members/{meId}/terms", BEARER, "operators of the owner ME"),
+          Endpoint.post("/v1/emcs/{emcId}/members/{meId}/terms/accept", BEARER, "operators of that member"),
+          Endpoint.post("/v1/emcs/{emcId}/dissolve", BEARER, "operators of the owner ME"),
+          Endpoint.post("/v1/emcs/{emcId}/owner", BEARER, "operators of the owner ME"),
+          Endpoint.post("/v1/emcs/{emcId}/revenue", BEARER, "operators of the owner ME"),
+          Endpoint.post("/v1/emcs/{emcId}/periods/{period}/reports", BEARER, "operators of that member"),
+          Endpoint.post("/v1/emcs/{emcId}/periods/{period}/close", BEARER, "operators of the owner ME"));
+
   private final EmcApi api;
   private final HttpCodec codec;
   private final Authenticator auth;

@@ -24,6 +24,12 @@ public final class ErrorCodes {
   public static final String AUTH_FORBIDDEN = "auth:forbidden";
   public static final String SERVER_UNAVAILABLE = "server:unavailable";
   public static final String SERVER_INTERNAL = "server:internal";
+  /** A route answered that no route table declares (refused so only where configured: tests). */
+  public static final String SERVER_UNDECLARED_ROUTE = "server:undeclared-route";
+  /** The caller's subject sent more requests than its rate allows (rendan.limits). */
+  public static final String REQUEST_RATE_LIMITED = "request:rate-limited";
+  /** The caller's subject holds as many WebSocket connections as it may (rendan.limits). */
+  public static final String WS_TOO_MANY_CONNECTIONS = "ws:connections.too-many";
 
   public static final String ME_NOT_FOUND = "me:not-found";
   public static final String ME_ALREADY_EXISTS = "me:already-exists";
@@ -47,6 +53,9 @@ public final class ErrorCodes {
           Map.entry(AUTH_FORBIDDEN, 403),
           Map.entry(SERVER_UNAVAILABLE, 503),
           Map.entry(SERVER_INTERNAL, 500),
+          Map.entry(SERVER_UNDECLARED_ROUTE, 500),
+          Map.entry(REQUEST_RATE_LIMITED, 429),
+          Map.entry(WS_TOO_MANY_CONNECTIONS, 429),
           Map.entry(ME_NOT_FOUND, 404),
           Map.entry(ME_ALREADY_EXISTS, 409),
           Map.entry(ME_LAST_OPERATOR, 409),

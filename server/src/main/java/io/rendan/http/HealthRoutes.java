@@ -1,8 +1,10 @@
 package io.rendan.http;
 
+import static io.rendan.http.Endpoint.Access.*;
 import static org.apache.pekko.http.javadsl.server.Directives.*;
 
 import io.rendan.protocol.api.v1.Health;
+
 import java.util.List;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -12,6 +14,12 @@ import org.apache.pekko.http.javadsl.server.Route;
  * should get traffic (see {@link Readiness}); 503 with the failed checks if not.
  */
 public final class HealthRoutes {
+  /** The route table of this class: see {@link Endpoint}. */
+  public static final List<Endpoint> ENDPOINTS =
+      List.of(
+          Endpoint.get("/health/alive", PUBLIC, "anyone (load balancers)"),
+          Endpoint.get("/health/ready", PUBLIC, "anyone (load balancers)"));
+
   private final HttpCodec codec;
   private final Readiness readiness;
 

@@ -1,12 +1,15 @@
 package io.rendan.ledger;
 
+import static io.rendan.http.Endpoint.Access.*;
 import static org.apache.pekko.http.javadsl.server.Directives.*;
 
 import com.google.protobuf.Message;
 import io.rendan.auth.Authenticator;
+import io.rendan.http.Endpoint;
 import io.rendan.http.HttpCodec;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
+import java.util.List;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
@@ -23,6 +26,14 @@ import org.apache.pekko.http.javadsl.server.Route;
  * </pre>
  */
 public final class LedgerRoutes {
+  /** The route table of this class: see {@link Endpoint}. */
+  public static final List<Endpoint> ENDPOINTS =
+      List.of(
+          Endpoint.get("/v1/mes/{meId}/ledger", BEARER, "its operators, admins"),
+          Endpoint.get("/v1/mes/{meId}/statement", BEARER, "its operators, admins"),
+          Endpoint.get("/v1/emcs/{emcId}/statement", BEARER, "operators of its MEs, admins"),
+          Endpoint.get("/v1/admin/books", ADMIN, "admins"));
+
   private final LedgerApi api;
   private final HttpCodec codec;
   private final Authenticator auth;

@@ -1,11 +1,13 @@
 package io.rendan.me;
 
+import static io.rendan.http.Endpoint.Access.*;
 import static org.apache.pekko.http.javadsl.server.Directives.*;
 
 import io.rendan.auth.Authenticator;
 import io.rendan.auth.Caller;
 import io.rendan.http.ApiException;
 import io.rendan.http.ErrorCodes;
+import io.rendan.http.Endpoint;
 import io.rendan.http.HttpCodec;
 import io.rendan.protocol.api.v1.AddOperatorRequest;
 import io.rendan.protocol.api.v1.ChangeCapabilitiesRequest;
@@ -14,6 +16,7 @@ import io.rendan.protocol.api.v1.RegisterMeRequest;
 import io.rendan.protocol.api.v1.RemoveOperatorRequest;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
+import java.util.List;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
@@ -33,6 +36,15 @@ import org.apache.pekko.http.javadsl.server.Route;
  * </pre>
  */
 public final class MeRoutes {
+  /** The route table of this class: see {@link Endpoint}. */
+  public static final List<Endpoint> ENDPOINTS =
+      List.of(
+          Endpoint.post("/v1/mes", BEARER, "anyone signed in; the caller becomes the ME's operator"),
+          Endpoint.get("/v1/mes/{meId}", BEARER, "anyone signed in; the balance only for its operators and admins"),
+          Endpoint.put("/v1/mes/{meId}/capabilities", BEARER, "its operators"),
+          Endpoint.post("/v1/mes/{meId}/operators", BEARER, "its operators"),
+          Endpoint.delete("/v1/mes/{meId}/operators/{subject}", BEARER, "its operators"));
+
   private final MeApi api;
   private final HttpCodec codec;
   private final Authenticator auth;

@@ -1,7 +1,10 @@
 package io.rendan.metrics;
 
+import static io.rendan.http.Endpoint.Access.*;
 import static org.apache.pekko.http.javadsl.server.Directives.*;
 
+import io.rendan.http.Endpoint;
+import java.util.List;
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
@@ -13,6 +16,10 @@ import org.apache.pekko.http.javadsl.server.Route;
  * scraper on the API port, unauthenticated like the health routes.
  */
 public final class MetricsRoutes {
+  /** The route table of this class: see {@link Endpoint}. */
+  public static final List<Endpoint> ENDPOINTS =
+      List.of(Endpoint.get("/metrics", PUBLIC, "anyone (a Prometheus scraper); counts only, no ids or payloads"));
+
   private static final ContentType TEXT_FORMAT = ContentTypes.parse("text/plain; version=0.0.4; charset=utf-8");
 
   private final NodeMetrics metrics;

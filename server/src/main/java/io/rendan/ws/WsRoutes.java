@@ -1,5 +1,6 @@
 package io.rendan.ws;
 
+import static io.rendan.http.Endpoint.Access.*;
 import static org.apache.pekko.http.javadsl.server.Directives.*;
 
 import io.rendan.appliance.ApplianceApi;
@@ -8,11 +9,19 @@ import io.rendan.bidding.BiddingApi;
 import io.rendan.emc.EmcApi;
 import io.rendan.me.MeApi;
 import io.rendan.pubsub.LiveTopics;
+import io.rendan.http.Endpoint;
+import java.util.List;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /** {@code GET /v1/ws}: authenticated at the handshake, then one {@link WsSession}. */
 public final class WsRoutes {
+  /** The route table of this class (the operations on the socket: {@code ClientFrame}): see {@link Endpoint}. */
+  public static final List<Endpoint> ENDPOINTS =
+      List.of(
+          Endpoint.get(
+              "/v1/ws", BEARER, "anyone signed in; every request on it is checked like its HTTP route, every subscription like a read"));
+
   private final ActorSystem<?> system;
   private final Authenticator auth;
   private final MeApi meApi;

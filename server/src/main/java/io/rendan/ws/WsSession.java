@@ -143,7 +143,7 @@ public final class WsSession {
         Flow.<org.apache.pekko.http.javadsl.model.ws.Message>create()
             .mapAsync(1, this::readFrame)
             .mapAsyncUnordered(settings.maxInFlight(), this::answer)
-            .to(Sink.foreach(this::send));
+            .to(Sink.foreach(this::sendOrClose));
 
     log.debug("ws {} opened by {}", id, caller.subject());
     return Flow.fromSinkAndSourceCoupled(in, queue.second())
@@ -231,15 +231,24 @@ public final class WsSession {
               ErrorCodes.REQUEST_TOO_LARGE, "a message may be at most " + settings.maxMessageBytes() + " bytes"));
     }
     try {
+      return new Incoming(decode(binary ? ((ByteString) body.value()).toArray() : body.value().toString()), binary, null);
+    } catch (ApiException e) {
+      return new Incoming(null, binary, e);
+    }
+  }
+
+  /** A client frame from a binary (protobuf bytes) or text (JSON string) message; {@code request:malformed} otherwise. */
+  static ClientFrame decode(Object message) {
+    try {
       ClientFrame.Builder frame = ClientFrame.newBuilder();
-      if (binary) {
-        frame.mergeFrom(((ByteString) body.value()).toArray());
+      if (message instanceof byte[] bytes) {
+        frame.mergeFrom(bytes);
       } else {
-        HttpCodec.JSON_PARSER.merge(body.value().toString(), frame);
+        HttpCodec.JSON_PARSER.merge((String) message, frame);
       }
-      return new Incoming(frame.build(), binary, null);
+      return frame.build();
     } catch (InvalidProtocolBufferException | RuntimeException e) {
-      return new Incoming(null, binary, new ApiException(ErrorCodes.REQUEST_MALFORMED, "malformed frame"));
+      throw new ApiException(ErrorCodes.REQUEST_MALFORMED, "malformed frame");
     }
   }
 
@@ -431,6 +440,20 @@ public final class WsSession {
   }
 
   // ---- outgoing -------------------------------------------------------------------------------
+
+  /**
+   * A message over the size limit is answered, then the connection is closed:
+   * its sender does not follow the protocol. (The close status is 1000: Pekko
+   * HTTP gives a server handler no way to send 1009.)
+   */
+  private void sendOrClose(Pair<ServerFrame, Boolean> reply) {
+    send(reply);
+    Response response = reply.first().getResponse();
+    if (response.hasError() && response.getError().getCode().equals(ErrorCodes.REQUEST_TOO_LARGE)) {
+      log.info("ws {} of {}: message over {} bytes, closing", id, caller.subject(), settings.maxMessageBytes());
+      out.complete();
+    }
+  }
 
   private void send(Pair<ServerFrame, Boolean> frame) {
     QueueOfferResult result = out.offer(encode(frame.first(), frame.second()));

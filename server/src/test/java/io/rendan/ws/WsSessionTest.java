@@ -133,11 +133,18 @@ class WsSessionTest {
       ws.sendJson(ClientFrame.newBuilder().setGetMe(GetMeRequest.newBuilder().setMeId(me.getMeId())).build());
       assertError(ws.next().frame().getResponse(), "", "ws:request-id.missing", 400);
 
-      ws.sendText("{\"requestId\":\"big\",\"getMe\":{\"meId\":\"" + "x".repeat(70_000) + "\"}}");
-      assertError(ws.next().frame().getResponse(), "", "request:too-large", 413);
-
       ws.sendJson(ClientFrame.newBuilder().setRequestId("ok").setGetMe(GetMeRequest.newBuilder().setMeId(me.getMeId())).build());
       assertEquals(me.getMeId(), ws.next().frame().getResponse().getMe().getMeId());
+    }
+  }
+
+  @Test
+  void aMessageOverTheSizeLimitIsAnsweredAndClosesTheConnection() throws Exception {
+    try (WsClient ws = WsClient.connect(node.wsUri(), alice)) {
+      ws.sendText("{\"requestId\":\"big\",\"getMe\":{\"meId\":\"" + "x".repeat(70_000) + "\"}}");
+      assertError(ws.next().frame().getResponse(), "", "request:too-large", 413);
+      // Pekko HTTP lets a server handler close with 1000 only (1011 on failure), not 1009
+      assertEquals(1000, ws.closed.get(10, TimeUnit.SECONDS));
     }
   }
 

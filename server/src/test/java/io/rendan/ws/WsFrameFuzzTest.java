@@ -1,0 +1,28 @@
+package io.rendan.ws;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.rendan.http.ApiException;
+import io.rendan.http.ErrorCodes;
+
+/**
+ * Decoding of WebSocket client frames, text (JSON) and binary (protobuf): any
+ * input decodes or is {@code request:malformed}, nothing else escapes.
+ */
+class WsFrameFuzzTest {
+  @FuzzTest(maxDuration = "2m")
+  void anyMessageDecodesOrIsMalformed(FuzzedDataProvider data) {
+    boolean binary = data.consumeBoolean();
+    try {
+      if (binary) {
+        WsSession.decode(data.consumeRemainingAsBytes());
+      } else {
+        WsSession.decode(data.consumeRemainingAsString());
+      }
+    } catch (ApiException e) {
+      assertEquals(ErrorCodes.REQUEST_MALFORMED, e.code());
+    }
+  }
+}
