@@ -42,6 +42,7 @@ public final class ApplianceRoutes {
   public static final List<Endpoint> ENDPOINTS =
       List.of(
           Endpoint.post("/v1/emcs/{emcId}/appliances", BEARER, "operators of the EMC's owner ME"),
+          Endpoint.get("/v1/emcs/{emcId}/appliances", BEARER, "whoever may read the EMC: its members' operators, admins"),
           Endpoint.get("/v1/appliances/{applianceId}", BEARER, "operators of the EMC's MEs, admins"),
           Endpoint.post("/v1/appliances/{applianceId}/secret", BEARER, "operators of the EMC's owner ME"),
           Endpoint.post("/v1/appliances/{applianceId}/telemetry", DEVICE, "the appliance itself, with its current device secret"),

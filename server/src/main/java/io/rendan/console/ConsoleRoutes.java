@@ -3,6 +3,7 @@ package io.rendan.console;
 import static org.apache.pekko.http.javadsl.server.Directives.*;
 
 import io.rendan.http.ApiException;
+import io.rendan.http.Endpoint;
 import io.rendan.http.ErrorCodes;
 import java.io.IOException;
 import java.io.InputStream;
@@ -36,6 +37,11 @@ import org.apache.pekko.http.javadsl.server.Route;
  * a page that mixes old and new modules.
  */
 public final class ConsoleRoutes {
+  public static final List<Endpoint> ENDPOINTS =
+      List.of(
+          Endpoint.get("/", Endpoint.Access.PUBLIC, "anyone: the console's page, no data in it"),
+          Endpoint.get("/console/{file...}", Endpoint.Access.PUBLIC, "anyone: the console's scripts, styles and settings (dev mode or not)"));
+
   private static final String ROOT = "console/";
   /** Lower-case names with one known extension, at most three folders deep: no way out of {@code console/}. */
   private static final Pattern ASSET = Pattern.compile("([a-z0-9][a-z0-9_-]*/){0,3}[a-z0-9][a-z0-9_.-]*\\.[a-z0-9]+");

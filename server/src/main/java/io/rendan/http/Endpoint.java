@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * One route of the API as its routes class declares it: method, path template
- * ({@code {name}} stands for one path segment), what proves who the caller is,
+ * ({@code {name}} stands for one path segment, a last {@code {name...}} for
+ * one or more), what proves who the caller is,
  * and, in words, who may use it on which objects. The declarations are the
  * route table that {@link RouteTable}, the authorization tests and
  * docs/SECURITY.md work from.
@@ -56,8 +57,14 @@ public record Endpoint(String method, String template, Access access, String who
     }
     String[] want = template.split("/", -1);
     String[] got = path.split("/", -1);
-    if (want.length != got.length) {
+    boolean rest = want[want.length - 1].endsWith("...}");
+    if (rest ? got.length < want.length : want.length != got.length) {
       return false;
+    }
+    for (int i = want.length; i < got.length; i++) {
+      if (got[i].isEmpty()) {
+        return false;
+      }
     }
     for (int i = 0; i < want.length; i++) {
       boolean variable = want[i].startsWith("{") && want[i].endsWith("}");

@@ -3,6 +3,7 @@ package io.rendan.http;
 import io.rendan.appliance.ApplianceRoutes;
 import io.rendan.auth.DevTokenRoutes;
 import io.rendan.bidding.BiddingRoutes;
+import io.rendan.console.ConsoleRoutes;
 import io.rendan.emc.EmcRoutes;
 import io.rendan.ledger.LedgerRoutes;
 import io.rendan.me.MeRoutes;
@@ -43,7 +44,8 @@ public final class RouteTable {
               EmcRoutes.ENDPOINTS,
               BiddingRoutes.ENDPOINTS,
               ApplianceRoutes.ENDPOINTS,
-              WsRoutes.ENDPOINTS));
+              WsRoutes.ENDPOINTS,
+              ConsoleRoutes.ENDPOINTS));
 
   /** What to do with a request that an undeclared route served. */
   public enum Undeclared {

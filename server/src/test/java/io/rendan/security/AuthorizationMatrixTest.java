@@ -155,6 +155,7 @@ class AuthorizationMatrixTest {
     c.put("POST /v1/rounds/{roundId}/award", new Case("/v1/rounds/" + roundId + "/award", "{\"bidId\":\"" + bidId + "\"}", Unrelated.REFUSED));
     c.put("POST /v1/rounds/{roundId}/cancel", new Case("/v1/rounds/" + roundId + "/cancel", "{}", Unrelated.REFUSED));
     c.put("POST /v1/emcs/{emcId}/appliances", new Case("/v1/emcs/" + emcId + "/appliances", appliance(), Unrelated.REFUSED));
+    c.put("GET /v1/emcs/{emcId}/appliances", new Case("/v1/emcs/" + emcId + "/appliances", null, Unrelated.REFUSED));
     c.put("GET /v1/appliances/{applianceId}", new Case("/v1/appliances/" + applianceId, null, Unrelated.REFUSED));
     c.put("POST /v1/appliances/{applianceId}/secret", new Case("/v1/appliances/" + applianceId + "/secret", "{}", Unrelated.REFUSED));
     c.put("POST /v1/appliances/{applianceId}/reservations", new Case("/v1/appliances/" + applianceId + "/reservations", "{\"reservationId\":\"" + reservationId + "\"," + slot().substring(1), Unrelated.OWN));
@@ -165,6 +166,8 @@ class AuthorizationMatrixTest {
     c.put("GET /health/alive", new Case("/health/alive", null, null));
     c.put("GET /health/ready", new Case("/health/ready", null, null));
     c.put("GET /metrics", new Case("/metrics", null, null));
+    c.put("GET /", new Case("/", null, null));
+    c.put("GET /console/{file...}", new Case("/console/js/app.js", null, null));
     c.put("POST /v1/dev/tokens", new Case("/v1/dev/tokens", "{\"subject\":\"someone\"}", null));
     return c;
   }
@@ -307,6 +310,7 @@ class AuthorizationMatrixTest {
     o.put("award_bid", AwardBidRequest.newBuilder().setRoundId(roundId).setBidId(bidId).build());
     o.put("cancel_round", CancelRoundRequest.newBuilder().setRoundId(roundId).build());
     o.put("provision_appliance", ProvisionApplianceRequest.newBuilder().setEmcId(emcId).setType(Appliance.Type.WASHER).setModel("m").setLocation("l").setTariff(Tariff.newBuilder().setAmountMinor(100).setCurrency("EUR")).build());
+    o.put("list_appliances", ListAppliancesRequest.newBuilder().setEmcId(emcId).build());
     o.put("get_appliance", GetApplianceRequest.newBuilder().setApplianceId(applianceId).build());
     o.put("rotate_device_secret", RotateDeviceSecretRequest.newBuilder().setApplianceId(applianceId).build());
     o.put("book_reservation", BookReservationRequest.newBuilder().setApplianceId(applianceId).setReservationId(reservationId).setFrom(ts(Instant.now().plus(1, ChronoUnit.HOURS))).setTo(ts(Instant.now().plus(2, ChronoUnit.HOURS))).build());
