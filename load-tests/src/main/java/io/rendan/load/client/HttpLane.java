@@ -201,7 +201,8 @@ public final class HttpLane implements AutoCloseable {
       StringBuilder head = new StringBuilder(256);
       head.append(r.method()).append(' ').append(r.path()).append(" HTTP/1.1\r\nHost: ").append(host).append("\r\n");
       if (r.token() != null) {
-        head.append("Authorization: Bearer ").append(r.token()).append("\r\n");
+        // a bare token is a bearer token; "Device <secret>" (an appliance) is sent as it is
+        head.append("Authorization: ").append(r.token().startsWith("Device ") ? "" : "Bearer ").append(r.token()).append("\r\n");
       }
       if (r.accept() != null) {
         head.append("Accept: ").append(r.accept()).append("\r\n");

@@ -15,12 +15,12 @@ public final class Scenarios {
     ALL.put("me-churn", MeChurnScenario::new);
     ALL.put("hot-round", () -> new HotRoundScenario(false));
     ALL.put("hot-round-ws", () -> new HotRoundScenario(true));
+    ALL.put("bidding", BiddingScenario::new);
   }
 
   /** Planned in issue 3; each needs a part of the server that does not exist yet. */
   public static final Map<String, String> NOT_YET =
       Map.of(
-          "bidding", "bids on many open rounds, each durable before its ack (needs rounds and bids)",
           "alliance-churn", "EMCs forming: invite, accept, leave, replace (needs EMCs)",
           "telemetry", "appliances streaming readings over chunked HTTP, acks when durable (needs appliances)",
           "fan-out", "round and award updates to thousands of WebSocket subscribers, one stalled (needs rounds)",

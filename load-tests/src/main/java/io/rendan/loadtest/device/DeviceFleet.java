@@ -94,7 +94,11 @@ public final class DeviceFleet implements AutoCloseable {
   }
 
   public static DeviceFleet start(List<Device> devices, Options options) throws IOException {
-    FleetStats stats = new FleetStats();
+    return start(devices, options, new FleetStats());
+  }
+
+  /** Starts the fleet counting into {@code stats} (with its listener set, if any). */
+  public static DeviceFleet start(List<Device> devices, Options options, FleetStats stats) throws IOException {
     List<EventLoop> loops = new ArrayList<>();
     for (int i = 0; i < options.loops(); i++) {
       loops.add(new EventLoop(i));
