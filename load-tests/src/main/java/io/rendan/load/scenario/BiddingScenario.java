@@ -64,6 +64,8 @@ final class BiddingScenario implements Scenario {
     }
   }
 
+  /** Bidders when {@code --bidders} is not given (outside a smoke run). */
+  private final int defaultBidders;
   private ScenarioContext context;
   private OperationStats bid;
   private OperationStats post;
@@ -95,6 +97,14 @@ final class BiddingScenario implements Scenario {
   private Thread poster;
   private Thread awarder;
 
+  BiddingScenario() {
+    this(2000);
+  }
+
+  BiddingScenario(int defaultBidders) {
+    this.defaultBidders = defaultBidders;
+  }
+
   @Override
   public String name() {
     return "bidding";
@@ -119,7 +129,7 @@ final class BiddingScenario implements Scenario {
     lane = context.lane();
     emcs = context.options().getInt("emcs", context.smoke() ? 2 : 4);
     slots = context.options().getInt("rounds", context.smoke() ? 6 : 40);
-    bidders = context.options().getInt("bidders", context.smoke() ? 40 : 2000);
+    bidders = context.options().getInt("bidders", context.smoke() ? 40 : defaultBidders);
     operators = Math.min(bidders, context.options().getInt("operators", context.smoke() ? 4 : 40));
     skew = context.options().getDouble("skew", 1.0);
     roundSeconds = context.options().getDouble("round-seconds", context.smoke() ? 10 : 20);

@@ -16,12 +16,12 @@ public final class Scenarios {
     ALL.put("hot-round", () -> new HotRoundScenario(false));
     ALL.put("hot-round-ws", () -> new HotRoundScenario(true));
     ALL.put("bidding", BiddingScenario::new);
+    ALL.put("alliance-churn", AllianceChurnScenario::new);
   }
 
   /** Planned in issue 3; each needs a part of the server that does not exist yet. */
   public static final Map<String, String> NOT_YET =
       Map.of(
-          "alliance-churn", "EMCs forming: invite, accept, leave, replace (needs EMCs)",
           "telemetry", "appliances streaming readings over chunked HTTP, acks when durable (needs appliances)",
           "fan-out", "round and award updates to thousands of WebSocket subscribers, one stalled (needs rounds)",
           "crash", "kill -9 of the node under load, then restart and check every acknowledged write (needs the bidding scenario to run under it)");
