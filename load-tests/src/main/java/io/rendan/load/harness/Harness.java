@@ -52,7 +52,9 @@ public final class Harness {
           "me-register", 100.0,
           "me-churn", 300.0,
           "bidding", 1000.0,
-          "alliance-churn", 300.0);
+          "alliance-churn", 300.0,
+          "telemetry", 2000.0,
+          "telemetry-single", 2000.0);
   private static final double SMOKE_RATE = 50;
 
   private final PrintStream out;

@@ -78,7 +78,7 @@ public final class ScenarioRunner {
     ScenarioMetrics metrics = new ScenarioMetrics(name, out);
     ScenarioContext context =
         new ScenarioContext(
-            runId, api, tokens, http, metrics, options, plan.connections(), plan.backlog(), plan.smoke(), out, node, plan.warmup(), plan.duration());
+            runId, api, tokens, http, metrics, options, plan.connections(), plan.backlog(), plan.smoke(), out, node, plan.warmup(), plan.duration(), plan.rate());
     try (context;
         Scenario scenario = created) {
       out.printf(Locale.ROOT, "== %s: %s%n", name, scenario.description());

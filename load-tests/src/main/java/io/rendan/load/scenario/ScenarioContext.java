@@ -42,6 +42,7 @@ public final class ScenarioContext implements AutoCloseable {
   private final Optional<NodeControl> node;
   private final java.time.Duration warmup;
   private final java.time.Duration duration;
+  private final double rate;
   private final List<HttpLane> lanes = new ArrayList<>();
 
   /**
@@ -64,7 +65,8 @@ public final class ScenarioContext implements AutoCloseable {
       PrintStream log,
       Optional<NodeControl> node,
       java.time.Duration warmup,
-      java.time.Duration duration) {
+      java.time.Duration duration,
+      double rate) {
     this.runId = runId;
     this.api = api;
     this.tokens = tokens;
@@ -78,6 +80,12 @@ public final class ScenarioContext implements AutoCloseable {
     this.node = node;
     this.warmup = warmup;
     this.duration = duration;
+    this.rate = rate;
+  }
+
+  /** Operations per second the driver offers: scenarios that pace themselves (a device fleet) take it from here. */
+  public double rate() {
+    return rate;
   }
 
   /** How long the driver fires before it measures: scenarios with phases (fan-out, crash) time them by it. */

@@ -17,12 +17,13 @@ public final class Scenarios {
     ALL.put("hot-round-ws", () -> new HotRoundScenario(true));
     ALL.put("bidding", BiddingScenario::new);
     ALL.put("alliance-churn", AllianceChurnScenario::new);
+    ALL.put("telemetry", () -> new TelemetryScenario(true));
+    ALL.put("telemetry-single", () -> new TelemetryScenario(false));
   }
 
   /** Planned in issue 3; each needs a part of the server that does not exist yet. */
   public static final Map<String, String> NOT_YET =
       Map.of(
-          "telemetry", "appliances streaming readings over chunked HTTP, acks when durable (needs appliances)",
           "fan-out", "round and award updates to thousands of WebSocket subscribers, one stalled (needs rounds)",
           "crash", "kill -9 of the node under load, then restart and check every acknowledged write (needs the bidding scenario to run under it)");
 

@@ -62,6 +62,8 @@ final class SimulatedDevice implements DeviceConnection.Listener {
   private long cutAt;
   private int failures;
   private boolean stopped;
+  /** Makes no new readings, but keeps sending and resending what is unacked. */
+  private volatile boolean quiet;
 
   SimulatedDevice(DeviceFleet.Device spec, DeviceFleet.Options options, FleetStats stats, Random random, long startAt) {
     this.spec = spec;
@@ -82,7 +84,7 @@ final class SimulatedDevice implements DeviceConnection.Listener {
     if (connection == null && now >= reconnectAt) {
       connect(selector, now);
     }
-    if (nextSeq > 0) {
+    if (nextSeq > 0 && !quiet) {
       // after a stall, do not make up for lost time in one burst
       if (now - nextTickAt > TimeUnit.SECONDS.toNanos(1)) {
         nextTickAt = now;
@@ -100,6 +102,10 @@ final class SimulatedDevice implements DeviceConnection.Listener {
       stats.cuts.increment();
       connection.cut();
     }
+  }
+
+  void quiesce() {
+    quiet = true;
   }
 
   void stop() {
