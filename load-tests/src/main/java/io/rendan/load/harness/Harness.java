@@ -54,7 +54,8 @@ public final class Harness {
           "bidding", 1000.0,
           "alliance-churn", 300.0,
           "telemetry", 2000.0,
-          "telemetry-single", 2000.0);
+          "telemetry-single", 2000.0,
+          "fan-out", 100.0);
   private static final double SMOKE_RATE = 50;
 
   private final PrintStream out;
@@ -89,7 +90,9 @@ public final class Harness {
       // the business clock: rounds of the bidding scenarios close within a short run
       env.put("RENDAN_CLOCK_SPEED", o.get("clock-speed", smoke ? "4" : "1"));
       // business time starts at the real now rather than years ahead of it
-      env.put("RENDAN_CLOCK_ORIGIN", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+      String origin = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+      env.put("RENDAN_CLOCK_ORIGIN", origin);
+      o.set("clock-origin", origin); // push timestamps are in business time: scenarios convert them back
       env.putAll(serverEnv(o));
       ScratchDb scratch;
       String database;

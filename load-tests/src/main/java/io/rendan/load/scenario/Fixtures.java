@@ -93,9 +93,20 @@ final class Fixtures {
     return Api.parse(r, Emc.newBuilder()).getEmcId();
   }
 
-  /** Microseconds from a server timestamp ({@code at} of a Push) to now. */
-  static long microsSince(com.google.protobuf.Timestamp at) {
+  /**
+   * Microseconds from a server timestamp ({@code at} of a Push, in the node's
+   * business time) to now. With a business clock faster than real time
+   * ({@code --clock-speed}, from {@code --clock-origin}) the timestamp is first
+   * brought back to real time.
+   */
+  static long microsSince(ScenarioContext context, com.google.protobuf.Timestamp at) {
+    double speed = BiddingScenario.clockSpeed(context);
+    long atMicros = at.getSeconds() * 1_000_000 + at.getNanos() / 1_000;
+    if (speed != 1) {
+      long origin = java.time.Instant.parse(context.options().get("clock-origin", "2026-01-01T00:00:00Z")).toEpochMilli() * 1_000;
+      atMicros = origin + (long) ((atMicros - origin) / speed);
+    }
     java.time.Instant now = java.time.Instant.now();
-    return (now.getEpochSecond() - at.getSeconds()) * 1_000_000 + (now.getNano() - at.getNanos()) / 1_000;
+    return now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000 - atMicros;
   }
 }
