@@ -24,6 +24,7 @@ import io.rendan.emc.EmcEntity;
 import io.rendan.emc.EmcRoutes;
 import io.rendan.emc.MembershipDelivery;
 import io.rendan.http.HealthRoutes;
+import io.rendan.http.Admission;
 import io.rendan.http.HttpApi;
 import io.rendan.http.HttpCodec;
 import io.rendan.http.Readiness;
@@ -256,8 +257,11 @@ public final class RendanNode implements AutoCloseable {
       PublicKey rsaKey = rsaPublicKey(config);
       Jwt jwt = new Jwt(secret(config, devMode, rsaKey != null), rsaKey, config.getDuration("rendan.auth.leeway"), Clock.systemUTC());
       Authenticator auth = new Authenticator(jwt, codec, config.getStringList("rendan.ws.allowed-origins"));
+      // one admission control for HTTP writes and WebSocket requests
+      Admission admission = new Admission(config.getInt("rendan.admission.max-in-flight"));
       WsSession.Settings wsSettings =
           new WsSession.Settings(
+              admission,
               config.getInt("rendan.ws.out-buffer"),
               config.getInt("rendan.ws.max-in-flight"),
               config.getInt("rendan.ws.max-subscriptions"),
@@ -288,7 +292,7 @@ public final class RendanNode implements AutoCloseable {
       ServerBinding binding =
           Http.get(system)
               .newServerAt(config.getString("rendan.http.host"), config.getInt("rendan.http.port"))
-              .bind(routeMetrics.around(() -> HttpApi.seal(routes)))
+              .bind(routeMetrics.around(() -> admission.around(() -> HttpApi.seal(routes))))
               .toCompletableFuture()
               .get(30, TimeUnit.SECONDS);
       binding.addToCoordinatedShutdown(Duration.ofSeconds(10), system);

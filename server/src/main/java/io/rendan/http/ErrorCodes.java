@@ -24,6 +24,8 @@ public final class ErrorCodes {
   public static final String AUTH_FORBIDDEN = "auth:forbidden";
   public static final String SERVER_UNAVAILABLE = "server:unavailable";
   public static final String SERVER_INTERNAL = "server:internal";
+  /** Admission control: too many writes in flight on this node; nothing was done. */
+  public static final String SERVER_OVERLOADED = "server:overloaded";
 
   public static final String ME_NOT_FOUND = "me:not-found";
   public static final String ME_ALREADY_EXISTS = "me:already-exists";
@@ -47,6 +49,7 @@ public final class ErrorCodes {
           Map.entry(AUTH_FORBIDDEN, 403),
           Map.entry(SERVER_UNAVAILABLE, 503),
           Map.entry(SERVER_INTERNAL, 500),
+          Map.entry(SERVER_OVERLOADED, 429),
           Map.entry(ME_NOT_FOUND, 404),
           Map.entry(ME_ALREADY_EXISTS, 409),
           Map.entry(ME_LAST_OPERATOR, 409),
