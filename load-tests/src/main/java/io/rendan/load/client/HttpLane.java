@@ -136,10 +136,21 @@ public final class HttpLane implements AutoCloseable {
           connection.close();
           connection = null;
         }
+        boolean reused = connection != null;
         if (connection == null) {
           connection = new Connection();
         }
-        response = connection.exchange(p.request());
+        try {
+          response = connection.exchange(p.request());
+        } catch (IOException e) {
+          // a kept-alive connection the node closed meanwhile (it restarted, say): a read is safe to send again, once
+          if (!reused || !p.request().method().equals("GET")) {
+            throw e;
+          }
+          connection.close();
+          connection = new Connection();
+          response = connection.exchange(p.request());
+        }
         if (!connection.keepAlive) {
           connection.close();
           connection = null;

@@ -55,7 +55,9 @@ public final class Harness {
           "alliance-churn", 300.0,
           "telemetry", 2000.0,
           "telemetry-single", 2000.0,
-          "fan-out", 100.0);
+          "fan-out", 100.0,
+          "overload", 500.0,
+          "crash", 500.0);
   private static final double SMOKE_RATE = 50;
 
   private final PrintStream out;
@@ -93,6 +95,7 @@ public final class Harness {
       String origin = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
       env.put("RENDAN_CLOCK_ORIGIN", origin);
       o.set("clock-origin", origin); // push timestamps are in business time: scenarios convert them back
+      o.get("clock-origin", origin); // set here, not by the user: never reported as unused
       env.putAll(serverEnv(o));
       ScratchDb scratch;
       String database;

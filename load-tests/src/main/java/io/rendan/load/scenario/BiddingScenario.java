@@ -66,6 +66,7 @@ final class BiddingScenario implements Scenario {
 
   /** Bidders when {@code --bidders} is not given (outside a smoke run). */
   private final int defaultBidders;
+  private static final AtomicInteger INSTANCES = new AtomicInteger();
   private ScenarioContext context;
   private OperationStats bid;
   private OperationStats post;
@@ -135,7 +136,7 @@ final class BiddingScenario implements Scenario {
     roundSeconds = context.options().getDouble("round-seconds", context.smoke() ? 10 : 20);
     clockSpeed = clockSpeed(context);
     zipf = new Zipf(slots, skew, 7);
-    prefix = "lt-" + context.runId() + "-" + name();
+    prefix = "lt-" + context.runId() + "-" + name() + INSTANCES.incrementAndGet(); // unique when other scenarios of the run embed one
 
     emcIds = new String[emcs];
     ownerTokens = new String[emcs];
@@ -257,6 +258,9 @@ final class BiddingScenario implements Scenario {
         }
         if (posting) {
           slot[s] = postRound(s % emcs, roundSeconds);
+          if (slot[s] == null) {
+            sleep(500); // the node is refusing or away (a restart): do not hammer it
+          }
         }
       }
       sleep(50);
@@ -350,6 +354,12 @@ final class BiddingScenario implements Scenario {
 
   @Override
   public void fire(long intendedNanos) {
+    fire(intendedNanos, bid);
+  }
+
+  /** One bid, its outcome recorded in {@code into} (the overload scenario keeps one operation per phase). */
+  void fire(long intendedNanos, OperationStats into) {
+    OperationStats bid = into;
     int n = next.getAndIncrement();
     RoundRun round = pick();
     if (round == null) {

@@ -27,6 +27,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -50,6 +51,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class TelemetryScenario implements Scenario {
   private final boolean streaming;
+  private static final AtomicInteger INSTANCES = new AtomicInteger();
   private ScenarioContext context;
   private OperationStats reading;
   private HttpLane lane;
@@ -97,7 +99,7 @@ final class TelemetryScenario implements Scenario {
     lane = context.lane();
     count = context.options().getInt("appliances", context.smoke() ? 10 : 1000);
     ownerToken = context.tokens().operator(940_000);
-    String prefix = "lt-" + context.runId() + "-" + name();
+    String prefix = "lt-" + context.runId() + "-" + name() + INSTANCES.incrementAndGet(); // unique when other scenarios of the run embed one
     String emcId = Fixtures.startEmc(context, lane, ownerToken, prefix + "-emc", "Telemetry EMC");
     provision(prefix, emcId);
     nextSeq = new long[count];
