@@ -26,6 +26,7 @@ import io.rendan.emc.EmcEntity;
 import io.rendan.emc.EmcRoutes;
 import io.rendan.emc.MembershipDelivery;
 import io.rendan.http.HealthRoutes;
+import io.rendan.http.Admission;
 import io.rendan.http.HttpApi;
 import io.rendan.http.HttpCodec;
 import io.rendan.http.Readiness;
@@ -265,8 +266,11 @@ public final class RendanNode implements AutoCloseable {
       Authenticator auth =
           new Authenticator(
               jwt, codec, config.getStringList("rendan.ws.allowed-origins"), new SubjectLimits(subjectLimits(config)));
+      // one admission control for HTTP writes and WebSocket requests
+      Admission admission = new Admission(config.getInt("rendan.admission.max-in-flight"));
       WsSession.Settings wsSettings =
           new WsSession.Settings(
+              admission,
               config.getInt("rendan.ws.out-buffer"),
               config.getInt("rendan.ws.max-in-flight"),
               config.getInt("rendan.ws.max-subscriptions"),
@@ -300,7 +304,9 @@ public final class RendanNode implements AutoCloseable {
               .newServerAt(config.getString("rendan.http.host"), config.getInt("rendan.http.port"))
               .bind(
                   routeMetrics.around(
-                      () -> HttpApi.seal(routes, RouteTable.Undeclared.parse(config.getString("rendan.http.undeclared-routes")))))
+                      () ->
+                          admission.around(
+                              () -> HttpApi.seal(routes, RouteTable.Undeclared.parse(config.getString("rendan.http.undeclared-routes"))))))
               .toCompletableFuture()
               .get(30, TimeUnit.SECONDS);
       binding.addToCoordinatedShutdown(Duration.ofSeconds(10), system);

@@ -60,7 +60,8 @@ public final class WsSession {
   private static final AtomicLong IDS = new AtomicLong();
 
   /** Limits of one connection, from {@code rendan.ws}. */
-  public record Settings(int outBuffer, int maxInFlight, int maxSubscriptions, int maxMessageBytes) {}
+  public record Settings(
+      io.rendan.http.Admission admission, int outBuffer, int maxInFlight, int maxSubscriptions, int maxMessageBytes) {}
 
   private final ActorSystem<?> system;
   private final MeApi meApi;
@@ -263,7 +264,7 @@ public final class WsSession {
       if (requestId.isEmpty()) {
         throw new ApiException(ErrorCodes.WS_REQUEST_ID_MISSING, "every request needs a requestId");
       }
-      result = dispatch(frame, incoming.binary());
+      result = changes(frame) ? settings.admission().admit(() -> dispatch(frame, incoming.binary())) : dispatch(frame, incoming.binary());
     } catch (RuntimeException e) {
       result = CompletableFuture.failedFuture(e);
     }
@@ -271,6 +272,14 @@ public final class WsSession {
         .thenApply(r -> ServerFrame.newBuilder().setResponse(r.setRequestId(requestId)).build())
         .exceptionally(failure -> error(requestId, ErrorCodes.fromThrowable(failure)))
         .thenApply(reply -> Pair.create(reply, incoming.binary()));
+  }
+
+  /** Requests that change something count against the node's admission control; reads and subscriptions do not. */
+  private static boolean changes(ClientFrame frame) {
+    return switch (frame.getBodyCase()) {
+      case SUBSCRIBE, UNSUBSCRIBE, GET_ME, GET_EMC, GET_ROUND, LIST_ROUNDS, GET_APPLIANCE -> false;
+      default -> true;
+    };
   }
 
   private CompletionStage<Response.Builder> dispatch(ClientFrame frame, boolean binary) {

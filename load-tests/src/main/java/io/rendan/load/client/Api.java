@@ -55,6 +55,10 @@ public final class Api {
     return new HttpLane.Request("GET", path, token, null, protobuf ? PROTOBUF : null, null);
   }
 
+  public HttpLane.Request delete(String path, String token) {
+    return new HttpLane.Request("DELETE", path, token, null, protobuf ? PROTOBUF : null, null);
+  }
+
   public HttpLane.Request send(String method, String path, String token, Message body) {
     return protobuf
         ? new HttpLane.Request(method, path, token, PROTOBUF, PROTOBUF, body.toByteArray())

@@ -136,10 +136,21 @@ public final class HttpLane implements AutoCloseable {
           connection.close();
           connection = null;
         }
+        boolean reused = connection != null;
         if (connection == null) {
           connection = new Connection();
         }
-        response = connection.exchange(p.request());
+        try {
+          response = connection.exchange(p.request());
+        } catch (IOException e) {
+          // a kept-alive connection the node closed meanwhile (it restarted, say): a read is safe to send again, once
+          if (!reused || !p.request().method().equals("GET")) {
+            throw e;
+          }
+          connection.close();
+          connection = new Connection();
+          response = connection.exchange(p.request());
+        }
         if (!connection.keepAlive) {
           connection.close();
           connection = null;
@@ -201,7 +212,8 @@ public final class HttpLane implements AutoCloseable {
       StringBuilder head = new StringBuilder(256);
       head.append(r.method()).append(' ').append(r.path()).append(" HTTP/1.1\r\nHost: ").append(host).append("\r\n");
       if (r.token() != null) {
-        head.append("Authorization: Bearer ").append(r.token()).append("\r\n");
+        // a bare token is a bearer token; "Device <secret>" (an appliance) is sent as it is
+        head.append("Authorization: ").append(r.token().startsWith("Device ") ? "" : "Bearer ").append(r.token()).append("\r\n");
       }
       if (r.accept() != null) {
         head.append("Accept: ").append(r.accept()).append("\r\n");

@@ -57,6 +57,7 @@ public final class WsConnection implements WebSocket.Listener, AutoCloseable {
   private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
   private volatile WebSocket socket;
+  private volatile boolean stalled;
 
   private WsConnection(boolean binary, Consumer<Push> onPush) {
     this.binary = binary;
@@ -91,6 +92,20 @@ public final class WsConnection implements WebSocket.Listener, AutoCloseable {
     outbox.add(binary ? ByteBuffer.wrap(built.toByteArray()) : Api.json(built));
     flush();
     return answer;
+  }
+
+  /**
+   * Stops reading: no further frame is taken from the socket, so TCP's buffers
+   * fill and the server's outgoing queue for this connection with them, as with
+   * a client that hangs. The server is expected to disconnect it.
+   */
+  public void stall() {
+    stalled = true;
+  }
+
+  /** Whether the connection has ended (closed by either side, or failed). */
+  public boolean isClosed() {
+    return closed.isDone();
   }
 
   public int pending() {
@@ -141,7 +156,9 @@ public final class WsConnection implements WebSocket.Listener, AutoCloseable {
         failAll("unreadable frame from the server: " + e.getMessage());
       }
     }
-    webSocket.request(1);
+    if (!stalled) {
+      webSocket.request(1);
+    }
     return null;
   }
 
@@ -159,7 +176,9 @@ public final class WsConnection implements WebSocket.Listener, AutoCloseable {
         failAll("unreadable frame from the server: " + e.getMessage());
       }
     }
-    webSocket.request(1);
+    if (!stalled) {
+      webSocket.request(1);
+    }
     return null;
   }
 

@@ -47,7 +47,17 @@ import java.util.stream.Stream;
  */
 public final class Harness {
   /** Rates that this machine sustains with room to spare; see docs/BENCHMARKS.md. */
-  private static final Map<String, Double> DEFAULT_RATES = Map.of("health", 2000.0, "me-register", 100.0, "me-churn", 300.0);
+  private static final Map<String, Double> DEFAULT_RATES = Map.of(
+          "health", 2000.0,
+          "me-register", 100.0,
+          "me-churn", 300.0,
+          "bidding", 1000.0,
+          "alliance-churn", 300.0,
+          "telemetry", 2000.0,
+          "telemetry-single", 2000.0,
+          "fan-out", 100.0,
+          "overload", 500.0,
+          "crash", 500.0);
   private static final double SMOKE_RATE = 50;
 
   private final PrintStream out;
@@ -79,6 +89,14 @@ public final class Harness {
       Map<String, String> env = new HashMap<>();
       env.put("RENDAN_DATA_DIR", work.resolve("node").toString());
       env.put("RENDAN_LOG_LEVEL", o.get("server-log-level", "INFO"));
+      // the business clock: rounds of the bidding scenarios close within a short run
+      env.put("RENDAN_CLOCK_SPEED", o.get("clock-speed", smoke ? "4" : "1"));
+      // business time starts at the real now rather than years ahead of it
+      String origin = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+      env.put("RENDAN_CLOCK_ORIGIN", origin);
+      o.set("clock-origin", origin); // push timestamps are in business time: scenarios convert them back
+      o.get("clock-origin", origin); // set here, not by the user: never reported as unused
+      env.putAll(serverEnv(o));
       ScratchDb scratch;
       String database;
       if (db.equals("postgres")) {
@@ -237,6 +255,23 @@ public final class Harness {
         connections,
         o.getInt("backlog", 100_000),
         smoke);
+  }
+
+  /**
+   * {@code --server-env K=V,K2=V2}: further settings of the node (RENDAN_* variables), e.g.
+   * to raise its rate and connection limits above what the simulated clients need.
+   */
+  static Map<String, String> serverEnv(Options o) {
+    Map<String, String> env = new LinkedHashMap<>();
+    for (String part : o.get("server-env", "").split(",")) {
+      int eq = part.indexOf('=');
+      if (eq > 0) {
+        env.put(part.substring(0, eq).trim(), part.substring(eq + 1).trim());
+      } else if (!part.isBlank()) {
+        throw new IllegalArgumentException("--server-env is NAME=value,NAME2=value2; not " + part);
+      }
+    }
+    return env;
   }
 
   /** {@code 2000} for every scenario, or {@code health=5000,me-churn=800} per scenario. */

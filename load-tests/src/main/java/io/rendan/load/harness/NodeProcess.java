@@ -21,11 +21,22 @@ import java.util.concurrent.TimeUnit;
  * generator's) and stops with the harness. Its output goes to a log file.
  */
 public final class NodeProcess implements AutoCloseable, ScenarioContext.NodeControl {
-  private final Process process;
+  private final Path jar;
+  private final Map<String, String> env;
+  private final List<String> jvmOptions;
+  private final Duration readyTimeout;
+  private volatile Process process;
   private final int port;
   private final Path log;
+  /** CPU time of the processes killed before this one: the node's CPU over a run survives a restart. */
+  private volatile long cpuOfKilledNanos;
 
-  private NodeProcess(Process process, int port, Path log) {
+  private NodeProcess(
+      Path jar, Map<String, String> env, List<String> jvmOptions, Duration readyTimeout, Process process, int port, Path log) {
+    this.jar = jar;
+    this.env = Map.copyOf(env);
+    this.jvmOptions = List.copyOf(jvmOptions);
+    this.readyTimeout = readyTimeout;
     this.process = process;
     this.port = port;
     this.log = log;
@@ -43,20 +54,12 @@ public final class NodeProcess implements AutoCloseable, ScenarioContext.NodeCon
           "no node jar at " + jar.toAbsolutePath() + ": build it with mvn -q -pl server -am package -DskipTests, or pass --server-jar");
     }
     int port = freePort();
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(jvmOptions);
-    command.add("-jar");
-    command.add(jar.toAbsolutePath().toString());
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-    pb.environment().putAll(env);
-    pb.environment().put("RENDAN_HTTP_HOST", "127.0.0.1");
-    pb.environment().put("RENDAN_HTTP_PORT", Integer.toString(port));
-    // 0: any free port, so that runs and other nodes on the machine never collide
-    pb.environment().put("RENDAN_CLUSTER_PORT", "0");
-    pb.environment().putIfAbsent("RENDAN_DEV_MODE", "true");
-    Process process = pb.start();
-    NodeProcess node = new NodeProcess(process, port, log);
+    Map<String, String> settings = new java.util.HashMap<>(env);
+    // Pekko Management's port (8558 by default) is taken as soon as another node runs on the machine
+    settings.putIfAbsent("RENDAN_MANAGEMENT_PORT", Integer.toString(freePort()));
+    env = settings;
+    Process process = launch(jar, env, jvmOptions, log, port, false);
+    NodeProcess node = new NodeProcess(jar, env, jvmOptions, readyTimeout, process, port, log);
     try {
       node.awaitReady(readyTimeout);
     } catch (IOException | InterruptedException | RuntimeException e) {
@@ -64,6 +67,51 @@ public final class NodeProcess implements AutoCloseable, ScenarioContext.NodeCon
       throw e;
     }
     return node;
+  }
+
+  private static Process launch(Path jar, Map<String, String> env, List<String> jvmOptions, Path log, int port, boolean append)
+      throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(jvmOptions);
+    command.add("-jar");
+    command.add(jar.toAbsolutePath().toString());
+    ProcessBuilder pb =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(append ? ProcessBuilder.Redirect.appendTo(log.toFile()) : ProcessBuilder.Redirect.to(log.toFile()));
+    pb.environment().putAll(env);
+    pb.environment().put("RENDAN_HTTP_HOST", "127.0.0.1");
+    pb.environment().put("RENDAN_HTTP_PORT", Integer.toString(port));
+    // 0: any free port, so that runs and other nodes on the machine never collide
+    pb.environment().put("RENDAN_CLUSTER_PORT", "0");
+    pb.environment().putIfAbsent("RENDAN_DEV_MODE", "true");
+    return pb.start();
+  }
+
+  /**
+   * {@code kill -9} of the node, then the same node again (same database, data
+   * directory and port); answers the time from its start until {@code
+   * /health/ready} answered 200.
+   */
+  @Override
+  public synchronized Duration killAndRestart() throws IOException, InterruptedException {
+    long cpu = ProcCpu.nanos(process.pid());
+    process.destroyForcibly(); // SIGKILL on Linux: no shutdown hook, no coordinated shutdown
+    process.waitFor(30, TimeUnit.SECONDS);
+    if (cpu > 0) {
+      cpuOfKilledNanos += cpu;
+    }
+    long started = System.nanoTime();
+    process = launch(jar, env, jvmOptions, log, port, true);
+    awaitReady(readyTimeout);
+    return Duration.ofNanos(System.nanoTime() - started);
+  }
+
+  @Override
+  public long cpuNanos() {
+    long now = ProcCpu.nanos(process.pid());
+    return now < 0 ? -1 : cpuOfKilledNanos + now;
   }
 
   private void awaitReady(Duration timeout) throws IOException, InterruptedException {

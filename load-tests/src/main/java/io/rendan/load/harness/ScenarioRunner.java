@@ -78,7 +78,7 @@ public final class ScenarioRunner {
     ScenarioMetrics metrics = new ScenarioMetrics(name, out);
     ScenarioContext context =
         new ScenarioContext(
-            runId, api, tokens, http, metrics, options, plan.connections(), plan.backlog(), plan.smoke(), out, node);
+            runId, api, tokens, http, metrics, options, plan.connections(), plan.backlog(), plan.smoke(), out, node, plan.warmup(), plan.duration(), plan.rate());
     try (context;
         Scenario scenario = created) {
       out.printf(Locale.ROOT, "== %s: %s%n", name, scenario.description());
@@ -111,7 +111,7 @@ public final class ScenarioRunner {
         }
         if (!measuring && intended - measureFrom >= 0) {
           measuring = true;
-          serverCpuStart = serverPid.isPresent() ? ProcCpu.nanos(serverPid.getAsLong()) : -1;
+          serverCpuStart = serverCpu();
           generatorCpuStart = ProcCpu.selfNanos();
         }
         if (measuring) {
@@ -121,11 +121,11 @@ public final class ScenarioRunner {
         scenario.fire(intended);
       }
       if (!measuring) {
-        serverCpuStart = serverPid.isPresent() ? ProcCpu.nanos(serverPid.getAsLong()) : -1;
+        serverCpuStart = serverCpu();
         generatorCpuStart = ProcCpu.selfNanos();
       }
       scenario.drain(System.nanoTime() + plan.drainTimeout().toNanos());
-      long serverCpuEnd = serverPid.isPresent() ? ProcCpu.nanos(serverPid.getAsLong()) : -1;
+      long serverCpuEnd = serverCpu();
       long generatorCpuEnd = ProcCpu.selfNanos();
       metrics.stop();
 
@@ -156,6 +156,14 @@ public final class ScenarioRunner {
     } finally {
       metrics.close();
     }
+  }
+
+  /** The node's CPU so far: through the node the harness runs (restarts included), else from /proc by pid. */
+  private long serverCpu() {
+    if (node.isPresent()) {
+      return node.get().cpuNanos();
+    }
+    return serverPid.isPresent() ? ProcCpu.nanos(serverPid.getAsLong()) : -1;
   }
 
   static String human(Duration d) {

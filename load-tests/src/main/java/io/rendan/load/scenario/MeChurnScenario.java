@@ -10,7 +10,6 @@ import io.rendan.protocol.api.v1.Push;
 import io.rendan.protocol.api.v1.RegisterMeRequest;
 import io.rendan.protocol.api.v1.Response;
 import io.rendan.protocol.api.v1.Subscribe;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -183,9 +182,7 @@ final class MeChurnScenario implements Scenario {
     if (me == null || p.getSeq() <= subscribedAt[me]) {
       return;
     }
-    Instant now = Instant.now();
-    long latencyMicros =
-        (now.getEpochSecond() - p.getAt().getSeconds()) * 1_000_000 + (now.getNano() - p.getAt().getNanos()) / 1_000;
+    long latencyMicros = Fixtures.microsSince(context, p.getAt());
     push.successWithLatency(latencyMicros);
     pushesReceived.incrementAndGet(me);
     long previous = lastPushSeq.getAndAccumulate(me, p.getSeq(), Math::max);

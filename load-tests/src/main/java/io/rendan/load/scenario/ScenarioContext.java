@@ -21,6 +21,12 @@ public final class ScenarioContext implements AutoCloseable {
   /** The node under load, when the harness runs it: for crash and recovery scenarios. */
   public interface NodeControl {
     long pid();
+
+    /** User + system CPU of the node so far, processes killed and restarted included; -1 when unknown. */
+    long cpuNanos();
+
+    /** {@code kill -9}, then start it again on the same database and port; answers the time until ready. */
+    java.time.Duration killAndRestart() throws Exception;
   }
 
   private final String runId;
@@ -34,6 +40,9 @@ public final class ScenarioContext implements AutoCloseable {
   private final boolean smoke;
   private final PrintStream log;
   private final Optional<NodeControl> node;
+  private final java.time.Duration warmup;
+  private final java.time.Duration duration;
+  private final double rate;
   private final List<HttpLane> lanes = new ArrayList<>();
 
   /**
@@ -54,7 +63,10 @@ public final class ScenarioContext implements AutoCloseable {
       int backlog,
       boolean smoke,
       PrintStream log,
-      Optional<NodeControl> node) {
+      Optional<NodeControl> node,
+      java.time.Duration warmup,
+      java.time.Duration duration,
+      double rate) {
     this.runId = runId;
     this.api = api;
     this.tokens = tokens;
@@ -66,6 +78,24 @@ public final class ScenarioContext implements AutoCloseable {
     this.smoke = smoke;
     this.log = log;
     this.node = node;
+    this.warmup = warmup;
+    this.duration = duration;
+    this.rate = rate;
+  }
+
+  /** Operations per second the driver offers: scenarios that pace themselves (a device fleet) take it from here. */
+  public double rate() {
+    return rate;
+  }
+
+  /** How long the driver fires before it measures: scenarios with phases (fan-out, crash) time them by it. */
+  public java.time.Duration warmup() {
+    return warmup;
+  }
+
+  /** How long the driver fires once it measures. */
+  public java.time.Duration duration() {
+    return duration;
   }
 
   /** A new lane of {@link #connections} keep-alive HTTP connections. */

@@ -86,15 +86,26 @@ public final class DeviceFleet implements AutoCloseable {
   }
 
   private final List<EventLoop> loops;
+  private final List<SimulatedDevice> devices;
   private final FleetStats stats;
 
-  private DeviceFleet(List<EventLoop> loops, FleetStats stats) {
+  private DeviceFleet(List<EventLoop> loops, List<SimulatedDevice> devices, FleetStats stats) {
     this.loops = loops;
+    this.devices = devices;
     this.stats = stats;
   }
 
+  /** Devices stop making readings but go on until what they sent is acked: the end of a measured run. */
+  public void quiesce() {
+    devices.forEach(SimulatedDevice::quiesce);
+  }
+
   public static DeviceFleet start(List<Device> devices, Options options) throws IOException {
-    FleetStats stats = new FleetStats();
+    return start(devices, options, new FleetStats());
+  }
+
+  /** Starts the fleet counting into {@code stats} (with its listener set, if any). */
+  public static DeviceFleet start(List<Device> devices, Options options, FleetStats stats) throws IOException {
     List<EventLoop> loops = new ArrayList<>();
     for (int i = 0; i < options.loops(); i++) {
       loops.add(new EventLoop(i));
@@ -102,12 +113,15 @@ public final class DeviceFleet implements AutoCloseable {
     Random seeds = new Random();
     long now = System.nanoTime();
     long spread = Math.max(1, options.rampUp().toNanos());
+    List<SimulatedDevice> simulated = new ArrayList<>();
     for (int i = 0; i < devices.size(); i++) {
       long startAt = now + spread * i / Math.max(1, devices.size());
-      loops.get(i % loops.size()).add(new SimulatedDevice(devices.get(i), options, stats, new Random(seeds.nextLong()), startAt));
+      SimulatedDevice d = new SimulatedDevice(devices.get(i), options, stats, new Random(seeds.nextLong()), startAt);
+      simulated.add(d);
+      loops.get(i % loops.size()).add(d);
     }
     loops.forEach(EventLoop::start);
-    return new DeviceFleet(loops, stats);
+    return new DeviceFleet(loops, simulated, stats);
   }
 
   public FleetStats stats() {

@@ -26,6 +26,37 @@ public final class FleetStats {
   final LongAdder dropped = new LongAdder();
   final LongAdder online = new LongAdder();
   private final Recorder ackLatencyMicros = new Recorder(TimeUnit.MINUTES.toMicros(10), 3);
+  private volatile AckListener listener;
+
+  /** Told of every reading a device saw acked (once each), on the device's event-loop thread. */
+  public interface AckListener {
+    /**
+     * @param madeAtNanos System.nanoTime() of the tick the reading was due at
+     */
+    void acked(String applianceId, long seq, long madeAtNanos);
+
+    /** A stream ended with an error frame ({@code telemetry:rate-limited}, {@code server:unavailable}, ...). */
+    default void streamError(String code) {}
+  }
+
+  /** Set before the fleet starts: a benchmark records each ack into its own histogram. */
+  public void listen(AckListener l) {
+    this.listener = l;
+  }
+
+  void ackedReading(String applianceId, long seq, long madeAtNanos) {
+    AckListener l = listener;
+    if (l != null) {
+      l.acked(applianceId, seq, madeAtNanos);
+    }
+  }
+
+  void streamError(String code) {
+    AckListener l = listener;
+    if (l != null) {
+      l.streamError(code);
+    }
+  }
 
   void ackLatency(long nanos) {
     ackLatencyMicros.recordValue(Math.max(0, Math.min(TimeUnit.NANOSECONDS.toMicros(nanos), TimeUnit.MINUTES.toMicros(10))));

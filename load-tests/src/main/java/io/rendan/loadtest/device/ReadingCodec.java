@@ -13,10 +13,10 @@ import java.time.Instant;
  * protobuf JSON mapping, written by hand because a load generator should not
  * spend its CPU on reflection) or a length-delimited protobuf message.
  */
-final class ReadingCodec {
+public final class ReadingCodec {
   private ReadingCodec() {}
 
-  static byte[] encode(Reading r, boolean protobuf) {
+  public static byte[] encode(Reading r, boolean protobuf) {
     if (protobuf) {
       ByteArrayOutputStream out = new ByteArrayOutputStream(r.getSerializedSize() + 5);
       try {

@@ -31,11 +31,13 @@ final class SimulatedDevice implements DeviceConnection.Listener {
   private static final class Pending {
     final long seq;
     final byte[] bytes;
+    final long madeAt;
     long firstSentAt;
 
-    Pending(long seq, byte[] bytes) {
+    Pending(long seq, byte[] bytes, long madeAt) {
       this.seq = seq;
       this.bytes = bytes;
+      this.madeAt = madeAt;
     }
   }
 
@@ -60,6 +62,8 @@ final class SimulatedDevice implements DeviceConnection.Listener {
   private long cutAt;
   private int failures;
   private boolean stopped;
+  /** Makes no new readings, but keeps sending and resending what is unacked. */
+  private volatile boolean quiet;
 
   SimulatedDevice(DeviceFleet.Device spec, DeviceFleet.Options options, FleetStats stats, Random random, long startAt) {
     this.spec = spec;
@@ -80,13 +84,14 @@ final class SimulatedDevice implements DeviceConnection.Listener {
     if (connection == null && now >= reconnectAt) {
       connect(selector, now);
     }
-    if (nextSeq > 0) {
+    if (nextSeq > 0 && !quiet) {
       // after a stall, do not make up for lost time in one burst
       if (now - nextTickAt > TimeUnit.SECONDS.toNanos(1)) {
         nextTickAt = now;
       }
       while (now >= nextTickAt) {
-        generate();
+        // the reading is due at its tick: a benchmark measures its ack from then (no coordinated omission)
+        generate(nextTickAt);
         nextTickAt += tickNanos;
       }
     }
@@ -97,6 +102,10 @@ final class SimulatedDevice implements DeviceConnection.Listener {
       stats.cuts.increment();
       connection.cut();
     }
+  }
+
+  void quiesce() {
+    quiet = true;
   }
 
   void stop() {
@@ -116,12 +125,12 @@ final class SimulatedDevice implements DeviceConnection.Listener {
     }
   }
 
-  private void generate() {
+  private void generate(long madeAt) {
     model.tick(
         Instant.now(),
         builder -> {
           Reading reading = builder.setSeq(nextSeq++).build();
-          outbox.add(new Pending(reading.getSeq(), ReadingCodec.encode(reading, options.protobuf())));
+          outbox.add(new Pending(reading.getSeq(), ReadingCodec.encode(reading, options.protobuf()), madeAt));
           stats.generated.increment();
         });
     // a device has only so much memory: while it cannot send, the oldest readings go
@@ -204,6 +213,7 @@ final class SimulatedDevice implements DeviceConnection.Listener {
       }
     } else if (frame.hasError()) {
       String code = frame.getError().getCode();
+      stats.streamError(code);
       if (code.equals("telemetry:rate-limited")) {
         stats.rateLimited.increment();
         Matcher m = RETRY_AFTER.matcher(frame.getError().getMessage());
@@ -221,6 +231,7 @@ final class SimulatedDevice implements DeviceConnection.Listener {
       if (p.firstSentAt > 0) {
         stats.acked.increment();
         stats.ackLatency(now - p.firstSentAt);
+        stats.ackedReading(spec.applianceId(), p.seq, p.madeAt);
       }
     }
   }

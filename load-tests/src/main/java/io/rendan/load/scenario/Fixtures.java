@@ -1,0 +1,112 @@
+package io.rendan.load.scenario;
+
+import com.google.protobuf.Message;
+import io.rendan.load.client.Api;
+import io.rendan.load.client.HttpLane;
+import io.rendan.protocol.api.v1.Emc;
+import io.rendan.protocol.api.v1.Me;
+import io.rendan.protocol.api.v1.Member;
+import io.rendan.protocol.api.v1.RegisterMeRequest;
+import io.rendan.protocol.api.v1.StartEmcRequest;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+
+/** Set-up calls the scenarios share (not measured): register MEs, start EMCs. */
+final class Fixtures {
+  private Fixtures() {}
+
+  /** A blocking call that must answer {@code expected}; anything else fails the set-up. */
+  static HttpLane.Response call(
+      ScenarioContext context, HttpLane lane, String method, String path, String token, Message body, int... expected)
+      throws Exception {
+    HttpLane.Response r =
+        lane.send(body == null ? context.api().get(path, token) : context.api().send(method, path, token, body));
+    for (int e : expected) {
+      if (r.status() == e) {
+        return r;
+      }
+    }
+    throw new IllegalStateException(method + " " + path + " answered " + r.status() + " " + Api.errorCode(r));
+  }
+
+  /** Registers {@code ids.length} MEs with one capability, many at once; {@code tokenOf} says which operator registers each. */
+  static void registerAll(ScenarioContext context, HttpLane lane, String[] ids, IntFunction<String> tokenOf, String capability)
+      throws InterruptedException {
+    CountDownLatch done = new CountDownLatch(ids.length);
+    List<String> failures = Collections.synchronizedList(new ArrayList<>());
+    for (int i = 0; i < ids.length; i++) {
+      int me = i;
+      RegisterMeRequest body =
+          RegisterMeRequest.newBuilder()
+              .setMeId(ids[me])
+              .setName(ids[me])
+              .setKind(Me.Kind.INTERNAL)
+              .addCapabilities(capability)
+              .build();
+      lane.submit(
+          context.api().send("POST", "/v1/mes", tokenOf.apply(me), body),
+          (response, failure) -> {
+            if (failure != null) {
+              failures.add(ids[me] + ": " + Api.failureCode(failure));
+            } else if (response.status() != 201 && response.status() != 200) {
+              failures.add(ids[me] + ": " + Api.errorCode(response));
+            }
+            done.countDown();
+          });
+    }
+    if (!done.await(10, TimeUnit.MINUTES) || !failures.isEmpty()) {
+      throw new IllegalStateException("could not register the MEs: " + failures.subList(0, Math.min(5, failures.size())));
+    }
+  }
+
+  /** Registers an owner ME and starts an EMC it owns (on the EXPERIENCE side); answers the EMC's id. */
+  static String startEmc(ScenarioContext context, HttpLane lane, String token, String id, String name) throws Exception {
+    call(
+        context,
+        lane,
+        "POST",
+        "/v1/mes",
+        token,
+        RegisterMeRequest.newBuilder().setMeId(id + "-owner").setName(name + " owner").setKind(Me.Kind.INTERNAL).addCapabilities("ownership").build(),
+        201,
+        200);
+    HttpLane.Response r =
+        call(
+            context,
+            lane,
+            "POST",
+            "/v1/emcs",
+            token,
+            StartEmcRequest.newBuilder()
+                .setEmcId(id)
+                .setName(name)
+                .setUserGroup("load testers")
+                .setOwnerMeId(id + "-owner")
+                .setOwnerSide(Member.Side.EXPERIENCE)
+                .build(),
+            201,
+            200);
+    return Api.parse(r, Emc.newBuilder()).getEmcId();
+  }
+
+  /**
+   * Microseconds from a server timestamp ({@code at} of a Push, in the node's
+   * business time) to now. With a business clock faster than real time
+   * ({@code --clock-speed}, from {@code --clock-origin}) the timestamp is first
+   * brought back to real time.
+   */
+  static long microsSince(ScenarioContext context, com.google.protobuf.Timestamp at) {
+    double speed = BiddingScenario.clockSpeed(context);
+    long atMicros = at.getSeconds() * 1_000_000 + at.getNanos() / 1_000;
+    if (speed != 1) {
+      long origin = java.time.Instant.parse(context.options().get("clock-origin", "2026-01-01T00:00:00Z")).toEpochMilli() * 1_000;
+      atMicros = origin + (long) ((atMicros - origin) / speed);
+    }
+    java.time.Instant now = java.time.Instant.now();
+    return now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000 - atMicros;
+  }
+}

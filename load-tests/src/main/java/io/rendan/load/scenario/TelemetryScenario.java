@@ -1,0 +1,369 @@
+package io.rendan.load.scenario;
+
+import io.rendan.load.client.Api;
+import io.rendan.load.client.HttpLane;
+import io.rendan.load.metrics.OperationStats;
+import io.rendan.loadtest.device.DeviceFleet;
+import io.rendan.loadtest.device.FleetStats;
+import io.rendan.loadtest.device.ReadingCodec;
+import io.rendan.protocol.api.v1.Appliance;
+import io.rendan.protocol.api.v1.Heartbeat;
+import io.rendan.protocol.api.v1.ProvisionApplianceRequest;
+import io.rendan.protocol.api.v1.ProvisionedAppliance;
+import io.rendan.protocol.api.v1.Reading;
+import io.rendan.protocol.api.v1.Tariff;
+import io.rendan.protocol.api.v1.TelemetryResponse;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Appliances sending readings, durable before their ack, two ways that a run
+ * compares side by side:
+ *
+ * <ul>
+ *   <li>{@code telemetry}: the device simulator's fleet, each appliance holding
+ *       one long-lived streaming request and writing readings into it at
+ *       rate / appliances per second; each reading's latency runs from the tick
+ *       it was due at to its ack;
+ *   <li>{@code telemetry-single}: the same rate as one short POST per reading (a
+ *       one-reading body, answered once stored), on keep-alive connections;
+ *       an appliance has at most one such request in flight, so its seqs arrive
+ *       in order.
+ * </ul>
+ *
+ * <p>Check, per appliance: the stored highest seq is at least the highest the
+ * device saw acked, and the readings it counts equal the seqs stored (none
+ * twice, none skipped but the refused ones).
+ */
+final class TelemetryScenario implements Scenario {
+  private final boolean streaming;
+  private static final AtomicInteger INSTANCES = new AtomicInteger();
+  private ScenarioContext context;
+  private OperationStats reading;
+  private HttpLane lane;
+  private int count;
+  private String ownerToken;
+  private final List<DeviceFleet.Device> devices = new ArrayList<>();
+  private final Map<String, AtomicLong> highestAcked = new ConcurrentHashMap<>();
+  private final Map<String, String> errorsByStream = new ConcurrentHashMap<>();
+  private final FleetStats stats = new FleetStats();
+  private final AtomicBoolean started = new AtomicBoolean();
+  private volatile DeviceFleet fleet;
+  // one reading per request
+  private long[] nextSeq;
+  private final ConcurrentLinkedQueue<Integer> idle = new ConcurrentLinkedQueue<>();
+  private final AtomicLong allBusy = new AtomicLong();
+  private final AtomicLong inFlight = new AtomicLong();
+
+  TelemetryScenario(boolean streaming) {
+    this.streaming = streaming;
+  }
+
+  @Override
+  public String name() {
+    return streaming ? "telemetry" : "telemetry-single";
+  }
+
+  @Override
+  public String description() {
+    return streaming
+        ? "appliances each holding one streaming upload (the device simulator's fleet), readings acked once durable"
+        : "the same readings as one short POST each, answered once durable: what streaming saves";
+  }
+
+  @Override
+  public void setUp(ScenarioContext context) throws Exception {
+    this.context = context;
+    reading =
+        context
+            .metrics()
+            .operation(
+                streaming ? "telemetry.reading" : "telemetry.post",
+                streaming
+                    ? "a reading on an appliance's stream, from the tick it was due at to its ack (durable)"
+                    : "POST /v1/appliances/{id}/telemetry with one reading, answered once stored");
+    lane = context.lane();
+    count = context.options().getInt("appliances", context.smoke() ? 10 : 1000);
+    ownerToken = context.tokens().operator(940_000);
+    String prefix = "lt-" + context.runId() + "-" + name() + INSTANCES.incrementAndGet(); // unique when other scenarios of the run embed one
+    String emcId = Fixtures.startEmc(context, lane, ownerToken, prefix + "-emc", "Telemetry EMC");
+    provision(prefix, emcId);
+    nextSeq = new long[count];
+    for (int i = 0; i < count; i++) {
+      nextSeq[i] = 1;
+      idle.add(i);
+      highestAcked.put(devices.get(i).applianceId(), new AtomicLong());
+    }
+    stats.listen(
+        new FleetStats.AckListener() {
+          @Override
+          public void acked(String applianceId, long seq, long madeAtNanos) {
+            reading.success(madeAtNanos);
+            highestAcked.get(applianceId).accumulateAndGet(seq, Math::max);
+          }
+
+          @Override
+          public void streamError(String code) {
+            reading.error(System.nanoTime(), code);
+          }
+        });
+    context
+        .log()
+        .printf(
+            Locale.ROOT,
+            "%s: %d appliances, %.1f readings/s each (%s)%n",
+            name(),
+            count,
+            context.rate() / count,
+            streaming ? "one streaming request each" : "one POST per reading");
+  }
+
+  private void provision(String prefix, String emcId) throws InterruptedException {
+    CountDownLatch done = new CountDownLatch(count);
+    List<String> failures = Collections.synchronizedList(new ArrayList<>());
+    DeviceFleet.Device[] made = new DeviceFleet.Device[count];
+    for (int i = 0; i < count; i++) {
+      int n = i;
+      ProvisionApplianceRequest request =
+          ProvisionApplianceRequest.newBuilder()
+              .setApplianceId(prefix + "-a" + i)
+              .setType(Appliance.Type.WASHER)
+              .setModel("WM-40")
+              .setLocation("load test, room " + i)
+              .setTariff(Tariff.newBuilder().setAmountMinor(250).setCurrency("EUR"))
+              .build();
+      lane.submit(
+          context.api().send("POST", "/v1/emcs/" + emcId + "/appliances", ownerToken, request),
+          (response, failure) -> {
+            if (failure != null) {
+              failures.add(Api.failureCode(failure));
+            } else if (response.status() != 201) {
+              failures.add(Api.errorCode(response));
+            } else {
+              ProvisionedAppliance p = Api.parse(response, ProvisionedAppliance.newBuilder()).build();
+              made[n] = new DeviceFleet.Device(p.getAppliance().getApplianceId(), p.getDeviceSecret(), DeviceFleet.Kind.WASHER);
+            }
+            done.countDown();
+          });
+    }
+    if (!done.await(10, TimeUnit.MINUTES) || !failures.isEmpty()) {
+      throw new IllegalStateException("could not provision the appliances: " + failures.subList(0, Math.min(5, failures.size())));
+    }
+    devices.addAll(List.of(made));
+  }
+
+  @Override
+  public void fire(long intendedNanos) {
+    if (streaming) {
+      // the fleet paces itself at the same rate; it starts with the driver, so that the warm-up is the warm-up
+      if (started.compareAndSet(false, true)) {
+        try {
+          fleet =
+              DeviceFleet.start(
+                  devices,
+                  DeviceFleet.Options.defaults(context.api().base())
+                      .withRate(context.rate() / count)
+                      .withProtobuf(context.api().protobuf())
+                      .withLoops(2)
+                      .withRampUp(Duration.ofMillis(Math.min(2000, context.warmup().toMillis()))),
+                  stats);
+        } catch (java.io.IOException e) {
+          throw new IllegalStateException("could not start the device fleet", e);
+        }
+      }
+      return;
+    }
+    Integer device = idle.poll();
+    if (device == null) {
+      allBusy.incrementAndGet();
+      reading.error(intendedNanos, "client:all-devices-busy");
+      return;
+    }
+    DeviceFleet.Device d = devices.get(device);
+    long seq = nextSeq[device]++;
+    boolean protobuf = context.api().protobuf();
+    byte[] body = ReadingCodec.encode(Reading.newBuilder().setSeq(seq).setHeartbeat(Heartbeat.getDefaultInstance()).build(), protobuf);
+    inFlight.incrementAndGet();
+    lane.submit(
+        new HttpLane.Request(
+            "POST",
+            "/v1/appliances/" + d.applianceId() + "/telemetry",
+            "Device " + d.secret(),
+            protobuf ? Api.PROTOBUF : "application/x-ndjson",
+            null,
+            body),
+        (response, failure) -> {
+          try {
+            if (failure != null) {
+              reading.error(intendedNanos, Api.failureCode(failure));
+              return;
+            }
+            if (response.status() != 200) {
+              reading.error(intendedNanos, Api.errorCode(response));
+              return;
+            }
+            String outcome = outcome(response, seq);
+            if (outcome == null) {
+              reading.success(intendedNanos);
+              highestAcked.get(d.applianceId()).accumulateAndGet(seq, Math::max);
+            } else {
+              reading.error(intendedNanos, outcome);
+            }
+          } finally {
+            inFlight.decrementAndGet();
+            idle.add(device);
+          }
+        });
+  }
+
+  /** null when an ack covers {@code seq}; otherwise the code of what the stream said instead. */
+  private static String outcome(HttpLane.Response response, long seq) {
+    List<TelemetryResponse> frames = new ArrayList<>();
+    try {
+      if (response.contentType() != null && response.contentType().startsWith(Api.PROTOBUF)) {
+        ByteArrayInputStream in = new ByteArrayInputStream(response.body());
+        TelemetryResponse f;
+        while ((f = TelemetryResponse.parseDelimitedFrom(in)) != null) {
+          frames.add(f);
+        }
+      } else {
+        for (String line : new String(response.body(), StandardCharsets.UTF_8).split("\n")) {
+          if (!line.isBlank()) {
+            TelemetryResponse.Builder b = TelemetryResponse.newBuilder();
+            Api.jsonParser().merge(line, b);
+            frames.add(b.build());
+          }
+        }
+      }
+    } catch (java.io.IOException e) {
+      return "client:unreadable-acks";
+    }
+    String code = "client:no-ack";
+    for (TelemetryResponse f : frames) {
+      if (f.hasAck() && f.getAck().getSeq() >= seq) {
+        return null;
+      }
+      if (f.hasLineError()) {
+        code = f.getLineError().getError().getCode();
+      } else if (f.hasError()) {
+        code = f.getError().getCode();
+      }
+    }
+    return code;
+  }
+
+  @Override
+  public void drain(long deadlineNanos) throws InterruptedException {
+    if (fleet != null) {
+      fleet.quiesce();
+      Waits.until(
+          () -> {
+            FleetStats.Snapshot s = stats.snapshot();
+            return s.generated() - s.acked() - s.dropped() - s.lineErrors() <= 0;
+          },
+          deadlineNanos);
+      fleet.close();
+    }
+    Waits.drain(lane, deadlineNanos);
+  }
+
+  @Override
+  public Verification verify() throws Exception {
+    List<String> problems = new ArrayList<>();
+    long storedTotal = 0;
+    long ackedTotal = 0;
+    long highestTotal = 0;
+    int lost = 0;
+    int twice = 0;
+    for (DeviceFleet.Device d : devices) {
+      HttpLane.Response r = lane.send(context.api().get("/v1/appliances/" + d.applianceId(), ownerToken));
+      if (r.status() != 200) {
+        problems.add(d.applianceId() + " could not be read: " + Api.errorCode(r));
+        lost++;
+        continue;
+      }
+      Appliance a = Api.parse(r, Appliance.newBuilder()).build();
+      long acked = highestAcked.get(d.applianceId()).get();
+      ackedTotal += acked;
+      highestTotal += a.getAckedSeq();
+      storedTotal += a.getUsage().getReadings();
+      if (a.getAckedSeq() < acked) {
+        lost++;
+        MeRegisterScenario.note(problems, d.applianceId() + ": acked up to seq " + acked + " but stored only up to " + a.getAckedSeq());
+      }
+      if (a.getUsage().getReadings() > a.getAckedSeq()) {
+        twice++;
+        MeRegisterScenario.note(problems, d.applianceId() + ": " + a.getUsage().getReadings() + " readings stored for seqs up to " + a.getAckedSeq());
+      }
+    }
+    FleetStats.Snapshot s = stats.snapshot();
+    long refused = s.lineErrors();
+    // every seq up to the stored highest is stored once, or was refused with a line error
+    if (streaming && storedTotal + refused < highestTotal) {
+      problems.add("readings stored (" + storedTotal + ") plus refused (" + refused + ") are fewer than the seqs stored (" + highestTotal + ")");
+      lost++;
+    }
+    List<String> notes = new ArrayList<>();
+    if (streaming) {
+      notes.add(
+          String.format(
+              Locale.ROOT,
+              "fleet: %d readings made, %d acked, %d resent, %d dropped, %d refused by line errors; %d connects, %d rate-limited",
+              s.generated(),
+              s.acked(),
+              s.resent(),
+              s.dropped(),
+              s.lineErrors(),
+              s.connects(),
+              s.rateLimited()));
+    } else {
+      notes.add(allBusy.get() + " readings not sent because every appliance had a request in flight");
+    }
+    notes.add(storedTotal + " readings stored for highest seqs summing to " + highestTotal + " (acked: " + ackedTotal + ")");
+    boolean passed = lost == 0 && twice == 0;
+    String summary =
+        String.format(
+            Locale.ROOT,
+            "%d appliances: acked readings all stored in %d, none twice in %d (%d readings stored)",
+            devices.size(),
+            devices.size() - lost,
+            devices.size() - twice,
+            storedTotal);
+    return new Verification(passed, summary, problems, notes);
+  }
+
+  @Override
+  public Map<String, String> settings() {
+    Map<String, String> s = new LinkedHashMap<>();
+    s.put("appliances", String.valueOf(count));
+    s.put("readings per appliance per s", String.format(Locale.ROOT, "%.2f", context == null ? 0 : context.rate() / count));
+    s.put("transport", streaming ? "one streaming request per appliance" : "one POST per reading");
+    return s;
+  }
+
+  @Override
+  public void close() {
+    DeviceFleet f = fleet;
+    if (f != null) {
+      try {
+        f.close();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}
