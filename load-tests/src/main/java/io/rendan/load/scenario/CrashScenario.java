@@ -79,10 +79,32 @@ final class CrashScenario implements Scenario {
       readyAfter = context.node().get().killAndRestart();
       restart.successWithLatency(readyAfter.toNanos() / 1_000);
       context.log().printf(Locale.ROOT, "crash: the node is ready again after %.1f s (pid %d)%n", readyAfter.toMillis() / 1000.0, context.node().get().pid());
-      bidding.openConnections();
     } catch (Exception e) {
-      failure = e.toString();
-      context.log().println("crash: the node did not come back: " + e);
+      failure = "the node did not come back: " + e;
+      context.log().println("crash: " + failure);
+      return;
+    }
+    // A node just back from a crash replays its entities on first use and may answer
+    // slowly for a while: the bidders reconnect as real clients would, with retries.
+    long giveUp = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+    for (int attempt = 1; ; attempt++) {
+      try {
+        bidding.openConnections();
+        return;
+      } catch (Exception e) {
+        if (System.nanoTime() - giveUp >= 0) {
+          failure = "the bidders could not reconnect within 60 s: " + e;
+          context.log().println("crash: " + failure);
+          return;
+        }
+        context.log().println("crash: reconnecting the bidders failed (attempt " + attempt + "), retrying: " + e);
+        try {
+          Thread.sleep(Math.min(5_000, 500L * attempt));
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
     }
   }
 
@@ -101,7 +123,7 @@ final class CrashScenario implements Scenario {
     Verification readings = telemetry.verify();
     List<String> problems = new ArrayList<>();
     if (failure != null) {
-      problems.add("the node did not come back: " + failure);
+      problems.add(failure);
     }
     if (!killed) {
       problems.add("the run ended before the kill");
