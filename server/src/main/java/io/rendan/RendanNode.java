@@ -81,6 +81,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class RendanNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RendanNode.class);
+  /**
+   * How long one start-up step (binding the HTTP port, starting management) may take. Generous:
+   * a node restarted after a crash on a machine busy with its load is slow, not broken.
+   */
+  private static final Duration STARTUP_STEP_TIMEOUT = Duration.ofMinutes(2);
 
   private final ActorSystem<Void> system;
   private final ServerBinding binding;
@@ -308,7 +313,7 @@ public final class RendanNode implements AutoCloseable {
                           admission.around(
                               () -> HttpApi.seal(routes, RouteTable.Undeclared.parse(config.getString("rendan.http.undeclared-routes"))))))
               .toCompletableFuture()
-              .get(30, TimeUnit.SECONDS);
+              .get(STARTUP_STEP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       binding.addToCoordinatedShutdown(Duration.ofSeconds(10), system);
       Uri management = startManagement(system);
 
@@ -328,8 +333,15 @@ public final class RendanNode implements AutoCloseable {
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
       return new RendanNode(system, binding, management, devMode);
     } catch (Exception | Error e) {
+      // Say what failed before anything else can go wrong: a slow termination must not
+      // hide the cause behind its own timeout.
+      log.error("the node failed to start, stopping it: {}", e.toString(), e);
       system.terminate();
-      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      try {
+        system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      } catch (Exception stopping) {
+        e.addSuppressed(stopping);
+      }
       throw e;
     }
   }
@@ -358,7 +370,7 @@ public final class RendanNode implements AutoCloseable {
    */
   private static Uri startManagement(ActorSystem<?> system) throws Exception {
     PekkoManagement management = PekkoManagement.get(Adapter.toClassic(system));
-    Uri uri = management.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    Uri uri = management.start().toCompletableFuture().get(STARTUP_STEP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
     CoordinatedShutdown.get(system)
         .addTask(
             CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),

@@ -96,6 +96,12 @@ public final class Harness {
       env.put("RENDAN_CLOCK_ORIGIN", origin);
       o.set("clock-origin", origin); // push timestamps are in business time: scenarios convert them back
       o.get("clock-origin", origin); // set here, not by the user: never reported as unused
+      // The simulated clients act as a few subjects that stand for many users: the node's
+      // per-subject limits (docs/SECURITY.md) would measure the limiter, not the node.
+      // --server-env sets them back when that is what a run is about.
+      env.put("RENDAN_LIMIT_REQUESTS_PER_SECOND", "1000000");
+      env.put("RENDAN_LIMIT_REQUEST_BURST", "1000000");
+      env.put("RENDAN_LIMIT_WS_CONNECTIONS", "100000");
       env.putAll(serverEnv(o));
       ScratchDb scratch;
       String database;
