@@ -9,6 +9,14 @@ import org.slf4j.LoggerFactory;
  * environment overrides. Ctrl-C or SIGTERM runs Pekko's coordinated shutdown.
  */
 public final class Main {
+  static {
+    // Before anything touches ForkJoinPool: Pekko's Java futures run every dependent stage
+    // (thenApply, thenCompose...) asynchronously on the common pool, and on a 2-core
+    // machine that pool has a parallelism of 1, for which the JDK starts a new thread per
+    // stage. That cost more than half the node's CPU per bid (docs/BENCHMARKS.md).
+    RendanNode.ensureCommonPoolParallelism();
+  }
+
   private static final Logger log = LoggerFactory.getLogger(Main.class);
 
   private Main() {}

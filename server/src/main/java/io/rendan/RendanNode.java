@@ -87,6 +87,20 @@ public final class RendanNode implements AutoCloseable {
    */
   private static final Duration STARTUP_STEP_TIMEOUT = Duration.ofMinutes(2);
 
+  /** The JDK's property for the common pool's parallelism. */
+  static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+
+  /**
+   * Asks for a common pool of at least 4 threads unless the property is set: below 2 the
+   * JDK runs each asynchronous CompletableFuture stage on a thread of its own, started
+   * for it. Works only before the pool exists, i.e. first thing in {@code main}.
+   */
+  public static void ensureCommonPoolParallelism() {
+    if (System.getProperty(COMMON_POOL_PARALLELISM) == null) {
+      System.setProperty(COMMON_POOL_PARALLELISM, Integer.toString(Math.max(4, Runtime.getRuntime().availableProcessors())));
+    }
+  }
+
   private final ActorSystem<Void> system;
   private final ServerBinding binding;
   private final Uri management;
@@ -142,6 +156,13 @@ public final class RendanNode implements AutoCloseable {
       Files.createDirectories(Path.of(config.getString("rendan.data-dir")));
     }
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SeedNodes.SYSTEM_NAME, config);
+    if (java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() < 2) {
+      log.warn(
+          "the common ForkJoinPool has a parallelism of {}: every asynchronous future stage starts a thread of its own;"
+              + " start the JVM with -D{}=4",
+          java.util.concurrent.ForkJoinPool.getCommonPoolParallelism(),
+          COMMON_POOL_PARALLELISM);
+    }
     try {
       Cluster cluster = Cluster.get(system);
       List<String> seeds = config.getStringList("pekko.cluster.seed-nodes");
