@@ -15,6 +15,7 @@ import io.rendan.auth.SubjectLimits;
 import io.rendan.bidding.AwardDelivery;
 import io.rendan.bidding.BiddingApi;
 import io.rendan.bidding.BiddingRoutes;
+import io.rendan.bidding.NaivePeer;
 import io.rendan.bidding.RoundDirectory;
 import io.rendan.bidding.RoundEntity;
 import io.rendan.bidding.RoundWaker;
@@ -309,7 +310,7 @@ public final class RendanNode implements AutoCloseable {
       List<Route> v1 = new ArrayList<>();
       v1.add(new LedgerRoutes(ledgerApi, codec, auth).route());
       v1.add(new MeRoutes(meApi, codec, auth).route());
-      v1.add(new BiddingRoutes(biddingApi, codec, auth).route());
+      v1.add(new BiddingRoutes(biddingApi, codec, auth, NaivePeer.start(system, clock, askTimeout)).route());
       v1.add(new EmcRoutes(emcApi, codec, auth).route());
       v1.add(
           new ApplianceRoutes(applianceApi, new TelemetryIngest(system, applianceApi, codec, applianceConfig), codec, auth)

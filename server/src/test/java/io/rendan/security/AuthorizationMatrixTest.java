@@ -153,6 +153,7 @@ class AuthorizationMatrixTest {
     c.put("POST /v1/rounds/{roundId}/bids", new Case("/v1/rounds/" + roundId + "/bids", "{\"bidId\":\"m-bid\",\"meId\":\"" + carolMe + "\",\"askShareBps\":100,\"plan\":\"x\"}", Unrelated.REFUSED));
     c.put("DELETE /v1/rounds/{roundId}/bids/{bidId}", new Case("/v1/rounds/" + roundId + "/bids/" + bidId, null, Unrelated.REFUSED));
     c.put("POST /v1/rounds/{roundId}/award", new Case("/v1/rounds/" + roundId + "/award", "{\"bidId\":\"" + bidId + "\"}", Unrelated.REFUSED));
+    c.put("POST /v1/admin/naive-rounds/{roundId}/bids", new Case("/v1/admin/naive-rounds/nr-1/bids", "{\"bidId\":\"n-1\",\"meId\":\"" + carolMe + "\",\"askShareBps\":100}", Unrelated.REFUSED));
     c.put("POST /v1/rounds/{roundId}/cancel", new Case("/v1/rounds/" + roundId + "/cancel", "{}", Unrelated.REFUSED));
     c.put("POST /v1/emcs/{emcId}/appliances", new Case("/v1/emcs/" + emcId + "/appliances", appliance(), Unrelated.REFUSED));
     c.put("GET /v1/emcs/{emcId}/appliances", new Case("/v1/emcs/" + emcId + "/appliances", null, Unrelated.REFUSED));

@@ -53,7 +53,45 @@ public final class Baselines {
   /** GET /health/alive over {@code connections} connections, as fast as the node answers. */
   public BaselineResult httpTrivial(Api api, int connections, OptionalLong serverPid) throws Exception {
     out.printf(Locale.ROOT, "== baseline http-trivial: GET /health/alive, %d connections, %d ms%n", connections, duration.toMillis());
-    HttpLane.Request request = api.get("/health/alive", null);
+    return closedLoop(
+        api,
+        api.get("/health/alive", null),
+        connections,
+        serverPid,
+        "http-trivial",
+        "GET /health/alive of the same node, closed loop, same HTTP client as the scenarios",
+        "request");
+  }
+
+  /**
+   * The naive peer: bids on one round through a plain sharded entity that persists one
+   * event per bid and replies once stored (the node's {@code NaivePeer}, admins only), over
+   * the same HTTP client and connections as the hot round. What the batching round is
+   * compared with: "how much better than the obvious implementation", from one run.
+   */
+  public BaselineResult naivePeer(Api api, String adminToken, int connections, OptionalLong serverPid) throws Exception {
+    out.printf(
+        Locale.ROOT, "== baseline naive-peer: one persist per bid on one round, %d connections, %d ms%n", connections, duration.toMillis());
+    String round = "naive-" + Long.toString(System.nanoTime(), 36);
+    HttpLane.Request request =
+        api.send(
+            "POST",
+            "/v1/admin/naive-rounds/" + round + "/bids",
+            adminToken,
+            io.rendan.protocol.api.v1.PlaceBidRequest.newBuilder().setBidId("b").setMeId("naive-bidder").setAskShareBps(1500).setPlan("p").build());
+    return closedLoop(
+        api,
+        request,
+        connections,
+        serverPid,
+        "naive-peer",
+        "bids on one round through a plain sharded entity, one persisted event per bid, answered once stored (NaivePeer)",
+        "bid");
+  }
+
+  private BaselineResult closedLoop(
+      Api api, HttpLane.Request request, int connections, OptionalLong serverPid, String name, String description, String unit)
+      throws Exception {
     Recorder recorder = new Recorder(1, OperationStats.MAX_MICROS, 3);
     AtomicLong errors = new AtomicLong();
     long measureFrom = System.nanoTime() + warmup().toNanos();
@@ -77,9 +115,9 @@ public final class Baselines {
       Histogram h = recorder.getIntervalHistogram();
       Double serverCpu = cpuStart >= 0 && cpuEnd >= 0 ? (cpuEnd - cpuStart) / 1e9 : null;
       return result(
-          "http-trivial",
-          "GET /health/alive of the same node, closed loop, same HTTP client as the scenarios",
-          "request",
+          name,
+          description,
+          unit,
           connections,
           h,
           h.getTotalCount(),

@@ -45,6 +45,11 @@ public final class Tokens {
     return fixed != null ? fixed : issue(prefix + "-watch-" + n, List.of("admin"));
   }
 
+  /** An admin: the naive-peer baseline's bids go through an admin-only route. */
+  public String admin() {
+    return fixed != null ? fixed : issue(prefix + "-admin", List.of("admin"));
+  }
+
   private String issue(String subject, List<String> roles) {
     return issued.computeIfAbsent(
         subject,

@@ -143,6 +143,7 @@ public final class Harness {
                 o.getDuration("baseline-duration", smoke ? Duration.ofMillis(800) : Duration.ofSeconds(5)),
                 out);
         baselines.add(b.httpTrivial(api, connections, OptionalLong.of(node.pid())));
+        baselines.add(b.naivePeer(api, tokens.admin(), connections, OptionalLong.of(node.pid())));
         baselines.add(b.insertCommits(scratch));
         baselines.add(b.batchInserts(scratch, o.getInt("batch-rows", 100)));
         if (scratch.postgres()) {
