@@ -74,12 +74,14 @@ public final class ConsoleRoutes {
   }
 
   public Route route() {
-    return get(
-        () ->
-            concat(
-                pathSingleSlash(() -> serve("index.html")),
-                pathPrefix(
-                    "console",
+    // the path first, then the method: a POST to a path that is not the console's must stay
+    // a 404, not become a 405 from this route's GET
+    return concat(
+        pathSingleSlash(() -> get(() -> serve("index.html"))),
+        pathPrefix(
+            "console",
+            () ->
+                get(
                     () ->
                         concat(
                             path("settings.json", this::settings),
