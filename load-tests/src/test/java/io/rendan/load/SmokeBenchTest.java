@@ -25,8 +25,6 @@ class SmokeBenchTest {
   void everyScenarioRunsAndEveryAcknowledgedOperationIsStoredOnce() throws Exception {
     Path jar = Path.of(System.getProperty("rendan.server.jar", "../server/target/rendan-server.jar"));
     Path out = Path.of(System.getProperty("rendan.load.out", "target/smoke"));
-    ByteArrayOutputStream console = new ByteArrayOutputStream();
-    PrintStream printed = new PrintStream(console, true, StandardCharsets.UTF_8);
     // every scenario on H2 but crash, which runs on PostgreSQL below: on H2 a kill -9 has lost
     // the last acknowledged writes now and then (docs/BENCHMARKS.md, "The crash finding"), an
     // open bug of the embedded database path, not of the scenario
@@ -35,13 +33,7 @@ class SmokeBenchTest {
       "bench", "--smoke", "--scenario", String.join(",", scenarios), "--server-jar", jar.toString(), "--out", out.toString()
     };
 
-    Harness.Outcome outcome;
-    try {
-      outcome = new Harness(new PrintStream(new Tee(printed, System.out), true)).bench(Options.parse(args), "smoke test");
-    } finally {
-      Files.createDirectories(out);
-      Files.writeString(out.resolve("console.txt"), console.toString(StandardCharsets.UTF_8));
-    }
+    Harness.Outcome outcome = bench(args, out);
 
     for (String file : new String[] {"report.txt", "report.json", "report.html", "node.log"}) {
       assertTrue(Files.size(out.resolve(file)) > 0, file + " was not written");
@@ -66,22 +58,26 @@ class SmokeBenchTest {
   void aKillOfTheNodeOnPostgresLosesNothingAcknowledged() throws Exception {
     Path jar = Path.of(System.getProperty("rendan.server.jar", "../server/target/rendan-server.jar"));
     Path out = Path.of(System.getProperty("rendan.load.out", "target/smoke")).resolveSibling("smoke-crash");
-    ByteArrayOutputStream console = new ByteArrayOutputStream();
-    PrintStream printed = new PrintStream(console, true, StandardCharsets.UTF_8);
     String[] args = {
       "bench", "--smoke", "--db", "postgres", "--scenario", "crash", "--no-baselines", "--server-jar", jar.toString(), "--out", out.toString()
     };
-    Harness.Outcome outcome;
-    try {
-      outcome = new Harness(new PrintStream(new Tee(printed, System.out), true)).bench(Options.parse(args), "smoke test");
-    } finally {
-      Files.createDirectories(out);
-      Files.writeString(out.resolve("console.txt"), console.toString(StandardCharsets.UTF_8));
-    }
+    Harness.Outcome outcome = bench(args, out);
     ScenarioResult crash = outcome.report().scenarios().get(0);
     assertEquals("crash", crash.name());
     assertTrue(crash.verification().passed(), crash.verification().summary() + " " + crash.verification().problems());
     assertTrue(crash.operations().get(0).ok() > 0, "no bid was acknowledged");
+  }
+
+  /** Runs the harness, keeping its console in {@code out/console.txt} beside the report, whatever happens. */
+  private static Harness.Outcome bench(String[] args, Path out) throws Exception {
+    ByteArrayOutputStream console = new ByteArrayOutputStream();
+    PrintStream printed = new PrintStream(console, true, StandardCharsets.UTF_8);
+    try {
+      return new Harness(new PrintStream(new Tee(printed, System.out), true)).bench(Options.parse(args), "smoke test");
+    } finally {
+      Files.createDirectories(out);
+      Files.writeString(out.resolve("console.txt"), console.toString(StandardCharsets.UTF_8));
+    }
   }
 
   /** Keeps the console of the run in a file beside the report, and shows it too. */
