@@ -3,7 +3,6 @@ package io.rendan.appliance;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
-import io.rendan.appliance.ApplianceEntity.DeviceAuthenticated;
 import io.rendan.appliance.ApplianceEntity.Recorded;
 import io.rendan.appliance.ApplianceEntity.Refusal;
 import io.rendan.http.ApiException;
@@ -97,25 +96,25 @@ public final class TelemetryIngest {
 
   /** Answers one device stream: an error before anything is read, or the stream of acks. */
   public CompletionStage<HttpResponse> open(String applianceId, Optional<String> authorization, HttpRequest request) {
-    ContentType contentType = request.entity().getContentType();
-    boolean protobuf = HttpCodec.isProtobuf(contentType);
-    boolean jsonLines =
-        contentType.mediaType().mainType().equals("application") && JSON_LINES_TYPES.contains(contentType.mediaType().subType());
-    if (!protobuf && !jsonLines) {
-      return CompletableFuture.completedFuture(
-          refusal(
-              request,
-              new ApiException(
-                  ErrorCodes.REQUEST_UNSUPPORTED_MEDIA_TYPE,
-                  "send application/x-ndjson (JSON lines) or application/x-protobuf (length-delimited)")));
+    Optional<Boolean> encoding = encoding(request);
+    if (encoding.isEmpty()) {
+      return CompletableFuture.completedFuture(refusal(request, unsupportedMediaType()));
     }
+    boolean protobuf = encoding.get();
     String secret = authorization.filter(h -> h.regionMatches(true, 0, SCHEME, 0, SCHEME.length())).map(h -> h.substring(SCHEME.length()).trim()).orElse("");
     if (secret.isEmpty()) {
       return CompletableFuture.completedFuture(
           refusal(request, new ApiException(ErrorCodes.AUTH_UNAUTHENTICATED, "an Authorization: Device <secret> header is required")));
     }
     return api.authenticateDevice(applianceId, secret)
-        .thenApply(device -> stream(applianceId, device, request, protobuf))
+        .thenApply(
+            device ->
+                stream(
+                    applianceId,
+                    device.ackedSeq(),
+                    request,
+                    protobuf,
+                    readings -> api.record(applianceId, device.secretVersion(), readings)))
         .exceptionally(
             failure -> {
               ApiException e = ErrorCodes.fromThrowable(failure);
@@ -128,13 +127,57 @@ public final class TelemetryIngest {
             });
   }
 
+  /**
+   * The benchmark's sink (admins only): a stream read, framed, rate-limited,
+   * parsed and checked exactly as a device's, each batch acked at once and
+   * stored nowhere, with no appliance behind it. What the node carries through
+   * it is the ceiling of the ingest path without storage, measured beside the
+   * real one (docs/BENCHMARKS.md, {@code telemetry-sink}).
+   */
+  public HttpResponse openSink(String streamId, HttpRequest request) {
+    Optional<Boolean> encoding = encoding(request);
+    if (encoding.isEmpty()) {
+      return refusal(request, unsupportedMediaType());
+    }
+    return stream(
+        "sink:" + streamId,
+        0,
+        request,
+        encoding.get(),
+        readings ->
+            CompletableFuture.completedFuture(
+                new Recorded(readings.get(readings.size() - 1).seq(), readings.size(), 0, List.of())));
+  }
+
+  /** True for length-delimited protobuf, false for JSON lines, empty for anything else. */
+  private static Optional<Boolean> encoding(HttpRequest request) {
+    ContentType contentType = request.entity().getContentType();
+    if (HttpCodec.isProtobuf(contentType)) {
+      return Optional.of(true);
+    }
+    boolean jsonLines =
+        contentType.mediaType().mainType().equals("application") && JSON_LINES_TYPES.contains(contentType.mediaType().subType());
+    return jsonLines ? Optional.of(false) : Optional.empty();
+  }
+
+  private static ApiException unsupportedMediaType() {
+    return new ApiException(
+        ErrorCodes.REQUEST_UNSUPPORTED_MEDIA_TYPE,
+        "send application/x-ndjson (JSON lines) or application/x-protobuf (length-delimited)");
+  }
+
   private HttpResponse refusal(HttpRequest request, ApiException e) {
     HttpResponse response = codec.respond(request, StatusCodes.get(e.status()), ErrorCodes.toError(e));
     return e.status() == 401 ? response.addHeader(RawHeader.create("WWW-Authenticate", "Device")) : response;
   }
 
-  private HttpResponse stream(String applianceId, DeviceAuthenticated device, HttpRequest request, boolean protobuf) {
-    log.debug("telemetry of {} opened at seq {}", applianceId, device.ackedSeq());
+  /** Where a stream's batches go: the appliance entity, or the benchmark's sink. */
+  private interface Store {
+    CompletionStage<Recorded> record(List<ApplianceEntity.Reading> readings);
+  }
+
+  private HttpResponse stream(String applianceId, long ackedSeq, HttpRequest request, boolean protobuf, Store store) {
+    log.debug("telemetry of {} opened at seq {}", applianceId, ackedSeq);
     DeviceRateLimits.Bucket bucket = rates.bucket(applianceId);
     Duration linger = settings.linger().isZero() ? Duration.ofMillis(1) : settings.linger();
     Source<TelemetryResponse, ?> responses =
@@ -152,11 +195,11 @@ public final class TelemetryIngest {
             .mapConcat(items -> items)
             .takeWhile(item -> !(item instanceof Fatal), true)
             .groupedWithin(settings.maxBatch(), linger)
-            .mapAsync(1, group -> write(applianceId, device.secretVersion(), group))
+            .mapAsync(1, group -> write(applianceId, store, group))
             .mapConcat(frames -> frames)
             .takeWhile(frame -> !frame.hasError(), true);
     Source<ByteString, ?> body =
-        Source.single(ack(device.ackedSeq(), 0, 0)).concat(responses).map(frame -> encode(frame, protobuf));
+        Source.single(ack(ackedSeq, 0, 0)).concat(responses).map(frame -> encode(frame, protobuf));
     return HttpResponse.create()
         .withStatus(StatusCodes.OK)
         .withEntity(HttpEntities.createChunked(protobuf ? HttpCodec.PROTOBUF : NDJSON, body));
@@ -165,7 +208,7 @@ public final class TelemetryIngest {
   // ---- one batch ------------------------------------------------------------------------------
 
   /** Stores the readings of a group, and answers its line errors and then its ack, in line order. */
-  private CompletionStage<List<TelemetryResponse>> write(String applianceId, int secretVersion, List<Item> group) {
+  private CompletionStage<List<TelemetryResponse>> write(String applianceId, Store store, List<Item> group) {
     List<ApplianceEntity.Reading> readings = new ArrayList<>();
     Map<Long, Long> lineOfSeq = new HashMap<>();
     List<LineError> errors = new ArrayList<>();
@@ -184,7 +227,8 @@ public final class TelemetryIngest {
     if (readings.isEmpty()) {
       return CompletableFuture.completedFuture(frames(errors, null, end));
     }
-    return api.record(applianceId, secretVersion, readings)
+    return store
+        .record(readings)
         .handle(
             (recorded, failure) -> {
               if (failure != null) {

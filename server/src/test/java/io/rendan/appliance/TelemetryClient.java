@@ -60,12 +60,18 @@ final class TelemetryClient implements AutoCloseable {
    */
   static TelemetryClient open(int port, String applianceId, String authorization, String contentType, byte[] firstChunk)
       throws IOException {
+    return openAt(port, "/v1/appliances/" + applianceId + "/telemetry", authorization, contentType, firstChunk);
+  }
+
+  /** A stream to another path than an appliance's (the benchmark's sink). */
+  static TelemetryClient openAt(int port, String path, String authorization, String contentType, byte[] firstChunk)
+      throws IOException {
     Socket socket = new Socket("127.0.0.1", port);
     socket.setSoTimeout(20_000);
     socket.setTcpNoDelay(true);
     TelemetryClient client = new TelemetryClient(socket, contentType.contains("protobuf"));
     StringBuilder head = new StringBuilder();
-    head.append("POST /v1/appliances/").append(applianceId).append("/telemetry HTTP/1.1\r\n");
+    head.append("POST ").append(path).append(" HTTP/1.1\r\n");
     head.append("Host: 127.0.0.1:").append(port).append("\r\n");
     if (authorization != null) {
       head.append("Authorization: ").append(authorization).append("\r\n");
@@ -81,7 +87,7 @@ final class TelemetryClient implements AutoCloseable {
     }
     client.out.write(first.toByteArray());
     client.out.flush();
-    Thread reader = new Thread(client::read, "telemetry-client-" + applianceId);
+    Thread reader = new Thread(client::read, "telemetry-client " + path);
     reader.setDaemon(true);
     reader.start();
     return client;

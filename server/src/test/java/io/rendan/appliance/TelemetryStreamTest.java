@@ -136,6 +136,28 @@ class TelemetryStreamTest {
   }
 
   @Test
+  void theBenchmarksSinkAcksWhatItReadsAndStoresNothing() throws Exception {
+    long rows = node.journalRows();
+    String admin = node.token("bench", "admin");
+    try (TelemetryClient sink =
+        TelemetryClient.openAt(node.port(), "/v1/admin/sink/s-1/telemetry", "Bearer " + admin, "application/x-ndjson", null)) {
+      assertEquals(0, sink.awaitAck(0));
+      sink.sendJson(ApplianceStories.washerReadings(1, 10));
+      sink.send("not json\n{\"seq\":11,\"heartbeat\":{}}\n{\"seq\":3,\"heartbeat\":{}}\n");
+      sink.finish();
+      List<TelemetryResponse> frames = sink.rest();
+      assertTrue(frames.stream().noneMatch(TelemetryResponse::hasError), frames.toString());
+      assertEquals(11, frames.stream().filter(TelemetryResponse::hasAck).mapToLong(f -> f.getAck().getSeq()).max().orElse(0));
+      assertEquals(List.of(11L, 13L), sink.lineErrors.stream().map(e -> e.getLine()).toList(), "not json; seq going backwards");
+    }
+    assertEquals(rows, node.journalRows(), "the sink stores nothing");
+    try (TelemetryClient notAdmin =
+        TelemetryClient.openAt(node.port(), "/v1/admin/sink/s-2/telemetry", "Bearer " + alice, "application/x-ndjson", null)) {
+      assertEquals(403, notAdmin.status.get(15, java.util.concurrent.TimeUnit.SECONDS));
+    }
+  }
+
+  @Test
   void malformedOversizedAndOutOfOrderLinesAreRefusedAndNothingOfThemIsStored() throws Exception {
     ProvisionedAppliance washer = washer();
     String id = washer.getAppliance().getApplianceId();

@@ -163,6 +163,7 @@ class AuthorizationMatrixTest {
     c.put("DELETE /v1/appliances/{applianceId}/reservations/{reservationId}", new Case("/v1/appliances/" + applianceId + "/reservations/" + reservationId, null, Unrelated.REFUSED));
     // the socket itself: its operations are the cases of webSocketOperations
     c.put("GET /v1/ws", new Case("/v1/ws", null, null));
+    c.put("POST /v1/admin/sink/{streamId}/telemetry", new Case("/v1/admin/sink/s-1/telemetry", "{\"seq\":1}\n", Unrelated.REFUSED));
     c.put("POST /v1/appliances/{applianceId}/telemetry", new Case("/v1/appliances/" + applianceId + "/telemetry", "{\"seq\":1}\n", Unrelated.REFUSED));
     c.put("GET /health/alive", new Case("/health/alive", null, null));
     c.put("GET /health/ready", new Case("/health/ready", null, null));

@@ -47,17 +47,19 @@ import java.util.stream.Stream;
  */
 public final class Harness {
   /** Rates that this machine sustains with room to spare; see docs/BENCHMARKS.md. */
-  private static final Map<String, Double> DEFAULT_RATES = Map.of(
-          "health", 2000.0,
-          "me-register", 100.0,
-          "me-churn", 300.0,
-          "bidding", 1000.0,
-          "alliance-churn", 300.0,
-          "telemetry", 2000.0,
-          "telemetry-single", 2000.0,
-          "fan-out", 100.0,
-          "overload", 500.0,
-          "crash", 500.0);
+  private static final Map<String, Double> DEFAULT_RATES =
+      Map.ofEntries(
+          Map.entry("health", 2000.0),
+          Map.entry("me-register", 100.0),
+          Map.entry("me-churn", 300.0),
+          Map.entry("bidding", 1000.0),
+          Map.entry("alliance-churn", 300.0),
+          Map.entry("telemetry", 2000.0),
+          Map.entry("telemetry-single", 2000.0),
+          Map.entry("telemetry-sink", 2000.0),
+          Map.entry("fan-out", 100.0),
+          Map.entry("overload", 500.0),
+          Map.entry("crash", 500.0));
   private static final double SMOKE_RATE = 50;
 
   private final PrintStream out;

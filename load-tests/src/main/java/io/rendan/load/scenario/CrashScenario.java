@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class CrashScenario implements Scenario {
   private final BiddingScenario bidding = new BiddingScenario(500);
-  private final TelemetryScenario telemetry = new TelemetryScenario(true);
+  private final TelemetryScenario telemetry = new TelemetryScenario(TelemetryScenario.Mode.STREAM);
   private ScenarioContext context;
   private OperationStats restart;
   private final AtomicInteger fired = new AtomicInteger();

@@ -17,8 +17,9 @@ public final class Scenarios {
     ALL.put("hot-round-ws", () -> new HotRoundScenario(true));
     ALL.put("bidding", BiddingScenario::new);
     ALL.put("alliance-churn", AllianceChurnScenario::new);
-    ALL.put("telemetry", () -> new TelemetryScenario(true));
-    ALL.put("telemetry-single", () -> new TelemetryScenario(false));
+    ALL.put("telemetry", () -> new TelemetryScenario(TelemetryScenario.Mode.STREAM));
+    ALL.put("telemetry-single", () -> new TelemetryScenario(TelemetryScenario.Mode.SINGLE));
+    ALL.put("telemetry-sink", () -> new TelemetryScenario(TelemetryScenario.Mode.SINK));
     ALL.put("fan-out", FanOutScenario::new);
     ALL.put("overload", OverloadScenario::new);
     ALL.put("crash", CrashScenario::new);

@@ -50,6 +50,23 @@ import java.util.concurrent.atomic.AtomicLong;
  * twice, none skipped but the refused ones).
  */
 final class TelemetryScenario implements Scenario {
+  /** How the readings travel. */
+  enum Mode {
+    /** one long-lived streaming request per appliance, stored */
+    STREAM("telemetry"),
+    /** one short POST per reading, stored */
+    SINGLE("telemetry-single"),
+    /** the same streams to the benchmark's sink: read and acked like a device's, stored nowhere */
+    SINK("telemetry-sink");
+
+    final String scenario;
+
+    Mode(String scenario) {
+      this.scenario = scenario;
+    }
+  }
+
+  private final Mode mode;
   private final boolean streaming;
   private static final AtomicInteger INSTANCES = new AtomicInteger();
   private ScenarioContext context;
@@ -69,20 +86,23 @@ final class TelemetryScenario implements Scenario {
   private final AtomicLong allBusy = new AtomicLong();
   private final AtomicLong inFlight = new AtomicLong();
 
-  TelemetryScenario(boolean streaming) {
-    this.streaming = streaming;
+  TelemetryScenario(Mode mode) {
+    this.mode = mode;
+    this.streaming = mode != Mode.SINGLE;
   }
 
   @Override
   public String name() {
-    return streaming ? "telemetry" : "telemetry-single";
+    return mode.scenario;
   }
 
   @Override
   public String description() {
-    return streaming
-        ? "appliances each holding one streaming upload (the device simulator's fleet), readings acked once durable"
-        : "the same readings as one short POST each, answered once durable: what streaming saves";
+    return switch (mode) {
+      case STREAM -> "appliances each holding one streaming upload (the device simulator's fleet), readings acked once durable";
+      case SINGLE -> "the same readings as one short POST each, answered once durable: what streaming saves";
+      case SINK -> "the same streams to the benchmark's sink, acked as read and stored nowhere: the ceiling of the path without storage";
+    };
   }
 
   @Override
@@ -92,16 +112,29 @@ final class TelemetryScenario implements Scenario {
         context
             .metrics()
             .operation(
-                streaming ? "telemetry.reading" : "telemetry.post",
-                streaming
-                    ? "a reading on an appliance's stream, from the tick it was due at to its ack (durable)"
-                    : "POST /v1/appliances/{id}/telemetry with one reading, answered once stored");
+                switch (mode) {
+                  case STREAM -> "telemetry.reading";
+                  case SINGLE -> "telemetry.post";
+                  case SINK -> "telemetry.sink";
+                },
+                switch (mode) {
+                  case STREAM -> "a reading on an appliance's stream, from the tick it was due at to its ack (durable)";
+                  case SINGLE -> "POST /v1/appliances/{id}/telemetry with one reading, answered once stored";
+                  case SINK -> "a reading on a stream to the sink, from the tick it was due at to its ack (nothing stored)";
+                });
     lane = context.lane();
     count = context.options().getInt("appliances", context.smoke() ? 10 : 1000);
     ownerToken = context.tokens().operator(940_000);
     String prefix = "lt-" + context.runId() + "-" + name() + INSTANCES.incrementAndGet(); // unique when other scenarios of the run embed one
-    String emcId = Fixtures.startEmc(context, lane, ownerToken, prefix + "-emc", "Telemetry EMC");
-    provision(prefix, emcId);
+    if (mode == Mode.SINK) {
+      // no appliances: the sink takes any stream id
+      for (int i = 0; i < count; i++) {
+        devices.add(new DeviceFleet.Device(prefix + "-s" + i, "", DeviceFleet.Kind.WASHER));
+      }
+    } else {
+      String emcId = Fixtures.startEmc(context, lane, ownerToken, prefix + "-emc", "Telemetry EMC");
+      provision(prefix, emcId);
+    }
     nextSeq = new long[count];
     for (int i = 0; i < count; i++) {
       nextSeq[i] = 1;
@@ -129,7 +162,7 @@ final class TelemetryScenario implements Scenario {
             name(),
             count,
             context.rate() / count,
-            streaming ? "one streaming request each" : "one POST per reading");
+            streaming ? "one streaming request each" + (mode == Mode.SINK ? ", to the sink" : "") : "one POST per reading");
   }
 
   private void provision(String prefix, String emcId) throws InterruptedException {
@@ -179,7 +212,8 @@ final class TelemetryScenario implements Scenario {
                       .withRate(context.rate() / count)
                       .withProtobuf(context.api().protobuf())
                       .withLoops(2)
-                      .withRampUp(Duration.ofMillis(Math.min(2000, context.warmup().toMillis()))),
+                      .withRampUp(Duration.ofMillis(Math.min(2000, context.warmup().toMillis())))
+                      .withSinkToken(mode == Mode.SINK ? context.tokens().admin() : null),
                   stats);
         } catch (java.io.IOException e) {
           throw new IllegalStateException("could not start the device fleet", e);
@@ -283,6 +317,9 @@ final class TelemetryScenario implements Scenario {
 
   @Override
   public Verification verify() throws Exception {
+    if (mode == Mode.SINK) {
+      return verifySink();
+    }
     List<String> problems = new ArrayList<>();
     long storedTotal = 0;
     long ackedTotal = 0;
@@ -346,12 +383,43 @@ final class TelemetryScenario implements Scenario {
     return new Verification(passed, summary, problems, notes);
   }
 
+  /** Nothing is stored: every reading made is acked (or refused by a line error), and no stream ended in an error. */
+  private Verification verifySink() {
+    FleetStats.Snapshot s = stats.snapshot();
+    List<String> problems = new ArrayList<>();
+    long unanswered = s.generated() - s.acked() - s.dropped() - s.lineErrors();
+    if (unanswered != 0) {
+      problems.add(unanswered + " readings made were neither acked nor refused");
+    }
+    if (s.dropped() > 0) {
+      problems.add(s.dropped() + " readings dropped by devices whose outbox was full");
+    }
+    String fleet =
+        String.format(
+            Locale.ROOT,
+            "fleet: %d readings made, %d acked, %d resent, %d refused by line errors; %d connects, %d rate-limited (stored nowhere)",
+            s.generated(),
+            s.acked(),
+            s.resent(),
+            s.lineErrors(),
+            s.connects(),
+            s.rateLimited());
+    String summary = String.format(Locale.ROOT, "%d streams: %d of %d readings made were acked", devices.size(), s.acked(), s.generated());
+    return new Verification(problems.isEmpty(), summary, problems, List.of(fleet));
+  }
+
   @Override
   public Map<String, String> settings() {
     Map<String, String> s = new LinkedHashMap<>();
     s.put("appliances", String.valueOf(count));
     s.put("readings per appliance per s", String.format(Locale.ROOT, "%.2f", context == null ? 0 : context.rate() / count));
-    s.put("transport", streaming ? "one streaming request per appliance" : "one POST per reading");
+    s.put(
+        "transport",
+        switch (mode) {
+          case STREAM -> "one streaming request per appliance";
+          case SINGLE -> "one POST per reading";
+          case SINK -> "one streaming request per simulated appliance, to the sink (nothing stored)";
+        });
     return s;
   }
 

@@ -72,16 +72,16 @@ final class DeviceConnection {
   }
 
   static DeviceConnection open(
-      Selector selector, InetSocketAddress server, String applianceId, String secret, boolean protobuf, Listener listener)
+      Selector selector, InetSocketAddress server, String path, String authorization, boolean protobuf, Listener listener)
       throws IOException {
     SocketChannel channel = SocketChannel.open();
     channel.configureBlocking(false);
     channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
     DeviceConnection c = new DeviceConnection(channel, selector, listener, protobuf);
     String head =
-        "POST /v1/appliances/" + applianceId + "/telemetry HTTP/1.1\r\n"
+        "POST " + path + " HTTP/1.1\r\n"
             + "Host: " + server.getHostString() + ":" + server.getPort() + "\r\n"
-            + "Authorization: Device " + secret + "\r\n"
+            + "Authorization: " + authorization + "\r\n"
             + "Content-Type: " + (protobuf ? "application/x-protobuf" : "application/x-ndjson") + "\r\n"
             + "Accept: " + (protobuf ? "application/x-protobuf" : "application/x-ndjson") + "\r\n"
             + "Transfer-Encoding: chunked\r\n\r\n";

@@ -36,6 +36,9 @@ public final class DeviceFleet implements AutoCloseable {
    * @param cutEvery each device drops its connection about this often (ZERO: never), to show resumption
    * @param cycleTicks readings a washer's cycle lasts
    * @param maxOutbox unacked readings a device keeps; the oldest go beyond it
+   * @param sinkToken null: each device streams to its appliance with its secret; otherwise an
+   *     admin's token, and the devices stream to the benchmark's sink ({@code /v1/admin/sink/{id}/telemetry}),
+   *     which acks without storing
    */
   public record Options(
       URI server,
@@ -45,7 +48,8 @@ public final class DeviceFleet implements AutoCloseable {
       Duration rampUp,
       Duration cutEvery,
       int cycleTicks,
-      int maxOutbox) {
+      int maxOutbox,
+      String sinkToken) {
 
     public Options {
       if (readingsPerSecond <= 0 || readingsPerSecond > 10_000) {
@@ -57,31 +61,35 @@ public final class DeviceFleet implements AutoCloseable {
     }
 
     public static Options defaults(URI server) {
-      return new Options(server, 1, false, 1, Duration.ofSeconds(1), Duration.ZERO, 20, 100_000);
+      return new Options(server, 1, false, 1, Duration.ofSeconds(1), Duration.ZERO, 20, 100_000, null);
     }
 
     public Options withRate(double perSecond) {
-      return new Options(server, perSecond, protobuf, loops, rampUp, cutEvery, cycleTicks, maxOutbox);
+      return new Options(server, perSecond, protobuf, loops, rampUp, cutEvery, cycleTicks, maxOutbox, sinkToken);
     }
 
     public Options withProtobuf(boolean on) {
-      return new Options(server, readingsPerSecond, on, loops, rampUp, cutEvery, cycleTicks, maxOutbox);
+      return new Options(server, readingsPerSecond, on, loops, rampUp, cutEvery, cycleTicks, maxOutbox, sinkToken);
     }
 
     public Options withLoops(int n) {
-      return new Options(server, readingsPerSecond, protobuf, n, rampUp, cutEvery, cycleTicks, maxOutbox);
+      return new Options(server, readingsPerSecond, protobuf, n, rampUp, cutEvery, cycleTicks, maxOutbox, sinkToken);
     }
 
     public Options withRampUp(Duration d) {
-      return new Options(server, readingsPerSecond, protobuf, loops, d, cutEvery, cycleTicks, maxOutbox);
+      return new Options(server, readingsPerSecond, protobuf, loops, d, cutEvery, cycleTicks, maxOutbox, sinkToken);
     }
 
     public Options withCutEvery(Duration d) {
-      return new Options(server, readingsPerSecond, protobuf, loops, rampUp, d, cycleTicks, maxOutbox);
+      return new Options(server, readingsPerSecond, protobuf, loops, rampUp, d, cycleTicks, maxOutbox, sinkToken);
+    }
+
+    public Options withSinkToken(String adminToken) {
+      return new Options(server, readingsPerSecond, protobuf, loops, rampUp, cutEvery, cycleTicks, maxOutbox, adminToken);
     }
 
     public Options withCycleTicks(int ticks) {
-      return new Options(server, readingsPerSecond, protobuf, loops, rampUp, cutEvery, ticks, maxOutbox);
+      return new Options(server, readingsPerSecond, protobuf, loops, rampUp, cutEvery, ticks, maxOutbox, sinkToken);
     }
   }
 

@@ -118,7 +118,12 @@ final class SimulatedDevice implements DeviceConnection.Listener {
   private void connect(Selector selector, long now) {
     try {
       stats.connects.increment();
-      connection = DeviceConnection.open(selector, server, spec.applianceId(), spec.secret(), options.protobuf(), this);
+      connection =
+          options.sinkToken() == null
+              ? DeviceConnection.open(
+                  selector, server, "/v1/appliances/" + spec.applianceId() + "/telemetry", "Device " + spec.secret(), options.protobuf(), this)
+              : DeviceConnection.open(
+                  selector, server, "/v1/admin/sink/" + spec.applianceId() + "/telemetry", "Bearer " + options.sinkToken(), options.protobuf(), this);
     } catch (IOException e) {
       connection = null;
       retryLater(now, 0);
