@@ -31,6 +31,8 @@ public final class LoadCli {
         --smoke                      a few seconds at a low rate with small fixtures
         me-churn: --mes 1000 --operators 20 --subscribers 10 --skew 0.8
         me-register: --operators 50
+        telemetry, telemetry-single, telemetry-sink: --appliances 1000
+        telemetry, telemetry-sink: --cycle-ticks 20 (readings a washer's cycle lasts)
 
       bench
         --db h2|postgres             the node's database (default h2)

@@ -65,7 +65,7 @@ public final class JournalSchema {
       if (postgres) {
         lock(connection, timeout);
         try {
-          create(system, timeout);
+          create(system, postgres, timeout);
           for (Step step : more) {
             step.create();
           }
@@ -75,7 +75,7 @@ public final class JournalSchema {
           }
         }
       } else {
-        create(system, timeout);
+        create(system, postgres, timeout);
         for (Step step : more) {
           step.create();
         }
@@ -105,9 +105,23 @@ public final class JournalSchema {
     }
   }
 
-  private static void create(ActorSystem<?> system, Duration timeout) throws Exception {
+  /**
+   * The plugin's own script for its current (not legacy) schema, named here:
+   * its {@code SchemaUtils.createIfNotExists} takes any {@code jdbc-journal.dao}
+   * but the plugin's default for the legacy one, and Rendan's is
+   * {@link BatchedJournalDao}, which writes the current schema.
+   */
+  private static void create(ActorSystem<?> system, boolean postgres, Duration timeout) throws Exception {
+    String resource = postgres ? "schema/postgres/postgres-create-schema.sql" : "schema/h2/h2-create-schema.sql";
+    String script;
+    try (var in = JournalSchema.class.getClassLoader().getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException("the journal plugin's schema script " + resource + " is not on the class path");
+      }
+      script = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
     try {
-      SchemaUtils.createIfNotExists(system).toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      SchemaUtils.applyScript(script, system).toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       throw new IllegalStateException("creating the journal schema failed: " + e.getCause(), e.getCause());
     }

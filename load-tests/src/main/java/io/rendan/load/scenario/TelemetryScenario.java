@@ -213,6 +213,7 @@ final class TelemetryScenario implements Scenario {
                       .withProtobuf(context.api().protobuf())
                       .withLoops(2)
                       .withRampUp(Duration.ofMillis(Math.min(2000, context.warmup().toMillis())))
+                      .withCycleTicks(context.options().getInt("cycle-ticks", 20))
                       .withSinkToken(mode == Mode.SINK ? context.tokens().admin() : null),
                   stats);
         } catch (java.io.IOException e) {
@@ -412,6 +413,9 @@ final class TelemetryScenario implements Scenario {
   public Map<String, String> settings() {
     Map<String, String> s = new LinkedHashMap<>();
     s.put("appliances", String.valueOf(count));
+    if (streaming) {
+      s.put("readings per washer cycle", String.valueOf(context == null ? 20 : context.options().getInt("cycle-ticks", 20)));
+    }
     s.put("readings per appliance per s", String.format(Locale.ROOT, "%.2f", context == null ? 0 : context.rate() / count));
     s.put(
         "transport",
