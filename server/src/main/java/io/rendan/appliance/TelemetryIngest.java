@@ -179,7 +179,6 @@ public final class TelemetryIngest {
   private HttpResponse stream(String applianceId, long ackedSeq, HttpRequest request, boolean protobuf, Store store) {
     log.debug("telemetry of {} opened at seq {}", applianceId, ackedSeq);
     DeviceRateLimits.Bucket bucket = rates.bucket(applianceId);
-    Duration linger = settings.linger().isZero() ? Duration.ofMillis(1) : settings.linger();
     Source<TelemetryResponse, ?> responses =
         request
             .entity()
@@ -194,7 +193,7 @@ public final class TelemetryIngest {
                 parser -> Optional.of(parser.finish()))
             .mapConcat(items -> items)
             .takeWhile(item -> !(item instanceof Fatal), true)
-            .groupedWithin(settings.maxBatch(), linger)
+            .via(new LingerBatches<>(settings.maxBatch(), settings.linger()))
             .mapAsync(1, group -> write(applianceId, store, group))
             .mapConcat(frames -> frames)
             .takeWhile(frame -> !frame.hasError(), true);
