@@ -50,6 +50,8 @@ public final class DeviceSimulator {
         --emc ID             EMC to provision into (default: a new "Simulated Community Laundry")
         --token JWT          bearer token of an operator of the EMC's owner (default: a dev token, dev mode only)
         --save FILE          where --provision writes the appliances (default devices.tsv; holds their secrets)
+        --parallel N         provisioning requests in flight (default 16)
+        --provision-only     provision, save and stop without streaming
         --rate R             readings per second per appliance (default 1)
         --cycle N            readings a washer cycle lasts (default 20)
         --protobuf           length-delimited protobuf instead of JSON lines
@@ -79,6 +81,9 @@ public final class DeviceSimulator {
       write(save, provisioned);
       System.out.println("provisioned " + provisioned.size() + " appliances; their secrets are in " + save.toAbsolutePath());
       devices.addAll(provisioned);
+      if (opts.containsKey("provision-only")) {
+        return;
+      }
     }
     if (devices.isEmpty()) {
       System.err.println("no appliances: give --devices FILE or --provision N\n");
@@ -128,7 +133,7 @@ public final class DeviceSimulator {
         throw new IllegalArgumentException("unexpected argument " + a + "; see --help");
       }
       String name = a.substring(2);
-      boolean flag = name.equals("help") || name.equals("protobuf");
+      boolean flag = name.equals("help") || name.equals("protobuf") || name.equals("provision-only");
       opts.put(name, flag ? "" : (i + 1 < args.length ? args[++i] : ""));
     }
     return opts;
@@ -195,21 +200,49 @@ public final class DeviceSimulator {
     int count = Integer.parseInt(opts.get("provision"));
     String type = opts.getOrDefault("type", "WASHER");
     long tariff = Long.parseLong(opts.getOrDefault("tariff", "250"));
-    List<DeviceFleet.Device> devices = new ArrayList<>();
-    for (int i = 1; i <= count; i++) {
-      DeviceFleet.Kind kind =
-          type.equals("FRIDGE") || (type.equals("MIXED") && i % 5 == 0) ? DeviceFleet.Kind.FRIDGE : DeviceFleet.Kind.WASHER;
-      ProvisionApplianceRequest request =
-          ProvisionApplianceRequest.newBuilder()
-              .setType(kind == DeviceFleet.Kind.FRIDGE ? Appliance.Type.FRIDGE : Appliance.Type.WASHER)
-              .setModel(kind == DeviceFleet.Kind.FRIDGE ? "CoolShare 300" : "WM-40")
-              .setLocation("Dorm " + (char) ('A' + (i - 1) / 40 % 26) + ", room " + i)
-              .setTariff(Tariff.newBuilder().setAmountMinor(kind == DeviceFleet.Kind.FRIDGE ? 0 : tariff).setCurrency("EUR"))
-              .build();
-      ProvisionedAppliance.Builder p = call(http, server, "/v1/emcs/" + emcId + "/appliances", token, request, ProvisionedAppliance.newBuilder());
-      devices.add(new DeviceFleet.Device(p.getAppliance().getApplianceId(), p.getDeviceSecret(), kind));
+    int parallel = Integer.parseInt(opts.getOrDefault("parallel", "16"));
+    DeviceFleet.Device[] made = new DeviceFleet.Device[count];
+    String operator = token;
+    String emc = emcId;
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(parallel);
+    List<java.util.concurrent.Future<?>> calls = new ArrayList<>();
+    for (int n = 1; n <= count; n++) {
+      int i = n;
+      calls.add(
+          pool.submit(
+              () -> {
+                made[i - 1] = provisionOne(http, server, emc, operator, i, type, tariff);
+                if (i % 10_000 == 0) {
+                  System.out.println(Instant.now() + " provisioned about " + i + " of " + count);
+                }
+                return null;
+              }));
     }
-    return devices;
+    pool.shutdown();
+    try {
+      for (java.util.concurrent.Future<?> c : calls) {
+        c.get(); // the first failure ends the run with its cause
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    return List.of(made);
+  }
+
+  private static DeviceFleet.Device provisionOne(
+      HttpClient http, URI server, String emcId, String token, int i, String type, long tariff) throws Exception {
+    DeviceFleet.Kind kind =
+        type.equals("FRIDGE") || (type.equals("MIXED") && i % 5 == 0) ? DeviceFleet.Kind.FRIDGE : DeviceFleet.Kind.WASHER;
+    ProvisionApplianceRequest request =
+        ProvisionApplianceRequest.newBuilder()
+            .setType(kind == DeviceFleet.Kind.FRIDGE ? Appliance.Type.FRIDGE : Appliance.Type.WASHER)
+            .setModel(kind == DeviceFleet.Kind.FRIDGE ? "CoolShare 300" : "WM-40")
+            .setLocation("Dorm " + (char) ('A' + (i - 1) / 40 % 26) + ", room " + i)
+            .setTariff(Tariff.newBuilder().setAmountMinor(kind == DeviceFleet.Kind.FRIDGE ? 0 : tariff).setCurrency("EUR"))
+            .build();
+    ProvisionedAppliance.Builder p =
+        call(http, server, "/v1/emcs/" + emcId + "/appliances", token, request, ProvisionedAppliance.newBuilder());
+    return new DeviceFleet.Device(p.getAppliance().getApplianceId(), p.getDeviceSecret(), kind);
   }
 
   /** POSTs {@code body} as JSON and reads the answer into {@code answer}. */
