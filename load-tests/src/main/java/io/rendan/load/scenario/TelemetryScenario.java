@@ -325,6 +325,7 @@ final class TelemetryScenario implements Scenario {
     long storedTotal = 0;
     long ackedTotal = 0;
     long highestTotal = 0;
+    long versionsTotal = 0;
     int lost = 0;
     int twice = 0;
     for (DeviceFleet.Device d : devices) {
@@ -339,6 +340,7 @@ final class TelemetryScenario implements Scenario {
       ackedTotal += acked;
       highestTotal += a.getAckedSeq();
       storedTotal += a.getUsage().getReadings();
+      versionsTotal += a.getVersion();
       if (a.getAckedSeq() < acked) {
         lost++;
         MeRegisterScenario.note(problems, d.applianceId() + ": acked up to seq " + acked + " but stored only up to " + a.getAckedSeq());
@@ -372,6 +374,13 @@ final class TelemetryScenario implements Scenario {
       notes.add(allBusy.get() + " readings not sent because every appliance had a request in flight");
     }
     notes.add(storedTotal + " readings stored for highest seqs summing to " + highestTotal + " (acked: " + ackedTotal + ")");
+    if (streaming) {
+      // an appliance's version counts its events: one for provisioning, one per batch of readings (and per alert or timer)
+      long events = Math.max(1, versionsTotal - devices.size());
+      notes.add(
+          String.format(
+              Locale.ROOT, "about %d events stored them: %.1f readings per event (one event per batch)", events, (double) storedTotal / events));
+    }
     boolean passed = lost == 0 && twice == 0;
     String summary =
         String.format(
