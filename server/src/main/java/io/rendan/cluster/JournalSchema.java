@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Creates the journal, tag and snapshot tables at start when they are missing.
  *
- * <p>pekko-persistence-jdbc's {@code SchemaUtils.createIfNotExists} runs its DDL
- * one statement at a time and swallows every SQL error. When several nodes of a
+ * <p>pekko-persistence-jdbc's {@code SchemaUtils} (its {@code applyScript}, used
+ * below, as its {@code createIfNotExists}) runs its DDL one statement at a time and swallows every SQL error. When several nodes of a
  * cluster start at once against one empty PostgreSQL database, their DDL
  * interleaves: statements fail on each other's half-created catalog entries, and
  * a {@code CREATE INDEX CONCURRENTLY} that loses a race can leave an invalid

@@ -28,7 +28,6 @@ class LingerBatchesTest {
   static final class Run {
     final BlockingQueue<List<Integer>> batches = new LinkedBlockingQueue<>();
     final BoundedSourceQueue<Integer> readings;
-    final CompletableFuture<Void> done = new CompletableFuture<>();
 
     Run(int maxBatch, Duration linger, java.util.function.Function<List<Integer>, java.util.concurrent.CompletionStage<List<Integer>>> write) {
       readings =

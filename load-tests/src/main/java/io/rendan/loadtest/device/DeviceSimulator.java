@@ -27,6 +27,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -204,8 +207,8 @@ public final class DeviceSimulator {
     DeviceFleet.Device[] made = new DeviceFleet.Device[count];
     String operator = token;
     String emc = emcId;
-    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(parallel);
-    List<java.util.concurrent.Future<?>> calls = new ArrayList<>();
+    ExecutorService pool = Executors.newFixedThreadPool(parallel);
+    List<Future<?>> calls = new ArrayList<>();
     for (int n = 1; n <= count; n++) {
       int i = n;
       calls.add(
@@ -220,7 +223,7 @@ public final class DeviceSimulator {
     }
     pool.shutdown();
     try {
-      for (java.util.concurrent.Future<?> c : calls) {
+      for (Future<?> c : calls) {
         c.get(); // the first failure ends the run with its cause
       }
     } finally {
