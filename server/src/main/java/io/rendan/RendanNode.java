@@ -256,7 +256,13 @@ public final class RendanNode implements AutoCloseable {
               config.getInt("rendan.ledger.max-listed"));
 
       Config bidding = config.getConfig("rendan.bidding");
-      RoundDirectory directory = RoundDirectory.start(system, projectionJdbc, bidding.getInt("tag-slices"));
+      RoundDirectory directory =
+          RoundDirectory.start(
+              system,
+              projectionJdbc,
+              bidding.getInt("tag-slices"),
+              new RoundDirectory.Grouping(
+                  bidding.getInt("directory.group-envelopes"), bidding.getDuration("directory.group-within")));
       BiddingApi biddingApi =
           BiddingApi.start(
               system,

@@ -1,6 +1,7 @@
 package io.rendan.appliance;
 
 import com.google.protobuf.Timestamp;
+import io.rendan.cluster.Asks;
 import io.rendan.appliance.ApplianceEntity.Accepted;
 import io.rendan.appliance.ApplianceEntity.Command;
 import io.rendan.appliance.ApplianceEntity.DeviceAuthenticated;
@@ -357,7 +358,7 @@ public final class ApplianceApi {
 
   private CompletionStage<Reply> askReply(String applianceId, Function<ActorRef<Reply>, Command> command) {
     EntityRef<Command> ref = sharding.entityRefFor(ApplianceEntity.TYPE_KEY, applianceId);
-    return ref.<Reply>ask(command::apply, askTimeout)
+    return Asks.<Command, Reply>ask(ref, command, askTimeout)
         .thenCompose(
             reply -> {
               if (reply instanceof Rejected r) {

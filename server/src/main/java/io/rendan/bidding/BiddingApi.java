@@ -1,6 +1,7 @@
 package io.rendan.bidding;
 
 import com.google.protobuf.Timestamp;
+import io.rendan.cluster.Asks;
 import io.rendan.auth.Caller;
 import io.rendan.bidding.RoundEntity.Accepted;
 import io.rendan.bidding.RoundEntity.Bid;
@@ -277,7 +278,7 @@ public final class BiddingApi {
 
   private CompletionStage<Reply> ask(String roundId, Function<ActorRef<Reply>, Command> command) {
     EntityRef<Command> ref = sharding.entityRefFor(RoundEntity.TYPE_KEY, roundId);
-    return ref.<Reply>ask(command::apply, askTimeout)
+    return Asks.<Command, Reply>ask(ref, command, askTimeout)
         .thenCompose(
             reply -> {
               if (reply instanceof Rejected r) {

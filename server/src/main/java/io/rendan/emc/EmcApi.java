@@ -1,6 +1,7 @@
 package io.rendan.emc;
 
 import com.google.protobuf.Timestamp;
+import io.rendan.cluster.Asks;
 import io.rendan.auth.Caller;
 import io.rendan.emc.EmcEntity.Accepted;
 import io.rendan.emc.EmcEntity.Command;
@@ -400,7 +401,7 @@ public final class EmcApi {
 
   private CompletionStage<Accepted> ask(String emcId, Function<ActorRef<Reply>, Command> command) {
     EntityRef<Command> ref = sharding.entityRefFor(EmcEntity.TYPE_KEY, emcId);
-    return ref.<Reply>ask(command::apply, askTimeout)
+    return Asks.<Command, Reply>ask(ref, command, askTimeout)
         .thenCompose(
             reply -> {
               if (reply instanceof Accepted a) {

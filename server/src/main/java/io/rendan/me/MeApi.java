@@ -1,6 +1,7 @@
 package io.rendan.me;
 
 import com.google.protobuf.Timestamp;
+import io.rendan.cluster.Asks;
 import io.rendan.auth.Caller;
 import io.rendan.http.ApiException;
 import io.rendan.http.ErrorCodes;
@@ -209,7 +210,7 @@ public final class MeApi {
 
   private CompletionStage<Accepted> ask(String meId, Function<ActorRef<Reply>, Command> command) {
     EntityRef<Command> ref = sharding.entityRefFor(MeEntity.TYPE_KEY, meId);
-    return ref.<Reply>ask(command::apply, askTimeout)
+    return Asks.<Command, Reply>ask(ref, command, askTimeout)
         .thenCompose(
             reply -> {
               if (reply instanceof Accepted a) {
