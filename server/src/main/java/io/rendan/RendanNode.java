@@ -106,12 +106,14 @@ public final class RendanNode implements AutoCloseable {
   private final ServerBinding binding;
   private final Uri management;
   private final boolean devMode;
+  private final MeApi meApi;
 
-  private RendanNode(ActorSystem<Void> system, ServerBinding binding, Uri management, boolean devMode) {
+  private RendanNode(ActorSystem<Void> system, ServerBinding binding, Uri management, boolean devMode, MeApi meApi) {
     this.system = system;
     this.binding = binding;
     this.management = management;
     this.devMode = devMode;
+    this.meApi = meApi;
   }
 
   /**
@@ -359,7 +361,7 @@ public final class RendanNode implements AutoCloseable {
           management,
           postgres ? "PostgreSQL" : "H2 at " + Path.of(config.getString("rendan.data-dir")).toAbsolutePath().normalize(),
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
-      return new RendanNode(system, binding, management, devMode);
+      return new RendanNode(system, binding, management, devMode, meApi);
     } catch (Exception | Error e) {
       // Say what failed before anything else can go wrong: a slow termination must not
       // hide the cause behind its own timeout.
@@ -478,6 +480,11 @@ public final class RendanNode implements AutoCloseable {
 
   public ActorSystem<Void> system() {
     return system;
+  }
+
+  /** The node's MEs (tests look at what it holds in memory). */
+  public MeApi meApi() {
+    return meApi;
   }
 
   public boolean devMode() {

@@ -22,6 +22,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -53,11 +54,13 @@ public final class MeApi {
   private final ClusterSharding sharding;
   private final Duration askTimeout;
   private final Limits limits;
+  private final LiveMes live;
 
-  private MeApi(ClusterSharding sharding, Duration askTimeout, Limits limits) {
+  private MeApi(ClusterSharding sharding, Duration askTimeout, Limits limits, LiveMes live) {
     this.sharding = sharding;
     this.askTimeout = askTimeout;
     this.limits = limits;
+    this.live = live;
   }
 
   /** Starts the ME shard region on this node. */
@@ -70,9 +73,10 @@ public final class MeApi {
       Clock clock) {
     ClusterSharding sharding = ClusterSharding.get(system);
     MeEntity.ChangePublisher publisher = (event, state) -> topics.publish(push(event, state, clock));
+    LiveMes live = new LiveMes();
     sharding.init(
-        Entity.of(MeEntity.TYPE_KEY, ctx -> MeEntity.create(ctx.getEntityId(), settings, publisher, clock)));
-    return new MeApi(sharding, askTimeout, limits);
+        Entity.of(MeEntity.TYPE_KEY, ctx -> MeEntity.create(ctx.getEntityId(), settings, publisher, clock, live)));
+    return new MeApi(sharding, askTimeout, limits, live);
   }
 
   public CompletionStage<Registered> register(Caller caller, RegisterMeRequest request) {
@@ -137,7 +141,15 @@ public final class MeApi {
    * Other failures (an unknown ME, a timeout) keep their own code.
    */
   public CompletionStage<State> requireOperator(Caller caller, String meId, String refusalCode, String refusal) {
-    return ask(checkId(meId), MeEntity.GetMe::new)
+    Optional<State> here = live.get(checkId(meId));
+    if (here.isPresent()) {
+      // the entity is in memory on this node and keeps this entry as it stores (LiveMes)
+      State me = here.get();
+      return me.isOperator(caller.subject())
+          ? CompletableFuture.completedFuture(me)
+          : CompletableFuture.failedFuture(new ApiException(refusalCode, refusal));
+    }
+    return ask(meId, MeEntity.GetMe::new)
         .thenApply(
             a -> {
               if (!a.me().isOperator(caller.subject())) {
@@ -145,6 +157,11 @@ public final class MeApi {
               }
               return a.me();
             });
+  }
+
+  /** The MEs in memory on this node (for metrics and tests). */
+  public LiveMes live() {
+    return live;
   }
 
   /** Whether a failure of {@link #requireOperator} means "not an operator" rather than something else. */

@@ -282,7 +282,12 @@ public final class MeEntity
   // ---- behaviour ------------------------------------------------------------------------------
 
   public static Behavior<Command> create(String meId, Settings settings, ChangePublisher publisher, Clock clock) {
-    return Behaviors.setup(ctx -> new MeEntity(ctx, meId, settings, publisher, clock));
+    return create(meId, settings, publisher, clock, new LiveMes());
+  }
+
+  public static Behavior<Command> create(
+      String meId, Settings settings, ChangePublisher publisher, Clock clock, LiveMes live) {
+    return Behaviors.setup(ctx -> new MeEntity(ctx, meId, settings, publisher, clock, live));
   }
 
   public static PersistenceId persistenceId(String meId) {
@@ -294,9 +299,16 @@ public final class MeEntity
   private final Settings settings;
   private final ChangePublisher publisher;
   private final Clock clock;
+  /** This node's register of MEs in memory: the entity keeps its own entry (see {@link LiveMes}). */
+  private final LiveMes live;
 
   private MeEntity(
-      ActorContext<Command> context, String meId, Settings settings, ChangePublisher publisher, Clock clock) {
+      ActorContext<Command> context,
+      String meId,
+      Settings settings,
+      ChangePublisher publisher,
+      Clock clock,
+      LiveMes live) {
     super(
         persistenceId(meId),
         SupervisorStrategy.restartWithBackoff(settings.backoffMin(), settings.backoffMax(), 0.2));
@@ -305,6 +317,7 @@ public final class MeEntity
     this.settings = settings;
     this.publisher = publisher;
     this.clock = clock;
+    this.live = live;
   }
 
   @Override
@@ -444,7 +457,11 @@ public final class MeEntity
       Event event, String eventName, ActorRef<Reply> replyTo, boolean created) {
     return Effect()
         .persist(event)
-        .thenRun(newState -> publisher.published(eventName, newState))
+        .thenRun(
+            newState -> {
+              live.stored(newState); // before the reply: see LiveMes
+              publisher.published(eventName, newState);
+            })
         .thenReply(replyTo, newState -> new Accepted(newState, created));
   }
 
@@ -470,7 +487,11 @@ public final class MeEntity
     return newSignalHandlerBuilder()
         .onSignal(
             org.apache.pekko.persistence.typed.RecoveryCompleted.instance(),
-            state -> context.getLog().debug("ME {} recovered at version {}", meId, state.version()))
+            state -> {
+              live.stored(state);
+              context.getLog().debug("ME {} recovered at version {}", meId, state.version());
+            })
+        .onSignal(org.apache.pekko.actor.typed.PostStop.class, (state, stop) -> live.stopped(meId))
         .build();
   }
 }
