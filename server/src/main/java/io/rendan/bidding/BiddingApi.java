@@ -252,7 +252,8 @@ public final class BiddingApi {
 
   /** Anyone signed in may watch a round: its pushes never carry bids. Answers the version. */
   public CompletionStage<Long> authorizeWatch(Caller caller, String roundId) {
-    return state(checkId("roundId", roundId)).thenApply(State::version);
+    return ask(checkId("roundId", roundId), RoundEntity.GetSummary::new)
+        .thenApply(reply -> ((RoundEntity.Summarized) reply).round().version());
   }
 
   /** The round as stored (for the award delivery). */

@@ -145,13 +145,20 @@ public final class RoundEntity
   // ---- the sharded protocol -----------------------------------------------------------------
 
   public sealed interface Command extends CborSerializable
-      permits PostCall, GetRound, PlaceBid, WithdrawBid, AwardBid, CancelRound, Wake, Written, Stop, Idle {}
+      permits PostCall, GetRound, GetSummary, PlaceBid, WithdrawBid, AwardBid, CancelRound, Wake, Written, Stop, Idle {}
 
   public record PostCall(
       String emcId, String ownerMeId, Call call, Instant closesAt, String actingMeId, ActorRef<Reply> replyTo)
       implements Command {}
 
   public record GetRound(ActorRef<Reply> replyTo) implements Command {}
+
+  /**
+   * What anyone may see of the round, without its bids: for a watch check, which
+   * needs the version only (a round holds up to 100 000 bids, and a reply to
+   * another node is serialized whole).
+   */
+  public record GetSummary(ActorRef<Reply> replyTo) implements Command {}
 
   public record PlaceBid(String bidId, Bidder bidder, int askShareBps, String plan, ActorRef<Reply> replyTo)
       implements Command {}
@@ -184,7 +191,7 @@ public final class RoundEntity
 
   // ---- replies ------------------------------------------------------------------------------
 
-  public sealed interface Reply extends CborSerializable permits Accepted, BidAccepted, Rejected {}
+  public sealed interface Reply extends CborSerializable permits Accepted, BidAccepted, Summarized, Rejected {}
 
   public record Accepted(State round, boolean created) implements Reply {}
 
@@ -192,6 +199,9 @@ public final class RoundEntity
   public record BidAccepted(Bid bid, Summary round) implements Reply {}
 
   public record Rejected(String code, String message) implements Reply {}
+
+  /** The answer to {@link GetSummary}. */
+  public record Summarized(Summary round) implements Reply {}
 
   /** What anyone may see of a round: never a sealed bid. */
   public record Summary(
@@ -853,6 +863,7 @@ public final class RoundEntity
     if (command instanceof AwardBid c) return c.replyTo();
     if (command instanceof CancelRound c) return c.replyTo();
     if (command instanceof GetRound c) return c.replyTo();
+    if (command instanceof GetSummary c) return c.replyTo();
     if (command instanceof PostCall c) return c.replyTo();
     throw new IllegalArgumentException("no reply for " + command);
   }
@@ -903,7 +914,8 @@ public final class RoundEntity
     private final ActorRef<JournalCommand> journal;
     private final ArrayDeque<PlaceBid> bids = new ArrayDeque<>();
     private final ArrayDeque<Command> others = new ArrayDeque<>();
-    private final List<GetRound> early = new ArrayList<>();
+    /** Reads that came while the round was recovering. */
+    private final List<Command> early = new ArrayList<>();
     private State written;
     private boolean inFlight;
 
@@ -924,7 +936,8 @@ public final class RoundEntity
     public Receive<Command> createReceive() {
       return newReceiveBuilder()
           .onMessage(PlaceBid.class, this::onBid)
-          .onMessage(GetRound.class, this::onGet)
+          .onMessage(GetRound.class, this::onRead)
+          .onMessage(GetSummary.class, this::onRead)
           .onMessage(Written.class, this::onWritten)
           .onMessage(Wake.class, w -> this)
           .onMessageEquals(Idle.INSTANCE, this::onIdle)
@@ -953,13 +966,24 @@ public final class RoundEntity
       return this;
     }
 
-    private Behavior<Command> onGet(GetRound get) {
+    private Behavior<Command> onRead(Command read) {
       if (written == null) {
-        early.add(get); // still recovering
+        early.add(read); // still recovering
       } else {
-        get.replyTo().tell(written.isPosted() ? new Accepted(written, false) : notFound(written.roundId()));
+        answerRead(read);
       }
       return this;
+    }
+
+    /** Reads are answered from what is stored, without waiting for writes in flight. */
+    private void answerRead(Command read) {
+      if (!written.isPosted()) {
+        Objects.requireNonNull(RoundEntity.replyTo(read)).tell(notFound(written.roundId()));
+      } else if (read instanceof GetSummary s) {
+        s.replyTo().tell(new Summarized(written.summary()));
+      } else if (read instanceof GetRound g) {
+        g.replyTo().tell(new Accepted(written, false));
+      }
     }
 
     private Behavior<Command> onWritten(Written w) {
@@ -967,8 +991,8 @@ public final class RoundEntity
       if (w.idle()) {
         inFlight = false;
       }
-      for (GetRound get : early) {
-        get.replyTo().tell(written.isPosted() ? new Accepted(written, false) : notFound(written.roundId()));
+      for (Command read : early) {
+        answerRead(read);
       }
       early.clear();
       flush();
