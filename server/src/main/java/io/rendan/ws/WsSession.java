@@ -58,6 +58,8 @@ import org.slf4j.LoggerFactory;
 public final class WsSession {
   private static final Logger log = LoggerFactory.getLogger(WsSession.class);
   private static final AtomicLong IDS = new AtomicLong();
+  /** Pushes are encoded once per node (the frames are immutable, so one table serves every node in a JVM). */
+  private static final PushFrames PUSH_FRAMES = new PushFrames();
 
   /** Limits of one connection, from {@code rendan.ws}. */
   public record Settings(
@@ -435,7 +437,7 @@ public final class WsSession {
             push -> {
               Boolean binary = subscriptions.get(push.getTopic());
               if (binary != null) {
-                send(Pair.create(ServerFrame.newBuilder().setPush(push).build(), binary));
+                offer(PUSH_FRAMES.frame(push, binary));
               }
               return Behaviors.same();
             })
@@ -465,7 +467,11 @@ public final class WsSession {
   }
 
   private void send(Pair<ServerFrame, Boolean> frame) {
-    QueueOfferResult result = out.offer(encode(frame.first(), frame.second()));
+    offer(encode(frame.first(), frame.second()));
+  }
+
+  private void offer(org.apache.pekko.http.javadsl.model.ws.Message message) {
+    QueueOfferResult result = out.offer(message);
     if (result == QueueOfferResult.dropped()) {
       metrics.droppedBufferFull();
       log.warn("ws {} of {}: outgoing buffer of {} frames full, closing the connection", id, caller.subject(), settings.outBuffer());
