@@ -11,6 +11,7 @@ import io.rendan.appliance.TelemetryIngest;
 import io.rendan.auth.Authenticator;
 import io.rendan.auth.DevTokenRoutes;
 import io.rendan.auth.Jwt;
+import io.rendan.auth.JwksKeys;
 import io.rendan.auth.SubjectLimits;
 import io.rendan.bidding.AwardDelivery;
 import io.rendan.bidding.BiddingApi;
@@ -287,9 +288,8 @@ public final class RendanNode implements AutoCloseable {
               Materializer.matFromSystem(system),
               config.getBytes("rendan.http.max-body-bytes"),
               config.getDuration("rendan.http.read-timeout"));
-      // tokens expire in real time, whatever pace the business clock keeps
-      PublicKey rsaKey = rsaPublicKey(config);
-      Jwt jwt = new Jwt(secret(config, devMode, rsaKey != null), rsaKey, config.getDuration("rendan.auth.leeway"), Clock.systemUTC());
+      Jwt jwt = jwt(config, devMode);
+      system.getWhenTerminated().thenRun(jwt::close);
       Authenticator auth =
           new Authenticator(
               jwt, codec, config.getStringList("rendan.ws.allowed-origins"), new SubjectLimits(subjectLimits(config)));
@@ -412,21 +412,84 @@ public final class RendanNode implements AutoCloseable {
   }
 
   /**
+   * Bearer token verification as rendan.auth configures it. Tokens expire in
+   * real time, whatever pace the business clock keeps. A JWKS is fetched once in
+   * the background at start, so that its first token does not wait and the log
+   * says early whether the identity provider can be reached.
+   */
+  private static Jwt jwt(Config config, boolean devMode) throws IOException {
+    Config auth = config.getConfig("rendan.auth");
+    PublicKey rsaKey = rsaPublicKey(config);
+    JwksKeys.Settings jwks = jwksSettings(auth.getConfig("jwks"));
+    Jwt jwt =
+        Jwt.builder(Clock.systemUTC())
+            .hs256(secret(config, devMode, rsaKey != null || jwks != null))
+            .rs256(rsaKey)
+            .jwks(jwks)
+            .issuer(auth.getString("issuer"))
+            .audience(auth.getString("audience"))
+            .leeway(auth.getDuration("leeway"))
+            .build();
+    log.info(
+        "bearer tokens: {} ({}{}), issuer {}, audience {}",
+        jwt.algorithms(),
+        rsaKey == null ? "" : "RS256 PEM key, ",
+        jwks == null ? "no JWKS" : "JWKS " + jwks.url(),
+        auth.getString("issuer").isBlank() ? "not checked" : auth.getString("issuer").trim(),
+        auth.getString("audience").isBlank() ? "not checked" : auth.getString("audience").trim());
+    jwt.jwks()
+        .ifPresent(
+            keys -> {
+              Thread first =
+                  new Thread(
+                      () -> {
+                        try {
+                          log.info("JWKS {} holds the keys {}", keys.url(), keys.keyIds());
+                        } catch (Exception e) {
+                          log.warn("the JWKS {} cannot be fetched yet: {}", keys.url(), e.toString());
+                        }
+                      },
+                      "rendan-jwks-first-fetch");
+              first.setDaemon(true);
+              first.start();
+            });
+    return jwt;
+  }
+
+  private static JwksKeys.Settings jwksSettings(Config jwks) {
+    String url = jwks.getString("url").trim();
+    if (url.isEmpty()) {
+      return null;
+    }
+    try {
+      return new JwksKeys.Settings(
+          java.net.URI.create(url).toURL(),
+          jwks.getDuration("cache-ttl"),
+          jwks.getDuration("min-refetch-interval"),
+          jwks.getDuration("fetch-timeout"),
+          jwks.getDuration("keep-on-outage"),
+          Math.toIntExact(jwks.getBytes("max-bytes")));
+    } catch (java.net.MalformedURLException | IllegalArgumentException e) {
+      throw new IllegalArgumentException("RENDAN_JWT_JWKS_URL: " + e.getMessage(), e);
+    }
+  }
+
+  /**
    * The configured HS256 secret; in dev mode without one, a random secret kept in
    * the data directory so that tokens survive a restart.
    */
-  private static byte[] secret(Config config, boolean devMode, boolean rsaConfigured) throws IOException {
+  private static byte[] secret(Config config, boolean devMode, boolean providerConfigured) throws IOException {
     String configured = config.getString("rendan.auth.hs256-secret");
     if (!configured.isEmpty()) {
       return configured.getBytes(StandardCharsets.UTF_8);
     }
     if (!devMode) {
-      if (rsaConfigured) {
-        return null; // RS256 tokens of the identity provider only
+      if (providerConfigured) {
+        return null; // the identity provider's tokens only
       }
       throw new IllegalStateException(
           "outside dev mode a key for bearer tokens is required: RENDAN_JWT_SECRET (HS256) and/or "
-              + "RENDAN_JWT_PUBLIC_KEY or RENDAN_JWT_PUBLIC_KEY_FILE (RS256)");
+              + "RENDAN_JWT_JWKS_URL (RS256, ES256) or RENDAN_JWT_PUBLIC_KEY or RENDAN_JWT_PUBLIC_KEY_FILE (RS256)");
     }
     Path file = Path.of(config.getString("rendan.data-dir"), "dev-jwt-secret");
     if (!Files.exists(file)) {
