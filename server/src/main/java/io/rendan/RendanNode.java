@@ -328,7 +328,7 @@ public final class RendanNode implements AutoCloseable {
       RouteMetrics routeMetrics = new RouteMetrics(metrics.registry(), config.getInt("rendan.metrics.max-routes"));
       ServerBinding binding =
           Http.get(system)
-              .newServerAt(config.getString("rendan.http.host"), config.getInt("rendan.http.port"))
+              .newServerAt(httpHost(config, devMode), config.getInt("rendan.http.port"))
               .bind(
                   routeMetrics.around(
                       () ->
@@ -339,17 +339,28 @@ public final class RendanNode implements AutoCloseable {
       binding.addToCoordinatedShutdown(Duration.ofSeconds(10), system);
       Uri management = startManagement(system);
 
+      java.net.InetSocketAddress bound = binding.localAddress();
       if (devMode) {
         log.warn("**************************************************************************");
         log.warn("* DEV MODE: POST /v1/dev/tokens issues a token for anyone. Never use it  *");
         log.warn("* in production: set RENDAN_DEV_MODE=false and RENDAN_JWT_SECRET.        *");
         log.warn("**************************************************************************");
+        if (!bound.getAddress().isLoopbackAddress()) {
+          log.warn(
+              "DEV MODE on {}: anyone who reaches this address can mint an admin token (RENDAN_HTTP_HOST)",
+              bound.getHostString());
+        }
       }
       log.info(
-          "Rendan node {} serving http://{}:{} (management {}) on {} in {} ms",
+          "Rendan node {} serving http://{}:{} ({}; dev mode {}: POST /v1/dev/tokens {}) (management {}) on {} in {} ms",
           cluster.selfMember().address(),
-          binding.localAddress().getHostString(),
-          binding.localAddress().getPort(),
+          bound.getHostString(),
+          bound.getPort(),
+          bound.getAddress().isLoopbackAddress()
+              ? "this machine only"
+              : bound.getAddress().isAnyLocalAddress() ? "every interface" : "this interface",
+          devMode ? "on" : "off",
+          devMode ? "open to anyone who reaches the port" : "absent",
           management,
           postgres ? "PostgreSQL" : "H2 at " + Path.of(config.getString("rendan.data-dir")).toAbsolutePath().normalize(),
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
@@ -412,6 +423,18 @@ public final class RendanNode implements AutoCloseable {
   }
 
   /**
+   * rendan.http.host, or by default 127.0.0.1 in dev mode (anyone who reaches a
+   * dev-mode node can mint an admin token) and every interface otherwise.
+   */
+  static String httpHost(Config config, boolean devMode) {
+    String host = config.getString("rendan.http.host").trim();
+    if (!host.isEmpty()) {
+      return host;
+    }
+    return devMode ? "127.0.0.1" : "0.0.0.0";
+  }
+
+  /**
    * Bearer token verification as rendan.auth configures it. Tokens expire in
    * real time, whatever pace the business clock keeps. A JWKS is fetched once in
    * the background at start, so that its first token does not wait and the log
@@ -432,7 +455,7 @@ public final class RendanNode implements AutoCloseable {
             .build();
     log.info(
         "bearer tokens: {} ({}{}), issuer {}, audience {}",
-        jwt.algorithms(),
+        jwt.algorithms().stream().map(Object::toString).sorted().toList(),
         rsaKey == null ? "" : "RS256 PEM key, ",
         jwks == null ? "no JWKS" : "JWKS " + jwks.url(),
         auth.getString("issuer").isBlank() ? "not checked" : auth.getString("issuer").trim(),
@@ -527,6 +550,11 @@ public final class RendanNode implements AutoCloseable {
 
   public int httpPort() {
     return binding.localAddress().getPort();
+  }
+
+  /** The address the API listens on. */
+  public java.net.InetSocketAddress httpAddress() {
+    return binding.localAddress();
   }
 
   public int managementPort() {
