@@ -10,7 +10,10 @@ import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jose.jwk.source.OutageTolerantJWKSetSource;
 import com.nimbusds.jose.util.DefaultResourceRetriever;
+import com.nimbusds.jose.util.health.HealthReport;
+import com.nimbusds.jose.util.health.HealthStatus;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -24,6 +27,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The signing keys of the organisation's identity provider, from its JWKS URL:
@@ -46,6 +51,7 @@ import java.util.concurrent.Executors;
  * new-kid tokens meanwhile wait for it.
  */
 public final class JwksKeys implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(JwksKeys.class);
   static final int MIN_RSA_BITS = 2048;
   private static final int P256_BITS = 256;
 
@@ -80,6 +86,7 @@ public final class JwksKeys implements AutoCloseable {
   }
 
   private final Settings settings;
+  private volatile boolean unavailable;
   private final JWKSource<SecurityContext> source;
   private final JWSVerificationKeySelector<SecurityContext> selector;
 
@@ -100,13 +107,43 @@ public final class JwksKeys implements AutoCloseable {
             .cache(settings.cacheTtl().toMillis(), 2L * timeoutMillis)
             .refreshAheadCache(JWKSourceBuilder.DEFAULT_REFRESH_AHEAD_TIME, null, refresher, true, null, false)
             .rateLimited(settings.minRefetchInterval().toMillis())
-            .outageTolerant(settings.keepOnOutage().toMillis())
+            .healthReporting(this::fetched)
+            .outageTolerant(
+                settings.keepOnOutage().toMillis(),
+                event -> {
+                  if (event instanceof OutageTolerantJWKSetSource.OutageEvent<SecurityContext> outage) {
+                    log.warn(
+                        "the JWKS at {} cannot be fetched ({}); its last set keeps serving for {} s",
+                        settings.url(),
+                        outage.getException(),
+                        outage.getRemainingTime() / 1000);
+                  }
+                })
             .build();
     this.selector = new JWSVerificationKeySelector<>(Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256), source);
   }
 
   public URL url() {
     return settings.url();
+  }
+
+  /**
+   * Whether the last fetch failed with no earlier set to stand in: then a token
+   * the set cannot verify is the provider's outage (503), not the token's fault.
+   */
+  boolean unavailable() {
+    return unavailable;
+  }
+
+  /** Every fetch, once the outage tolerance had its say; logged when the state changes. */
+  private void fetched(HealthReport<?, SecurityContext> report) {
+    boolean failed = report.getHealthStatus() == HealthStatus.NOT_HEALTHY;
+    if (failed && !unavailable) {
+      log.warn("the JWKS at {} cannot be fetched and no earlier set stands in: {}", settings.url(), String.valueOf(report.getException()));
+    } else if (!failed && unavailable) {
+      log.info("the JWKS at {} answers again", settings.url());
+    }
+    unavailable = failed;
   }
 
   /** The keys that may have signed a token with this header, fetching the set again if its kid is new. */

@@ -43,8 +43,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import javax.crypto.spec.SecretKeySpec;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Verifies JSON Web Tokens with nimbus-jose-jwt: HS256 under a shared secret
@@ -66,7 +64,6 @@ import org.slf4j.LoggerFactory;
  * ({@code nbf} is honoured), and the configured {@code iss} and {@code aud}.
  */
 public final class Jwt implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(Jwt.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_TOKEN_CHARS = 8192;
   /** RFC 9068 names access tokens {@code at+jwt}; most providers still say {@code JWT} or nothing. */
@@ -279,11 +276,10 @@ public final class Jwt implements AutoCloseable {
       throw unauthenticated(
           e.getMessage() != null && e.getMessage().contains("typ") ? "unsupported token type" : "no key here verifies this token");
     } catch (RateLimitReachedException e) {
-      // an unknown kid, and the key set was fetched moments ago
-      throw unauthenticated("no key here verifies this token");
+      // an unknown kid, and the key set was fetched (or tried) moments ago
+      throw jwks != null && jwks.unavailable() ? providerUnavailable() : unauthenticated("no key here verifies this token");
     } catch (KeySourceException e) {
-      log.warn("the JWKS at {} cannot be fetched: {}", jwks == null ? "?" : jwks.url(), e.toString());
-      throw new ApiException(ErrorCodes.SERVER_UNAVAILABLE, "the identity provider's keys cannot be fetched; try again later");
+      throw providerUnavailable(); // JwksKeys logs why
     } catch (JOSEException | RuntimeException e) {
       throw unauthenticated("invalid token");
     }
@@ -399,6 +395,10 @@ public final class Jwt implements AutoCloseable {
     } catch (DateTimeException e) {
       throw unauthenticated("token has an invalid " + name);
     }
+  }
+
+  private static ApiException providerUnavailable() {
+    return new ApiException(ErrorCodes.SERVER_UNAVAILABLE, "the identity provider's keys cannot be fetched; try again later");
   }
 
   private static ApiException unauthenticated(String why) {
