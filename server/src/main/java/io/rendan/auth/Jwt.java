@@ -8,7 +8,6 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.KeySourceException;
 import com.nimbusds.jose.crypto.MACSigner;
-import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.RateLimitReachedException;
 import com.nimbusds.jose.proc.BadJOSEException;
 import com.nimbusds.jose.proc.BadJWSException;
@@ -39,8 +38,10 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.Date;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -52,10 +53,11 @@ import javax.crypto.spec.SecretKeySpec;
  *
  * <p>Each algorithm is accepted only when a key for it is configured, and each key
  * only for its own algorithm, so a token's header can never choose how it is
- * checked: {@code alg: none}, an RSA or EC public key misused as an HMAC secret,
- * a key embedded in the header ({@code jwk}, {@code jku}, {@code x5c}) are
- * refused. So are {@code crit} headers (this server understands no extension),
- * RSA keys under 2048 bits and EC keys off P-256.
+ * checked: {@code alg: none} and an RSA or EC public key misused as an HMAC
+ * secret are refused, a key the header brings along ({@code jwk}, {@code jku},
+ * {@code x5c}) is never used. So are {@code crit} headers refused (this server
+ * understands no extension), and RSA keys under 2048 bits and EC keys off P-256
+ * never used.
  *
  * <p>The library checks the header and the signature; the claims are checked
  * here, on the verified payload's own numbers: the library turns {@code exp} into
@@ -192,7 +194,7 @@ public final class Jwt implements AutoCloseable {
   }
 
   private static Set<JOSEObjectType> withNull(Set<JOSEObjectType> types) {
-    Set<JOSEObjectType> all = new java.util.HashSet<>(types);
+    Set<JOSEObjectType> all = new HashSet<>(types);
     all.add(null);
     return all;
   }
@@ -214,8 +216,8 @@ public final class Jwt implements AutoCloseable {
   }
 
   /** The JWKS keys, when a JWKS URL is configured. */
-  public java.util.Optional<JwksKeys> jwks() {
-    return java.util.Optional.ofNullable(jwks);
+  public Optional<JwksKeys> jwks() {
+    return Optional.ofNullable(jwks);
   }
 
   /** An HS256 token for the subject, stamped with the configured issuer and audience so that this node accepts it. */
