@@ -364,6 +364,18 @@ class JwtTest {
   }
 
   @Test
+  void registeredClaimsOfTheWrongTypeAreRefused() throws Exception {
+    // Ignored before the library checked them; RFC 7519 gives each its type.
+    long exp = now() + 3600;
+    assertRefused(jwt, signed("{\"sub\":\"alice\",\"exp\":" + exp + ",\"iat\":\"yesterday\"}"));
+    assertRefused(jwt, signed("{\"sub\":\"alice\",\"exp\":" + exp + ",\"aud\":5}"));
+    assertRefused(jwt, signed("{\"sub\":\"alice\",\"exp\":" + exp + ",\"iss\":{}}"));
+    assertRefused(jwt, signed("{\"sub\":[\"alice\"],\"exp\":" + exp + "}"));
+    // a numeric subject was accepted as its digits, and still is
+    assertEquals("42", jwt.verify(signed("{\"sub\":42,\"exp\":" + exp + "}")).subject());
+  }
+
+  @Test
   void deeplyNestedTokensAreRefused() throws Exception {
     // Under the 8 KiB limit, but nested deeper than a JSON parser should follow: a 401, not a 500.
     String deep = "[".repeat(2000) + "]".repeat(2000);
