@@ -11,6 +11,7 @@ import io.rendan.appliance.TelemetryIngest;
 import io.rendan.auth.Authenticator;
 import io.rendan.auth.DevTokenRoutes;
 import io.rendan.auth.Jwt;
+import io.rendan.auth.JwksKeys;
 import io.rendan.auth.SubjectLimits;
 import io.rendan.bidding.AwardDelivery;
 import io.rendan.bidding.BiddingApi;
@@ -295,9 +296,8 @@ public final class RendanNode implements AutoCloseable {
               Materializer.matFromSystem(system),
               config.getBytes("rendan.http.max-body-bytes"),
               config.getDuration("rendan.http.read-timeout"));
-      // tokens expire in real time, whatever pace the business clock keeps
-      PublicKey rsaKey = rsaPublicKey(config);
-      Jwt jwt = new Jwt(secret(config, devMode, rsaKey != null), rsaKey, config.getDuration("rendan.auth.leeway"), Clock.systemUTC());
+      Jwt jwt = jwt(config, devMode);
+      system.getWhenTerminated().thenRun(jwt::close);
       Authenticator auth =
           new Authenticator(
               jwt, codec, config.getStringList("rendan.ws.allowed-origins"), new SubjectLimits(subjectLimits(config)));
@@ -336,7 +336,7 @@ public final class RendanNode implements AutoCloseable {
       RouteMetrics routeMetrics = new RouteMetrics(metrics.registry(), config.getInt("rendan.metrics.max-routes"));
       ServerBinding binding =
           Http.get(system)
-              .newServerAt(config.getString("rendan.http.host"), config.getInt("rendan.http.port"))
+              .newServerAt(httpHost(config, devMode), config.getInt("rendan.http.port"))
               .bind(
                   routeMetrics.around(
                       () ->
@@ -347,17 +347,28 @@ public final class RendanNode implements AutoCloseable {
       binding.addToCoordinatedShutdown(Duration.ofSeconds(10), system);
       Uri management = startManagement(system);
 
+      java.net.InetSocketAddress bound = binding.localAddress();
       if (devMode) {
         log.warn("**************************************************************************");
         log.warn("* DEV MODE: POST /v1/dev/tokens issues a token for anyone. Never use it  *");
         log.warn("* in production: set RENDAN_DEV_MODE=false and RENDAN_JWT_SECRET.        *");
         log.warn("**************************************************************************");
+        if (!bound.getAddress().isLoopbackAddress()) {
+          log.warn(
+              "DEV MODE on {}: anyone who reaches this address can mint an admin token (RENDAN_HTTP_HOST)",
+              bound.getHostString());
+        }
       }
       log.info(
-          "Rendan node {} serving http://{}:{} (management {}) on {} in {} ms",
+          "Rendan node {} serving http://{}:{} ({}; dev mode {}: POST /v1/dev/tokens {}) (management {}) on {} in {} ms",
           cluster.selfMember().address(),
-          binding.localAddress().getHostString(),
-          binding.localAddress().getPort(),
+          bound.getHostString(),
+          bound.getPort(),
+          bound.getAddress().isLoopbackAddress()
+              ? "this machine only"
+              : bound.getAddress().isAnyLocalAddress() ? "every interface" : "this interface",
+          devMode ? "on" : "off",
+          devMode ? "open to anyone who reaches the port" : "absent",
           management,
           postgres ? "PostgreSQL" : "H2 at " + Path.of(config.getString("rendan.data-dir")).toAbsolutePath().normalize(),
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
@@ -420,21 +431,96 @@ public final class RendanNode implements AutoCloseable {
   }
 
   /**
+   * rendan.http.host, or by default 127.0.0.1 in dev mode (anyone who reaches a
+   * dev-mode node can mint an admin token) and every interface otherwise.
+   */
+  static String httpHost(Config config, boolean devMode) {
+    String host = config.getString("rendan.http.host").trim();
+    if (!host.isEmpty()) {
+      return host;
+    }
+    return devMode ? "127.0.0.1" : "0.0.0.0";
+  }
+
+  /**
+   * Bearer token verification as rendan.auth configures it. Tokens expire in
+   * real time, whatever pace the business clock keeps. A JWKS is fetched once in
+   * the background at start, so that its first token does not wait and the log
+   * says early whether the identity provider can be reached.
+   */
+  private static Jwt jwt(Config config, boolean devMode) throws IOException {
+    Config auth = config.getConfig("rendan.auth");
+    PublicKey rsaKey = rsaPublicKey(config);
+    JwksKeys.Settings jwks = jwksSettings(auth.getConfig("jwks"));
+    Jwt jwt =
+        Jwt.builder(Clock.systemUTC())
+            .hs256(secret(config, devMode, rsaKey != null || jwks != null))
+            .rs256(rsaKey)
+            .jwks(jwks)
+            .issuer(auth.getString("issuer"))
+            .audience(auth.getString("audience"))
+            .leeway(auth.getDuration("leeway"))
+            .build();
+    log.info(
+        "bearer tokens: {} ({}{}), issuer {}, audience {}",
+        jwt.algorithms().stream().map(Object::toString).sorted().toList(),
+        rsaKey == null ? "" : "RS256 PEM key, ",
+        jwks == null ? "no JWKS" : "JWKS " + jwks.url(),
+        auth.getString("issuer").isBlank() ? "not checked" : auth.getString("issuer").trim(),
+        auth.getString("audience").isBlank() ? "not checked" : auth.getString("audience").trim());
+    jwt.jwks()
+        .ifPresent(
+            keys -> {
+              Thread first =
+                  new Thread(
+                      () -> {
+                        try {
+                          log.info("JWKS {} holds the keys {}", keys.url(), keys.keyIds());
+                        } catch (Exception e) {
+                          log.warn("the JWKS {} cannot be fetched yet: {}", keys.url(), e.toString());
+                        }
+                      },
+                      "rendan-jwks-first-fetch");
+              first.setDaemon(true);
+              first.start();
+            });
+    return jwt;
+  }
+
+  private static JwksKeys.Settings jwksSettings(Config jwks) {
+    String url = jwks.getString("url").trim();
+    if (url.isEmpty()) {
+      return null;
+    }
+    try {
+      return new JwksKeys.Settings(
+          java.net.URI.create(url).toURL(),
+          jwks.getDuration("cache-ttl"),
+          jwks.getDuration("min-refetch-interval"),
+          jwks.getDuration("fetch-timeout"),
+          jwks.getDuration("keep-on-outage"),
+          Math.toIntExact(jwks.getBytes("max-bytes")));
+    } catch (java.net.MalformedURLException | IllegalArgumentException e) {
+      throw new IllegalArgumentException("RENDAN_JWT_JWKS_URL: " + e.getMessage(), e);
+    }
+  }
+
+  /**
    * The configured HS256 secret; in dev mode without one, a random secret kept in
    * the data directory so that tokens survive a restart.
    */
-  private static byte[] secret(Config config, boolean devMode, boolean rsaConfigured) throws IOException {
+  private static byte[] secret(Config config, boolean devMode, boolean providerConfigured) throws IOException {
     String configured = config.getString("rendan.auth.hs256-secret");
     if (!configured.isEmpty()) {
       return configured.getBytes(StandardCharsets.UTF_8);
     }
     if (!devMode) {
-      if (rsaConfigured) {
-        return null; // RS256 tokens of the identity provider only
+      if (providerConfigured) {
+        return null; // the identity provider's tokens only
       }
       throw new IllegalStateException(
           "outside dev mode a key for bearer tokens is required: RENDAN_JWT_SECRET (HS256) and/or "
-              + "RENDAN_JWT_PUBLIC_KEY or RENDAN_JWT_PUBLIC_KEY_FILE (RS256)");
+              + "RENDAN_JWT_JWKS_URL (RS256, ES256) or RENDAN_JWT_PUBLIC_KEY or RENDAN_JWT_PUBLIC_KEY_FILE (RS256)");
     }
     Path file = Path.of(config.getString("rendan.data-dir"), "dev-jwt-secret");
     if (!Files.exists(file)) {
@@ -472,6 +558,11 @@ public final class RendanNode implements AutoCloseable {
 
   public int httpPort() {
     return binding.localAddress().getPort();
+  }
+
+  /** The address the API listens on. */
+  public java.net.InetSocketAddress httpAddress() {
+    return binding.localAddress();
   }
 
   public int managementPort() {

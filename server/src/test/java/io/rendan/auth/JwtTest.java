@@ -3,6 +3,7 @@ package io.rendan.auth;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rendan.http.ApiException;
 import io.rendan.http.ErrorCodes;
@@ -16,6 +17,9 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Set;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.Test;
@@ -219,5 +223,163 @@ class JwtTest {
   void secretShorterThan32BytesIsRejectedAtConstruction() {
     assertThrows(IllegalArgumentException.class, () -> new Jwt(new byte[31], LEEWAY, clock));
     assertDoesNotThrow(() -> new Jwt(new byte[32], LEEWAY, clock));
+  }
+  // ---- the identity provider's RS256 key (PEM), headers, issuer and audience ----------------------
+
+  private static final RSAKey PROVIDER = rsa(2048, "provider");
+
+  private static RSAKey rsa(int bits, String kid) {
+    try {
+      return new RSAKeyGenerator(bits, true).keyID(kid).generate();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private Jwt rs256Only() throws Exception {
+    return Jwt.builder(clock).rs256(PROVIDER.toRSAPublicKey()).leeway(LEEWAY).build();
+  }
+
+  private String claims(String subject) {
+    return "{\"sub\":\"" + subject + "\",\"exp\":" + (now() + 3600) + "}";
+  }
+
+  /** A token signed with the provider's private key under any header. */
+  private static String rsaSigned(String headerJson, String claimsJson, RSAKey key) throws Exception {
+    String signingInput = b64(headerJson) + "." + b64(claimsJson);
+    java.security.Signature rsa = java.security.Signature.getInstance("SHA256withRSA");
+    rsa.initSign(key.toPrivateKey());
+    rsa.update(signingInput.getBytes(StandardCharsets.US_ASCII));
+    byte[] signature = rsa.sign();
+    return signingInput + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(signature);
+  }
+
+  @Test
+  void rs256PemKeyVerifiesItsProvidersTokens() throws Exception {
+    Jwt jwt = rs256Only();
+    assertEquals("alice", jwt.verify(rsaSigned("{\"alg\":\"RS256\",\"typ\":\"JWT\"}", claims("alice"), PROVIDER)).subject());
+
+    // Another key's token, and HS256 tokens when no secret is configured, are refused.
+    assertRefused(jwt, rsaSigned("{\"alg\":\"RS256\"}", claims("alice"), rsa(2048, "other")));
+    assertEquals("unsupported token algorithm", assertRefused(jwt, signed(claims("alice"))).getMessage());
+    assertEquals(Set.of(JWSAlgorithm.RS256), jwt.algorithms());
+  }
+
+  @Test
+  void rsaPublicKeyMisusedAsHmacSecretIsRefused() throws Exception {
+    // The classic algorithm confusion: HS256 keyed with the bytes of the public key every client may know.
+    byte[] publicDer = PROVIDER.toRSAPublicKey().getEncoded();
+    String pem =
+        "-----BEGIN PUBLIC KEY-----\n" + Base64.getMimeEncoder().encodeToString(publicDer) + "\n-----END PUBLIC KEY-----\n";
+    for (byte[] misused : new byte[][] {publicDer, pem.getBytes(StandardCharsets.US_ASCII)}) {
+      assertRefused(rs256Only(), token("{\"alg\":\"HS256\",\"typ\":\"JWT\"}", claims("mallory"), misused));
+      // also when an HS256 secret is configured beside the key: the token is checked with the secret only
+      Jwt both = Jwt.builder(clock).hs256(SECRET).rs256(PROVIDER.toRSAPublicKey()).leeway(LEEWAY).build();
+      assertEquals(
+          "invalid token signature",
+          assertRefused(both, token("{\"alg\":\"HS256\",\"typ\":\"JWT\"}", claims("mallory"), misused)).getMessage());
+    }
+  }
+
+  @Test
+  void rsaKeysUnder2048BitsAreRefusedAtConstruction() {
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> Jwt.builder(clock).rs256(rsa(1024, "weak").toRSAPublicKey()).build());
+    assertThrows(IllegalArgumentException.class, () -> Jwt.builder(clock).leeway(LEEWAY).build(), "no key at all");
+  }
+
+  @Test
+  void criticalHeaderParametersAreRefused() throws Exception {
+    // This server implements no JWS extension: a "crit" it would have to understand means "do not accept".
+    String header = "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"crit\":[\"x-rendan-scope\"],\"x-rendan-scope\":\"all\"}";
+    assertEquals(
+        "token has critical header parameters this server does not understand",
+        assertRefused(jwt, token(header, claims("alice"), SECRET)).getMessage());
+    // RFC 7797's unencoded payload, which the library itself would understand, is no JWT either.
+    assertRefused(jwt, token("{\"alg\":\"HS256\",\"b64\":false,\"crit\":[\"b64\"]}", claims("alice"), SECRET));
+    assertRefused(
+        rs256Only(), rsaSigned("{\"alg\":\"RS256\",\"crit\":[\"exp\"],\"exp\":1}", claims("alice"), PROVIDER));
+  }
+
+  @Test
+  void onlyAccessTokenTypesAreAccepted() throws Exception {
+    assertEquals("alice", jwt.verify(token("{\"alg\":\"HS256\"}", claims("alice"), SECRET)).subject());
+    assertEquals("alice", jwt.verify(token("{\"alg\":\"HS256\",\"typ\":\"at+jwt\"}", claims("alice"), SECRET)).subject());
+    // A token meant for something else (a logout token, an ID token's cousins) is not a bearer token here.
+    assertEquals(
+        "unsupported token type",
+        assertRefused(jwt, token("{\"alg\":\"HS256\",\"typ\":\"logout+jwt\"}", claims("alice"), SECRET)).getMessage());
+  }
+
+  @Test
+  void keyCarriedInTheHeaderIsNeverUsed() throws Exception {
+    RSAKey mallory = rsa(2048, "provider");
+    String claims = claims("mallory");
+    // Signed by mallory, who hands her own public key (or where to find it) along with the token.
+    assertRefused(
+        rs256Only(),
+        rsaSigned("{\"alg\":\"RS256\",\"jwk\":" + mallory.toPublicJWK().toJSONString() + "}", claims, mallory));
+    assertRefused(
+        rs256Only(), rsaSigned("{\"alg\":\"RS256\",\"jku\":\"https://mallory.example/jwks\",\"kid\":\"provider\"}", claims, mallory));
+  }
+
+  @Test
+  void issuerAndAudienceAreCheckedWhenConfigured() throws Exception {
+    Jwt strict =
+        Jwt.builder(clock).hs256(SECRET).issuer("https://login.example.org/realms/staff").audience("rendan").leeway(LEEWAY).build();
+    long exp = now() + 3600;
+    String iss = "\"iss\":\"https://login.example.org/realms/staff\"";
+
+    assertEquals("alice", strict.verify(signed("{\"sub\":\"alice\",\"exp\":" + exp + "," + iss + ",\"aud\":\"rendan\"}")).subject());
+    assertEquals(
+        "alice",
+        strict.verify(signed("{\"sub\":\"alice\",\"exp\":" + exp + "," + iss + ",\"aud\":[\"account\",\"rendan\"]}")).subject());
+
+    assertEquals(
+        "token has another issuer",
+        assertRefused(strict, signed("{\"sub\":\"alice\",\"exp\":" + exp + ",\"aud\":\"rendan\"}")).getMessage());
+    assertRefused(strict, signed("{\"sub\":\"alice\",\"exp\":" + exp + ",\"iss\":\"https://login.example.org/realms/other\",\"aud\":\"rendan\"}"));
+    assertRefused(strict, signed("{\"sub\":\"alice\",\"exp\":" + exp + ",\"iss\":[\"https://login.example.org/realms/staff\"],\"aud\":\"rendan\"}"));
+    assertEquals(
+        "token is meant for another audience",
+        assertRefused(strict, signed("{\"sub\":\"alice\",\"exp\":" + exp + "," + iss + "}")).getMessage());
+    assertRefused(strict, signed("{\"sub\":\"alice\",\"exp\":" + exp + "," + iss + ",\"aud\":\"account\"}"));
+    assertRefused(strict, signed("{\"sub\":\"alice\",\"exp\":" + exp + "," + iss + ",\"aud\":[\"account\"]}"));
+
+    // Not configured: not checked (the default, as before).
+    assertEquals("alice", jwt.verify(signed("{\"sub\":\"alice\",\"exp\":" + exp + ",\"aud\":\"anything\"}")).subject());
+  }
+
+  @Test
+  void devTokensCarryTheConfiguredIssuerAndAudience() throws Exception {
+    Jwt strict = Jwt.builder(clock).hs256(SECRET).issuer("https://login.example.org").audience("rendan").leeway(LEEWAY).build();
+    String token = strict.issue("alice", List.of("admin"), Duration.ofHours(1));
+
+    assertEquals(new Caller("alice", Set.of("admin"), START.plus(Duration.ofHours(1))), strict.verify(token));
+    String claims = new String(Base64.getUrlDecoder().decode(token.split("\\.")[1]), StandardCharsets.UTF_8);
+    assertTrue(claims.contains("\"iss\":\"https://login.example.org\"") && claims.contains("\"aud\":\"rendan\""), claims);
+    // and a node that checks neither accepts them as well
+    assertEquals("alice", jwt.verify(token).subject());
+  }
+
+  @Test
+  void registeredClaimsOfTheWrongTypeAreRefused() throws Exception {
+    // Ignored before the library checked them; RFC 7519 gives each its type.
+    long exp = now() + 3600;
+    assertRefused(jwt, signed("{\"sub\":\"alice\",\"exp\":" + exp + ",\"iat\":\"yesterday\"}"));
+    assertRefused(jwt, signed("{\"sub\":\"alice\",\"exp\":" + exp + ",\"aud\":5}"));
+    assertRefused(jwt, signed("{\"sub\":\"alice\",\"exp\":" + exp + ",\"iss\":{}}"));
+    assertRefused(jwt, signed("{\"sub\":[\"alice\"],\"exp\":" + exp + "}"));
+    // a numeric subject was accepted as its digits, and still is
+    assertEquals("42", jwt.verify(signed("{\"sub\":42,\"exp\":" + exp + "}")).subject());
+  }
+
+  @Test
+  void deeplyNestedTokensAreRefused() throws Exception {
+    // Under the 8 KiB limit, but nested deeper than a JSON parser should follow: a 401, not a 500.
+    String deep = "[".repeat(2000) + "]".repeat(2000);
+    assertRefused(jwt, b64("{\"alg\":\"HS256\",\"x\":" + deep + "}") + "." + b64(claims("alice")) + ".c2ln");
+    assertRefused(jwt, token("{\"alg\":\"HS256\"}", "{\"sub\":\"alice\",\"exp\":" + (now() + 60) + ",\"x\":" + deep + "}", SECRET));
   }
 }
