@@ -460,6 +460,7 @@ public final class RendanNode implements AutoCloseable {
             .issuer(auth.getString("issuer"))
             .audience(auth.getString("audience"))
             .leeway(auth.getDuration("leeway"))
+            .verifiedCache(auth.getInt("verified-cache.entries"), auth.getDuration("verified-cache.ttl"))
             .build();
     log.info(
         "bearer tokens: {} ({}{}), issuer {}, audience {}",

@@ -81,6 +81,7 @@ public final class Jwt implements AutoCloseable {
   private final String audience;
   private final Duration leeway;
   private final Clock clock;
+  private final VerifiedTokens verified;
   private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
 
   public Jwt(byte[] secret, Duration leeway, Clock clock) {
@@ -105,6 +106,8 @@ public final class Jwt implements AutoCloseable {
     private String issuer = "";
     private String audience = "";
     private Duration leeway = Duration.ZERO;
+    private int verifiedCacheEntries;
+    private Duration verifiedCacheTtl = Duration.ZERO;
 
     private Builder(Clock clock) {
       this.clock = clock;
@@ -143,6 +146,16 @@ public final class Jwt implements AutoCloseable {
     /** Clock skew tolerated on {@code exp} and {@code nbf}. */
     public Builder leeway(Duration leeway) {
       this.leeway = leeway;
+      return this;
+    }
+
+    /**
+     * Remember up to {@code entries} verified tokens for at most {@code ttl} each
+     * ({@link VerifiedTokens}); 0 entries, the default, verifies every time.
+     */
+    public Builder verifiedCache(int entries, Duration ttl) {
+      this.verifiedCacheEntries = entries;
+      this.verifiedCacheTtl = ttl;
       return this;
     }
 
@@ -187,6 +200,7 @@ public final class Jwt implements AutoCloseable {
     this.audience = b.audience;
     this.leeway = b.leeway;
     this.clock = b.clock;
+    this.verified = new VerifiedTokens(b.verifiedCacheEntries, b.verifiedCacheTtl, b.leeway);
     processor.setJWSTypeVerifier(new DefaultJOSEObjectTypeVerifier<>(withNull(TYPES)));
     processor.setJWSKeySelector((JWSKeySelector<SecurityContext>) (header, context) -> keys(header));
     // claims are checked by verify() on the payload's own numbers (see the class comment)
@@ -257,6 +271,10 @@ public final class Jwt implements AutoCloseable {
     if (token == null || token.isEmpty() || token.length() > MAX_TOKEN_CHARS) {
       throw unauthenticated("missing or oversized token");
     }
+    Caller known = verified.get(token, clock.instant());
+    if (known != null) {
+      return known;
+    }
     SignedJWT jwt = parse(token);
     JWSHeader header = jwt.getHeader();
     if (!algorithms.contains(header.getAlgorithm())) {
@@ -285,7 +303,14 @@ public final class Jwt implements AutoCloseable {
     } catch (JOSEException | RuntimeException e) {
       throw unauthenticated("invalid token");
     }
-    return claims(payload(jwt));
+    Caller caller = claims(payload(jwt));
+    verified.put(token, caller, clock.instant());
+    return caller;
+  }
+
+  /** How many verified tokens are remembered now (tests). */
+  int rememberedTokens() {
+    return verified.size();
   }
 
   private static SignedJWT parse(String token) {

@@ -89,6 +89,31 @@ class JwtTest {
   }
 
   @Test
+  void aRememberedTokenStillExpiresAndIsForgottenAfterItsTtl() throws Exception {
+    Jwt cached = Jwt.builder(clock).hs256(SECRET).leeway(LEEWAY).verifiedCache(2, Duration.ofSeconds(30)).build();
+    String token = cached.issue("alice", List.of("operator"), Duration.ofMinutes(1));
+    Caller first = cached.verify(token);
+    assertEquals(first, cached.verify(token));
+
+    // within its ttl but past its expiry (and the leeway): refused, although remembered
+    clock.advance(Duration.ofSeconds(20));
+    String shortLived = cached.issue("bob", List.of(), Duration.ofSeconds(5));
+    assertEquals("bob", cached.verify(shortLived).subject());
+    clock.advance(Duration.ofSeconds(36));
+    assertRefused(cached, shortLived);
+
+    // a forged token never enters: a valid one with another signature is refused each time
+    String forged = token.substring(0, token.lastIndexOf('.') + 1) + "AAAA" + token.substring(token.lastIndexOf('.') + 5);
+    assertRefused(cached, forged);
+    assertRefused(cached, forged);
+
+    // bounded: a third token empties the table instead of growing it
+    cached.verify(cached.issue("carol", List.of(), Duration.ofMinutes(5)));
+    cached.verify(cached.issue("dave", List.of(), Duration.ofMinutes(5)));
+    assertTrue(cached.rememberedTokens() <= 2);
+  }
+
+  @Test
   void issuedTokenVerifies() {
     String token = jwt.issue("alice", List.of("admin", "operator"), Duration.ofHours(1));
 
