@@ -6,6 +6,7 @@ import io.rendan.load.baseline.ScratchDb;
 import io.rendan.load.client.Api;
 import io.rendan.load.client.HttpLane;
 import io.rendan.load.client.Tokens;
+import io.rendan.load.client.WsClient;
 import io.rendan.load.report.BaselineResult;
 import io.rendan.load.report.HtmlReport;
 import io.rendan.load.report.Json;
@@ -18,7 +19,6 @@ import io.rendan.load.scenario.Scenarios;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -129,7 +129,8 @@ public final class Harness {
       resources.add(0, node);
       out.println("== node pid " + node.pid() + " ready at " + node.uri());
 
-      HttpClient http = webSocketClient();
+      WsClient http = webSocketClient(o);
+      resources.add(0, http);
       Api api = new Api(node.uri(), protobuf(o), o.getDuration("timeout", Duration.ofSeconds(10)), o.getInt("client-threads", 0));
       HttpLane setup = api.lane(2, 1000);
       resources.add(0, setup);
@@ -200,7 +201,7 @@ public final class Harness {
     boolean smoke = o.flag("smoke");
     List<String> scenarios = scenarios(o);
     Path outDir = outputDirectory(o, started);
-    HttpClient http = webSocketClient();
+    WsClient http = webSocketClient(o);
     Api api = new Api(URI.create(target), protobuf(o), o.getDuration("timeout", Duration.ofSeconds(10)), o.getInt("client-threads", 0));
     HttpLane setup = api.lane(2, 1000);
     Tokens tokens =
@@ -248,6 +249,7 @@ public final class Harness {
       results.add(runner.run(name, plan(o, name, smoke, connections)));
     }
     setup.close();
+    http.close();
     checkUnused(o);
     RunReport report =
         new RunReport(
@@ -336,9 +338,9 @@ public final class Harness {
     return encoding.equals("protobuf");
   }
 
-  /** The JDK client serves the WebSocket connections; HTTP requests go over {@link HttpLane}s. */
-  private static HttpClient webSocketClient() {
-    return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+  /** The WebSocket connections' selector threads; HTTP requests go over {@link HttpLane}s. */
+  private static WsClient webSocketClient(Options o) {
+    return new WsClient(o.getInt("ws-threads", WsClient.DEFAULT_THREADS));
   }
 
   private static String runId() {
