@@ -26,6 +26,7 @@ public final class LoadCli {
         --warmup 5s                  time at the same rate before measuring
         --connections 32             HTTP connections (requests in flight)
         --client-threads N           selector threads per HTTP lane (default 2; 1 below 8 connections)
+        --ws-threads 2               selector threads that carry every WebSocket connection
         --encoding json|protobuf     what the simulated clients send (default json)
         --timeout 10s                HTTP request timeout
         --out DIR                    where report.{txt,json,html} go (default target/rendan-load/<time>)
