@@ -25,6 +25,8 @@ public final class LoadCli {
         --duration 30s               measured time per scenario
         --warmup 5s                  time at the same rate before measuring
         --connections 32             HTTP connections (requests in flight)
+        --client-threads N           selector threads per HTTP lane (default 2; 1 below 8 connections)
+        --ws-threads 2               selector threads that carry every WebSocket connection
         --encoding json|protobuf     what the simulated clients send (default json)
         --timeout 10s                HTTP request timeout
         --out DIR                    where report.{txt,json,html} go (default target/rendan-load/<time>)
@@ -39,7 +41,7 @@ public final class LoadCli {
         --server-jar PATH            default server/target/rendan-server.jar
         --server-jvm-opts "-Xmx2g"   JVM options of the node
         --baseline-warmup 3s --baseline-duration 5s --baseline-concurrency 10
-        --no-baselines               skip them
+        --no-baselines               skip them (http-trivial, wrk when on PATH, naive-peer, db)
         --keep                       keep the temporary databases
 
       run
@@ -47,8 +49,8 @@ public final class LoadCli {
         --token JWT                  act as this token's subject; otherwise dev tokens
         --dev-subject loadtest       prefix of the dev-token subjects
         --server-pid PID             read the node's CPU time from /proc (same machine)
-        --baselines http,db          baselines to measure too; db needs --db-url,
-                                     --db-user, --db-password of the node's database
+        --baselines http,wrk,db      baselines to measure too (wrk: when wrk is on PATH); db
+                                     needs --db-url, --db-user, --db-password of the node's database
         --database TEXT              how to name the database in the report
 
       exit status: 0 when every check passed, 2 when one failed, 1 on error

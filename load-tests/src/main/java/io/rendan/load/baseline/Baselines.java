@@ -7,6 +7,8 @@ import io.rendan.load.metrics.OperationStats;
 import io.rendan.load.report.BaselineResult;
 import java.io.PrintStream;
 import java.io.StringReader;
+import java.net.URI;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Duration;
@@ -14,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -32,6 +35,8 @@ import org.postgresql.PGConnection;
  */
 public final class Baselines {
   public static final int PAYLOAD_BYTES = 200;
+  /** As the figure issue 15 compares with: {@code wrk -t2}. */
+  static final int WRK_THREADS = 2;
 
   private final int concurrency;
   private final Duration warmup;
@@ -61,6 +66,91 @@ public final class Baselines {
         "http-trivial",
         "GET /health/alive of the same node, closed loop, same HTTP client as the scenarios",
         "request");
+  }
+
+  /**
+   * The same {@code GET /health/alive} driven by {@code wrk -t2 -c<connections>}, right
+   * beside {@link #httpTrivial}: the yardstick of the harness's own client. First a
+   * warm-up run of wrk (not counted), then the measured one; the node's CPU is read
+   * around the measured run, wrk's own from this JVM's reaped children. Empty, with
+   * the reason in {@code notes}, when wrk is not on PATH or fails: not an error of the run.
+   */
+  public Optional<BaselineResult> wrk(URI base, int connections, OptionalLong serverPid, List<String> notes) throws InterruptedException {
+    Optional<Path> wrk = Wrk.find();
+    if (wrk.isEmpty()) {
+      String note = "baseline wrk: not measured, wrk is not on PATH (apt-get install wrk)";
+      out.println("== " + note);
+      notes.add(note);
+      return Optional.empty();
+    }
+    int threads = Math.min(WRK_THREADS, connections);
+    String url = base.resolve("/health/alive").toString();
+    long seconds = Math.max(1, (duration.toMillis() + 999) / 1000);
+    out.printf(Locale.ROOT, "== baseline wrk: %s -t%d -c%d -d%ds --latency %s%n", wrk.get(), threads, connections, seconds, url);
+    try {
+      long warmupSeconds = (warmup.toMillis() + 999) / 1000;
+      if (warmupSeconds > 0) {
+        runWrk(wrk.get(), threads, connections, warmupSeconds, url);
+      }
+      long cpuStart = serverPid.isPresent() ? ProcCpu.nanos(serverPid.getAsLong()) : -1;
+      long childStart = ProcCpu.reapedChildrenNanos();
+      String output = runWrk(wrk.get(), threads, connections, seconds, url);
+      long cpuEnd = serverPid.isPresent() ? ProcCpu.nanos(serverPid.getAsLong()) : -1;
+      long childEnd = ProcCpu.reapedChildrenNanos();
+      Wrk.Report w = Wrk.parse(output);
+      BaselineResult r =
+          new BaselineResult(
+              "wrk",
+              String.format(
+                  Locale.ROOT,
+                  "GET /health/alive of the same node by wrk -t%d -c%d -d%ds (C, epoll): the yardstick of http-trivial's client",
+                  threads,
+                  connections,
+                  seconds),
+              "request",
+              connections,
+              w.seconds(),
+              w.requests(),
+              w.requests(),
+              w.errors(),
+              w.requestsPerSecond(),
+              w.p50Ms(),
+              w.p90Ms(),
+              w.p99Ms(),
+              Double.NaN,
+              w.maxMs(),
+              cpuStart >= 0 && cpuEnd >= 0 ? (cpuEnd - cpuStart) / 1e9 : null,
+              childStart >= 0 && childEnd >= 0 ? (childEnd - childStart) / 1e9 : 0);
+      out.printf(Locale.ROOT, "   wrk: %.0f requests/s, p50 %.2f ms, p99 %.2f ms, errors %d%n", r.throughput(), r.p50Ms(), r.p99Ms(), r.errors());
+      return Optional.of(r);
+    } catch (java.io.IOException | IllegalArgumentException e) {
+      String note = "baseline wrk: not measured, " + e.getMessage();
+      out.println("   " + note);
+      notes.add(note);
+      return Optional.empty();
+    }
+  }
+
+  private static String runWrk(Path wrk, int threads, int connections, long seconds, String url)
+      throws java.io.IOException, InterruptedException {
+    Process p =
+        new ProcessBuilder(
+                wrk.toString(), "-t" + threads, "-c" + connections, "-d" + seconds + "s", "--latency", url)
+            .redirectErrorStream(true)
+            .start();
+    p.getOutputStream().close();
+    String output;
+    try (var in = p.getInputStream()) {
+      output = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+    if (!p.waitFor(seconds + 30, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new java.io.IOException("wrk did not end");
+    }
+    if (p.exitValue() != 0) {
+      throw new java.io.IOException("wrk exited with " + p.exitValue() + ": " + output.strip());
+    }
+    return output;
   }
 
   /**

@@ -25,11 +25,18 @@ public final class Api {
   private final URI base;
   private final boolean protobuf;
   private final Duration timeout;
+  private final int clientThreads;
 
   public Api(URI base, boolean protobuf, Duration timeout) {
+    this(base, protobuf, timeout, 0);
+  }
+
+  /** {@code clientThreads}: selector threads per lane; 0 for {@link HttpLane#defaultIoThreads}. */
+  public Api(URI base, boolean protobuf, Duration timeout, int clientThreads) {
     this.base = base;
     this.protobuf = protobuf;
     this.timeout = timeout;
+    this.clientThreads = clientThreads;
   }
 
   public URI base() {
@@ -42,7 +49,8 @@ public final class Api {
 
   /** A lane of {@code connections} keep-alive connections to the node. */
   public HttpLane lane(int connections, int maxQueued) {
-    return new HttpLane(base, connections, maxQueued, timeout);
+    int threads = clientThreads > 0 ? clientThreads : HttpLane.defaultIoThreads(connections);
+    return new HttpLane(base, connections, maxQueued, timeout, threads);
   }
 
   /** The WebSocket endpoint of the same node. */

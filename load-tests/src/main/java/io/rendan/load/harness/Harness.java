@@ -6,6 +6,7 @@ import io.rendan.load.baseline.ScratchDb;
 import io.rendan.load.client.Api;
 import io.rendan.load.client.HttpLane;
 import io.rendan.load.client.Tokens;
+import io.rendan.load.client.WsClient;
 import io.rendan.load.report.BaselineResult;
 import io.rendan.load.report.HtmlReport;
 import io.rendan.load.report.Json;
@@ -18,7 +19,6 @@ import io.rendan.load.scenario.Scenarios;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -129,14 +129,16 @@ public final class Harness {
       resources.add(0, node);
       out.println("== node pid " + node.pid() + " ready at " + node.uri());
 
-      HttpClient http = webSocketClient();
-      Api api = new Api(node.uri(), protobuf(o), o.getDuration("timeout", Duration.ofSeconds(10)));
+      WsClient http = webSocketClient(o);
+      resources.add(0, http);
+      Api api = new Api(node.uri(), protobuf(o), o.getDuration("timeout", Duration.ofSeconds(10)), o.getInt("client-threads", 0));
       HttpLane setup = api.lane(2, 1000);
       resources.add(0, setup);
       Tokens tokens = Tokens.dev(o.get("dev-subject", "loadtest"), api, setup);
       int connections = o.getInt("connections", smoke ? 8 : 32);
 
       List<BaselineResult> baselines = new ArrayList<>();
+      List<String> runNotes = new ArrayList<>();
       if (!o.flag("no-baselines")) {
         Baselines b =
             new Baselines(
@@ -145,6 +147,7 @@ public final class Harness {
                 o.getDuration("baseline-duration", smoke ? Duration.ofMillis(800) : Duration.ofSeconds(5)),
                 out);
         baselines.add(b.httpTrivial(api, connections, OptionalLong.of(node.pid())));
+        b.wrk(node.uri(), connections, OptionalLong.of(node.pid()), runNotes).ifPresent(baselines::add);
         baselines.add(b.naivePeer(api, tokens.admin(), connections, OptionalLong.of(node.pid())));
         baselines.add(b.insertCommits(scratch));
         baselines.add(b.batchInserts(scratch, o.getInt("batch-rows", 100)));
@@ -175,7 +178,7 @@ public final class Harness {
               baselines,
               results,
               Ratio.of(results, baselines),
-              notes(smoke));
+              notes(smoke, runNotes));
       write(report, outDir);
       return new Outcome(report, outDir);
     } finally {
@@ -198,8 +201,8 @@ public final class Harness {
     boolean smoke = o.flag("smoke");
     List<String> scenarios = scenarios(o);
     Path outDir = outputDirectory(o, started);
-    HttpClient http = webSocketClient();
-    Api api = new Api(URI.create(target), protobuf(o), o.getDuration("timeout", Duration.ofSeconds(10)));
+    WsClient http = webSocketClient(o);
+    Api api = new Api(URI.create(target), protobuf(o), o.getDuration("timeout", Duration.ofSeconds(10)), o.getInt("client-threads", 0));
     HttpLane setup = api.lane(2, 1000);
     Tokens tokens =
         o.has("token") ? Tokens.fixed(o.get("token", null)) : Tokens.dev(o.get("dev-subject", "loadtest"), api, setup);
@@ -207,7 +210,13 @@ public final class Harness {
     int connections = o.getInt("connections", 32);
 
     List<BaselineResult> baselines = new ArrayList<>();
+    List<String> runNotes = new ArrayList<>();
     List<String> wanted = List.of(o.get("baselines", "").split(","));
+    for (String w : wanted) {
+      if (!w.isBlank() && !List.of("http", "wrk", "db").contains(w.trim())) {
+        throw new IllegalArgumentException("--baselines takes http, wrk and db, not " + w);
+      }
+    }
     Baselines b =
         new Baselines(
             o.getInt("baseline-concurrency", 10),
@@ -216,6 +225,9 @@ public final class Harness {
             out);
     if (wanted.contains("http")) {
       baselines.add(b.httpTrivial(api, connections, pid));
+    }
+    if (wanted.contains("wrk")) {
+      b.wrk(api.base(), connections, pid, runNotes).ifPresent(baselines::add);
     }
     if (wanted.contains("db")) {
       String url = o.get("db-url", null);
@@ -237,6 +249,7 @@ public final class Harness {
       results.add(runner.run(name, plan(o, name, smoke, connections)));
     }
     setup.close();
+    http.close();
     checkUnused(o);
     RunReport report =
         new RunReport(
@@ -249,7 +262,7 @@ public final class Harness {
             baselines,
             results,
             Ratio.of(results, baselines),
-            notes(smoke));
+            notes(smoke, runNotes));
     write(report, outDir);
     return new Outcome(report, outDir);
   }
@@ -325,9 +338,9 @@ public final class Harness {
     return encoding.equals("protobuf");
   }
 
-  /** The JDK client serves the WebSocket connections; HTTP requests go over {@link HttpLane}s. */
-  private static HttpClient webSocketClient() {
-    return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+  /** The WebSocket connections' selector threads; HTTP requests go over {@link HttpLane}s. */
+  private static WsClient webSocketClient(Options o) {
+    return new WsClient(o.getInt("ws-threads", WsClient.DEFAULT_THREADS));
   }
 
   private static String runId() {
@@ -373,8 +386,8 @@ public final class Harness {
     return env;
   }
 
-  private static List<String> notes(boolean smoke) {
-    List<String> notes = new ArrayList<>();
+  private static List<String> notes(boolean smoke, List<String> runNotes) {
+    List<String> notes = new ArrayList<>(runNotes);
     notes.add("load generator and node share this machine: compare ratios to the baselines, not absolute figures");
     if (smoke) {
       notes.add("SMOKE run: a few seconds at a low rate, to check that the harness and the checks work; not a measurement");

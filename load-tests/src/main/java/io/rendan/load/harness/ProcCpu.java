@@ -25,6 +25,22 @@ public final class ProcCpu {
     }
   }
 
+  /**
+   * CPU time of this JVM's child processes that have ended and been waited for
+   * (cutime + cstime of /proc/self/stat), in nanoseconds, or -1 when it cannot be
+   * read: what a tool run to its end (wrk, say) spent.
+   */
+  public static long reapedChildrenNanos() {
+    try {
+      String stat = Files.readString(Path.of("/proc/self/stat"));
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      long ticks = Long.parseLong(fields[13]) + Long.parseLong(fields[14]); // cutime, cstime
+      return ticks * 1_000_000_000L / TICKS_PER_SECOND;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
   /** CPU time of the load generator's own JVM, in nanoseconds. */
   public static long selfNanos() {
     var os = ManagementFactory.getOperatingSystemMXBean();

@@ -11,7 +11,7 @@ import io.rendan.load.scenario.ScenarioContext;
 import io.rendan.load.scenario.Scenarios;
 import io.rendan.load.scenario.Verification;
 import java.io.PrintStream;
-import java.net.http.HttpClient;
+import io.rendan.load.client.WsClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +39,7 @@ public final class ScenarioRunner {
 
   private final Api api;
   private final Tokens tokens;
-  private final HttpClient http;
+  private final WsClient http;
   private final Options options;
   private final PrintStream out;
   private final OptionalLong serverPid;
@@ -49,7 +49,7 @@ public final class ScenarioRunner {
   public ScenarioRunner(
       Api api,
       Tokens tokens,
-      HttpClient http,
+      WsClient http,
       Options options,
       PrintStream out,
       OptionalLong serverPid,

@@ -16,6 +16,21 @@ public record RunReport(
     List<Ratio> ratios,
     List<String> notes) {
 
+  /**
+   * The harness's {@code http-trivial} requests per second over {@code wrk}'s from
+   * the same run, or null without both: how near the harness's own client comes to
+   * what the node can answer (issue 15 asks for at least 0.8).
+   */
+  public Double httpTrivialToWrk() {
+    BaselineResult trivial = baseline("http-trivial");
+    BaselineResult wrk = baseline("wrk");
+    return trivial == null || wrk == null || wrk.throughput() <= 0 ? null : trivial.throughput() / wrk.throughput();
+  }
+
+  BaselineResult baseline(String name) {
+    return baselines.stream().filter(b -> b.name().equals(name)).findFirst().orElse(null);
+  }
+
   public boolean verified() {
     return scenarios.stream().allMatch(s -> s.verification().passed());
   }

@@ -24,15 +24,15 @@ public final class TextReport {
       for (BaselineResult b : r.baselines()) {
         line(
             sb,
-            "%-18s %5d %17s %8.2f %8.2f %8.2f %8.2f %8.2f %7d %11s %12s",
+            "%-18s %5d %17s %8s %8s %8s %8s %8s %7d %11s %12s",
             b.name(),
             b.concurrency(),
             String.format(Locale.ROOT, "%.0f %s/s", b.throughput(), b.unit()),
-            b.p50Ms(),
-            b.p90Ms(),
-            b.p99Ms(),
-            b.p999Ms(),
-            b.maxMs(),
+            ms(b.p50Ms()),
+            ms(b.p90Ms()),
+            ms(b.p99Ms()),
+            ms(b.p999Ms()),
+            ms(b.maxMs()),
             b.errors(),
             micros(b.serverCpuMicrosPerOp()),
             micros(b.generatorCpuMicrosPerUnit()));
@@ -40,7 +40,22 @@ public final class TextReport {
       for (BaselineResult b : r.baselines()) {
         line(sb, "  %s: %s", b.name(), b.description());
       }
-      line(sb, "  srv CPU/op: the node's CPU per request; gen CPU/unit: the load generator's, which holds H2 for the H2 baselines");
+      line(sb, "  srv CPU/op: the node's CPU per request; gen CPU/unit: the load generator's, which holds H2 for the H2 baselines (for wrk: wrk's own)");
+      Double ratio = r.httpTrivialToWrk();
+      if (ratio != null) {
+        BaselineResult trivial = r.baseline("http-trivial");
+        BaselineResult wrk = r.baseline("wrk");
+        line(
+            sb,
+            "  http-trivial / wrk: %.2f of wrk's requests/s (%.0f vs %.0f); node CPU per request %s vs %s; client CPU per request %s vs %s",
+            ratio,
+            trivial.throughput(),
+            wrk.throughput(),
+            micros(trivial.serverCpuMicrosPerOp()),
+            micros(wrk.serverCpuMicrosPerOp()),
+            micros(trivial.generatorCpuMicrosPerUnit()),
+            micros(wrk.generatorCpuMicrosPerUnit()));
+      }
     }
     for (ScenarioResult s : r.scenarios()) {
       sb.append('\n');
@@ -118,6 +133,10 @@ public final class TextReport {
 
   private static String seconds(double s) {
     return s == Math.rint(s) ? Long.toString((long) s) : String.format(Locale.ROOT, "%.1f", s);
+  }
+
+  private static String ms(double v) {
+    return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.2f", v);
   }
 
   private static String micros(Double v) {

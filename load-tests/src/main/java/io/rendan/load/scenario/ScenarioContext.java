@@ -6,7 +6,7 @@ import io.rendan.load.client.HttpLane;
 import io.rendan.load.client.Tokens;
 import io.rendan.load.metrics.ScenarioMetrics;
 import java.io.PrintStream;
-import java.net.http.HttpClient;
+import io.rendan.load.client.WsClient;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -32,7 +32,7 @@ public final class ScenarioContext implements AutoCloseable {
   private final String runId;
   private final Api api;
   private final Tokens tokens;
-  private final HttpClient webSockets;
+  private final WsClient webSockets;
   private final ScenarioMetrics metrics;
   private final Options options;
   private final int connections;
@@ -56,7 +56,7 @@ public final class ScenarioContext implements AutoCloseable {
       String runId,
       Api api,
       Tokens tokens,
-      HttpClient webSockets,
+      WsClient webSockets,
       ScenarioMetrics metrics,
       Options options,
       int connections,
@@ -117,8 +117,8 @@ public final class ScenarioContext implements AutoCloseable {
     return tokens;
   }
 
-  /** The JDK client, for WebSocket connections. */
-  public HttpClient webSockets() {
+  /** The selector threads that carry the run's WebSocket connections. */
+  public WsClient webSockets() {
     return webSockets;
   }
 
