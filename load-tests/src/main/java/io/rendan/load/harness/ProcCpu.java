@@ -41,6 +41,34 @@ public final class ProcCpu {
     }
   }
 
+  /**
+   * CPU time of the JIT compiler threads of JVM {@code pid} ({@code C1/C2
+   * CompilerThread*}) in nanoseconds, or -1 when it cannot be read. The JVM
+   * starts and ends compiler threads as it needs them, and a thread that has
+   * ended no longer counts: a difference of two readings is a lower bound.
+   */
+  public static long jitNanos(long pid) {
+    Path tasks = Path.of("/proc", Long.toString(pid), "task");
+    long ticks = 0;
+    try (var threads = Files.list(tasks)) {
+      for (Path task : (Iterable<Path>) threads::iterator) {
+        try {
+          String comm = Files.readString(task.resolve("comm")).strip();
+          if (comm.startsWith("C1 CompilerThre") || comm.startsWith("C2 CompilerThre")) {
+            String stat = Files.readString(task.resolve("stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+          }
+        } catch (IOException | RuntimeException e) {
+          // the thread ended while we looked
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+    return ticks * 1_000_000_000L / TICKS_PER_SECOND;
+  }
+
   /** CPU time of the load generator's own JVM, in nanoseconds. */
   public static long selfNanos() {
     var os = ManagementFactory.getOperatingSystemMXBean();

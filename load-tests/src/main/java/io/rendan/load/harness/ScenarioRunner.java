@@ -96,6 +96,7 @@ public final class ScenarioRunner {
       long end = measureFrom + plan.duration().toNanos();
       metrics.start(measureFrom);
       long serverCpuStart = -1;
+      long serverJitStart = -1;
       long generatorCpuStart = -1;
       boolean measuring = false;
       long offeredMeasured = 0;
@@ -112,6 +113,7 @@ public final class ScenarioRunner {
         if (!measuring && intended - measureFrom >= 0) {
           measuring = true;
           serverCpuStart = serverCpu();
+          serverJitStart = serverJit();
           generatorCpuStart = ProcCpu.selfNanos();
         }
         if (measuring) {
@@ -122,10 +124,12 @@ public final class ScenarioRunner {
       }
       if (!measuring) {
         serverCpuStart = serverCpu();
+        serverJitStart = serverJit();
         generatorCpuStart = ProcCpu.selfNanos();
       }
       scenario.drain(System.nanoTime() + plan.drainTimeout().toNanos());
       long serverCpuEnd = serverCpu();
+      long serverJitEnd = serverJit();
       long generatorCpuEnd = ProcCpu.selfNanos();
       metrics.stop();
 
@@ -140,6 +144,8 @@ public final class ScenarioRunner {
       metrics.operations().forEach(op -> operations.add(OperationResult.of(op, seconds)));
       Double serverCpu =
           serverCpuStart >= 0 && serverCpuEnd >= 0 ? (serverCpuEnd - serverCpuStart) / 1e9 : null;
+      Double serverJit =
+          serverJitStart >= 0 && serverJitEnd >= 0 ? Math.max(0, serverJitEnd - serverJitStart) / 1e9 : null;
       return new ScenarioResult(
           name,
           scenario.description(),
@@ -150,12 +156,19 @@ public final class ScenarioRunner {
           operations,
           metrics.offeredSeries(),
           serverCpu,
+          serverJit,
           (generatorCpuEnd - generatorCpuStart) / 1e9,
           scenario.settings(),
           verification);
     } finally {
       metrics.close();
     }
+  }
+
+  /** CPU of the node's JIT compiler threads so far (a restarted node starts again from zero); -1 when unknown. */
+  private long serverJit() {
+    OptionalLong pid = node.isPresent() ? OptionalLong.of(node.get().pid()) : serverPid;
+    return pid.isPresent() ? ProcCpu.jitNanos(pid.getAsLong()) : -1;
   }
 
   /** The node's CPU so far: through the node the harness runs (restarts included), else from /proc by pid. */

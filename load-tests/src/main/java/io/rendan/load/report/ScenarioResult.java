@@ -9,6 +9,9 @@ import java.util.Map;
  * and the end-of-run check. CPU times cover the measured part and the drain.
  *
  * @param serverCpuSeconds null when the node's process is not known
+ * @param serverJitSeconds the part of it spent by the node's JIT compiler threads
+ *     (a lower bound: compiler threads that ended meanwhile do not count); null
+ *     when not known
  */
 public record ScenarioResult(
     String name,
@@ -20,6 +23,7 @@ public record ScenarioResult(
     List<OperationResult> operations,
     List<double[]> offeredSeries,
     Double serverCpuSeconds,
+    Double serverJitSeconds,
     double generatorCpuSeconds,
     Map<String, String> settings,
     Verification verification) {

@@ -101,6 +101,13 @@ public final class TextReport {
           s.generatorCpuSeconds(),
           s.generatorCpuMicrosPerOp(),
           s.operations().get(0).name());
+      if (s.serverJitSeconds() != null && s.serverCpuSeconds() != null && s.serverCpuSeconds() > 0) {
+        line(
+            sb,
+            "  of the server CPU, JIT compiler threads: %.1f s (%.0f %%, at least)",
+            s.serverJitSeconds(),
+            100 * s.serverJitSeconds() / s.serverCpuSeconds());
+      }
       boolean any = false;
       for (Ratio ratio : r.ratios()) {
         if (ratio.scenario().equals(s.name())) {
