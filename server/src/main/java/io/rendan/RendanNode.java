@@ -283,7 +283,8 @@ public final class RendanNode implements AutoCloseable {
                   bidding.getInt("max-bids-per-round"),
                   bidding.getInt("max-queued"),
                   bidding.getInt("max-batch"),
-                  bidding.getDuration("idle-passivation")),
+                  bidding.getDuration("idle-passivation"),
+                  bidding.getDuration("write-linger")),
               new BiddingApi.Limits(
                   bidding.getDuration("min-closes-in"), bidding.getDuration("max-closes-in"), bidding.getInt("max-listed")),
               askTimeout,

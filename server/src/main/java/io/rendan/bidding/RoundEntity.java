@@ -145,7 +145,7 @@ public final class RoundEntity
   // ---- the sharded protocol -----------------------------------------------------------------
 
   public sealed interface Command extends CborSerializable
-      permits PostCall, GetRound, GetSummary, PlaceBid, WithdrawBid, AwardBid, CancelRound, Wake, Written, Stop, Idle {}
+      permits PostCall, GetRound, GetSummary, PlaceBid, WithdrawBid, AwardBid, CancelRound, Wake, Written, Stop, Idle, Lingered {}
 
   public record PostCall(
       String emcId, String ownerMeId, Call call, Instant closesAt, String actingMeId, ActorRef<Reply> replyTo)
@@ -186,6 +186,11 @@ public final class RoundEntity
   }
 
   enum Idle implements Command {
+    INSTANCE
+  }
+
+  /** The inbox's wait for more bids after a write is over. */
+  enum Lingered implements Command {
     INSTANCE
   }
 
@@ -504,7 +509,23 @@ public final class RoundEntity
       int maxBids,
       int maxQueued,
       int maxBatch,
-      Duration idlePassivation) {}
+      Duration idlePassivation,
+      Duration writeLinger) {
+    /** Without a linger: every write follows the last at once. */
+    public Settings(
+        int snapshotEvery,
+        Duration backoffMin,
+        Duration backoffMax,
+        int tagSlices,
+        Duration softCloseWindow,
+        Duration softCloseExtension,
+        int maxBids,
+        int maxQueued,
+        int maxBatch,
+        Duration idlePassivation) {
+      this(snapshotEvery, backoffMin, backoffMax, tagSlices, softCloseWindow, softCloseExtension, maxBids, maxQueued, maxBatch, idlePassivation, Duration.ZERO);
+    }
+  }
 
   /** The EMC invitation an award becomes: one per round, so a redelivery cannot invite twice. */
   public static String invitationIdFor(String roundId) {
@@ -918,6 +939,8 @@ public final class RoundEntity
     private final List<Command> early = new ArrayList<>();
     private State written;
     private boolean inFlight;
+    /** Waiting after a write for more bids to join the next one (see {@link #onWritten}). */
+    private boolean lingering;
 
     Inbox(
         ActorContext<Command> ctx,
@@ -941,6 +964,13 @@ public final class RoundEntity
           .onMessage(Written.class, this::onWritten)
           .onMessage(Wake.class, w -> this)
           .onMessageEquals(Idle.INSTANCE, this::onIdle)
+          .onMessageEquals(
+              Lingered.INSTANCE,
+              () -> {
+                lingering = false;
+                flush();
+                return this;
+              })
           .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
           .onMessage(Command.class, this::onOther)
           .build();
@@ -990,6 +1020,14 @@ public final class RoundEntity
       written = w.state();
       if (w.idle()) {
         inFlight = false;
+        // A busy round: bids are waiting, but fewer than a full batch. Wait a
+        // little (rendan.bidding.write-linger) so that the next write carries
+        // more of them: each write costs about as much as its first bid. A round
+        // that was idle writes its first bid at once (flush from onBid).
+        if (!settings.writeLinger().isZero() && !bids.isEmpty() && bids.size() < settings.maxBatch() && others.isEmpty()) {
+          lingering = true;
+          getContext().scheduleOnce(settings.writeLinger(), getContext().getSelf(), Lingered.INSTANCE);
+        }
       }
       for (Command read : early) {
         answerRead(read);
@@ -1024,6 +1062,9 @@ public final class RoundEntity
       if (inFlight || written == null) {
         return;
       }
+      if (lingering && others.isEmpty() && bids.size() < settings.maxBatch()) {
+        return; // the linger ends with Lingered, or a full batch ends it now
+      }
       if (!others.isEmpty()) {
         journal.tell(new Apply(others.poll()));
         inFlight = true;
@@ -1034,6 +1075,7 @@ public final class RoundEntity
         }
         journal.tell(new PlaceBids(batch));
         inFlight = true;
+        lingering = false;
       }
     }
 
