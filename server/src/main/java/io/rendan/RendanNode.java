@@ -193,6 +193,7 @@ public final class RendanNode implements AutoCloseable {
 
       NodeMetrics metrics = new NodeMetrics(system, config.getDuration("rendan.metrics.entity-count-timeout"));
       system.getWhenTerminated().thenRun(metrics::close);
+      io.rendan.projection.ProjectionHealth.get(system).bindTo(metrics.registry());
 
       BusinessClock clock =
           new BusinessClock(
@@ -233,7 +234,9 @@ public final class RendanNode implements AutoCloseable {
                   config.getString("rendan.emc.default-currency"),
                   config.getDuration("rendan.emc.revenue-window")),
               new EmcApi.Limits(
-                  config.getDuration("rendan.emc.invitation-ttl"), config.getDuration("rendan.emc.max-invitation-ttl")),
+                  config.getDuration("rendan.emc.invitation-ttl"),
+                  config.getDuration("rendan.emc.max-invitation-ttl"),
+                  config.getLong("rendan.ledger.max-balance")),
               askTimeout,
               clock);
       MembershipDelivery.start(system, projectionJdbc, meApi, config.getInt("rendan.emc.tag-slices"));

@@ -37,6 +37,8 @@ public final class ErrorCodes {
   public static final String ME_ALREADY_EXISTS = "me:already-exists";
   public static final String ME_LAST_OPERATOR = "me:operator.last";
   public static final String ME_OPERATOR_NOT_FOUND = "me:operator.not-found";
+  /** A ledger credit that would take an ME's balance past what it can hold. */
+  public static final String ME_BALANCE_LIMIT = "me:balance.limit";
 
   public static final String WS_TOPIC_UNKNOWN = "ws:topic.unknown";
   public static final String WS_TOO_MANY_SUBSCRIPTIONS = "ws:subscriptions.too-many";
@@ -63,6 +65,7 @@ public final class ErrorCodes {
           Map.entry(ME_ALREADY_EXISTS, 409),
           Map.entry(ME_LAST_OPERATOR, 409),
           Map.entry(ME_OPERATOR_NOT_FOUND, 404),
+          Map.entry(ME_BALANCE_LIMIT, 409),
           Map.entry(WS_TOPIC_UNKNOWN, 400),
           Map.entry(WS_TOO_MANY_SUBSCRIPTIONS, 429),
           Map.entry(WS_REQUEST_ID_MISSING, 400),
@@ -87,6 +90,7 @@ public final class ErrorCodes {
           Map.entry(EmcCodes.REVENUE_CONFLICT, 409),
           Map.entry(EmcCodes.REVENUE_TOO_OLD, 409),
           Map.entry(EmcCodes.REVENUE_NOT_FOUND, 404),
+          Map.entry(EmcCodes.REVENUE_OVER_LIMIT, 409),
           Map.entry(EmcCodes.CURRENCY_MISMATCH, 409),
           Map.entry(EmcCodes.PERIOD_CLOSED, 409),
           Map.entry(EmcCodes.PERIOD_NOT_CLOSABLE, 409),

@@ -1,5 +1,6 @@
 package io.rendan.http;
 
+import io.rendan.projection.ProjectionHealth;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +18,9 @@ import org.apache.pekko.stream.javadsl.Sink;
 /**
  * Whether this node should be sent traffic: it is an Up member of the cluster,
  * it is not shutting down, and the journal database answers a query (a
- * primary-key read of a probe id, cheap however large the journal is). Served
+ * primary-key read of a probe id, cheap however large the journal is), and no
+ * projection instance of this node is stuck on an event it cannot apply
+ * ({@link ProjectionHealth}). Served
  * as {@code /health/ready} on the API port and {@code /ready} on the management
  * port.
  */
@@ -44,6 +47,9 @@ public final class Readiness {
     }
     if (Cluster.get(system).selfMember().status() != MemberStatus.up()) {
       failed.add("cluster");
+    }
+    for (ProjectionHealth.Stuck stuck : ProjectionHealth.get(system).stuck()) {
+      failed.add("projection:" + stuck.instance());
     }
     return journal
         .currentEventsByPersistenceId(PROBE_ID, 0, 1)
