@@ -18,6 +18,10 @@ public final class ErrorCodes {
   public static final String REQUEST_TOO_LARGE = "request:too-large";
   public static final String REQUEST_UNSUPPORTED_MEDIA_TYPE = "request:unsupported-media-type";
   public static final String REQUEST_NOT_ACCEPTABLE = "request:not-acceptable";
+  /** The request line's URI is longer than Pekko HTTP takes (pekko.http.server.parsing.max-uri-length). */
+  public static final String REQUEST_URI_TOO_LONG = "request:uri-too-long";
+  /** A header, or all of them, larger than Pekko HTTP takes (pekko.http.server.parsing.max-header-*). */
+  public static final String REQUEST_HEADERS_TOO_LARGE = "request:headers-too-large";
   public static final String ROUTE_NOT_FOUND = "route:not-found";
   public static final String ROUTE_METHOD_NOT_ALLOWED = "route:method-not-allowed";
   public static final String AUTH_UNAUTHENTICATED = "auth:unauthenticated";
@@ -51,6 +55,8 @@ public final class ErrorCodes {
           Map.entry(REQUEST_TOO_LARGE, 413),
           Map.entry(REQUEST_UNSUPPORTED_MEDIA_TYPE, 415),
           Map.entry(REQUEST_NOT_ACCEPTABLE, 406),
+          Map.entry(REQUEST_URI_TOO_LONG, 414),
+          Map.entry(REQUEST_HEADERS_TOO_LARGE, 431),
           Map.entry(ROUTE_NOT_FOUND, 404),
           Map.entry(ROUTE_METHOD_NOT_ALLOWED, 405),
           Map.entry(AUTH_UNAUTHENTICATED, 401),
