@@ -131,6 +131,7 @@ public final class ErrorCodes {
           Map.entry(ApplianceCodes.LINE_TOO_LARGE, 413),
           Map.entry(ApplianceCodes.READING_INVALID, 400),
           Map.entry(ApplianceCodes.SEQ_NOT_INCREASING, 409),
+          Map.entry(ApplianceCodes.SEQ_JUMP, 409),
           Map.entry(ApplianceCodes.CYCLE_UNKNOWN, 409),
           Map.entry(ApplianceCodes.CYCLE_CONFLICT, 409),
           Map.entry(ApplianceCodes.RATE_LIMITED, 429));
