@@ -28,6 +28,7 @@ import io.rendan.emc.EmcRoutes;
 import io.rendan.emc.MembershipDelivery;
 import io.rendan.http.HealthRoutes;
 import io.rendan.http.Admission;
+import io.rendan.http.ConnectionGate;
 import io.rendan.http.HttpApi;
 import io.rendan.http.HttpCodec;
 import io.rendan.http.Readiness;
@@ -329,14 +330,22 @@ public final class RendanNode implements AutoCloseable {
       routes.add(new ConsoleRoutes(devMode).route());
 
       RouteMetrics routeMetrics = new RouteMetrics(metrics.registry(), config.getInt("rendan.metrics.max-routes"));
+      Route api =
+          routeMetrics.around(
+              () ->
+                  admission.around(
+                      () -> HttpApi.seal(routes, RouteTable.Undeclared.parse(config.getString("rendan.http.undeclared-routes")))));
+      ConnectionGate gate =
+          new ConnectionGate(
+              new ConnectionGate.Settings(
+                  config.getInt("pekko.http.server.max-connections"),
+                  config.getInt("rendan.http.max-connections-per-address"),
+                  config.getDuration("rendan.http.first-request-timeout")));
       ServerBinding binding =
-          Http.get(system)
-              .newServerAt(config.getString("rendan.http.host"), config.getInt("rendan.http.port"))
-              .bind(
-                  routeMetrics.around(
-                      () ->
-                          admission.around(
-                              () -> HttpApi.seal(routes, RouteTable.Undeclared.parse(config.getString("rendan.http.undeclared-routes"))))))
+          gate.bind(
+                  Http.get(system).newServerAt(config.getString("rendan.http.host"), config.getInt("rendan.http.port")),
+                  api.flow(system),
+                  Materializer.matFromSystem(system))
               .toCompletableFuture()
               .get(STARTUP_STEP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       binding.addToCoordinatedShutdown(Duration.ofSeconds(10), system);
