@@ -1038,8 +1038,8 @@ public final class ApplianceEntity
       return;
     }
     armedFor = next;
-    Duration delay = Duration.between(clock.instant(), next);
-    timers.startSingleTimer(Tick.INSTANCE, Tick.INSTANCE, delay.isNegative() ? Duration.ZERO : delay);
+    // deadlines are business time: at RENDAN_CLOCK_SPEED=60 a 60 s window passes in 1 real second
+    timers.startSingleTimer(Tick.INSTANCE, Tick.INSTANCE, io.rendan.BusinessClock.delayUntil(clock, next));
   }
 
   private static ActorRef<Reply> replyTo(Command cmd) {
