@@ -96,6 +96,16 @@ class RevenueLimitTest {
       assertTrue(Double.parseDouble(failures.group(1)) >= 1, failures.group());
       assertTrue(metrics.contains("rendan_projection_stuck_seconds{projection=\"emc-memberships/emc-"), "the stuck gauge");
 
+      // the books say the delivery is behind, and so not balanced
+      io.rendan.protocol.api.v1.BooksReport books =
+          EmcStories.parse(node.get("/v1/admin/books", node.token("ops", "admin")), io.rendan.protocol.api.v1.BooksReport.newBuilder()).build();
+      assertEquals(false, books.getComplete(), books.toString());
+      assertEquals(false, books.getBalanced(), books.toString());
+      assertTrue(
+          books.getReadModelsList().stream()
+              .anyMatch(m -> m.getProjection().equals("emc-memberships") && !m.getCaughtUp() && m.getReadThrough() < m.getJournalHead()),
+          books.toString());
+
       // the ME itself did not crash: it answers and still holds its balance
       assertEquals(Long.MAX_VALUE - 5, balance(story, alice, owner));
     }
