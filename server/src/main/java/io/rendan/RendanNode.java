@@ -28,7 +28,6 @@ import io.rendan.emc.EmcRoutes;
 import io.rendan.emc.MembershipDelivery;
 import io.rendan.http.HealthRoutes;
 import io.rendan.http.Admission;
-import io.rendan.http.ConnectionGate;
 import io.rendan.http.HttpApi;
 import io.rendan.http.HttpCodec;
 import io.rendan.http.Readiness;
@@ -335,17 +334,10 @@ public final class RendanNode implements AutoCloseable {
               () ->
                   admission.around(
                       () -> HttpApi.seal(routes, RouteTable.Undeclared.parse(config.getString("rendan.http.undeclared-routes")))));
-      ConnectionGate gate =
-          new ConnectionGate(
-              new ConnectionGate.Settings(
-                  config.getInt("pekko.http.server.max-connections"),
-                  config.getInt("rendan.http.max-connections-per-address"),
-                  config.getDuration("rendan.http.first-request-timeout")));
       ServerBinding binding =
-          gate.bind(
-                  Http.get(system).newServerAt(config.getString("rendan.http.host"), config.getInt("rendan.http.port")),
-                  api.flow(system),
-                  Materializer.matFromSystem(system))
+          Http.get(system)
+              .newServerAt(config.getString("rendan.http.host"), config.getInt("rendan.http.port"))
+              .bind(api)
               .toCompletableFuture()
               .get(STARTUP_STEP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       binding.addToCoordinatedShutdown(Duration.ofSeconds(10), system);
