@@ -196,6 +196,7 @@ public final class RendanNode implements AutoCloseable {
 
       NodeMetrics metrics = new NodeMetrics(system, config.getDuration("rendan.metrics.entity-count-timeout"));
       system.getWhenTerminated().thenRun(metrics::close);
+      io.rendan.projection.ProjectionHealth.get(system).bindTo(metrics.registry());
 
       BusinessClock clock =
           new BusinessClock(
@@ -236,7 +237,9 @@ public final class RendanNode implements AutoCloseable {
                   config.getString("rendan.emc.default-currency"),
                   config.getDuration("rendan.emc.revenue-window")),
               new EmcApi.Limits(
-                  config.getDuration("rendan.emc.invitation-ttl"), config.getDuration("rendan.emc.max-invitation-ttl")),
+                  config.getDuration("rendan.emc.invitation-ttl"),
+                  config.getDuration("rendan.emc.max-invitation-ttl"),
+                  config.getLong("rendan.ledger.max-balance")),
               askTimeout,
               clock);
       MembershipDelivery.start(system, projectionJdbc, meApi, config.getInt("rendan.emc.tag-slices"));
@@ -335,14 +338,15 @@ public final class RendanNode implements AutoCloseable {
       routes.add(new ConsoleRoutes(devMode).route());
 
       RouteMetrics routeMetrics = new RouteMetrics(metrics.registry(), config.getInt("rendan.metrics.max-routes"));
+      Route api =
+          routeMetrics.around(
+              () ->
+                  admission.around(
+                      () -> HttpApi.seal(routes, RouteTable.Undeclared.parse(config.getString("rendan.http.undeclared-routes")))));
       ServerBinding binding =
           Http.get(system)
               .newServerAt(httpHost(config, devMode), config.getInt("rendan.http.port"))
-              .bind(
-                  routeMetrics.around(
-                      () ->
-                          admission.around(
-                              () -> HttpApi.seal(routes, RouteTable.Undeclared.parse(config.getString("rendan.http.undeclared-routes"))))))
+              .bind(api)
               .toCompletableFuture()
               .get(STARTUP_STEP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       binding.addToCoordinatedShutdown(Duration.ofSeconds(10), system);

@@ -95,6 +95,8 @@ public final class ApplianceApi {
   private final Duration askTimeout;
   private final Limits limits;
   private final Clock clock;
+  private final ActorSystem<?> system;
+  private final org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal journal;
 
   private ApplianceApi(
       ClusterSharding sharding,
@@ -103,7 +105,14 @@ public final class ApplianceApi {
       ApplianceDirectory directory,
       Duration askTimeout,
       Limits limits,
-      Clock clock) {
+      Clock clock,
+      ActorSystem<?> system) {
+    this.system = system;
+    this.journal =
+        org.apache.pekko.persistence.query.PersistenceQuery.get(system)
+            .getReadJournalFor(
+                org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal.class,
+                org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal.Identifier());
     this.sharding = sharding;
     this.meApi = meApi;
     this.emcApi = emcApi;
@@ -139,7 +148,7 @@ public final class ApplianceApi {
                 ApplianceEntity.TYPE_KEY,
                 ctx -> ApplianceEntity.create(ctx.getEntityId(), config.entity(), publisher, clock))
             .withSettings(settings));
-    return new ApplianceApi(sharding, meApi, emcApi, directory, askTimeout, config.limits(), clock);
+    return new ApplianceApi(sharding, meApi, emcApi, directory, askTimeout, config.limits(), clock, system);
   }
 
   // ---- operators of the EMC's owner -----------------------------------------------------------
@@ -292,8 +301,23 @@ public final class ApplianceApi {
       return CompletableFuture.failedFuture(new ApiException(ErrorCodes.AUTH_UNAUTHENTICATED, "wrong device secret"));
     }
     String hash = ApplianceEntity.hashSecret(secret);
-    return askReply(applianceId, replyTo -> new ApplianceEntity.AuthenticateDevice(hash, replyTo))
+    // Only an appliance that was provisioned is asked: waking an entity for any id a
+    // caller without credentials names would remember it (a journal row) for good.
+    return provisioned(applianceId)
+        .thenCompose(
+            known ->
+                known
+                    ? askReply(applianceId, replyTo -> new ApplianceEntity.AuthenticateDevice(hash, replyTo))
+                    : CompletableFuture.failedFuture(new ApiException(ErrorCodes.AUTH_UNAUTHENTICATED, "wrong device secret")))
         .thenApply(reply -> (DeviceAuthenticated) reply);
+  }
+
+  /** Whether the appliance's first event is in the journal; read from the journal, without starting the entity. */
+  private CompletionStage<Boolean> provisioned(String applianceId) {
+    return journal
+        .currentEventsByPersistenceId(ApplianceEntity.persistenceId(applianceId).id(), 1, 1)
+        .runWith(org.apache.pekko.stream.javadsl.Sink.headOption(), system)
+        .thenApply(java.util.Optional::isPresent);
   }
 
   /** Stores one batch of a device's readings; completes once they are durable. */

@@ -17,6 +17,8 @@ public final class ApplianceCodes {
   public static final String LINE_TOO_LARGE = "telemetry:line.too-large";
   public static final String READING_INVALID = "telemetry:reading.invalid";
   public static final String SEQ_NOT_INCREASING = "telemetry:seq.not-increasing";
+  /** A seq further above the highest stored one than rendan.appliance.ingest.max-seq-jump. */
+  public static final String SEQ_JUMP = "telemetry:seq.jump";
   public static final String CYCLE_UNKNOWN = "telemetry:cycle.unknown";
   public static final String CYCLE_CONFLICT = "telemetry:cycle.conflict";
   public static final String RATE_LIMITED = "telemetry:rate-limited";

@@ -24,7 +24,8 @@ public record ApplianceConfig(
             c.getDuration("backoff-max"),
             c.getInt("tag-slices"),
             reservation.getDuration("no-show-grace"),
-            reservation.getInt("max-per-user")),
+            reservation.getInt("max-per-user"),
+            ingest.getLong("max-seq-jump")),
         new ApplianceApi.Limits(
             heartbeat,
             minHeartbeat,

@@ -589,14 +589,25 @@ public final class ApplianceEntity
     void published(String eventName, Event event, State appliance);
   }
 
-  /** Tunables of the entity, from {@code rendan.appliance}. */
+  /**
+   * Tunables of the entity, from {@code rendan.appliance}; {@code maxSeqJump}: how
+   * far above the highest stored seq a reading may be (ingest.max-seq-jump).
+   */
   public record Settings(
       int snapshotEvery,
       Duration backoffMin,
       Duration backoffMax,
       int tagSlices,
       Duration noShowGrace,
-      int maxReservationsPerUser) {}
+      int maxReservationsPerUser,
+      long maxSeqJump) {
+    public static final long DEFAULT_MAX_SEQ_JUMP = 1_000_000_000L;
+
+    public Settings(
+        int snapshotEvery, Duration backoffMin, Duration backoffMax, int tagSlices, Duration noShowGrace, int maxReservationsPerUser) {
+      this(snapshotEvery, backoffMin, backoffMax, tagSlices, noShowGrace, maxReservationsPerUser, DEFAULT_MAX_SEQ_JUMP);
+    }
+  }
 
   // ---- behaviour ------------------------------------------------------------------------------
 
@@ -775,6 +786,15 @@ public final class ApplianceEntity
       }
       if (r.seq() <= previous) {
         refusals.add(new Refusal(r.seq(), ApplianceCodes.SEQ_NOT_INCREASING, "seq " + r.seq() + " is not above " + previous));
+        continue;
+      }
+      if (r.seq() - previous > settings.maxSeqJump()) {
+        // Stored, such a seq would make every later reading a duplicate: the device would be silenced for good.
+        refusals.add(
+            new Refusal(
+                r.seq(),
+                ApplianceCodes.SEQ_JUMP,
+                "seq " + r.seq() + " is more than " + settings.maxSeqJump() + " above " + previous + "; continue from " + (previous + 1)));
         continue;
       }
       Refusal refusal = check(draft, r);
@@ -1018,8 +1038,8 @@ public final class ApplianceEntity
       return;
     }
     armedFor = next;
-    Duration delay = Duration.between(clock.instant(), next);
-    timers.startSingleTimer(Tick.INSTANCE, Tick.INSTANCE, delay.isNegative() ? Duration.ZERO : delay);
+    // deadlines are business time: at RENDAN_CLOCK_SPEED=60 a 60 s window passes in 1 real second
+    timers.startSingleTimer(Tick.INSTANCE, Tick.INSTANCE, io.rendan.BusinessClock.delayUntil(clock, next));
   }
 
   private static ActorRef<Reply> replyTo(Command cmd) {

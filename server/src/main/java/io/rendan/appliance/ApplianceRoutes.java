@@ -134,20 +134,16 @@ public final class ApplianceRoutes {
             () ->
                 post(
                     () ->
-                        extractMaterializer(
-                            materializer ->
-                                answer(
-                                    request,
-                                    // the body says nothing; read it to the end before answering
-                                    () ->
-                                        request
-                                            .discardEntityBytes(materializer)
-                                            .completionStage()
-                                            .thenCompose(
-                                                done ->
-                                                    api.rotateSecret(
-                                                        caller,
-                                                        RotateDeviceSecretRequest.newBuilder().setApplianceId(applianceId).build())))))),
+                        answer(
+                            request,
+                            // a refused body (400, 413, 415) rotates nothing
+                            () ->
+                                codec
+                                    .readOptional(request, RotateDeviceSecretRequest.newBuilder())
+                                    .thenCompose(
+                                        b ->
+                                            api.rotateSecret(
+                                                caller, b.setApplianceId(samePath(applianceId, b.getApplianceId())).build()))))),
         pathPrefix(
             "reservations",
             () ->

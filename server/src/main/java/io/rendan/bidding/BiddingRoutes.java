@@ -155,7 +155,11 @@ public final class BiddingRoutes {
                         answer(
                             request,
                             StatusCodes.OK,
-                            () -> api.cancel(caller, CancelRoundRequest.newBuilder().setRoundId(roundId).build())))));
+                            () ->
+                                codec
+                                    .readOptional(request, CancelRoundRequest.newBuilder())
+                                    .thenCompose(
+                                        b -> api.cancel(caller, b.setRoundId(samePath(roundId, b.getRoundId())).build()))))));
   }
 
   private Route postCall(HttpRequest request, Caller caller, String emcId) {

@@ -65,7 +65,8 @@ public final class ConsoleRoutes {
   private record Asset(byte[] bytes, ContentType type, EntityTag etag) {}
 
   private final ClassLoader loader = ConsoleRoutes.class.getClassLoader();
-  private final Map<String, Optional<Asset>> assets = new ConcurrentHashMap<>();
+  /** Files found, kept once read; a miss is not kept, so no request can grow this beyond the console's own files. */
+  private final Map<String, Asset> assets = new ConcurrentHashMap<>();
   private final boolean devMode;
 
   /** {@code devMode}: whether the page may offer a dev token ({@code POST /v1/dev/tokens} exists). */
@@ -95,8 +96,8 @@ public final class ConsoleRoutes {
         () -> complete(HttpResponse.create().withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, "{\"devMode\":" + devMode + "}"))));
   }
 
-  private Route serve(String name) {
-    Asset asset = (ASSET.matcher(name).matches() ? assets.computeIfAbsent(name, this::load) : Optional.<Asset>empty())
+  Route serve(String name) {
+    Asset asset = (ASSET.matcher(name).matches() ? find(name) : Optional.<Asset>empty())
         .orElseThrow(() -> new ApiException(ErrorCodes.ROUTE_NOT_FOUND, "no such file of the console: " + name));
     List<HttpHeader> headers =
         List.of(
@@ -107,6 +108,21 @@ public final class ConsoleRoutes {
     return respondWithHeaders(
         headers,
         () -> conditional(asset.etag(), () -> complete(HttpResponse.create().withEntity(HttpEntities.create(asset.type(), asset.bytes())))));
+  }
+
+  private Optional<Asset> find(String name) {
+    Asset known = assets.get(name);
+    if (known != null) {
+      return Optional.of(known);
+    }
+    Optional<Asset> loaded = load(name);
+    loaded.ifPresent(a -> assets.putIfAbsent(name, a));
+    return loaded;
+  }
+
+  /** How many files are held in memory (tests). */
+  int cached() {
+    return assets.size();
   }
 
   private Optional<Asset> load(String name) {

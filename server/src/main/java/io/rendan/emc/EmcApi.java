@@ -60,8 +60,22 @@ public final class EmcApi {
   private static final int DEFAULT_MISSED_PERIOD_LIMIT = 3;
   private static final int MAX_MISSED_PERIOD_LIMIT = 24;
 
-  /** Request limits, from {@code rendan.emc}. */
-  public record Limits(Duration defaultInvitationTtl, Duration maxInvitationTtl) {}
+  /**
+   * Request limits, from {@code rendan.emc}; {@code maxBalance} from
+   * {@code rendan.ledger.max-balance}: how far revenue may take a party's balance.
+   */
+  public record Limits(Duration defaultInvitationTtl, Duration maxInvitationTtl, long maxBalance) {
+    public Limits(Duration defaultInvitationTtl, Duration maxInvitationTtl) {
+      this(defaultInvitationTtl, maxInvitationTtl, DEFAULT_MAX_BALANCE);
+    }
+  }
+
+  /**
+   * 2^62 minor units: half of what a balance can hold, the other half being room
+   * for credits still on their way to the MEs when the check reads their balances
+   * (5 000 revenues of the largest amount).
+   */
+  public static final long DEFAULT_MAX_BALANCE = 1L << 62;
 
   public record Started(Emc emc, boolean created) {}
 
@@ -225,14 +239,63 @@ public final class EmcApi {
     }
     String attributed = request.getAttributedMeId().isEmpty() ? null : checkId("attributedMeId", request.getAttributedMeId());
     String refundOf = request.getRefundOf().isEmpty() ? null : checkId("refundOf", request.getRefundOf());
-    return asOwner(
-            caller,
-            emcId,
-            owner ->
-                replyTo ->
-                    new EmcEntity.RecordRevenue(
-                        revenueId, amount, currency, source, earnedAt, request.getUnits(), attributed, refundOf, owner, replyTo))
+    // as asOwner, with the balance check between the owner check and the write
+    return current(emcId)
+        .thenCompose(
+            state ->
+                meApi
+                    .requireOperator(caller, state.ownerMeId(), EmcCodes.NOT_OWNER, "only operators of the owner ME may do this")
+                    .thenCompose(owner -> refuseOverLimit(state, revenueId, amount, currency, earnedAt))
+                    .thenCompose(
+                        checked ->
+                            ask(
+                                emcId,
+                                replyTo ->
+                                    new EmcEntity.RecordRevenue(
+                                        revenueId, amount, currency, source, earnedAt, request.getUnits(), attributed, refundOf,
+                                        state.ownerMeId(), replyTo))))
         .thenApply(a -> toProto(a.emc().accounts().revenues().get(revenueId)));
+  }
+
+  /**
+   * Refuses, before anything is stored, revenue whose split would take a party's
+   * ledger balance past the limit: a credit an ME cannot hold must never be
+   * acknowledged, or its delivery could never complete. Every part is at most the
+   * amount times the party's share, plus one minor unit of rounding. A repeat of a
+   * recorded revenue id is not checked again (its credit is in the balance
+   * already); refunds lower balances.
+   */
+  private CompletionStage<Void> refuseOverLimit(
+      EmcEntity.State emc, String revenueId, long amount, String currency, Instant earnedAt) {
+    if (amount <= 0 || emc.accounts().revenues().containsKey(revenueId) || emc.ownerMeId() == null) {
+      return CompletableFuture.completedFuture(null);
+    }
+    List<CompletableFuture<Void>> checks = new ArrayList<>();
+    for (RevenueSplit.Party party : emc.partiesAt(earnedAt == null ? clock.instant() : earnedAt)) {
+      if (party.shareBps() <= 0) {
+        continue;
+      }
+      long most = amount * party.shareBps() / RevenueSplit.TOTAL_BPS + 1; // amount ≤ MAX_AMOUNT: no overflow
+      checks.add(
+          meApi
+              .current(party.meId())
+              .<Void>handle(
+                  (me, failure) -> {
+                    if (failure != null) {
+                      return null; // an ME that does not exist gets no credit
+                    }
+                    long balance = me.balances().getOrDefault(currency, 0L);
+                    if (balance > limits.maxBalance() - most) {
+                      throw new ApiException(
+                          EmcCodes.REVENUE_OVER_LIMIT,
+                          "this revenue would take the " + currency + " balance of ME " + party.meId() + " past "
+                              + limits.maxBalance() + " minor units");
+                    }
+                    return null;
+                  })
+              .toCompletableFuture());
+    }
+    return CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new));
   }
 
   /**

@@ -23,6 +23,8 @@ public final class EmcCodes {
   public static final String REVENUE_CONFLICT = "emc:revenue.conflict";
   public static final String REVENUE_TOO_OLD = "emc:revenue.too-old";
   public static final String REVENUE_NOT_FOUND = "emc:revenue.not-found";
+  /** Revenue whose split would take a party's ledger balance past rendan.ledger.max-balance. */
+  public static final String REVENUE_OVER_LIMIT = "emc:revenue.over-limit";
   public static final String CURRENCY_MISMATCH = "emc:currency.mismatch";
   public static final String PERIOD_CLOSED = "emc:period.closed";
   public static final String PERIOD_NOT_CLOSABLE = "emc:period.not-closable";

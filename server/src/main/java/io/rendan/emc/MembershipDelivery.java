@@ -12,6 +12,7 @@ import io.rendan.emc.EmcEntity.SeatReplaced;
 import io.rendan.me.MeEntity;
 import io.rendan.me.MeApi;
 import io.rendan.me.MeEntity.Membership;
+import io.rendan.projection.ProjectionHealth;
 import io.rendan.projection.ProjectionJdbc;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,9 +44,13 @@ public final class MembershipDelivery extends Handler<EventEnvelope<Event>> {
   public static final String NAME = "emc-memberships";
 
   private final MeApi meApi;
+  private final ProjectionHealth health;
+  private final String instance;
 
-  MembershipDelivery(MeApi meApi) {
+  MembershipDelivery(MeApi meApi, ProjectionHealth health, String instance) {
     this.meApi = meApi;
+    this.health = health;
+    this.instance = instance;
   }
 
   public static void start(ActorSystem<?> system, ProjectionJdbc jdbc, MeApi meApi, int tagSlices) {
@@ -61,7 +66,7 @@ public final class MembershipDelivery extends Handler<EventEnvelope<Event>> {
                       ProjectionId.of(NAME, tag),
                       EventSourcedProvider.<Event>eventsByTag(system, JdbcReadJournal.Identifier(), tag),
                       jdbc.sessions(),
-                      () -> new MembershipDelivery(meApi),
+                      () -> new MembershipDelivery(meApi, ProjectionHealth.get(system), NAME + "/" + tag),
                       system));
             },
             ProjectionBehavior.stopMessage());
@@ -90,7 +95,26 @@ public final class MembershipDelivery extends Handler<EventEnvelope<Event>> {
                   })
               .toCompletableFuture());
     }
-    return CompletableFuture.allOf(deliveries.toArray(CompletableFuture[]::new)).thenApply(done -> Done.getInstance());
+    return CompletableFuture.allOf(deliveries.toArray(CompletableFuture[]::new))
+        .handle(
+            (done, failure) -> {
+              if (failure == null) {
+                health.applied(instance);
+                return Done.getInstance();
+              }
+              // Retried from the last offset with backoff; every later event of the tag waits.
+              Throwable cause = failure;
+              while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
+                cause = cause.getCause();
+              }
+              String event = envelope.persistenceId() + " seq " + envelope.sequenceNr() + " (" + envelope.event().getClass().getSimpleName() + ")";
+              if (health.failed(instance, event, cause)) {
+                log.error("projection {} cannot apply {}: {}; retrying, later events of its tag wait", instance, event, cause.toString());
+              } else {
+                log.warn("projection {} still cannot apply {}: {}", instance, event, cause.toString());
+              }
+              throw new java.util.concurrent.CompletionException(failure);
+            });
   }
 
   /** Something one ME must learn from one EMC event. */

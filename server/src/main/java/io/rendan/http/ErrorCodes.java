@@ -18,6 +18,10 @@ public final class ErrorCodes {
   public static final String REQUEST_TOO_LARGE = "request:too-large";
   public static final String REQUEST_UNSUPPORTED_MEDIA_TYPE = "request:unsupported-media-type";
   public static final String REQUEST_NOT_ACCEPTABLE = "request:not-acceptable";
+  /** The request line's URI is longer than Pekko HTTP takes (pekko.http.server.parsing.max-uri-length). */
+  public static final String REQUEST_URI_TOO_LONG = "request:uri-too-long";
+  /** A header, or all of them, larger than Pekko HTTP takes (pekko.http.server.parsing.max-header-*). */
+  public static final String REQUEST_HEADERS_TOO_LARGE = "request:headers-too-large";
   public static final String ROUTE_NOT_FOUND = "route:not-found";
   public static final String ROUTE_METHOD_NOT_ALLOWED = "route:method-not-allowed";
   public static final String AUTH_UNAUTHENTICATED = "auth:unauthenticated";
@@ -37,6 +41,8 @@ public final class ErrorCodes {
   public static final String ME_ALREADY_EXISTS = "me:already-exists";
   public static final String ME_LAST_OPERATOR = "me:operator.last";
   public static final String ME_OPERATOR_NOT_FOUND = "me:operator.not-found";
+  /** A ledger credit that would take an ME's balance past what it can hold. */
+  public static final String ME_BALANCE_LIMIT = "me:balance.limit";
 
   public static final String WS_TOPIC_UNKNOWN = "ws:topic.unknown";
   public static final String WS_TOO_MANY_SUBSCRIPTIONS = "ws:subscriptions.too-many";
@@ -49,6 +55,8 @@ public final class ErrorCodes {
           Map.entry(REQUEST_TOO_LARGE, 413),
           Map.entry(REQUEST_UNSUPPORTED_MEDIA_TYPE, 415),
           Map.entry(REQUEST_NOT_ACCEPTABLE, 406),
+          Map.entry(REQUEST_URI_TOO_LONG, 414),
+          Map.entry(REQUEST_HEADERS_TOO_LARGE, 431),
           Map.entry(ROUTE_NOT_FOUND, 404),
           Map.entry(ROUTE_METHOD_NOT_ALLOWED, 405),
           Map.entry(AUTH_UNAUTHENTICATED, 401),
@@ -63,6 +71,7 @@ public final class ErrorCodes {
           Map.entry(ME_ALREADY_EXISTS, 409),
           Map.entry(ME_LAST_OPERATOR, 409),
           Map.entry(ME_OPERATOR_NOT_FOUND, 404),
+          Map.entry(ME_BALANCE_LIMIT, 409),
           Map.entry(WS_TOPIC_UNKNOWN, 400),
           Map.entry(WS_TOO_MANY_SUBSCRIPTIONS, 429),
           Map.entry(WS_REQUEST_ID_MISSING, 400),
@@ -87,6 +96,7 @@ public final class ErrorCodes {
           Map.entry(EmcCodes.REVENUE_CONFLICT, 409),
           Map.entry(EmcCodes.REVENUE_TOO_OLD, 409),
           Map.entry(EmcCodes.REVENUE_NOT_FOUND, 404),
+          Map.entry(EmcCodes.REVENUE_OVER_LIMIT, 409),
           Map.entry(EmcCodes.CURRENCY_MISMATCH, 409),
           Map.entry(EmcCodes.PERIOD_CLOSED, 409),
           Map.entry(EmcCodes.PERIOD_NOT_CLOSABLE, 409),
@@ -121,6 +131,7 @@ public final class ErrorCodes {
           Map.entry(ApplianceCodes.LINE_TOO_LARGE, 413),
           Map.entry(ApplianceCodes.READING_INVALID, 400),
           Map.entry(ApplianceCodes.SEQ_NOT_INCREASING, 409),
+          Map.entry(ApplianceCodes.SEQ_JUMP, 409),
           Map.entry(ApplianceCodes.CYCLE_UNKNOWN, 409),
           Map.entry(ApplianceCodes.CYCLE_CONFLICT, 409),
           Map.entry(ApplianceCodes.RATE_LIMITED, 429));

@@ -35,7 +35,9 @@ public final class HttpApi {
           405, ErrorCodes.ROUTE_METHOD_NOT_ALLOWED,
           406, ErrorCodes.REQUEST_NOT_ACCEPTABLE,
           413, ErrorCodes.REQUEST_TOO_LARGE,
-          415, ErrorCodes.REQUEST_UNSUPPORTED_MEDIA_TYPE);
+          414, ErrorCodes.REQUEST_URI_TOO_LONG,
+          415, ErrorCodes.REQUEST_UNSUPPORTED_MEDIA_TYPE,
+          431, ErrorCodes.REQUEST_HEADERS_TOO_LARGE);
 
   private HttpApi() {}
 
@@ -80,8 +82,12 @@ public final class HttpApi {
     int status = response.status().intValue();
     String message =
         response.entity() instanceof HttpEntity.Strict strict ? strict.getData().utf8String() : "request refused";
-    String code = CODE_BY_STATUS.getOrDefault(status, status >= 500 ? ErrorCodes.SERVER_INTERNAL : ErrorCodes.REQUEST_INVALID);
-    return errorResponse(status, code, message).addHeaders(response.getHeaders());
+    return errorResponse(status, codeFor(status), message).addHeaders(response.getHeaders());
+  }
+
+  /** The code of a refusal Pekko HTTP makes by itself, from its status. */
+  static String codeFor(int status) {
+    return CODE_BY_STATUS.getOrDefault(status, status >= 500 ? ErrorCodes.SERVER_INTERNAL : ErrorCodes.REQUEST_INVALID);
   }
 
   static HttpResponse errorResponse(int status, String code, String message) {

@@ -74,17 +74,28 @@ public final class HttpCodec {
               if (strict.getData().size() > maxBodyBytes) {
                 throw tooLarge();
               }
-              try {
-                if (protobuf) {
-                  builder.mergeFrom(strict.getData().toArray());
-                } else {
-                  JSON_PARSER.merge(strict.getData().utf8String(), builder);
-                }
-                return builder;
-              } catch (InvalidProtocolBufferException | RuntimeException e) {
-                throw new ApiException(ErrorCodes.REQUEST_MALFORMED, "malformed body: " + describe(e));
+              if (protobuf) {
+                StrictInput.mergeProtobuf(strict.getData().toArray(), builder);
+              } else {
+                StrictInput.mergeJson(strict.getData().utf8String(), builder);
               }
+              return builder;
             });
+  }
+
+  /**
+   * As {@link #read}, for routes whose body is optional: no body at all (none
+   * sent, or an empty one of any type) is the empty message; anything else must
+   * be a valid one.
+   */
+  public <B extends Message.Builder> CompletionStage<B> readOptional(HttpRequest request, B builder) {
+    var entity = request.entity();
+    if (entity.isKnownEmpty()
+        || (entity.getContentLengthOption().isPresent() && entity.getContentLengthOption().getAsLong() == 0)) {
+      entity.discardBytes(materializer);
+      return CompletableFuture.completedFuture(builder);
+    }
+    return read(request, builder);
   }
 
   public HttpResponse respond(HttpRequest request, StatusCode status, Message body) {

@@ -1,5 +1,6 @@
 package io.rendan.http;
 
+import io.rendan.projection.ProjectionHealth;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,27 +11,24 @@ import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
-import org.apache.pekko.persistence.query.PersistenceQuery;
-import org.apache.pekko.stream.javadsl.Sink;
 
 /**
  * Whether this node should be sent traffic: it is an Up member of the cluster,
- * it is not shutting down, and the journal database answers a query (a
- * primary-key read of a probe id, cheap however large the journal is). Served
+ * it is not shutting down, the journal takes writes (a probe id with no events
+ * recovers through the journal plugin and its circuit breaker, as writes go: see
+ * {@link JournalProbe}; cheap however large the journal is), and no
+ * projection instance of this node is stuck on an event it cannot apply
+ * ({@link ProjectionHealth}). Served
  * as {@code /health/ready} on the API port and {@code /ready} on the management
  * port.
  */
 public final class Readiness {
-  private static final String PROBE_ID = "rendan-health-probe";
 
   private final ActorSystem<?> system;
-  private final JdbcReadJournal journal;
   private final Duration journalTimeout;
 
   public Readiness(ActorSystem<?> system, Duration journalTimeout) {
     this.system = system;
-    this.journal = PersistenceQuery.get(system).getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
     this.journalTimeout = journalTimeout;
   }
 
@@ -45,9 +43,12 @@ public final class Readiness {
     if (Cluster.get(system).selfMember().status() != MemberStatus.up()) {
       failed.add("cluster");
     }
-    return journal
-        .currentEventsByPersistenceId(PROBE_ID, 0, 1)
-        .runWith(Sink.ignore(), system)
+    for (ProjectionHealth.Stuck stuck : ProjectionHealth.get(system).stuck()) {
+      failed.add("projection:" + stuck.instance());
+    }
+    // through the journal plugin's circuit breaker, as writes go: a database that answers
+    // again is not enough while the breaker still refuses every write
+    return JournalProbe.run(system)
         .toCompletableFuture()
         .orTimeout(journalTimeout.toMillis(), TimeUnit.MILLISECONDS)
         .handle(

@@ -43,8 +43,13 @@ public final class LedgerApi {
   private final MeApi meApi;
   private final EmcApi emcApi;
   private final int maxListed;
+  private final int meTagSlices;
+  private final int emcTagSlices;
 
-  private LedgerApi(ProjectionJdbc jdbc, Executor blocking, MeApi meApi, EmcApi emcApi, int maxListed) {
+  private LedgerApi(
+      ProjectionJdbc jdbc, Executor blocking, MeApi meApi, EmcApi emcApi, int maxListed, int meTagSlices, int emcTagSlices) {
+    this.meTagSlices = meTagSlices;
+    this.emcTagSlices = emcTagSlices;
     this.jdbc = jdbc;
     this.blocking = blocking;
     this.meApi = meApi;
@@ -58,7 +63,7 @@ public final class LedgerApi {
     LedgerReadModel.start(system, jdbc, meTagSlices, emcTagSlices);
     Executor blocking =
         system.dispatchers().lookup(DispatcherSelector.fromConfig("pekko.projection.jdbc.blocking-jdbc-dispatcher"));
-    return new LedgerApi(jdbc, blocking, meApi, emcApi, maxListed);
+    return new LedgerApi(jdbc, blocking, meApi, emcApi, maxListed, meTagSlices, emcTagSlices);
   }
 
   /** An ME's ledger, newest first; {@code after} is the seq of the last entry of the previous page. */
@@ -218,16 +223,21 @@ public final class LedgerApi {
   /**
    * The operator's check: all revenue = all parts = all ledger credits, per
    * currency; and every ME's balance (asked of the entity) = the sum of its
-   * ledger entries. Read while revenue flows, credits still on their way show as
-   * differences: check again once deliveries have caught up.
+   * ledger entries. It says how far each read model it relies on had read the
+   * journal ({@code readModels}, {@code complete}), and is {@code balanced} only when
+   * all of them had caught up and nothing differs: read while revenue flows, a
+   * check that saw no difference but is not complete says nothing yet.
    */
   public CompletionStage<BooksReport> books(Caller caller) {
     if (!caller.isAdmin()) {
       throw new ApiException(ErrorCodes.AUTH_FORBIDDEN, "only admins may check the books");
     }
-    record Sums(Map<String, long[]> totals, Map<String, Map<String, Long>> ledgerByMe) {}
+    record Sums(Map<String, long[]> totals, Map<String, Map<String, Long>> ledgerByMe, List<BooksReport.ReadModel> readModels) {}
     return query(
             c -> {
+              // offsets first, journal heads last: a read model whose offset reached the head had
+              // stored all it read before the sums below were read
+              Map<String, Long> offsets = offsets(c);
               Map<String, long[]> totals = new TreeMap<>();
               sum(c, "SELECT currency, SUM(amount_minor) FROM " + LedgerReadModel.REVENUE + " GROUP BY currency", totals, 0);
               sum(c, "SELECT currency, SUM(amount_minor) FROM " + LedgerReadModel.PART + " GROUP BY currency", totals, 1);
@@ -241,7 +251,7 @@ public final class LedgerApi {
                   byMe.computeIfAbsent(rs.getString(1), k -> new TreeMap<>()).put(rs.getString(2), rs.getLong(3));
                 }
               }
-              return new Sums(totals, byMe);
+              return new Sums(totals, byMe, progress(offsets, heads(c)));
             })
         .thenCompose(
             sums -> {
@@ -289,12 +299,75 @@ public final class LedgerApi {
                         found.stream()
                             .sorted(java.util.Comparator.comparing(BooksReport.Difference::getMeId).thenComparing(BooksReport.Difference::getCurrency))
                             .forEach(report::addDifferences);
+                        boolean complete = sums.readModels().stream().allMatch(BooksReport.ReadModel::getCaughtUp);
                         return report
                             .setMesChecked(sums.ledgerByMe().size())
-                            .setBalanced(report.getDifferencesCount() == 0)
+                            .addAllReadModels(sums.readModels())
+                            .setComplete(complete)
+                            .setBalanced(complete && report.getDifferencesCount() == 0)
                             .build();
                       });
             });
+  }
+
+  /** The read models the check relies on, with the tags they follow. */
+  private List<String[]> readModels() {
+    List<String[]> all = new ArrayList<>();
+    for (int i = 0; i < meTagSlices; i++) {
+      all.add(new String[] {LedgerReadModel.LEDGER_NAME, "me-" + i});
+    }
+    for (int i = 0; i < emcTagSlices; i++) {
+      all.add(new String[] {LedgerReadModel.REVENUE_NAME, "emc-" + i});
+      all.add(new String[] {io.rendan.emc.MembershipDelivery.NAME, "emc-" + i});
+    }
+    return all;
+  }
+
+  /** Stored offsets of the projections, by "name/tag". */
+  private static Map<String, Long> offsets(Connection c) throws SQLException {
+    Map<String, Long> offsets = new TreeMap<>();
+    try (PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT \"projection_name\", \"projection_key\", \"current_offset\" FROM \"pekko_projection_offset_store\"");
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        try {
+          offsets.put(rs.getString(1) + "/" + rs.getString(2), Long.parseLong(rs.getString(3)));
+        } catch (NumberFormatException notASequence) {
+          // another kind of offset: not one of ours
+        }
+      }
+    }
+    return offsets;
+  }
+
+  /** The ordering of the last event of each tag in the journal. */
+  private static Map<String, Long> heads(Connection c) throws SQLException {
+    Map<String, Long> heads = new TreeMap<>();
+    try (PreparedStatement ps = c.prepareStatement("SELECT \"tag\", MAX(\"event_id\") FROM \"event_tag\" GROUP BY \"tag\"");
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        heads.put(rs.getString(1), rs.getLong(2));
+      }
+    }
+    return heads;
+  }
+
+  private List<BooksReport.ReadModel> progress(Map<String, Long> offsets, Map<String, Long> heads) {
+    List<BooksReport.ReadModel> all = new ArrayList<>();
+    for (String[] model : readModels()) {
+      long read = offsets.getOrDefault(model[0] + "/" + model[1], 0L);
+      long head = heads.getOrDefault(model[1], 0L);
+      all.add(
+          BooksReport.ReadModel.newBuilder()
+              .setProjection(model[0])
+              .setTag(model[1])
+              .setReadThrough(read)
+              .setJournalHead(head)
+              .setCaughtUp(read >= head)
+              .build());
+    }
+    return all;
   }
 
   private static BooksReport.Difference difference(String what, String meId, String currency, long expected, long actual) {

@@ -442,7 +442,27 @@ public final class MeEntity
     if (state.emcCursor(cmd.credit().emcId()) >= cmd.credit().emcSeq()) {
       return Effect().reply(cmd.replyTo(), new Accepted(state, false)); // a redelivery
     }
+    if (!fitsBalance(state, cmd.credit())) {
+      // Refused here rather than thrown by the event handler, where it would crash
+      // the ME at every delivery; the EMC's revenue route keeps this from happening.
+      return reject(
+          cmd.replyTo(),
+          new Rejected(
+              ErrorCodes.ME_BALANCE_LIMIT,
+              "a credit of " + cmd.credit().amountMinor() + " " + cmd.credit().currency() + " from " + cmd.credit().emcId()
+                  + " (revenue " + cmd.credit().revenueId() + ") would overflow the balance of ME " + meId));
+    }
     return persistThenReply(new LedgerCredited(meId, cmd.credit(), clock.instant()), "me.ledger-credited", cmd.replyTo(), false);
+  }
+
+  private static boolean fitsBalance(State state, Credit credit) {
+    long balance = state.balances().getOrDefault(credit.currency(), 0L);
+    try {
+      Math.addExact(balance, credit.amountMinor());
+      return true;
+    } catch (ArithmeticException e) {
+      return false;
+    }
   }
 
   private ReplyEffect<Event, State> recordTargetResult(State state, RecordTargetResult cmd) {

@@ -1,12 +1,12 @@
 package io.rendan.ws;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import io.rendan.appliance.ApplianceApi;
 import io.rendan.auth.Caller;
 import io.rendan.http.ApiException;
 import io.rendan.http.ErrorCodes;
 import io.rendan.http.HttpCodec;
+import io.rendan.http.StrictInput;
 import io.rendan.bidding.BiddingApi;
 import io.rendan.emc.EmcApi;
 import io.rendan.me.MeApi;
@@ -245,12 +245,12 @@ public final class WsSession {
     try {
       ClientFrame.Builder frame = ClientFrame.newBuilder();
       if (message instanceof byte[] bytes) {
-        frame.mergeFrom(bytes);
+        StrictInput.mergeProtobuf(bytes, frame);
       } else {
-        HttpCodec.JSON_PARSER.merge((String) message, frame);
+        StrictInput.mergeJson((String) message, frame);
       }
       return frame.build();
-    } catch (InvalidProtocolBufferException | RuntimeException e) {
+    } catch (RuntimeException e) {
       throw new ApiException(ErrorCodes.REQUEST_MALFORMED, "malformed frame");
     }
   }

@@ -307,6 +307,24 @@ class ApplianceEntityTest {
   }
 
   @Test
+  void aSeqTooFarAboveTheLastIsRefusedSoTheDeviceCannotSilenceItself() {
+    washer();
+    recorded(heartbeat(1));
+    var wild = record(heartbeat(Long.MAX_VALUE), heartbeat(2));
+    Recorded reply = wild.replyOfType(Recorded.class);
+    assertEquals(List.of(Long.MAX_VALUE), reply.refusals().stream().map(Refusal::seq).toList());
+    assertEquals(ApplianceCodes.SEQ_JUMP, reply.refusals().get(0).code());
+    assertEquals(2, reply.ackedSeq(), "the refused seq is not stored: the next reading still counts");
+    assertEquals(List.of(2L), wild.eventOfType(TelemetryRecorded.class).readings().stream().map(Reading::seq).toList());
+    // the largest jump allowed is taken
+    long far = 2 + ApplianceEntity.Settings.DEFAULT_MAX_SEQ_JUMP;
+    assertEquals(far, recorded(heartbeat(far)).ackedSeq());
+    assertEquals(ApplianceCodes.SEQ_JUMP, recorded(heartbeat(far + ApplianceEntity.Settings.DEFAULT_MAX_SEQ_JUMP + 1)).refusals().get(0).code());
+    assertSurvivesRestart();
+    assertEquals(far + 1, recorded(heartbeat(far + 1)).ackedSeq());
+  }
+
+  @Test
   void aSeqThatGoesBackwardsWithinABatchIsRefused() {
     washer();
     var result = record(heartbeat(3), heartbeat(2), heartbeat(4));

@@ -137,7 +137,12 @@ class TelemetryStreamTest {
 
   @Test
   void theBenchmarksSinkAcksWhatItReadsAndStoresNothing() throws Exception {
-    long rows = node.journalRows();
+    // Rows of MEs and EMCs left out: cycles metered by the other tests of this node reach
+    // them as revenue and ledger credits, asynchronously, while this test runs.
+    String notDeliveries =
+        "SELECT COUNT(*) FROM \"event_journal\" WHERE \"persistence_id\" NOT LIKE '/sharding/%'"
+            + " AND \"persistence_id\" NOT LIKE 'Me|%' AND \"persistence_id\" NOT LIKE 'Emc|%'";
+    long rows = node.queryLong(notDeliveries);
     String admin = node.token("bench", "admin");
     try (TelemetryClient sink =
         TelemetryClient.openAt(node.port(), "/v1/admin/sink/s-1/telemetry", "Bearer " + admin, "application/x-ndjson", null)) {
@@ -150,7 +155,7 @@ class TelemetryStreamTest {
       assertEquals(11, frames.stream().filter(TelemetryResponse::hasAck).mapToLong(f -> f.getAck().getSeq()).max().orElse(0));
       assertEquals(List.of(11L, 13L), sink.lineErrors.stream().map(e -> e.getLine()).toList(), "not json; seq going backwards");
     }
-    assertEquals(rows, node.journalRows(), "the sink stores nothing");
+    assertEquals(rows, node.queryLong(notDeliveries), "the sink stores nothing");
     try (TelemetryClient notAdmin =
         TelemetryClient.openAt(node.port(), "/v1/admin/sink/s-2/telemetry", "Bearer " + alice, "application/x-ndjson", null)) {
       assertEquals(403, notAdmin.status.get(15, java.util.concurrent.TimeUnit.SECONDS));

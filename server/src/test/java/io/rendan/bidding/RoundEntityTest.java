@@ -340,6 +340,21 @@ class RoundEntityTest {
   }
 
   @Test
+  void afterAnAwardBidCountAndBestAskStillCountTheWinningBid() {
+    post(Mode.SEALED, false);
+    bid("b1", "me-a", 1_800);
+    bid("b2", "me-b", 1_600);
+    clock.advance(Duration.ofMinutes(10));
+    round.runCommand(CloseDue.INSTANCE);
+    Accepted awarded = (Accepted) command(r -> new AwardBid("b2", OWNER, r));
+    // as docs/API.md says: the winner stands, so the numbers are those of the close (and of the directory)
+    assertEquals(2, awarded.round().summary().bidCount());
+    assertEquals(1_600, awarded.round().summary().bestAskBps());
+    assertSurvivesRestart();
+    assertEquals(2, round.getState().summary().bidCount());
+  }
+
+  @Test
   void autoAwardWeighsTheAskByTheBiddersRating() {
     post(Mode.SEALED, true);
     bids(

@@ -130,6 +130,28 @@ class MeEntityTest {
   }
 
   @Test
+  void aCreditThatWouldOverflowTheBalanceIsRefusedWithoutCrashingTheMe() {
+    newEntity();
+    registerAsAlice(List.of());
+    MeEntity.Credit big =
+        new MeEntity.Credit("emc-a", 1, "r-1", Long.MAX_VALUE - 10, "EUR", "s", NOW, 10_000, 0, true);
+    State credited = run(r -> new MeEntity.RecordCredit(big, r)).replyOfType(Accepted.class).me();
+    assertEquals(Long.MAX_VALUE - 10, credited.balances().get("EUR"));
+
+    MeEntity.Credit more = new MeEntity.Credit("emc-b", 1, "r-2", 11, "EUR", "s", NOW, 10_000, 0, true);
+    var result = run(r -> new MeEntity.RecordCredit(more, r));
+    assertRejected(result, ErrorCodes.ME_BALANCE_LIMIT, credited);
+
+    // still alive and unchanged, also after a restart; a credit that fits is taken
+    me.restart();
+    assertEquals(credited, me.getState());
+    MeEntity.Credit fits = new MeEntity.Credit("emc-b", 1, "r-2", 10, "EUR", "s", NOW, 10_000, 0, true);
+    var ok = run(r -> new MeEntity.RecordCredit(fits, r));
+    assertEquals(Long.MAX_VALUE, ok.replyOfType(Accepted.class).me().balances().get("EUR"));
+    assertEquals(MeEntity.LedgerCredited.class, ok.event().getClass());
+  }
+
+  @Test
   void registeringCreatesTheMeWithTheCallerAsOperator() {
     newEntity();
     var result = run(r -> new RegisterMe("Bakery", Kind.INTERNAL, List.of("baking"), ALICE, r));
