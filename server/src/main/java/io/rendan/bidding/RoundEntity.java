@@ -510,22 +510,7 @@ public final class RoundEntity
       int maxQueued,
       int maxBatch,
       Duration idlePassivation,
-      Duration writeLinger) {
-    /** Without a linger: every write follows the last at once. */
-    public Settings(
-        int snapshotEvery,
-        Duration backoffMin,
-        Duration backoffMax,
-        int tagSlices,
-        Duration softCloseWindow,
-        Duration softCloseExtension,
-        int maxBids,
-        int maxQueued,
-        int maxBatch,
-        Duration idlePassivation) {
-      this(snapshotEvery, backoffMin, backoffMax, tagSlices, softCloseWindow, softCloseExtension, maxBids, maxQueued, maxBatch, idlePassivation, Duration.ZERO);
-    }
-  }
+      Duration writeLinger) {}
 
   /** The EMC invitation an award becomes: one per round, so a redelivery cannot invite twice. */
   public static String invitationIdFor(String roundId) {

@@ -88,7 +88,7 @@ class RoundEntityTest {
             testKit.system(),
             RoundEntity.journal(
                 roundId,
-                new Settings(3, Duration.ofMillis(200), Duration.ofSeconds(5), 4, Duration.ofMinutes(2), Duration.ofMinutes(2), 50, 100, 100, Duration.ofMinutes(2)),
+                new Settings(3, Duration.ofMillis(200), Duration.ofSeconds(5), 4, Duration.ofMinutes(2), Duration.ofMinutes(2), 50, 100, 100, Duration.ofMinutes(2), Duration.ZERO),
                 (event, state) -> published.add(event),
                 clock,
                 inbox.getRef()),
