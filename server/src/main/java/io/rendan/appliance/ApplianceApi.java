@@ -1,7 +1,6 @@
 package io.rendan.appliance;
 
 import com.google.protobuf.Timestamp;
-import io.rendan.cluster.Asks;
 import io.rendan.appliance.ApplianceEntity.Accepted;
 import io.rendan.appliance.ApplianceEntity.Command;
 import io.rendan.appliance.ApplianceEntity.DeviceAuthenticated;
@@ -10,6 +9,7 @@ import io.rendan.appliance.ApplianceEntity.Rejected;
 import io.rendan.appliance.ApplianceEntity.Reply;
 import io.rendan.appliance.ApplianceEntity.State;
 import io.rendan.auth.Caller;
+import io.rendan.cluster.Asks;
 import io.rendan.emc.EmcApi;
 import io.rendan.emc.EmcCodes;
 import io.rendan.http.ApiException;

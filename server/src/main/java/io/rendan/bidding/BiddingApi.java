@@ -1,7 +1,6 @@
 package io.rendan.bidding;
 
 import com.google.protobuf.Timestamp;
-import io.rendan.cluster.Asks;
 import io.rendan.auth.Caller;
 import io.rendan.bidding.RoundEntity.Accepted;
 import io.rendan.bidding.RoundEntity.Bid;
@@ -11,6 +10,7 @@ import io.rendan.bidding.RoundEntity.Rejected;
 import io.rendan.bidding.RoundEntity.Reply;
 import io.rendan.bidding.RoundEntity.State;
 import io.rendan.bidding.RoundEntity.Summary;
+import io.rendan.cluster.Asks;
 import io.rendan.emc.EmcApi;
 import io.rendan.emc.EmcEntity;
 import io.rendan.http.ApiException;

@@ -17,10 +17,11 @@ import scala.jdk.javaapi.FutureConverters;
  * which runs every dependent stage ({@code thenApply}, {@code thenCompose},
  * {@code exceptionally}) <em>asynchronously</em> on the common pool: each ask
  * on a request's path cost a hand-over to another thread (a futex wake and a
- * park), seen as ~10 % of a bid's node CPU in a profile. The continuations on
- * these paths are short and never block (map a reply, send the next message),
- * so they run right where the reply arrives instead, as Pekko itself runs its
- * stream callbacks ({@code ExecutionContext.parasitic}).
+ * park; thread hand-overs of all kinds were ~10 % of the node's CPU in a bidding
+ * profile). The continuations on these paths are short and never block (map a
+ * reply, send the next message), so they run right where the reply arrives
+ * instead, as Pekko itself runs its stream callbacks
+ * ({@code ExecutionContext.parasitic}).
  *
  * <p>Callers must keep it that way: nothing that blocks or takes long in a stage
  * of a future from here (it would run inside the replying actor's turn).
@@ -34,7 +35,7 @@ public final class Asks {
   }
 
   /** The same outcome as {@code stage}, as a plain future whose stages run synchronously. */
-  public static <T> CompletableFuture<T> direct(CompletionStage<T> stage) {
+  private static <T> CompletableFuture<T> direct(CompletionStage<T> stage) {
     CompletableFuture<T> result = new CompletableFuture<>();
     FutureConverters.asScala(stage)
         .onComplete(

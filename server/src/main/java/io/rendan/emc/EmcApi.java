@@ -1,8 +1,8 @@
 package io.rendan.emc;
 
 import com.google.protobuf.Timestamp;
-import io.rendan.cluster.Asks;
 import io.rendan.auth.Caller;
+import io.rendan.cluster.Asks;
 import io.rendan.emc.EmcEntity.Accepted;
 import io.rendan.emc.EmcEntity.Command;
 import io.rendan.emc.EmcEntity.Rejected;

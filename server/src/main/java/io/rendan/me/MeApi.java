@@ -1,8 +1,8 @@
 package io.rendan.me;
 
 import com.google.protobuf.Timestamp;
-import io.rendan.cluster.Asks;
 import io.rendan.auth.Caller;
+import io.rendan.cluster.Asks;
 import io.rendan.http.ApiException;
 import io.rendan.http.ErrorCodes;
 import io.rendan.me.MeEntity.Accepted;

@@ -35,7 +35,7 @@ class BidderCheckTest {
       // the ME is in memory now: its entry is what the bid is checked against
       var lacking = bid(node, bob, roundId, "b1", bidder, 1_500);
       assertEquals(403, lacking.statusCode(), lacking.body());
-      assertTrue(lacking.body().contains("bidding:bidder.not-eligible") || lacking.body().contains("not-eligible"), lacking.body());
+      assertTrue(lacking.body().contains(BiddingCodes.NOT_ELIGIBLE), lacking.body());
       assertTrue(node.node().meApi().live().get(bidder).isPresent(), "the bidder's entity keeps its entry on this node");
 
       var changed = node.putJson("/v1/mes/" + bidder + "/capabilities", bob, "{\"capabilities\":[\"iot-programming\"]}");
