@@ -39,9 +39,10 @@ import org.apache.pekko.http.javadsl.model.ws.BinaryMessage;
 import org.apache.pekko.http.javadsl.model.ws.TextMessage;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.BufferOverflowException;
+import org.apache.pekko.stream.OverflowStrategy;
 import org.apache.pekko.stream.QueueOfferResult;
 import org.apache.pekko.stream.javadsl.Flow;
-import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
@@ -50,10 +51,10 @@ import org.slf4j.LoggerFactory;
 /**
  * One WebSocket connection on {@code /v1/ws}. Requests are answered once each, at
  * most {@code maxInFlight} at a time (further frames wait in TCP, so a client
- * cannot pile up work). Responses and pushes share one bounded outgoing queue:
- * a client that does not read until it is full is disconnected (it reconnects
- * and resubscribes; sequence numbers tell it what it missed) instead of making
- * the server hold its backlog. The connection also ends when its token expires.
+ * cannot pile up work). Responses and pushes each wait in a bounded buffer of
+ * {@code outBuffer} frames: a client that does not read until one is full is
+ * disconnected (it reconnects and resubscribes; sequence numbers tell it what it
+ * missed) instead of making the server hold its backlog. The connection also ends when its token expires.
  */
 public final class WsSession {
   private static final Logger log = LoggerFactory.getLogger(WsSession.class);
@@ -78,7 +79,9 @@ public final class WsSession {
   /** Topic → whether its pushes go out as binary (protobuf) frames. */
   private final Map<String, Boolean> subscriptions = new ConcurrentHashMap<>();
 
-  private BoundedSourceQueue<org.apache.pekko.http.javadsl.model.ws.Message> out;
+  /** The pushes' queue, once the connection's stream runs. */
+  private volatile BoundedSourceQueue<org.apache.pekko.http.javadsl.model.ws.Message> out;
+  private volatile Cancellable expiry;
   private ActorRef<Object> subscriber;
 
   private enum Stop {
@@ -125,43 +128,62 @@ public final class WsSession {
 
   private Flow<org.apache.pekko.http.javadsl.model.ws.Message, org.apache.pekko.http.javadsl.model.ws.Message, NotUsed>
       start() {
-    Pair<BoundedSourceQueue<org.apache.pekko.http.javadsl.model.ws.Message>, Source<org.apache.pekko.http.javadsl.model.ws.Message, NotUsed>>
-        queue = Source.<org.apache.pekko.http.javadsl.model.ws.Message>queue(settings.outBuffer()).preMaterialize(system);
-    out = queue.first();
     subscriber = system.systemActorOf(subscriberBehavior(), "ws-session-" + id, Props.empty());
-
-    Duration untilExpiry = Duration.between(Instant.now(), caller.expiresAt());
-    Cancellable expiry =
-        system
-            .scheduler()
-        .scheduleOnce(
-            untilExpiry.isNegative() ? Duration.ZERO : untilExpiry,
-            () -> {
-              log.info("ws {} of {}: token expired, closing", id, caller.subject());
-              out.complete();
-            },
-            system.executionContext());
-
-    Sink<org.apache.pekko.http.javadsl.model.ws.Message, NotUsed> in =
-        Flow.<org.apache.pekko.http.javadsl.model.ws.Message>create()
-            .mapAsync(1, this::readFrame)
-            .mapAsyncUnordered(settings.maxInFlight(), this::answer)
-            .to(Sink.foreach(this::sendOrClose));
-
+    // Both the answers and the pushes' queue are stages of the connection's own
+    // stream (Pekko HTTP runs a WebSocket handler fused with its connection): an
+    // answer or a push reaches the socket without passing through another actor.
+    Source<org.apache.pekko.http.javadsl.model.ws.Message, NotUsed> pushes =
+        Source.<org.apache.pekko.http.javadsl.model.ws.Message>queue(settings.outBuffer())
+            .mapMaterializedValue(
+                queue -> {
+                  opened(queue);
+                  return NotUsed.getInstance();
+                });
     log.debug("ws {} opened by {}", id, caller.subject());
-    return Flow.fromSinkAndSourceCoupled(in, queue.second())
+    return Flow.<org.apache.pekko.http.javadsl.model.ws.Message>create()
+        .mapAsync(1, this::readFrame)
+        .mapAsyncUnordered(settings.maxInFlight(), this::answer)
+        .takeWhile(reply -> !closesConnection(reply), true)
+        .map(reply -> encode(reply.first(), reply.second()))
+        // answers the client does not read wait here; past the limit the connection fails
+        .buffer(settings.outBuffer(), OverflowStrategy.fail())
+        .merge(pushes, true)
         .watchTermination(
             (mat, done) -> {
               metrics.opened();
               done.whenComplete(
                   (ok, failure) -> {
+                    if (failure instanceof BufferOverflowException) {
+                      metrics.droppedBufferFull();
+                      log.warn(
+                          "ws {} of {}: {} answers not read, closing the connection", id, caller.subject(), settings.outBuffer());
+                    }
                     log.debug("ws {} of {} closed", id, caller.subject());
-                    expiry.cancel();
+                    Cancellable expiry = this.expiry;
+                    if (expiry != null) {
+                      expiry.cancel();
+                    }
                     metrics.closed();
                     stopSubscriber();
                   });
               return mat;
             });
+  }
+
+  /** The connection's stream is running: pushes may be offered, and its token's expiry ends it. */
+  private void opened(BoundedSourceQueue<org.apache.pekko.http.javadsl.model.ws.Message> queue) {
+    out = queue;
+    Duration untilExpiry = Duration.between(Instant.now(), caller.expiresAt());
+    expiry =
+        system
+            .scheduler()
+            .scheduleOnce(
+                untilExpiry.isNegative() ? Duration.ZERO : untilExpiry,
+                () -> {
+                  log.info("ws {} of {}: token expired, closing", id, caller.subject());
+                  queue.complete();
+                },
+                system.executionContext());
   }
 
   // ---- incoming -------------------------------------------------------------------------------
@@ -457,17 +479,13 @@ public final class WsSession {
    * its sender does not follow the protocol. (The close status is 1000: Pekko
    * HTTP gives a server handler no way to send 1009.)
    */
-  private void sendOrClose(Pair<ServerFrame, Boolean> reply) {
-    send(reply);
+  private boolean closesConnection(Pair<ServerFrame, Boolean> reply) {
     Response response = reply.first().getResponse();
     if (response.hasError() && response.getError().getCode().equals(ErrorCodes.REQUEST_TOO_LARGE)) {
       log.info("ws {} of {}: message over {} bytes, closing", id, caller.subject(), settings.maxMessageBytes());
-      out.complete();
+      return true;
     }
-  }
-
-  private void send(Pair<ServerFrame, Boolean> frame) {
-    offer(encode(frame.first(), frame.second()));
+    return false;
   }
 
   private void offer(org.apache.pekko.http.javadsl.model.ws.Message message) {
