@@ -30,11 +30,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.NotUsed;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.Props;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.http.javadsl.model.ws.BinaryMessage;
 import org.apache.pekko.http.javadsl.model.ws.TextMessage;
 import org.apache.pekko.japi.Pair;
@@ -82,11 +78,8 @@ public final class WsSession {
   /** The pushes' queue, once the connection's stream runs. */
   private volatile BoundedSourceQueue<org.apache.pekko.http.javadsl.model.ws.Message> out;
   private volatile Cancellable expiry;
-  private ActorRef<Object> subscriber;
-
-  private enum Stop {
-    INSTANCE
-  }
+  /** Hands this connection's pushes to its queue (called on the topics' relays, see LiveTopics). */
+  private final LiveTopics.Subscriber subscriber = this::pushed;
 
   /** Per topic, the last subscribe/unsubscribe in progress: they take effect in the order sent. */
   private final Map<String, CompletableFuture<Void>> topicOps = new ConcurrentHashMap<>();
@@ -128,7 +121,6 @@ public final class WsSession {
 
   private Flow<org.apache.pekko.http.javadsl.model.ws.Message, org.apache.pekko.http.javadsl.model.ws.Message, NotUsed>
       start() {
-    subscriber = system.systemActorOf(subscriberBehavior(), "ws-session-" + id, Props.empty());
     // Both the answers and the pushes' queue are stages of the connection's own
     // stream (Pekko HTTP runs a WebSocket handler fused with its connection): an
     // answer or a push reaches the socket without passing through another actor.
@@ -380,7 +372,7 @@ public final class WsSession {
                 .thenCompose(
                     allowed -> {
                       if (subscriptions.put(topic, binary) == null) {
-                        topics.subscribe(topic, subscriber.narrow());
+                        topics.subscribe(topic, subscriber);
                       }
                       // Read the version only once subscribed: every later change is pushed,
                       // and pushes with seq <= this one are already in what the client reads.
@@ -418,7 +410,7 @@ public final class WsSession {
         topic,
         () -> {
           if (subscriptions.remove(topic) != null) {
-            topics.unsubscribe(topic, subscriber.narrow());
+            topics.unsubscribe(topic, subscriber);
           }
           return CompletableFuture.completedFuture(
               Response.newBuilder().setUnsubscribed(Unsubscribed.newBuilder().setTopic(topic)));
@@ -452,24 +444,15 @@ public final class WsSession {
     }
   }
 
-  private Behavior<Object> subscriberBehavior() {
-    return Behaviors.receive(Object.class)
-        .onMessage(
-            Push.class,
-            push -> {
-              Boolean binary = subscriptions.get(push.getTopic());
-              if (binary != null) {
-                offer(PUSH_FRAMES.frame(push, binary));
-              }
-              return Behaviors.same();
-            })
-        .onMessage(Stop.class, stop -> Behaviors.stopped())
-        .build();
+  private void pushed(Push push) {
+    Boolean binary = subscriptions.get(push.getTopic());
+    if (binary != null) {
+      offer(PUSH_FRAMES.frame(push, binary));
+    }
   }
 
   private void stopSubscriber() {
-    subscriptions.keySet().forEach(topic -> topics.unsubscribe(topic, subscriber.narrow()));
-    subscriber.tell(Stop.INSTANCE);
+    subscriptions.keySet().forEach(topic -> topics.unsubscribe(topic, subscriber));
   }
 
   // ---- outgoing -------------------------------------------------------------------------------
