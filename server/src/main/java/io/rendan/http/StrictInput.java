@@ -7,9 +7,11 @@ import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import com.google.protobuf.MessageOrBuilder;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Request bodies held to the documented contract before the protobuf parsers see
@@ -50,26 +52,36 @@ public final class StrictInput {
     } catch (InvalidProtocolBufferException | RuntimeException e) {
       throw malformed(HttpCodec.describe(e));
     }
-    String unknown = unknownField(builder.buildPartial(), "");
+    String unknown = unknownField(builder, "");
     if (unknown != null) {
       throw malformed("unknown field or wrong wire type at " + unknown);
     }
   }
 
+  /** Per message type, its fields that hold messages: the only ones an unknown field can hide in. */
+  private static final Map<Descriptor, List<FieldDescriptor>> MESSAGE_FIELDS = new ConcurrentHashMap<>();
+
   /** The path of the first unknown field in a message, or null. */
-  static String unknownField(Message message, String path) {
+  static String unknownField(MessageOrBuilder message, String path) {
     if (!message.getUnknownFields().asMap().isEmpty()) {
       int number = message.getUnknownFields().asMap().keySet().iterator().next();
       return path + "#" + number;
     }
-    for (Map.Entry<FieldDescriptor, Object> e : message.getAllFields().entrySet()) {
-      if (e.getKey().getJavaType() != FieldDescriptor.JavaType.MESSAGE) {
-        continue;
-      }
-      String at = path + (path.isEmpty() ? "" : ".") + e.getKey().getJsonName();
-      List<?> values = e.getKey().isRepeated() ? (List<?>) e.getValue() : List.of(e.getValue());
-      for (Object value : values) {
-        String found = unknownField((Message) value, at);
+    List<FieldDescriptor> fields =
+        MESSAGE_FIELDS.computeIfAbsent(
+            message.getDescriptorForType(),
+            d -> d.getFields().stream().filter(f -> f.getJavaType() == FieldDescriptor.JavaType.MESSAGE).toList());
+    for (FieldDescriptor field : fields) {
+      String at = path + (path.isEmpty() ? "" : ".") + field.getJsonName();
+      if (field.isRepeated()) {
+        for (int i = 0, n = message.getRepeatedFieldCount(field); i < n; i++) {
+          String found = unknownField((Message) message.getRepeatedField(field, i), at);
+          if (found != null) {
+            return found;
+          }
+        }
+      } else if (message.hasField(field)) {
+        String found = unknownField((Message) message.getField(field), at);
         if (found != null) {
           return found;
         }
