@@ -579,6 +579,15 @@ public final class RendanNode implements AutoCloseable {
     return binding.localAddress();
   }
 
+  /**
+   * Pekko HTTP's graceful termination of the API binding, as coordinated shutdown
+   * runs it: unbinds, answers requests in flight, closes idle connections. Tests
+   * call it alone to see that the binding keeps it (issue 16, defect 2).
+   */
+  public java.util.concurrent.CompletionStage<?> terminateHttp(Duration hardDeadline) {
+    return binding.terminate(hardDeadline);
+  }
+
   public int managementPort() {
     return management.port();
   }

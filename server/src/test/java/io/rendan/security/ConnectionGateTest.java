@@ -103,6 +103,29 @@ class ConnectionGateTest {
     }
   }
 
+  /**
+   * The gate must leave Pekko's graceful termination alone: an earlier gate bound
+   * through Pekko's connection source, whose binding's terminate() never reached
+   * the open connections (ClusterIT saw 503s through a SIGTERM).
+   */
+  @Test
+  void theBindingStillTerminatesGracefully() throws Exception {
+    try (TestNode node = TestNode.h2(dataDir);
+        Socket idle = connect(node, ONE)) {
+      assertEquals(200, exchange(idle).status());
+      node.node().terminateHttp(Duration.ofSeconds(5)).toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+      // Pekko ends a connection with no request in flight by failing it: a reset, or an end of stream
+      int read;
+      try {
+        read = idle.getInputStream().read();
+      } catch (java.net.SocketException reset) {
+        read = -1;
+      }
+      assertEquals(-1, read, "the idle keep-alive connection is closed by the termination");
+      assertThrows(java.net.ConnectException.class, () -> connect(node, ONE).close(), "the port is unbound");
+    }
+  }
+
   record Answer(int status, Map<String, String> headers, String body) {}
 
   private static Socket connect(TestNode node, InetAddress from) throws IOException {
