@@ -29,6 +29,7 @@ import io.rendan.emc.EmcRoutes;
 import io.rendan.emc.MembershipDelivery;
 import io.rendan.http.HealthRoutes;
 import io.rendan.http.Admission;
+import io.rendan.http.ConnectionGate;
 import io.rendan.http.HttpApi;
 import io.rendan.http.HttpCodec;
 import io.rendan.http.Readiness;
@@ -343,10 +344,17 @@ public final class RendanNode implements AutoCloseable {
               () ->
                   admission.around(
                       () -> HttpApi.seal(routes, RouteTable.Undeclared.parse(config.getString("rendan.http.undeclared-routes")))));
+      // The gate is part of the handler flow Pekko HTTP materializes per connection, so the
+      // binding is Pekko's own and keeps its graceful termination.
+      ConnectionGate gate =
+          new ConnectionGate(
+              new ConnectionGate.Settings(
+                  config.getInt("rendan.http.max-connections-per-address"),
+                  config.getDuration("rendan.http.first-request-timeout")));
       ServerBinding binding =
           Http.get(system)
               .newServerAt(httpHost(config, devMode), config.getInt("rendan.http.port"))
-              .bind(api)
+              .bindFlow(gate.around(api.flow(system)))
               .toCompletableFuture()
               .get(STARTUP_STEP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       binding.addToCoordinatedShutdown(Duration.ofSeconds(10), system);
@@ -569,6 +577,15 @@ public final class RendanNode implements AutoCloseable {
   /** The address the API listens on. */
   public java.net.InetSocketAddress httpAddress() {
     return binding.localAddress();
+  }
+
+  /**
+   * Pekko HTTP's graceful termination of the API binding, as coordinated shutdown
+   * runs it: unbinds, answers requests in flight, closes idle connections. Tests
+   * call it alone to see that the binding keeps it (issue 16, defect 2).
+   */
+  public java.util.concurrent.CompletionStage<?> terminateHttp(Duration hardDeadline) {
+    return binding.terminate(hardDeadline);
   }
 
   public int managementPort() {

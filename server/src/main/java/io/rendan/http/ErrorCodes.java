@@ -34,6 +34,8 @@ public final class ErrorCodes {
   public static final String REQUEST_RATE_LIMITED = "request:rate-limited";
   /** The caller's subject holds as many WebSocket connections as it may (rendan.limits). */
   public static final String WS_TOO_MANY_CONNECTIONS = "ws:connections.too-many";
+  /** The client's address holds as many HTTP connections as it may (rendan.http.max-connections-per-address). */
+  public static final String REQUEST_TOO_MANY_CONNECTIONS = "request:connections.too-many";
   /** Admission control: too many writes in flight on this node; nothing was done. */
   public static final String SERVER_OVERLOADED = "server:overloaded";
 
@@ -66,6 +68,7 @@ public final class ErrorCodes {
           Map.entry(SERVER_UNDECLARED_ROUTE, 500),
           Map.entry(REQUEST_RATE_LIMITED, 429),
           Map.entry(WS_TOO_MANY_CONNECTIONS, 429),
+          Map.entry(REQUEST_TOO_MANY_CONNECTIONS, 429),
           Map.entry(SERVER_OVERLOADED, 429),
           Map.entry(ME_NOT_FOUND, 404),
           Map.entry(ME_ALREADY_EXISTS, 409),

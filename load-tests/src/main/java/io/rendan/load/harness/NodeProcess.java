@@ -86,6 +86,8 @@ public final class NodeProcess implements AutoCloseable, ScenarioContext.NodeCon
     // 0: any free port, so that runs and other nodes on the machine never collide
     pb.environment().put("RENDAN_CLUSTER_PORT", "0");
     pb.environment().putIfAbsent("RENDAN_DEV_MODE", "true");
+    // the harness opens every client connection (10 000 device streams) from this one address
+    pb.environment().putIfAbsent("RENDAN_HTTP_MAX_CONNECTIONS_PER_ADDRESS", "0");
     return pb.start();
   }
 
