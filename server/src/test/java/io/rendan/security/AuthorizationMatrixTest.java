@@ -84,9 +84,8 @@ class AuthorizationMatrixTest {
     malloryMe = register(mallory, "Mallory Works");
     emcId = id(ok(node.postJson("/v1/emcs", alice, "{\"name\":\"Community Laundry\",\"userGroup\":\"dorm\",\"ownerMeId\":\"" + aliceMe + "\",\"ownerSide\":\"EXPERIENCE\"}")), Emc.newBuilder()).getEmcId();
     String carolInvitation = id(ok(node.postJson("/v1/emcs/" + emcId + "/invitations", alice, invitation(carolMe))), Invitation.newBuilder()).getInvitationId();
-    ok(node.postJson("/v1/emcs/" + emcId + "/invitations/" + carolInvitation + "/accept", carol, "{}"));
-    invitationId = id(ok(node.postJson("/v1/emcs/" + emcId + "/invitations", alice, invitation(daveMe))), Invitation.newBuilder()).getInvitationId();
-    ok(node.postJson("/v1/emcs/" + emcId + "/members/" + carolMe + "/terms", alice, "{\"terms\":{\"shareBps\":1200,\"target\":{\"metric\":\"CYCLES\",\"amount\":\"10\"}}}"));
+    // carol bids before she joins: a member of the EMC may not bid on its rounds, and whether
+    // her ME already knew of her membership when she bid was a race
     roundId =
         id(ok(node.postJson(
                 "/v1/emcs/" + emcId + "/calls",
@@ -96,6 +95,9 @@ class AuthorizationMatrixTest {
             Round.newBuilder()).getRoundId();
     bidId = "carol-bid-1";
     ok(node.postJson("/v1/rounds/" + roundId + "/bids", carol, "{\"bidId\":\"" + bidId + "\",\"meId\":\"" + carolMe + "\",\"askShareBps\":900,\"plan\":\"" + SECRET_PLAN + "\"}"));
+    ok(node.postJson("/v1/emcs/" + emcId + "/invitations/" + carolInvitation + "/accept", carol, "{}"));
+    invitationId = id(ok(node.postJson("/v1/emcs/" + emcId + "/invitations", alice, invitation(daveMe))), Invitation.newBuilder()).getInvitationId();
+    ok(node.postJson("/v1/emcs/" + emcId + "/members/" + carolMe + "/terms", alice, "{\"terms\":{\"shareBps\":1200,\"target\":{\"metric\":\"CYCLES\",\"amount\":\"10\"}}}"));
     ProvisionedAppliance a = id(ok(node.postJson("/v1/emcs/" + emcId + "/appliances", alice, appliance())), ProvisionedAppliance.newBuilder()).build();
     applianceId = a.getAppliance().getApplianceId();
     deviceSecret = a.getDeviceSecret();
