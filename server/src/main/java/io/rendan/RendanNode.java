@@ -324,6 +324,7 @@ public final class RendanNode implements AutoCloseable {
       v1.add(new MeRoutes(meApi, codec, auth).route());
       v1.add(new BiddingRoutes(biddingApi, codec, auth, NaivePeer.start(system, clock, askTimeout)).route());
       v1.add(new EmcRoutes(emcApi, codec, auth).route());
+      v1.add(new io.rendan.emc.HelpRoutes(emcApi.help(), codec, auth).route());
       v1.add(
           new ApplianceRoutes(applianceApi, new TelemetryIngest(system, applianceApi, codec, applianceConfig), codec, auth)
               .route());

@@ -462,7 +462,12 @@ public final class EmcApi {
             });
   }
 
-  private CompletionStage<Accepted> ask(String emcId, Function<ActorRef<Reply>, Command> command) {
+  /** Help before replacement: pledges, their answers and deliveries (HelpApi). */
+  public HelpApi help() {
+    return new HelpApi(this, meApi);
+  }
+
+  CompletionStage<Accepted> ask(String emcId, Function<ActorRef<Reply>, Command> command) {
     EntityRef<Command> ref = sharding.entityRefFor(EmcEntity.TYPE_KEY, emcId);
     return Asks.<Command, Reply>ask(ref, command, askTimeout)
         .thenCompose(
@@ -475,7 +480,7 @@ public final class EmcApi {
             });
   }
 
-  private Emc view(Accepted accepted) {
+  Emc view(Accepted accepted) {
     return toProto(accepted.emc(), clock.instant());
   }
 
@@ -519,6 +524,7 @@ public final class EmcApi {
     List<EmcEntity.Invitation> invitations = new ArrayList<>(s.invitations().values());
     java.util.Collections.reverse(invitations);
     invitations.forEach(i -> b.addInvitations(toProto(i, now)));
+    s.help().cases().values().forEach(c -> b.addHelpCases(HelpApi.toProto(c)));
     return b.build();
   }
 
@@ -589,6 +595,7 @@ public final class EmcApi {
         .setShareBps(t.shareBps())
         .setTarget(Target.newBuilder().setMetric(Target.Metric.valueOf(t.target().metric().name())).setAmount(t.target().amount()))
         .setMissedPeriodLimit(t.missedPeriodLimit())
+        .setHelpPeriods(t.helpPeriods() == 0 ? 1 : t.helpPeriods())
         .build();
   }
 
@@ -670,10 +677,15 @@ public final class EmcApi {
     if (limit < 0 || limit > MAX_MISSED_PERIOD_LIMIT) {
       throw invalid(field + ".missedPeriodLimit must be between 1 and " + MAX_MISSED_PERIOD_LIMIT + " (0 means 3)");
     }
+    int helpPeriods = terms.getHelpPeriods();
+    if (helpPeriods < 0 || helpPeriods > MAX_MISSED_PERIOD_LIMIT) {
+      throw invalid(field + ".helpPeriods must be between 1 and " + MAX_MISSED_PERIOD_LIMIT + " (0 means 1)");
+    }
     return new EmcEntity.Terms(
         terms.getShareBps(),
         new EmcEntity.Target(metric, terms.getTarget().getAmount()),
-        limit == 0 ? DEFAULT_MISSED_PERIOD_LIMIT : limit);
+        limit == 0 ? DEFAULT_MISSED_PERIOD_LIMIT : limit,
+        helpPeriods == 1 ? 0 : helpPeriods);
   }
 
   private Duration ttl(long seconds) {

@@ -42,6 +42,7 @@ public final class RouteTable {
               MeRoutes.ENDPOINTS,
               LedgerRoutes.ENDPOINTS,
               EmcRoutes.ENDPOINTS,
+              io.rendan.emc.HelpRoutes.ENDPOINTS,
               BiddingRoutes.ENDPOINTS,
               ApplianceRoutes.ENDPOINTS,
               WsRoutes.ENDPOINTS,
