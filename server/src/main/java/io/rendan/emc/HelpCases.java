@@ -248,7 +248,8 @@ public final class HelpCases {
       String revenueId,
       long amountMinor,
       String currency,
-      Instant at)
+      Instant at,
+      Instant earnedAt)
       implements Event {}
 
   public record HelpCaseClosed(String emcId, String caseId, String meId, CaseStatus outcome, List<String> helperMeIds, Instant at)
@@ -502,7 +503,7 @@ public final class HelpCases {
           left -= repay;
           events.add(
               new AdvanceRepaid(
-                  revenue.emcId(), c.caseId(), p.pledgeId(), p.helperMeId(), c.meId(), revenue.revenueId(), repay, revenue.currency(), revenue.at()));
+                  revenue.emcId(), c.caseId(), p.pledgeId(), p.helperMeId(), c.meId(), revenue.revenueId(), repay, revenue.currency(), revenue.at(), revenue.earnedAt()));
         }
       }
     }

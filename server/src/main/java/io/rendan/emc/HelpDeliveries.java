@@ -25,40 +25,42 @@ final class HelpDeliveries {
   private HelpDeliveries() {}
 
   static List<Delivery> of(Event event, long emcSeq) {
+    java.time.Instant when = event instanceof AdvanceRepaid r ? r.earnedAt() : event.at();
     if (event instanceof HelpCaseOpened e) {
-      return List.of(due(e.meId(), e.emcId(), emcSeq, e.caseId(), "", HelpStep.CASE_OPENED, 0, ""));
+      return List.of(due(e.meId(), e.emcId(), emcSeq, e.caseId(), "", HelpStep.CASE_OPENED, 0, "", when));
     }
     if (event instanceof HelpPledged e) {
       return List.of(
-          due(e.helperMeId(), e.emcId(), emcSeq, e.caseId(), e.pledgeId(), HelpStep.PLEDGE_GIVEN, 0, ""),
-          due(e.helpedMeId(), e.emcId(), emcSeq, e.caseId(), e.pledgeId(), HelpStep.PLEDGE_RECEIVED, 0, ""));
+          due(e.helperMeId(), e.emcId(), emcSeq, e.caseId(), e.pledgeId(), HelpStep.PLEDGE_GIVEN, 0, "", when),
+          due(e.helpedMeId(), e.emcId(), emcSeq, e.caseId(), e.pledgeId(), HelpStep.PLEDGE_RECEIVED, 0, "", when));
     }
     if (event instanceof HelpDelivered e) {
       return List.of(
-          due(e.helperMeId(), e.emcId(), emcSeq, e.caseId(), e.pledgeId(), HelpStep.DELIVERED_GIVEN, -e.amountMinor(), e.currency()),
-          due(e.helpedMeId(), e.emcId(), emcSeq, e.caseId(), e.pledgeId(), HelpStep.DELIVERED_RECEIVED, e.amountMinor(), e.currency()));
+          due(e.helperMeId(), e.emcId(), emcSeq, e.caseId(), e.pledgeId(), HelpStep.DELIVERED_GIVEN, -e.amountMinor(), e.currency(), when),
+          due(e.helpedMeId(), e.emcId(), emcSeq, e.caseId(), e.pledgeId(), HelpStep.DELIVERED_RECEIVED, e.amountMinor(), e.currency(), when));
     }
     if (event instanceof AdvanceRepaid e) {
       return List.of(
-          due(e.helpedMeId(), e.emcId(), emcSeq, e.caseId(), e.pledgeId(), HelpStep.REPAYMENT_PAID, -e.amountMinor(), e.currency()),
-          due(e.helperMeId(), e.emcId(), emcSeq, e.caseId(), e.pledgeId(), HelpStep.REPAYMENT_RECEIVED, e.amountMinor(), e.currency()));
+          due(e.helpedMeId(), e.emcId(), emcSeq, e.caseId(), e.pledgeId(), HelpStep.REPAYMENT_PAID, -e.amountMinor(), e.currency(), when),
+          due(e.helperMeId(), e.emcId(), emcSeq, e.caseId(), e.pledgeId(), HelpStep.REPAYMENT_RECEIVED, e.amountMinor(), e.currency(), when));
     }
     if (event instanceof HelpCaseClosed e) {
       List<Delivery> all = new ArrayList<>();
       if (e.outcome() == CaseStatus.RECOVERED) {
-        all.add(due(e.meId(), e.emcId(), emcSeq, e.caseId(), "", HelpStep.CASE_RECOVERED, 0, ""));
+        all.add(due(e.meId(), e.emcId(), emcSeq, e.caseId(), "", HelpStep.CASE_RECOVERED, 0, "", when));
         e.helperMeIds().stream()
             .filter(h -> !h.equals(e.meId()))
-            .forEach(h -> all.add(due(h, e.emcId(), emcSeq, e.caseId(), "", HelpStep.RECOVERY_HELPED, 0, "")));
+            .forEach(h -> all.add(due(h, e.emcId(), emcSeq, e.caseId(), "", HelpStep.RECOVERY_HELPED, 0, "", when)));
       } else if (e.outcome() == CaseStatus.FAILED) {
-        all.add(due(e.meId(), e.emcId(), emcSeq, e.caseId(), "", HelpStep.CASE_FAILED, 0, ""));
+        all.add(due(e.meId(), e.emcId(), emcSeq, e.caseId(), "", HelpStep.CASE_FAILED, 0, "", when));
       }
       return all;
     }
     return List.of(); // an answer to a pledge, an agreement to leave: the EMC shows them
   }
 
-  private static Delivery due(String meId, String emcId, long emcSeq, String caseId, String pledgeId, HelpStep step, long amount, String currency) {
-    return new HelpDue(meId, new HelpNote(emcId, emcSeq, caseId, pledgeId, step, amount, currency));
+  private static Delivery due(
+      String meId, String emcId, long emcSeq, String caseId, String pledgeId, HelpStep step, long amount, String currency, java.time.Instant when) {
+    return new HelpDue(meId, new HelpNote(emcId, emcSeq, caseId, pledgeId, step, amount, currency, when));
   }
 }

@@ -80,7 +80,7 @@ final class HelpSerialization {
       return io.rendan.protocol.persistence.v1.EmcAdvanceRepaid.newBuilder()
           .setEmcId(e.emcId()).setCaseId(e.caseId()).setPledgeId(e.pledgeId()).setHelperMeId(e.helperMeId())
           .setHelpedMeId(e.helpedMeId()).setRevenueId(e.revenueId()).setAmountMinor(e.amountMinor())
-          .setCurrency(e.currency()).setAt(ts(e.at())).build().toByteArray();
+          .setCurrency(e.currency()).setAt(ts(e.at())).setEarnedAt(ts(e.earnedAt())).build().toByteArray();
     }
     if (o instanceof HelpCaseClosed e) {
       return io.rendan.protocol.persistence.v1.EmcHelpCaseClosed.newBuilder()
@@ -121,7 +121,7 @@ final class HelpSerialization {
         var p = io.rendan.protocol.persistence.v1.EmcAdvanceRepaid.parseFrom(bytes);
         yield new AdvanceRepaid(
             p.getEmcId(), p.getCaseId(), p.getPledgeId(), p.getHelperMeId(), p.getHelpedMeId(), p.getRevenueId(),
-            p.getAmountMinor(), p.getCurrency(), instant(p.getAt()));
+            p.getAmountMinor(), p.getCurrency(), instant(p.getAt()), instant(p.getEarnedAt()));
       }
       case CASE_CLOSED -> {
         var p = io.rendan.protocol.persistence.v1.EmcHelpCaseClosed.parseFrom(bytes);

@@ -189,7 +189,7 @@ public final class LedgerReadModel {
     MeEntity.HelpNote n = h.note();
     boolean repayment = n.step() == MeEntity.HelpStep.REPAYMENT_PAID || n.step() == MeEntity.HelpStep.REPAYMENT_RECEIVED;
     String id = (repayment ? REPAYMENT_PREFIX : ADVANCE_PREFIX) + n.pledgeId();
-    return new MeEntity.Credit(n.emcId(), n.emcSeq(), id, n.amountMinor(), n.currency(), repayment ? "help repayment" : "help advance", h.at(), 0, 0, false);
+    return new MeEntity.Credit(n.emcId(), n.emcSeq(), id, n.amountMinor(), n.currency(), repayment ? "help repayment" : "help advance", n.earnedAt(), 0, 0, false);
   }
 
   static final class RevenueWriter extends JdbcHandler<EventEnvelope<EmcEntity.Event>, ProjectionJdbc.Session> {

@@ -113,7 +113,7 @@ public final class MeEntity
    * received, a repayment paid (negative) or received.
    */
   public record HelpNote(
-      String emcId, long emcSeq, String caseId, String pledgeId, HelpStep step, long amountMinor, String currency) {}
+      String emcId, long emcSeq, String caseId, String pledgeId, HelpStep step, long amountMinor, String currency, Instant earnedAt) {}
 
   /** The ME's record of help given and received in all its EMCs. */
   public record HelpRecord(
@@ -564,7 +564,7 @@ public final class MeEntity
       return Effect().reply(cmd.replyTo(), new Accepted(state, false));
     }
     if (n.amountMinor() != 0
-        && !fitsBalance(state, new Credit(n.emcId(), n.emcSeq(), n.pledgeId(), n.amountMinor(), n.currency(), "help", Instant.EPOCH, 0, 0, false))) {
+        && !fitsBalance(state, new Credit(n.emcId(), n.emcSeq(), n.pledgeId(), n.amountMinor(), n.currency(), "help", n.earnedAt(), 0, 0, false))) {
       return reject(
           cmd.replyTo(),
           new Rejected(ErrorCodes.ME_BALANCE_LIMIT, "a help transfer of " + n.amountMinor() + " " + n.currency() + " would overflow the balance of ME " + meId));

@@ -164,6 +164,7 @@ public final class MeSerializer extends SerializerWithStringManifest {
           .setAmountMinor(n.amountMinor())
           .setCurrency(n.currency())
           .setAt(timestamp(e.at()))
+          .setEarnedAt(timestamp(n.earnedAt()))
           .build()
           .toByteArray();
     }
@@ -315,7 +316,7 @@ public final class MeSerializer extends SerializerWithStringManifest {
               p.getMeId(),
               new MeEntity.HelpNote(
                   p.getEmcId(), p.getEmcSeq(), p.getCaseId(), p.getPledgeId(), MeEntity.HelpStep.values()[p.getStepValue() - 1],
-                  p.getAmountMinor(), p.getCurrency()),
+                  p.getAmountMinor(), p.getCurrency(), instant(p.getEarnedAt())),
               instant(p.getAt()));
         }
         default -> throw new NotSerializableException("unknown ME manifest " + manifest);

@@ -89,7 +89,7 @@ class EmcSerializerTest {
           new Sample("emc.help-pledged.bin", "emc.help-pledged", new HelpCases.HelpPledged("emc-1", "case-1", "p-1", "dryers", "washers", HelpCases.Kind.ADVANCE, "two months of rent", 50_000, 5_000, AT)),
           new Sample("emc.help-pledge-answered.bin", "emc.help-pledge-answered", new HelpCases.HelpPledgeAnswered("emc-1", "case-1", "p-1", "dryers", "washers", true, AT)),
           new Sample("emc.help-delivered.bin", "emc.help-delivered", new HelpCases.HelpDelivered("emc-1", "case-1", "p-1", "dryers", "washers", HelpCases.Kind.ADVANCE, 50_000, "EUR", AT)),
-          new Sample("emc.advance-repaid.bin", "emc.advance-repaid", new HelpCases.AdvanceRepaid("emc-1", "case-1", "p-1", "dryers", "washers", "r-7", 150, "EUR", AT)),
+          new Sample("emc.advance-repaid.bin", "emc.advance-repaid", new HelpCases.AdvanceRepaid("emc-1", "case-1", "p-1", "dryers", "washers", "r-7", 150, "EUR", AT, AT.minusSeconds(3_600))),
           new Sample("emc.help-case-closed.bin", "emc.help-case-closed", new HelpCases.HelpCaseClosed("emc-1", "case-1", "washers", HelpCases.CaseStatus.RECOVERED, List.of("dryers"), AT)),
           new Sample("emc.leave-agreed.bin", "emc.leave-agreed", new HelpCases.LeaveAgreed("emc-1", "case-2", "washers", AT)),
           new Sample("emc.snapshot-with-help.bin", "emc.snapshot", stateWithHelp()));

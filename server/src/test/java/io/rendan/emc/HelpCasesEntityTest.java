@@ -190,7 +190,7 @@ class HelpCasesEntityTest {
     long part = shared.parts().stream().filter(p -> p.meId().equals(WASHERS)).findFirst().orElseThrow().amountMinor();
     AdvanceRepaid repaid = (AdvanceRepaid) first.events().get(1);
     assertEquals(part, repaid.amountMinor());
-    assertEquals(new AdvanceRepaid(repaid.emcId(), "case-1", "adv", DRYERS, WASHERS, "r-1", part, "EUR", clock.now), repaid);
+    assertEquals(new AdvanceRepaid(repaid.emcId(), "case-1", "adv", DRYERS, WASHERS, "r-1", part, "EUR", clock.now, clock.now), repaid);
     // the rest, exactly: never more than what is owed
     var second = revenue("r-2", 1_000);
     AdvanceRepaid rest = (AdvanceRepaid) second.events().get(1);

@@ -128,7 +128,7 @@ class MeSerializerTest {
               "me.help-recorded.bin",
               "me.help-recorded",
               new MeEntity.HelpRecorded(
-                  "me-1", new MeEntity.HelpNote("emc-1", 14, "case-1", "p-1", MeEntity.HelpStep.REPAYMENT_PAID, -150, "EUR"), AT)),
+                  "me-1", new MeEntity.HelpNote("emc-1", 14, "case-1", "p-1", MeEntity.HelpStep.REPAYMENT_PAID, -150, "EUR", AT.minusSeconds(3_600)), AT)),
           new Sample(
               "me.snapshot-with-help.bin",
               "me.snapshot",
