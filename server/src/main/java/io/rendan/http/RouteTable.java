@@ -43,6 +43,7 @@ public final class RouteTable {
               LedgerRoutes.ENDPOINTS,
               EmcRoutes.ENDPOINTS,
               io.rendan.emc.HelpRoutes.ENDPOINTS,
+              io.rendan.charter.CharterRoutes.ENDPOINTS,
               BiddingRoutes.ENDPOINTS,
               ApplianceRoutes.ENDPOINTS,
               WsRoutes.ENDPOINTS,

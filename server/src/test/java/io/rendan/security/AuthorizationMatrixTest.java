@@ -153,6 +153,10 @@ class AuthorizationMatrixTest {
     c.put("POST /v1/emcs/{emcId}/help/{caseId}/pledges/{pledgeId}/decline", new Case("/v1/emcs/" + emcId + "/help/case-1/pledges/p-1/decline", "{}", Unrelated.REFUSED));
     c.put("POST /v1/emcs/{emcId}/help/{caseId}/pledges/{pledgeId}/deliver", new Case("/v1/emcs/" + emcId + "/help/case-1/pledges/p-1/deliver", "{}", Unrelated.REFUSED));
     c.put("POST /v1/emcs/{emcId}/help/{caseId}/leave", new Case("/v1/emcs/" + emcId + "/help/case-1/leave", "{}", Unrelated.REFUSED));
+    c.put("GET /v1/charter", new Case("/v1/charter", null, Unrelated.VIEW));
+    c.put("PUT /v1/charter", new Case("/v1/charter", "{\"clauses\":{\"replaceOnlyAfterFailedHelp\":true}}", Unrelated.REFUSED));
+    c.put("GET /v1/emcs/{emcId}/charter", new Case("/v1/emcs/" + emcId + "/charter", null, Unrelated.REFUSED));
+    c.put("PUT /v1/emcs/{emcId}/charter", new Case("/v1/emcs/" + emcId + "/charter", "{\"clauses\":{\"minShareBps\":1}}", Unrelated.REFUSED));
     c.put("POST /v1/emcs/{emcId}/calls", new Case("/v1/emcs/" + emcId + "/calls", "{\"call\":{\"capability\":\"x\",\"side\":\"SOLUTION\",\"role\":\"r\",\"maxShareBps\":100,\"mode\":\"SEALED\",\"target\":{\"metric\":\"CYCLES\",\"amount\":\"1\"}},\"closesInSeconds\":600}", Unrelated.REFUSED));
     c.put("GET /v1/rounds", new Case("/v1/rounds", null, Unrelated.VIEW));
     c.put("GET /v1/rounds/{roundId}", new Case("/v1/rounds/" + roundId + "?asMe=" + carolMe, null, Unrelated.REFUSED));
