@@ -107,15 +107,40 @@ public final class CharterApi implements EmcApi.CharterGate {
 
   private CompletionStage<EmcCharter> emcView(String emcId) {
     return inForce(emcId)
-        .thenApply(
-            f ->
-                EmcCharter.newBuilder()
-                    .setEmcId(emcId)
-                    .setVersion(f.emc().version())
-                    .setAdopted(toProto(f.emc().clauses()))
-                    .setOrgVersion(f.org().version())
-                    .setInForce(toProto(f.clauses()))
-                    .build());
+        .thenCombine(
+            emcApi.current(emcId),
+            (f, emc) -> {
+              EmcCharter.Builder b =
+                  EmcCharter.newBuilder()
+                      .setEmcId(emcId)
+                      .setVersion(f.emc().version())
+                      .setAdopted(toProto(f.emc().clauses()))
+                      .setOrgVersion(f.org().version())
+                      .setInForce(toProto(f.clauses()));
+              for (EmcEntity.Member m : emc.members().values()) {
+                for (EmcEntity.Contract c : m.history()) {
+                  b.addContracts(
+                      io.rendan.protocol.api.v1.ContractCharter.newBuilder()
+                          .setMeId(m.meId())
+                          .setContractVersion(c.version())
+                          .setEffectiveFrom(ts(c.effectiveFrom()))
+                          .setOrgVersion(versionAt(f.org(), c.effectiveFrom()))
+                          .setEmcVersion(versionAt(f.emc(), c.effectiveFrom())));
+                }
+              }
+              return b.build();
+            });
+  }
+
+  /** The version of a charter in force at {@code t}: the last adopted at or before it (0: none yet). */
+  static int versionAt(CharterEntity.State charter, Instant t) {
+    int version = 0;
+    for (CharterEntity.Version v : charter.versions()) {
+      if (!v.at().isAfter(t)) {
+        version = v.version();
+      }
+    }
+    return version;
   }
 
   /** The organisation's charter and the EMC's, and the stricter of each clause. */

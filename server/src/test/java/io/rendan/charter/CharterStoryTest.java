@@ -92,6 +92,10 @@ class CharterStoryTest {
       assertEquals(2, v2.getVersion());
       assertRefused(node.postJson("/v1/emcs/" + emcId + "/members/" + washers + "/terms", alice, "{\"terms\":{\"shareBps\":3600,\"target\":{\"metric\":\"REVENUE\",\"amount\":\"1\"}}}"), "charter:terms-interval");
       assertEquals(2, parse(node.get("/v1/charter", bob), Charter.newBuilder()).getVersion());
+      // each contract shows the versions in force when it took effect: a new charter version rewrites none
+      EmcCharter contracts = parse(node.get("/v1/emcs/" + emcId + "/charter", bob), EmcCharter.newBuilder()).build();
+      assertEquals(2, contracts.getOrgVersion());
+      assertEquals(0, contracts.getContractsList().stream().filter(c -> c.getMeId().equals(washers)).findFirst().orElseThrow().getOrgVersion(), "washers joined under the default");
 
       // charter:self-award: alice's operators run the bidder too
       String second = registerMe(node, alice, "Laundry Two", "washers");
