@@ -244,6 +244,15 @@ public final class RendanNode implements AutoCloseable {
               askTimeout,
               clock);
       MembershipDelivery.start(system, projectionJdbc, meApi, config.getInt("rendan.emc.tag-slices"));
+      io.rendan.charter.CharterApi charterApi =
+          io.rendan.charter.CharterApi.start(
+              system,
+              emcApi,
+              meApi,
+              new io.rendan.charter.CharterEntity.Settings(
+                  config.getDuration("rendan.emc.backoff-min"), config.getDuration("rendan.emc.backoff-max")),
+              askTimeout,
+              clock);
       // appliances (issue 6)
       ApplianceConfig applianceConfig = ApplianceConfig.from(config);
       io.rendan.appliance.ApplianceDirectory applianceDirectory =
@@ -325,6 +334,8 @@ public final class RendanNode implements AutoCloseable {
       v1.add(new MeRoutes(meApi, codec, auth).route());
       v1.add(new BiddingRoutes(biddingApi, codec, auth, NaivePeer.start(system, clock, askTimeout)).route());
       v1.add(new EmcRoutes(emcApi, codec, auth).route());
+      v1.add(new io.rendan.emc.HelpRoutes(emcApi.help(), codec, auth).route());
+      v1.add(new io.rendan.charter.CharterRoutes(charterApi, codec, auth).route());
       v1.add(
           new ApplianceRoutes(applianceApi, new TelemetryIngest(system, applianceApi, codec, applianceConfig), codec, auth)
               .route());

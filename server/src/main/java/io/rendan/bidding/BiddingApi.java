@@ -242,7 +242,17 @@ public final class BiddingApi {
   public CompletionStage<Round> awardBid(Caller caller, AwardBidRequest request) {
     String roundId = checkId("roundId", request.getRoundId());
     String bidId = checkId("bidId", request.getBidId());
-    return asOwner(caller, roundId, owner -> replyTo -> new RoundEntity.AwardBid(bidId, owner, replyTo));
+    return state(roundId)
+        .thenCompose(
+            round -> {
+              RoundEntity.Bid bid = round.bids().get(bidId);
+              return bid == null || round.emcId() == null
+                  ? CompletableFuture.completedFuture(null)
+                  : meApi
+                      .requireOperator(caller, round.ownerMeId(), BiddingCodes.NOT_OWNER, "only operators of the EMC's owner may do this")
+                      .thenCompose(owner -> emcApi.charter().checkAward(round.emcId(), round.ownerMeId(), bid.meId()));
+            })
+        .thenCompose(checked -> asOwner(caller, roundId, owner -> replyTo -> new RoundEntity.AwardBid(bidId, owner, replyTo)));
   }
 
   public CompletionStage<Round> cancel(Caller caller, CancelRoundRequest request) {

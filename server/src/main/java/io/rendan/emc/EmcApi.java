@@ -79,6 +79,44 @@ public final class EmcApi {
 
   public record Started(Emc emc, boolean created) {}
 
+  /**
+   * The charter's check of the commands its clauses govern (io.rendan.charter):
+   * each completes normally or fails with the refusal naming its clause.
+   */
+  public interface CharterGate {
+    CompletionStage<Integer> checkTerms(State emc, String meId, EmcEntity.Terms terms);
+
+    CompletionStage<Void> checkRemoval(State emc, String meId, boolean byOwner);
+
+    CompletionStage<Void> checkAward(String emcId, String ownerMeId, String bidderMeId);
+
+    CharterGate NONE =
+        new CharterGate() {
+          public CompletionStage<Integer> checkTerms(State emc, String meId, EmcEntity.Terms terms) {
+            return CompletableFuture.completedFuture(0);
+          }
+
+          public CompletionStage<Void> checkRemoval(State emc, String meId, boolean byOwner) {
+            return CompletableFuture.completedFuture(null);
+          }
+
+          public CompletionStage<Void> checkAward(String emcId, String ownerMeId, String bidderMeId) {
+            return CompletableFuture.completedFuture(null);
+          }
+        };
+  }
+
+  private volatile CharterGate charter = CharterGate.NONE;
+
+  /** Puts the commands the charter governs under it (set once at start). */
+  public void governedBy(CharterGate charter) {
+    this.charter = charter;
+  }
+
+  public CharterGate charter() {
+    return charter;
+  }
+
   private final ClusterSharding sharding;
   private final MeApi meApi;
   private final Duration askTimeout;
@@ -150,6 +188,7 @@ public final class EmcApi {
                 asOwner(
                     caller,
                     emcId,
+                    state -> charter.checkTerms(state, meId, terms),
                     owner -> replyTo -> new EmcEntity.InviteMember(invitationId, meId, side, role, terms, validFor, owner, replaces, replyTo)))
         .thenApply(a -> toProto(a.emc().invitations().get(invitationId), clock.instant()));
   }
@@ -183,7 +222,11 @@ public final class EmcApi {
                                   .thenApply(me -> state.ownerMeId())
                               : CompletableFuture.failedFuture(failure));
             })
-        .thenCompose(acting -> ask(emcId, replyTo -> new EmcEntity.RemoveMember(meId, acting, replyTo)))
+        .thenCompose(
+            acting ->
+                current(emcId)
+                    .thenCompose(state -> charter.checkRemoval(state, meId, !acting.equals(meId)))
+                    .thenCompose(checked -> ask(emcId, replyTo -> new EmcEntity.RemoveMember(meId, acting, replyTo))))
         .thenApply(this::view);
   }
 
@@ -191,7 +234,7 @@ public final class EmcApi {
     String emcId = checkId("emcId", request.getEmcId());
     String meId = checkId("meId", request.getMeId());
     EmcEntity.Terms terms = terms(request.getTerms());
-    return asOwner(caller, emcId, owner -> replyTo -> new EmcEntity.ProposeTerms(meId, terms, owner, replyTo))
+    return asOwner(caller, emcId, state -> charter.checkTerms(state, meId, terms), owner -> replyTo -> new EmcEntity.ProposeTerms(meId, terms, owner, replyTo))
         .thenApply(this::view);
   }
 
@@ -411,12 +454,22 @@ public final class EmcApi {
 
   private CompletionStage<Accepted> asOwner(
       Caller caller, String emcId, Function<String, Function<ActorRef<Reply>, Command>> command) {
+    return asOwner(caller, emcId, state -> CompletableFuture.completedFuture(null), command);
+  }
+
+  /** As the owner, once {@code check} (the charter's) passed on the EMC as it is. */
+  private CompletionStage<Accepted> asOwner(
+      Caller caller,
+      String emcId,
+      Function<State, CompletionStage<?>> check,
+      Function<String, Function<ActorRef<Reply>, Command>> command) {
     return current(emcId)
         .thenCompose(
             state ->
                 meApi
                     .requireOperator(caller, state.ownerMeId(), EmcCodes.NOT_OWNER, "only operators of the owner ME may do this")
-                    .thenCompose(owner -> ask(emcId, command.apply(state.ownerMeId()))));
+                    .thenCompose(owner -> state.isStarted() ? check.apply(state) : CompletableFuture.completedFuture(null))
+                    .thenCompose(checked -> ask(emcId, command.apply(state.ownerMeId()))));
   }
 
   private CompletionStage<Emc> asInvitee(
@@ -462,7 +515,12 @@ public final class EmcApi {
             });
   }
 
-  private CompletionStage<Accepted> ask(String emcId, Function<ActorRef<Reply>, Command> command) {
+  /** Help before replacement: pledges, their answers and deliveries (HelpApi). */
+  public HelpApi help() {
+    return new HelpApi(this, meApi);
+  }
+
+  CompletionStage<Accepted> ask(String emcId, Function<ActorRef<Reply>, Command> command) {
     EntityRef<Command> ref = sharding.entityRefFor(EmcEntity.TYPE_KEY, emcId);
     return Asks.<Command, Reply>ask(ref, command, askTimeout)
         .thenCompose(
@@ -475,7 +533,7 @@ public final class EmcApi {
             });
   }
 
-  private Emc view(Accepted accepted) {
+  Emc view(Accepted accepted) {
     return toProto(accepted.emc(), clock.instant());
   }
 
@@ -519,6 +577,7 @@ public final class EmcApi {
     List<EmcEntity.Invitation> invitations = new ArrayList<>(s.invitations().values());
     java.util.Collections.reverse(invitations);
     invitations.forEach(i -> b.addInvitations(toProto(i, now)));
+    s.help().cases().values().forEach(c -> b.addHelpCases(HelpApi.toProto(c)));
     return b.build();
   }
 
@@ -589,6 +648,7 @@ public final class EmcApi {
         .setShareBps(t.shareBps())
         .setTarget(Target.newBuilder().setMetric(Target.Metric.valueOf(t.target().metric().name())).setAmount(t.target().amount()))
         .setMissedPeriodLimit(t.missedPeriodLimit())
+        .setHelpPeriods(t.helpPeriods() == 0 ? 1 : t.helpPeriods())
         .build();
   }
 
@@ -670,10 +730,15 @@ public final class EmcApi {
     if (limit < 0 || limit > MAX_MISSED_PERIOD_LIMIT) {
       throw invalid(field + ".missedPeriodLimit must be between 1 and " + MAX_MISSED_PERIOD_LIMIT + " (0 means 3)");
     }
+    int helpPeriods = terms.getHelpPeriods();
+    if (helpPeriods < 0 || helpPeriods > MAX_MISSED_PERIOD_LIMIT) {
+      throw invalid(field + ".helpPeriods must be between 1 and " + MAX_MISSED_PERIOD_LIMIT + " (0 means 1)");
+    }
     return new EmcEntity.Terms(
         terms.getShareBps(),
         new EmcEntity.Target(metric, terms.getTarget().getAmount()),
-        limit == 0 ? DEFAULT_MISSED_PERIOD_LIMIT : limit);
+        limit == 0 ? DEFAULT_MISSED_PERIOD_LIMIT : limit,
+        helpPeriods == 1 ? 0 : helpPeriods);
   }
 
   private Duration ttl(long seconds) {

@@ -29,6 +29,18 @@ public final class EmcCodes {
   public static final String PERIOD_CLOSED = "emc:period.closed";
   public static final String PERIOD_NOT_CLOSABLE = "emc:period.not-closable";
   public static final String NOT_AT_RISK = "emc:member.not-at-risk";
+  /** Help before replacement (HelpCases). */
+  public static final String HELP_OPEN = "emc:help.open";
+  public static final String HELP_CASE_NOT_FOUND = "emc:help.case-not-found";
+  public static final String HELP_CASE_CLOSED = "emc:help.case-closed";
+  public static final String HELP_PLEDGE_NOT_FOUND = "emc:help.pledge-not-found";
+  public static final String HELP_PLEDGE_CONFLICT = "emc:help.pledge-conflict";
+  public static final String HELP_PLEDGE_ANSWERED = "emc:help.pledge-answered";
+  public static final String HELP_PLEDGE_NOT_ACCEPTED = "emc:help.pledge-not-accepted";
+  public static final String HELP_SELF = "emc:help.self";
+  public static final String HELP_NOT_HELPED = "emc:help.not-helped-member";
+  public static final String HELP_NOT_HELPER = "emc:help.not-helper";
+  public static final String HELP_TOO_MANY = "emc:help.too-many-pledges";
 
   private EmcCodes() {}
 }

@@ -79,7 +79,12 @@ public final class EmcEntity
 
   public record Target(Metric metric, long amount) {}
 
-  public record Terms(int shareBps, Target target, int missedPeriodLimit) {}
+  /** {@code helpPeriods}: closed periods a help case of the member stays open; 0 means one. */
+  public record Terms(int shareBps, Target target, int missedPeriodLimit, int helpPeriods) {
+    public Terms(int shareBps, Target target, int missedPeriodLimit) {
+      this(shareBps, target, missedPeriodLimit, 0);
+    }
+  }
 
   public record Contract(int version, Terms terms, Instant effectiveFrom) {}
 
@@ -252,7 +257,11 @@ public final class EmcEntity
           RecordRevenue,
           ReportPeriodValue,
           ClosePeriod,
-          ReplaceSeat {}
+          ReplaceSeat,
+          HelpCases.PledgeHelp,
+          HelpCases.AnswerPledge,
+          HelpCases.DeliverHelp,
+          HelpCases.AgreeToLeave {}
 
   public record StartEmc(
       String name,
@@ -370,7 +379,14 @@ public final class EmcEntity
           RevenueShared,
           PeriodValueReported,
           PeriodClosed,
-          SeatReplaced {
+          SeatReplaced,
+          HelpCases.HelpCaseOpened,
+          HelpCases.HelpPledged,
+          HelpCases.HelpPledgeAnswered,
+          HelpCases.HelpDelivered,
+          HelpCases.AdvanceRepaid,
+          HelpCases.HelpCaseClosed,
+          HelpCases.LeaveAgreed {
     String emcId();
 
     Instant at();
@@ -476,12 +492,33 @@ public final class EmcEntity
       Map<String, Invitation> invitations,
       Instant createdAt,
       long version,
-      Accounts accounts) {
+      Accounts accounts,
+      HelpCases.Cases help) {
 
     public State {
       members = Collections.unmodifiableMap(new TreeMap<>(members));
       invitations = Collections.unmodifiableMap(new LinkedHashMap<>(invitations));
       accounts = accounts == null ? Accounts.EMPTY : accounts;
+      help = help == null ? HelpCases.Cases.EMPTY : help;
+    }
+
+    public State(
+        String emcId,
+        String name,
+        String userGroup,
+        String ownerMeId,
+        Status status,
+        Map<String, Member> members,
+        Map<String, Invitation> invitations,
+        Instant createdAt,
+        long version,
+        Accounts accounts) {
+      this(emcId, name, userGroup, ownerMeId, status, members, invitations, createdAt, version, accounts, HelpCases.Cases.EMPTY);
+    }
+
+    /** The same state under another version: the earlier pushes of several events stored at once. */
+    State atVersion(long v) {
+      return new State(emcId, name, userGroup, ownerMeId, status, members, invitations, createdAt, v, accounts, help);
     }
 
     public State(
@@ -573,7 +610,7 @@ public final class EmcEntity
       if (!standing(meId).atRisk()) {
         return Optional.of(new Rejected(EmcCodes.NOT_AT_RISK, meId + " is not at risk"));
       }
-      return Optional.empty();
+      return HelpCases.replacementRefused(help, meId);
     }
 
     public boolean isStarted() {
@@ -603,6 +640,10 @@ public final class EmcEntity
 
     State apply(Event event) {
       long next = version + 1;
+      if (HelpCases.isHelpEvent(event)) {
+        return new State(emcId, name, userGroup, ownerMeId, status, members, invitations, createdAt, next, accounts, HelpCases.apply(help, event));
+      }
+      HelpCases.Cases cases = help;
       Map<String, Member> ms = new TreeMap<>(members);
       Map<String, Invitation> is = new LinkedHashMap<>(invitations);
       String newName = name;
@@ -647,6 +688,7 @@ public final class EmcEntity
         e.invitationIds().forEach(id -> is.computeIfPresent(id, (k, i) -> i.withStatus(InvitationStatus.EXPIRED)));
       } else if (event instanceof MemberLeft e) {
         acc = leave(acc, ms.remove(e.meId()), e.at());
+        cases = HelpCases.memberGone(cases, e.meId(), e.at());
       } else if (event instanceof TermsProposed e) {
         Member m = ms.get(e.meId());
         ms.put(e.meId(), new Member(m.meId(), m.side(), m.role(), m.owner(), m.history(), e.terms(), m.joinedAt()));
@@ -686,16 +728,18 @@ public final class EmcEntity
           standings.put(r.meId(), new Standing(r.missedInRow(), r.atRisk()));
         }
         acc = new Accounts(acc.currency(), acc.owners(), acc.formers(), acc.revenues(), e.period(), tallies, standings);
+        cases = HelpCases.periodClosed(cases, e);
       } else if (event instanceof SeatReplaced e) {
         is.computeIfPresent(e.invitationId(), (id, i) -> i.withStatus(InvitationStatus.ACCEPTED));
         acc = leave(acc, ms.remove(e.oldMeId()), e.at());
+        cases = HelpCases.memberGone(cases, e.oldMeId(), e.at());
         ms.put(
             e.newMeId(),
             new Member(e.newMeId(), e.side(), e.role(), false, List.of(), null, e.at()).withContract(e.terms(), e.at()));
       } else {
         throw new IllegalStateException("unknown event " + event.getClass());
       }
-      return new State(emcId, newName, newUserGroup, newOwner, newStatus, ms, is, created, next, acc);
+      return new State(emcId, newName, newUserGroup, newOwner, newStatus, ms, is, created, next, acc, cases);
     }
 
     private static Accounts leave(Accounts acc, Member gone, Instant at) {
@@ -842,6 +886,10 @@ public final class EmcEntity
         .onCommand(ReportPeriodValue.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(ClosePeriod.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(ReplaceSeat.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(HelpCases.PledgeHelp.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(HelpCases.AnswerPledge.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(HelpCases.DeliverHelp.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(HelpCases.AgreeToLeave.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(ExpireInvitations.class, (s, c) -> Effect().noReply());
 
     builder
@@ -870,6 +918,10 @@ public final class EmcEntity
         .onCommand(ReportPeriodValue.class, this::reportPeriodValue)
         .onCommand(ClosePeriod.class, this::closePeriod)
         .onCommand(ReplaceSeat.class, this::replaceSeat)
+        .onCommand(HelpCases.PledgeHelp.class, this::help)
+        .onCommand(HelpCases.AnswerPledge.class, this::help)
+        .onCommand(HelpCases.DeliverHelp.class, this::help)
+        .onCommand(HelpCases.AgreeToLeave.class, this::help)
         .onCommand(ExpireInvitations.class, this::expireInvitations);
 
     return builder.build();
@@ -1224,7 +1276,7 @@ public final class EmcEntity
             parts,
             now,
             keepSince);
-    return persist(event, "emc.revenue-shared", cmd.replyTo(), true);
+    return persistWithHelp(event, "emc.revenue-shared", HelpCases.repayments(state, event), cmd.replyTo(), true);
   }
 
   private ReplyEffect<Event, State> reportPeriodValue(State state, ReportPeriodValue cmd) {
@@ -1285,7 +1337,8 @@ public final class EmcEntity
           new TargetResult(
               m.meId(), contract.get().version(), terms.target().metric(), terms.target().amount(), achieved, met, missed, missed >= limit));
     }
-    return persist(new PeriodClosed(emcId, period.toString(), results, clock.instant()), "emc.period-closed", cmd.replyTo(), false);
+    PeriodClosed closed = new PeriodClosed(emcId, period.toString(), results, clock.instant());
+    return persistWithHelp(closed, "emc.period-closed", HelpCases.afterPeriod(state, closed), cmd.replyTo(), false);
   }
 
   /** Accepting an invitation that replaces a seat: only while that member is still at risk. */
@@ -1346,6 +1399,7 @@ public final class EmcEntity
     if (cmd instanceof ReportPeriodValue c) return c.replyTo();
     if (cmd instanceof ClosePeriod c) return c.replyTo();
     if (cmd instanceof ReplaceSeat c) return c.replyTo();
+    if (HelpCases.replyTo(cmd) != null) return HelpCases.replyTo(cmd);
     throw new IllegalArgumentException("no reply for " + cmd);
   }
 
@@ -1356,6 +1410,46 @@ public final class EmcEntity
         .thenRun(
             s -> {
               published(eventName, s);
+              armExpiryTimer(s);
+            })
+        .thenReply(replyTo, s -> new Accepted(s, created));
+  }
+
+  /** A help command: its event, or the unchanged state, or its refusal. */
+  private ReplyEffect<Event, State> help(State state, Command cmd) {
+    ActorRef<Reply> replyTo = HelpCases.replyTo(cmd);
+    HelpCases.Decision decision = HelpCases.decide(state, emcId, cmd, currency(state), clock.instant());
+    if (decision instanceof HelpCases.Persist p) {
+      return persist(p.event(), HelpCases.eventName(p.event()), replyTo, cmd instanceof HelpCases.PledgeHelp);
+    }
+    if (decision instanceof HelpCases.Refused r) {
+      return Effect().reply(replyTo, r.rejection());
+    }
+    return Effect().reply(replyTo, new Accepted(state, false));
+  }
+
+  /**
+   * An event and the help events it brings (cases opened or closed by a period's
+   * close, advances repaid from a revenue), stored in one atomic write; one push
+   * per event, with consecutive sequence numbers.
+   */
+  private ReplyEffect<Event, State> persistWithHelp(
+      Event event, String eventName, List<Event> help, ActorRef<Reply> replyTo, boolean created) {
+    if (help.isEmpty()) {
+      return persist(event, eventName, replyTo, created);
+    }
+    List<Event> all = new ArrayList<>();
+    all.add(event);
+    all.addAll(help);
+    return Effect()
+        .persist(all)
+        .thenRun(
+            s -> {
+              long first = s.version() - all.size() + 1;
+              published(eventName, s.atVersion(first));
+              for (int i = 0; i < help.size(); i++) {
+                published(HelpCases.eventName(help.get(i)), s.atVersion(first + 1 + i));
+              }
               armExpiryTimer(s);
             })
         .thenReply(replyTo, s -> new Accepted(s, created));

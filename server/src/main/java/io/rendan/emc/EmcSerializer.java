@@ -61,6 +61,8 @@ public final class EmcSerializer extends SerializerWithStringManifest {
     if (o instanceof PeriodClosed) return PERIOD_CLOSED;
     if (o instanceof SeatReplaced) return SEAT_REPLACED;
     if (o instanceof State) return SNAPSHOT;
+    String help = HelpSerialization.manifest(o);
+    if (help != null) return help;
     throw new IllegalArgumentException("EmcSerializer cannot serialize " + o.getClass());
   }
 
@@ -216,6 +218,9 @@ public final class EmcSerializer extends SerializerWithStringManifest {
     if (o instanceof State s) {
       return snapshot(s).toByteArray();
     }
+    if (HelpSerialization.manifest(o) != null) {
+      return HelpSerialization.toBinary(o);
+    }
     throw new IllegalArgumentException("EmcSerializer cannot serialize " + o.getClass());
   }
 
@@ -332,6 +337,13 @@ public final class EmcSerializer extends SerializerWithStringManifest {
               instant(p.getAt()));
         }
         case SNAPSHOT -> state(EmcSnapshot.parseFrom(bytes));
+        case HelpSerialization.CASE_OPENED,
+            HelpSerialization.PLEDGED,
+            HelpSerialization.PLEDGE_ANSWERED,
+            HelpSerialization.DELIVERED,
+            HelpSerialization.ADVANCE_REPAID,
+            HelpSerialization.CASE_CLOSED,
+            HelpSerialization.LEAVE_AGREED -> HelpSerialization.fromBinary(bytes, manifest);
         default -> throw new NotSerializableException("unknown EMC manifest " + manifest);
       };
     } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
@@ -427,6 +439,7 @@ public final class EmcSerializer extends SerializerWithStringManifest {
                         .setMeId(meId)
                         .setMissedInRow(st.missedInRow())
                         .setAtRisk(st.atRisk())));
+    HelpSerialization.addTo(b, s.help());
     return b.build();
   }
 
@@ -491,7 +504,8 @@ public final class EmcSerializer extends SerializerWithStringManifest {
         invitations,
         instant(p.getCreatedAt()),
         p.getVersion(),
-        accounts(p));
+        accounts(p),
+        HelpSerialization.cases(p));
   }
 
   private static Accounts accounts(EmcSnapshot p) {
@@ -593,11 +607,12 @@ public final class EmcSerializer extends SerializerWithStringManifest {
         .setTargetMetric(metric(t.target().metric()))
         .setTargetAmount(t.target().amount())
         .setMissedPeriodLimit(t.missedPeriodLimit())
+        .setHelpPeriods(t.helpPeriods())
         .build();
   }
 
   static Terms terms(StoredTerms t) {
-    return new Terms(t.getShareBps(), new Target(metric(t.getTargetMetric()), t.getTargetAmount()), t.getMissedPeriodLimit());
+    return new Terms(t.getShareBps(), new Target(metric(t.getTargetMetric()), t.getTargetAmount()), t.getMissedPeriodLimit(), t.getHelpPeriods());
   }
 
   public static TargetMetric metric(Metric m) {

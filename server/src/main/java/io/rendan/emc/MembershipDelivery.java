@@ -81,6 +81,8 @@ public final class MembershipDelivery extends Handler<EventEnvelope<Event>> {
         sent = meApi.recordMembership(m.meId(), m.membership());
       } else if (d instanceof CreditDue c) {
         sent = meApi.recordCredit(c.meId(), c.credit());
+      } else if (d instanceof HelpDue h) {
+        sent = meApi.recordHelp(h.meId(), h.note());
       } else {
         TargetResultDue t = (TargetResultDue) d;
         sent = meApi.recordTargetResult(t.meId(), t.outcome());
@@ -118,7 +120,7 @@ public final class MembershipDelivery extends Handler<EventEnvelope<Event>> {
   }
 
   /** Something one ME must learn from one EMC event. */
-  sealed interface Delivery permits MembershipChange, CreditDue, TargetResultDue {
+  sealed interface Delivery permits MembershipChange, CreditDue, TargetResultDue, HelpDue {
     String meId();
   }
 
@@ -128,12 +130,17 @@ public final class MembershipDelivery extends Handler<EventEnvelope<Event>> {
 
   record TargetResultDue(String meId, MeEntity.TargetOutcome outcome) implements Delivery {}
 
+  record HelpDue(String meId, MeEntity.HelpNote note) implements Delivery {}
+
   /**
    * What each ME must learn from one EMC event; most events concern no ME. Every
    * message carries the EMC's sequence number, the ME's de-duplication cursor:
    * one EMC event names an ME at most once.
    */
   static List<Delivery> deliveries(Event event, long emcSeq) {
+    if (HelpCases.isHelpEvent(event)) {
+      return HelpDeliveries.of(event, emcSeq);
+    }
     if (event instanceof EmcStarted e) {
       return List.of(
           new MembershipChange(

@@ -42,6 +42,8 @@ public final class RouteTable {
               MeRoutes.ENDPOINTS,
               LedgerRoutes.ENDPOINTS,
               EmcRoutes.ENDPOINTS,
+              io.rendan.emc.HelpRoutes.ENDPOINTS,
+              io.rendan.charter.CharterRoutes.ENDPOINTS,
               BiddingRoutes.ENDPOINTS,
               ApplianceRoutes.ENDPOINTS,
               WsRoutes.ENDPOINTS,

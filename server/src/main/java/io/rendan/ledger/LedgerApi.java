@@ -122,7 +122,9 @@ public final class LedgerApi {
                       Map<String, Long> totals = new TreeMap<>();
                       try (PreparedStatement ps =
                           c.prepareStatement(
-                              "SELECT emc_id, currency, SUM(amount_minor), COUNT(*) FROM " + LedgerReadModel.LEDGER
+                              "SELECT emc_id, currency, SUM(amount_minor), COUNT(*), "
+                                  + "SUM(CASE WHEN revenue_id LIKE 'advance:%' THEN amount_minor ELSE 0 END), "
+                                  + "SUM(CASE WHEN revenue_id LIKE 'repay:%' THEN amount_minor ELSE 0 END) FROM " + LedgerReadModel.LEDGER
                                   + " WHERE me_id = ? AND period = ? GROUP BY emc_id, currency")) {
                         ps.setString(1, meId);
                         ps.setString(2, month);
@@ -133,7 +135,10 @@ public final class LedgerApi {
                                 MeStatement.FromEmc.newBuilder()
                                     .setEmcId(rs.getString(1))
                                     .setCurrency(rs.getString(2))
-                                    .setEarnedMinor(rs.getLong(3))
+                                    // help moves money between members: shown apart from what was earned
+                                    .setEarnedMinor(rs.getLong(3) - rs.getLong(5) - rs.getLong(6))
+                                    .setAdvancesMinor(rs.getLong(5))
+                                    .setRepaymentsMinor(rs.getLong(6))
                                     .setEntries(rs.getInt(4)));
                             totals.merge(rs.getString(2), rs.getLong(3), Math::addExact);
                           }

@@ -132,7 +132,11 @@ public final class LedgerReadModel {
   static final class LedgerWriter extends JdbcHandler<EventEnvelope<MeEntity.Event>, ProjectionJdbc.Session> {
     @Override
     public void process(ProjectionJdbc.Session session, EventEnvelope<MeEntity.Event> envelope) throws Exception {
-      if (!(envelope.event() instanceof MeEntity.LedgerCredited e)) {
+      MeEntity.Event event = envelope.event();
+      if (event instanceof MeEntity.HelpRecorded h && h.note().amountMinor() != 0) {
+        event = new MeEntity.LedgerCredited(h.meId(), helpCredit(h), h.at());
+      }
+      if (!(event instanceof MeEntity.LedgerCredited e)) {
         return;
       }
       long seq = envelope.sequenceNr();
@@ -170,6 +174,22 @@ public final class LedgerReadModel {
             return null;
           });
     }
+  }
+
+  /** Revenue ids of help entries: never a revenue's (those have no ':'); statements tell them apart by it. */
+  public static final String ADVANCE_PREFIX = "advance:";
+  public static final String REPAYMENT_PREFIX = "repay:";
+
+  /**
+   * A help step that moves money, as a ledger entry: an advance (given or
+   * received) or a repayment (paid or received), keyed by its pledge; no share,
+   * no contract; earned when it was recorded.
+   */
+  static MeEntity.Credit helpCredit(MeEntity.HelpRecorded h) {
+    MeEntity.HelpNote n = h.note();
+    boolean repayment = n.step() == MeEntity.HelpStep.REPAYMENT_PAID || n.step() == MeEntity.HelpStep.REPAYMENT_RECEIVED;
+    String id = (repayment ? REPAYMENT_PREFIX : ADVANCE_PREFIX) + n.pledgeId();
+    return new MeEntity.Credit(n.emcId(), n.emcSeq(), id, n.amountMinor(), n.currency(), repayment ? "help repayment" : "help advance", n.earnedAt(), 0, 0, false);
   }
 
   static final class RevenueWriter extends JdbcHandler<EventEnvelope<EmcEntity.Event>, ProjectionJdbc.Session> {

@@ -207,6 +207,11 @@ public final class MeApi {
     return deliver(meId, replyTo -> new MeEntity.RecordTargetResult(outcome, replyTo));
   }
 
+  /** Delivery of a help step from an EMC (with its advance or repayment, if any), like a credit. */
+  public CompletionStage<Boolean> recordHelp(String meId, MeEntity.HelpNote note) {
+    return deliver(meId, replyTo -> new MeEntity.RecordHelp(note, replyTo));
+  }
+
   /** The ME as stored, for the books check and other internal readers (no permission check). */
   public CompletionStage<State> current(String meId) {
     return ask(checkId(meId), MeEntity.GetMe::new).thenApply(Accepted::me);
@@ -255,6 +260,17 @@ public final class MeApi {
             .setRating(s.rating())
             .setTargetsMet(s.targetsMet())
             .setTargetsMissed(s.targetsMissed());
+    MeEntity.HelpRecord h = s.help();
+    b.setHelp(
+        io.rendan.protocol.api.v1.HelpRecord.newBuilder()
+            .setPledgesGiven(h.pledgesGiven())
+            .setDeliveredGiven(h.deliveredGiven())
+            .setPledgesReceived(h.pledgesReceived())
+            .setDeliveredReceived(h.deliveredReceived())
+            .setCasesOpened(h.casesOpened())
+            .setCasesRecovered(h.casesRecovered())
+            .setCasesFailed(h.casesFailed())
+            .setRecoveriesHelped(h.recoveriesHelped()));
     if (withBalances) {
       s.balances()
           .forEach(

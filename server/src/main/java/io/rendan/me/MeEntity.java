@@ -47,7 +47,7 @@ public final class MeEntity
   // ---- commands -------------------------------------------------------------------------------
 
   public sealed interface Command extends CborSerializable
-      permits RegisterMe, GetMe, ChangeCapabilities, AddOperator, RemoveOperator, RecordMembership, RecordCredit, RecordTargetResult {}
+      permits RegisterMe, GetMe, ChangeCapabilities, AddOperator, RemoveOperator, RecordMembership, RecordCredit, RecordTargetResult, RecordHelp {}
 
   public record RegisterMe(String name, Kind kind, List<String> capabilities, String caller, ActorRef<Reply> replyTo)
       implements Command {}
@@ -90,6 +90,58 @@ public final class MeEntity
       int contractVersion,
       boolean owner) {}
 
+  /** A step of a help case that concerns this ME, delivered like a credit; applied once by the same cursor. */
+  public record RecordHelp(HelpNote note, ActorRef<Reply> replyTo) implements Command {}
+
+  /** What a help step is to this ME. The order is the stored number: only ever append. */
+  public enum HelpStep {
+    PLEDGE_GIVEN,
+    PLEDGE_RECEIVED,
+    DELIVERED_GIVEN,
+    DELIVERED_RECEIVED,
+    REPAYMENT_PAID,
+    REPAYMENT_RECEIVED,
+    CASE_OPENED,
+    CASE_RECOVERED,
+    CASE_FAILED,
+    RECOVERY_HELPED
+  }
+
+  /**
+   * One help step for this ME; {@code amountMinor} (signed, in {@code currency})
+   * moves its balance and is a ledger entry: an advance given (negative) or
+   * received, a repayment paid (negative) or received.
+   */
+  public record HelpNote(
+      String emcId, long emcSeq, String caseId, String pledgeId, HelpStep step, long amountMinor, String currency, Instant earnedAt) {}
+
+  /** The ME's record of help given and received in all its EMCs. */
+  public record HelpRecord(
+      long pledgesGiven,
+      long deliveredGiven,
+      long pledgesReceived,
+      long deliveredReceived,
+      long casesOpened,
+      long casesRecovered,
+      long casesFailed,
+      long recoveriesHelped) {
+    public static final HelpRecord EMPTY = new HelpRecord(0, 0, 0, 0, 0, 0, 0, 0);
+
+    HelpRecord after(HelpStep step) {
+      return switch (step) {
+        case PLEDGE_GIVEN -> new HelpRecord(pledgesGiven + 1, deliveredGiven, pledgesReceived, deliveredReceived, casesOpened, casesRecovered, casesFailed, recoveriesHelped);
+        case DELIVERED_GIVEN -> new HelpRecord(pledgesGiven, deliveredGiven + 1, pledgesReceived, deliveredReceived, casesOpened, casesRecovered, casesFailed, recoveriesHelped);
+        case PLEDGE_RECEIVED -> new HelpRecord(pledgesGiven, deliveredGiven, pledgesReceived + 1, deliveredReceived, casesOpened, casesRecovered, casesFailed, recoveriesHelped);
+        case DELIVERED_RECEIVED -> new HelpRecord(pledgesGiven, deliveredGiven, pledgesReceived, deliveredReceived + 1, casesOpened, casesRecovered, casesFailed, recoveriesHelped);
+        case CASE_OPENED -> new HelpRecord(pledgesGiven, deliveredGiven, pledgesReceived, deliveredReceived, casesOpened + 1, casesRecovered, casesFailed, recoveriesHelped);
+        case CASE_RECOVERED -> new HelpRecord(pledgesGiven, deliveredGiven, pledgesReceived, deliveredReceived, casesOpened, casesRecovered + 1, casesFailed, recoveriesHelped);
+        case CASE_FAILED -> new HelpRecord(pledgesGiven, deliveredGiven, pledgesReceived, deliveredReceived, casesOpened, casesRecovered, casesFailed + 1, recoveriesHelped);
+        case RECOVERY_HELPED -> new HelpRecord(pledgesGiven, deliveredGiven, pledgesReceived, deliveredReceived, casesOpened, casesRecovered, casesFailed, recoveriesHelped + 1);
+        case REPAYMENT_PAID, REPAYMENT_RECEIVED -> this;
+      };
+    }
+  }
+
   public record TargetOutcome(
       String emcId, long emcSeq, String period, EmcEntity.Metric metric, long target, long achieved, boolean met, boolean atRisk) {}
 
@@ -112,7 +164,8 @@ public final class MeEntity
           OperatorRemoved,
           MembershipRecorded,
           LedgerCredited,
-          TargetResultRecorded {
+          TargetResultRecorded,
+          HelpRecorded {
     String meId();
 
     Instant at();
@@ -134,6 +187,8 @@ public final class MeEntity
   public record LedgerCredited(String meId, Credit credit, Instant at) implements Event {}
 
   public record TargetResultRecorded(String meId, TargetOutcome outcome, Instant at) implements Event {}
+
+  public record HelpRecorded(String meId, HelpNote note, Instant at) implements Event {}
 
   /** This ME's seat in an EMC; inactive ones are kept for their {@code emcSeq}. */
   public record Membership(
@@ -161,9 +216,11 @@ public final class MeEntity
       Map<String, Membership> memberships,
       Map<String, Long> balances,
       long targetsMet,
-      long targetsMissed) {
+      long targetsMissed,
+      HelpRecord help) {
 
     public State {
+      help = help == null ? HelpRecord.EMPTY : help;
       capabilities = sortedUnique(capabilities);
       operators = sortedUnique(operators);
       memberships = Collections.unmodifiableMap(new TreeMap<>(memberships));
@@ -179,7 +236,22 @@ public final class MeEntity
         Instant registeredAt,
         long version,
         Map<String, Membership> memberships) {
-      this(meId, name, kind, capabilities, operators, registeredAt, version, memberships, Map.of(), 0, 0);
+      this(meId, name, kind, capabilities, operators, registeredAt, version, memberships, Map.of(), 0, 0, HelpRecord.EMPTY);
+    }
+
+    public State(
+        String meId,
+        String name,
+        Kind kind,
+        List<String> capabilities,
+        List<String> operators,
+        Instant registeredAt,
+        long version,
+        Map<String, Membership> memberships,
+        Map<String, Long> balances,
+        long targetsMet,
+        long targetsMissed) {
+      this(meId, name, kind, capabilities, operators, registeredAt, version, memberships, balances, targetsMet, targetsMissed, HelpRecord.EMPTY);
     }
 
     static State unregistered(String meId) {
@@ -187,13 +259,16 @@ public final class MeEntity
     }
 
     /**
-     * 0..1000 from the record of targets: round(1000 × (met + 1) / (met + missed + 2)),
-     * so 500 (neutral) with no record, moving with every result and never reaching
-     * 0 or 1000. Bidding weighs asks by it. Integer arithmetic, halves rounded up.
+     * 0..1000 from the record of targets and of help delivered to other members:
+     * round(1000 × (met + 1 + h/2) / (met + missed + 2 + h/2)) with h the help it
+     * delivered, each counting as half a target met; so 500 (neutral) with no
+     * record, moving with every result and never reaching 0 or 1000. Bidding
+     * weighs asks by it. Integer arithmetic (in halves), halves rounded up.
      */
     public int rating() {
-      long d = targetsMet + targetsMissed + 2;
-      return (int) ((2_000 * (targetsMet + 1) + d) / (2 * d));
+      long h = help.deliveredGiven();
+      long d = 2 * (targetsMet + targetsMissed + 2) + h;
+      return (int) ((2_000 * (2 * (targetsMet + 1) + h) + d) / (2 * d));
     }
 
     /** The last EMC event this ME has applied, per EMC: the delivery's de-duplication cursor. */
@@ -203,7 +278,7 @@ public final class MeEntity
     }
 
     private State with(long next, Map<String, Membership> ms, Map<String, Long> bs, long met, long missed) {
-      return new State(meId, name, kind, capabilities, operators, registeredAt, next, ms, bs, met, missed);
+      return new State(meId, name, kind, capabilities, operators, registeredAt, next, ms, bs, met, missed, help);
     }
 
     private Map<String, Membership> advanced(String emcId, long seq) {
@@ -229,17 +304,17 @@ public final class MeEntity
     State apply(Event event) {
       long next = version + 1;
       if (event instanceof MeRegistered e) {
-        return new State(meId, e.name(), e.kind(), e.capabilities(), List.of(e.operator()), e.at(), next, memberships, balances, targetsMet, targetsMissed);
+        return new State(meId, e.name(), e.kind(), e.capabilities(), List.of(e.operator()), e.at(), next, memberships, balances, targetsMet, targetsMissed, help);
       } else if (event instanceof CapabilitiesChanged e) {
-        return new State(meId, name, kind, e.capabilities(), operators, registeredAt, next, memberships, balances, targetsMet, targetsMissed);
+        return new State(meId, name, kind, e.capabilities(), operators, registeredAt, next, memberships, balances, targetsMet, targetsMissed, help);
       } else if (event instanceof OperatorAdded e) {
         List<String> ops = new ArrayList<>(operators);
         ops.add(e.subject());
-        return new State(meId, name, kind, capabilities, ops, registeredAt, next, memberships, balances, targetsMet, targetsMissed);
+        return new State(meId, name, kind, capabilities, ops, registeredAt, next, memberships, balances, targetsMet, targetsMissed, help);
       } else if (event instanceof OperatorRemoved e) {
         List<String> ops = new ArrayList<>(operators);
         ops.remove(e.subject());
-        return new State(meId, name, kind, capabilities, ops, registeredAt, next, memberships, balances, targetsMet, targetsMissed);
+        return new State(meId, name, kind, capabilities, ops, registeredAt, next, memberships, balances, targetsMet, targetsMissed, help);
       } else if (event instanceof MembershipRecorded e) {
         Map<String, Membership> all = new HashMap<>(memberships);
         all.put(e.membership().emcId(), e.membership());
@@ -252,6 +327,14 @@ public final class MeEntity
         TargetOutcome o = e.outcome();
         return with(
             next, advanced(o.emcId(), o.emcSeq()), balances, targetsMet + (o.met() ? 1 : 0), targetsMissed + (o.met() ? 0 : 1));
+      } else if (event instanceof HelpRecorded e) {
+        HelpNote n = e.note();
+        Map<String, Long> bs = balances;
+        if (n.amountMinor() != 0) {
+          bs = new TreeMap<>(balances);
+          bs.merge(n.currency(), n.amountMinor(), Math::addExact);
+        }
+        return new State(meId, name, kind, capabilities, operators, registeredAt, next, advanced(n.emcId(), n.emcSeq()), bs, targetsMet, targetsMissed, help.after(n.step()));
       }
       throw new IllegalStateException("unknown event " + event.getClass());
     }
@@ -349,7 +432,8 @@ public final class MeEntity
         .onCommand(RemoveOperator.class, (state, cmd) -> reject(cmd.replyTo(), notFound()))
         .onCommand(RecordMembership.class, (state, cmd) -> reject(cmd.replyTo(), notFound()))
         .onCommand(RecordCredit.class, (state, cmd) -> reject(cmd.replyTo(), notFound()))
-        .onCommand(RecordTargetResult.class, (state, cmd) -> reject(cmd.replyTo(), notFound()));
+        .onCommand(RecordTargetResult.class, (state, cmd) -> reject(cmd.replyTo(), notFound()))
+        .onCommand(RecordHelp.class, (state, cmd) -> reject(cmd.replyTo(), notFound()));
 
     builder
         .forState(State::isRegistered)
@@ -360,7 +444,8 @@ public final class MeEntity
         .onCommand(RemoveOperator.class, this::removeOperator)
         .onCommand(RecordMembership.class, this::recordMembership)
         .onCommand(RecordCredit.class, this::recordCredit)
-        .onCommand(RecordTargetResult.class, this::recordTargetResult);
+        .onCommand(RecordTargetResult.class, this::recordTargetResult)
+        .onCommand(RecordHelp.class, this::recordHelp);
 
     return builder.build();
   }
@@ -471,6 +556,20 @@ public final class MeEntity
     }
     return persistThenReply(
         new TargetResultRecorded(meId, cmd.outcome(), clock.instant()), "me.target-result-recorded", cmd.replyTo(), false);
+  }
+
+  private ReplyEffect<Event, State> recordHelp(State state, RecordHelp cmd) {
+    HelpNote n = cmd.note();
+    if (state.emcCursor(n.emcId()) >= n.emcSeq()) {
+      return Effect().reply(cmd.replyTo(), new Accepted(state, false));
+    }
+    if (n.amountMinor() != 0
+        && !fitsBalance(state, new Credit(n.emcId(), n.emcSeq(), n.pledgeId(), n.amountMinor(), n.currency(), "help", n.earnedAt(), 0, 0, false))) {
+      return reject(
+          cmd.replyTo(),
+          new Rejected(ErrorCodes.ME_BALANCE_LIMIT, "a help transfer of " + n.amountMinor() + " " + n.currency() + " would overflow the balance of ME " + meId));
+    }
+    return persistThenReply(new HelpRecorded(meId, n, clock.instant()), "me.help-recorded", cmd.replyTo(), false);
   }
 
   private ReplyEffect<Event, State> persistThenReply(

@@ -42,6 +42,7 @@ public final class MeSerializer extends SerializerWithStringManifest {
   static final String LEDGER_CREDITED = "me.ledger-credited";
   static final String TARGET_RESULT_RECORDED = "me.target-result-recorded";
   static final String SNAPSHOT = "me.snapshot";
+  static final String HELP_RECORDED = "me.help-recorded";
 
   @Override
   public int identifier() {
@@ -58,6 +59,7 @@ public final class MeSerializer extends SerializerWithStringManifest {
     if (o instanceof LedgerCredited) return LEDGER_CREDITED;
     if (o instanceof TargetResultRecorded) return TARGET_RESULT_RECORDED;
     if (o instanceof State) return SNAPSHOT;
+    if (o instanceof MeEntity.HelpRecorded) return HELP_RECORDED;
     throw new IllegalArgumentException("MeSerializer cannot serialize " + o.getClass());
   }
 
@@ -150,6 +152,22 @@ public final class MeSerializer extends SerializerWithStringManifest {
           .build()
           .toByteArray();
     }
+    if (o instanceof MeEntity.HelpRecorded e) {
+      MeEntity.HelpNote n = e.note();
+      return io.rendan.protocol.persistence.v1.MeHelpRecorded.newBuilder()
+          .setMeId(e.meId())
+          .setEmcId(n.emcId())
+          .setEmcSeq(n.emcSeq())
+          .setCaseId(n.caseId())
+          .setPledgeId(n.pledgeId())
+          .setStep(io.rendan.protocol.persistence.v1.MeHelpRecorded.Step.forNumber(n.step().ordinal() + 1))
+          .setAmountMinor(n.amountMinor())
+          .setCurrency(n.currency())
+          .setAt(timestamp(e.at()))
+          .setEarnedAt(timestamp(n.earnedAt()))
+          .build()
+          .toByteArray();
+    }
     if (o instanceof State s) {
       MeSnapshot.Builder b =
           MeSnapshot.newBuilder()
@@ -174,6 +192,19 @@ public final class MeSerializer extends SerializerWithStringManifest {
                   b.addBalances(
                       io.rendan.protocol.persistence.v1.StoredBalance.newBuilder().setCurrency(currency).setAmountMinor(amount)));
       b.setTargetsMet(s.targetsMet()).setTargetsMissed(s.targetsMissed());
+      if (!s.help().equals(MeEntity.HelpRecord.EMPTY)) {
+        MeEntity.HelpRecord h = s.help();
+        b.setHelp(
+            io.rendan.protocol.persistence.v1.StoredHelpRecord.newBuilder()
+                .setPledgesGiven(h.pledgesGiven())
+                .setDeliveredGiven(h.deliveredGiven())
+                .setPledgesReceived(h.pledgesReceived())
+                .setDeliveredReceived(h.deliveredReceived())
+                .setCasesOpened(h.casesOpened())
+                .setCasesRecovered(h.casesRecovered())
+                .setCasesFailed(h.casesFailed())
+                .setRecoveriesHelped(h.recoveriesHelped()));
+      }
       if (s.isRegistered()) {
         b.setName(s.name()).setKind(toProto(s.kind())).setRegisteredAt(timestamp(s.registeredAt()));
       }
@@ -233,7 +264,16 @@ public final class MeSerializer extends SerializerWithStringManifest {
               memberships,
               balances(p),
               p.getTargetsMet(),
-              p.getTargetsMissed());
+              p.getTargetsMissed(),
+              new MeEntity.HelpRecord(
+                  p.getHelp().getPledgesGiven(),
+                  p.getHelp().getDeliveredGiven(),
+                  p.getHelp().getPledgesReceived(),
+                  p.getHelp().getDeliveredReceived(),
+                  p.getHelp().getCasesOpened(),
+                  p.getHelp().getCasesRecovered(),
+                  p.getHelp().getCasesFailed(),
+                  p.getHelp().getRecoveriesHelped()));
         }
         case LEDGER_CREDITED -> {
           var p = io.rendan.protocol.persistence.v1.MeLedgerCredited.parseFrom(bytes);
@@ -265,6 +305,18 @@ public final class MeSerializer extends SerializerWithStringManifest {
                   p.getAchieved(),
                   p.getMet(),
                   p.getAtRisk()),
+              instant(p.getAt()));
+        }
+        case HELP_RECORDED -> {
+          var p = io.rendan.protocol.persistence.v1.MeHelpRecorded.parseFrom(bytes);
+          if (p.getStepValue() < 1 || p.getStepValue() > MeEntity.HelpStep.values().length) {
+            throw new IllegalArgumentException("stored help step " + p.getStepValue());
+          }
+          return new MeEntity.HelpRecorded(
+              p.getMeId(),
+              new MeEntity.HelpNote(
+                  p.getEmcId(), p.getEmcSeq(), p.getCaseId(), p.getPledgeId(), MeEntity.HelpStep.values()[p.getStepValue() - 1],
+                  p.getAmountMinor(), p.getCurrency(), instant(p.getEarnedAt())),
               instant(p.getAt()));
         }
         default -> throw new NotSerializableException("unknown ME manifest " + manifest);

@@ -318,6 +318,10 @@ public final class WsSession {
       case ACCEPT_TERMS -> emcApi.acceptTerms(caller, frame.getAcceptTerms()).thenApply(WsSession::emc);
       case DISSOLVE_EMC -> emcApi.dissolve(caller, frame.getDissolveEmc()).thenApply(WsSession::emc);
       case TRANSFER_OWNERSHIP -> emcApi.transferOwnership(caller, frame.getTransferOwnership()).thenApply(WsSession::emc);
+      case PLEDGE_HELP -> emcApi.help().pledge(caller, frame.getPledgeHelp()).thenApply(p -> emc(p.emc()));
+      case ANSWER_PLEDGE -> emcApi.help().answer(caller, frame.getAnswerPledge()).thenApply(WsSession::emc);
+      case DELIVER_HELP -> emcApi.help().deliver(caller, frame.getDeliverHelp()).thenApply(WsSession::emc);
+      case AGREE_TO_LEAVE -> emcApi.help().agreeToLeave(caller, frame.getAgreeToLeave()).thenApply(WsSession::emc);
       case POST_CALL -> biddingApi.postCall(caller, frame.getPostCall()).thenApply(WsSession::round);
       case GET_ROUND -> biddingApi.get(caller, frame.getGetRound()).thenApply(WsSession::round);
       case LIST_ROUNDS -> biddingApi.list(caller, frame.getListRounds()).thenApply(r -> Response.newBuilder().setRounds(r));

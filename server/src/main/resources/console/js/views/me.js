@@ -65,6 +65,11 @@ export function meView(root, ctx) {
       h('div', { class: 'row' }, h('strong', {}, me.name), h('span', { class: 'tag' }, `rating ${me.rating}`)),
       h('div', { class: 'muted' }, `${me.kind.toLowerCase().replace('_', ' ')} · ${me.capabilities.join(', ') || 'no capabilities'} · ${me.meId}`),
       h('div', { class: 'muted small' }, me.memberships.length ? 'in ' + me.memberships.map((m) => `${m.emcName} (${m.role})`).join(', ') : 'no memberships'),
+      me.help
+        ? h('div', { class: 'muted small me-help' },
+            `help given: ${me.help.pledgesGiven ?? 0} pledged, ${me.help.deliveredGiven ?? 0} delivered, ${me.help.recoveriesHelped ?? 0} recoveries · `
+              + `received: ${me.help.pledgesReceived ?? 0} pledged, ${me.help.deliveredReceived ?? 0} delivered; cases ${me.help.casesOpened ?? 0} opened, ${me.help.casesRecovered ?? 0} recovered, ${me.help.casesFailed ?? 0} failed`)
+        : null,
     );
     replace(
       balance,
@@ -102,7 +107,10 @@ export function meView(root, ctx) {
         statement,
         h('div', { class: 'muted small' }, `period ${st.period}`),
         st.emcs.length
-          ? h('ul', { class: 'plain' }, st.emcs.map((x) => h('li', {}, `${x.emcId}: ${money(x.earnedMinor, x.currency)} from ${x.entries} payments`, x.target ? ` · target ${x.target.achieved}/${x.target.target} ${x.target.met ? 'met' : 'missed'}${x.target.atRisk ? ', at risk' : ''}` : ' · target: period open')))
+          ? h('ul', { class: 'plain' }, st.emcs.map((x) => h('li', {}, `${x.emcId}: ${money(x.earnedMinor ?? 0, x.currency)} from ${x.entries} payments`,
+            x.advancesMinor ? ` · advances ${money(x.advancesMinor, x.currency)}` : '',
+            x.repaymentsMinor ? ` · repayments ${money(x.repaymentsMinor, x.currency)}` : '',
+            x.target ? ` · target ${x.target.achieved}/${x.target.target} ${x.target.met ? 'met' : 'missed'}${x.target.atRisk ? ', at risk' : ''}` : ' · target: period open')))
           : h('div', { class: 'muted' }, 'nothing earned this period yet'),
         (st.totals ?? []).length ? h('div', {}, 'total: ', st.totals.map((t) => money(t.amountMinor, t.currency)).join(' + ')) : null,
       );

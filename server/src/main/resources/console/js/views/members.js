@@ -13,7 +13,29 @@ function targetText(target, currency) {
 export function membersView(root, ctx) {
   const body = h('div', { class: 'sides' });
   const invitations = h('div', { class: 'invitations' });
-  replace(root, h('h2', {}, 'Members'), body, invitations);
+  const help = h('div', { class: 'help-cases' });
+  replace(root, h('h2', {}, 'Members'), body, invitations, help);
+
+  // Help before replacement: each case of a member flagged at risk, its shortfall and its pledges.
+  function helpCase(c) {
+    const status = { OPEN: 'warn', RECOVERED: 'good', FAILED: 'bad', ENDED: '' }[c.status] ?? '';
+    const short = (c.shortfalls ?? []).map((s) => `${s.period}: ${s.metric === 'REVENUE' ? money(s.shortBy ?? 0, ctx.emc?.currency) : (s.shortBy ?? 0)} short`);
+    return h(
+      'li',
+      { class: 'help-case', 'data-case-id': c.caseId, 'data-status': c.status },
+      h('div', { class: 'row' }, h('strong', {}, `${ctx.name(c.meId)} · ${c.caseId}`), h('span', { class: 'tag ' + status }, c.status.toLowerCase()),
+        c.leaveAgreed ? h('span', { class: 'tag' }, 'agreed to leave') : null),
+      h('div', { class: 'muted small' }, short.join(' · ') || 'no period closed yet', ` · help for ${c.helpPeriods ?? 1} period(s)`),
+      (c.pledges ?? []).length
+        ? h('ul', { class: 'plain pledges' }, c.pledges.map((p) =>
+            h('li', { 'data-pledge-id': p.pledgeId, 'data-status': p.status },
+              `${ctx.name(p.helperMeId)}: ${p.kind.toLowerCase()}`,
+              p.kind === 'ADVANCE' ? ` of ${money(p.amountMinor ?? 0, ctx.emc?.currency)}, repaid ${money(p.repaidMinor ?? 0, ctx.emc?.currency)}` : '',
+              ` — ${p.description} `, h('span', { class: 'tag' }, p.status.toLowerCase()))))
+        : h('div', { class: 'muted small' }, 'no pledges yet'),
+      (c.outstandingMinor ?? 0) > 0 ? h('div', { class: 'small' }, `still owed: ${money(c.outstandingMinor, ctx.emc?.currency)}`) : null,
+    );
+  }
 
   function standing(member, statement) {
     if (member.owner) return h('span', { class: 'tag' }, 'owner');
@@ -60,6 +82,8 @@ export function membersView(root, ctx) {
           ? [h('h3', {}, 'Pending invitations'), h('ul', { class: 'plain' }, pending.map((i) => h('li', {}, `${ctx.name(i.meId)} as ${i.role} (${i.side.toLowerCase()}), ${bps(i.terms?.shareBps)}`)))]
           : [],
       );
+      const cases = (emc.helpCases ?? []).slice().reverse();
+      replace(help, cases.length ? [h('h3', {}, 'Help before replacement'), h('ul', { class: 'cards' }, cases.map(helpCase))] : []);
     },
   };
 }

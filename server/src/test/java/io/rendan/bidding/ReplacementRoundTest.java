@@ -17,7 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A member misses its target three months in a row and is flagged at risk; the
- * owner posts a replacement call for its seat; the round awards itself; the
+ * member agrees to leave (help comes first: until then, or until its help case
+ * fails, the seat is not put up); the owner posts a replacement call for its
+ * seat; the round awards itself; the
  * winner accepts the invitation and takes over the seat, and the old member
  * leaves. Nothing is replaced automatically.
  *
@@ -77,6 +79,18 @@ class ReplacementRoundTest {
                   + "\"maxShareBps\":4000,\"mode\":\"SEALED\",\"autoAward\":true,\"replacesMeId\":\"" + laundry + "\","
                   + "\"target\":{\"metric\":\"REVENUE\",\"amount\":\"100000\"}}}");
       assertEquals(404, notAtRisk.statusCode(), notAtRisk.body());
+
+      // help comes first: while the help case is open the seat is not put up for replacement...
+      String call =
+          "{\"closesInSeconds\":20,\"call\":{\"capability\":\"washers\",\"side\":\"SOLUTION\",\"role\":\"washers\","
+              + "\"maxShareBps\":4000,\"mode\":\"SEALED\",\"autoAward\":true,\"replacesMeId\":\"" + washers + "\","
+              + "\"target\":{\"metric\":\"REVENUE\",\"amount\":\"100000\"}}}";
+      var helpOpen = node.postJson("/v1/emcs/" + emcId + "/calls", alice, call);
+      assertEquals(409, helpOpen.statusCode(), helpOpen.body());
+      assertTrue(helpOpen.body().contains("emc:help.open"), helpOpen.body());
+      // ...until the member agrees to leave (or the case fails)
+      var agreed = node.postJson("/v1/emcs/" + emcId + "/help/case-1/leave", bob, "{}");
+      assertEquals(200, agreed.statusCode(), agreed.body());
 
       var posted =
           node.postJson(

@@ -124,8 +124,15 @@ class EmcRevenueEntityTest {
     assertEquals(new Standing(3, true), closed.standing(WASHERS));
     emc.restart();
     assertEquals(new Standing(3, true), emc.getState().standing(WASHERS));
-    // Nothing happens by itself: the owner invites a replacement, the winner accepts.
+    // Nothing happens by itself: a help case opened, and the seat is not replaced while it is open...
     Terms better = new Terms(3_500, new Target(Metric.REVENUE, 1_000), 3);
+    assertEquals(
+        EmcCodes.HELP_OPEN,
+        run(r -> new InviteMember("i2", DRYERS, Side.SOLUTION, "dryers", better, Duration.ofDays(7), OWNER, WASHERS, r))
+            .replyOfType(Rejected.class)
+            .code());
+    // ...until the member agrees to leave; then the owner invites a replacement, the winner accepts.
+    run(r -> new HelpCases.AgreeToLeave("case-1", WASHERS, r)).replyOfType(Accepted.class);
     run(r -> new InviteMember("i2", DRYERS, Side.SOLUTION, "dryers", better, Duration.ofDays(7), OWNER, WASHERS, r)).replyOfType(Accepted.class);
     var accepted = run(r -> new AcceptInvitation("i2", DRYERS, r));
     SeatReplaced replaced = (SeatReplaced) accepted.event();

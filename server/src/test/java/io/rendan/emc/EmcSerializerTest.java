@@ -83,7 +83,27 @@ class EmcSerializerTest {
           new Sample("emc.period-value-reported.bin", "emc.period-value-reported", new PeriodValueReported("emc-1", "2026-03", "washers", 9_900, AT)),
           new Sample("emc.period-closed.bin", "emc.period-closed", new PeriodClosed("emc-1", "2026-03", List.of(new TargetResult("washers", 2, Metric.REVENUE, 500_000, 300, false, 3, true)), AT)),
           new Sample("emc.seat-replaced.bin", "emc.seat-replaced", new SeatReplaced("emc-1", "Community Laundry", "i9", "washers", "dryers", Side.SOLUTION, "dryer fleet", TERMS, AT)),
-          new Sample("emc.snapshot-with-accounts.bin", "emc.snapshot", stateWithAccounts()));
+          new Sample("emc.snapshot-with-accounts.bin", "emc.snapshot", stateWithAccounts()),
+          new Sample("emc.contract-amended-help-periods.bin", "emc.contract-amended", new ContractAmended("emc-1", "washers", new Terms(3_000, new Target(Metric.REVENUE, 500_000), 3, 2), AT)),
+          new Sample("emc.help-case-opened.bin", "emc.help-case-opened", new HelpCases.HelpCaseOpened("emc-1", "case-1", "washers", 2, new HelpCases.Shortfall("2026-03", Metric.REVENUE, 500_000, 300), AT)),
+          new Sample("emc.help-pledged.bin", "emc.help-pledged", new HelpCases.HelpPledged("emc-1", "case-1", "p-1", "dryers", "washers", HelpCases.Kind.ADVANCE, "two months of rent", 50_000, 5_000, AT)),
+          new Sample("emc.help-pledge-answered.bin", "emc.help-pledge-answered", new HelpCases.HelpPledgeAnswered("emc-1", "case-1", "p-1", "dryers", "washers", true, AT)),
+          new Sample("emc.help-delivered.bin", "emc.help-delivered", new HelpCases.HelpDelivered("emc-1", "case-1", "p-1", "dryers", "washers", HelpCases.Kind.ADVANCE, 50_000, "EUR", AT)),
+          new Sample("emc.advance-repaid.bin", "emc.advance-repaid", new HelpCases.AdvanceRepaid("emc-1", "case-1", "p-1", "dryers", "washers", "r-7", 150, "EUR", AT, AT.minusSeconds(3_600))),
+          new Sample("emc.help-case-closed.bin", "emc.help-case-closed", new HelpCases.HelpCaseClosed("emc-1", "case-1", "washers", HelpCases.CaseStatus.RECOVERED, List.of("dryers"), AT)),
+          new Sample("emc.leave-agreed.bin", "emc.leave-agreed", new HelpCases.LeaveAgreed("emc-1", "case-2", "washers", AT)),
+          new Sample("emc.snapshot-with-help.bin", "emc.snapshot", stateWithHelp()));
+
+  private static State stateWithHelp() {
+    State s = stateWithAccounts();
+    Map<String, HelpCases.Pledge> pledges = new LinkedHashMap<>();
+    pledges.put("p-1", new HelpCases.Pledge("p-1", "dryers", HelpCases.Kind.ADVANCE, "rent", 50_000, 0, HelpCases.PledgeStatus.DELIVERED, 150, AT));
+    pledges.put("p-2", new HelpCases.Pledge("p-2", "laundry", HelpCases.Kind.INTRODUCTION, "to the dorm council", 0, 0, HelpCases.PledgeStatus.PLEDGED, 0, AT));
+    Map<String, HelpCases.HelpCase> cases = new LinkedHashMap<>();
+    cases.put("case-1", new HelpCases.HelpCase("case-1", "washers", 1, HelpCases.CaseStatus.FAILED, false, List.of(new HelpCases.Shortfall("2026-01", Metric.REVENUE, 500_000, 0)), Map.of(), AT, AT.plusSeconds(60)));
+    cases.put("case-2", new HelpCases.HelpCase("case-2", "washers", 2, HelpCases.CaseStatus.OPEN, true, List.of(new HelpCases.Shortfall("2026-02", Metric.REVENUE, 500_000, 300)), pledges, AT, null));
+    return new State(s.emcId(), s.name(), s.userGroup(), s.ownerMeId(), s.status(), s.members(), s.invitations(), s.createdAt(), s.version(), s.accounts(), new HelpCases.Cases(cases, 2));
+  }
 
   private static RevenueShared revenue() {
     return new RevenueShared(
@@ -151,12 +171,16 @@ class EmcSerializerTest {
         List.of(
             "emc.started", "emc.member-invited", "emc.member-joined", "emc.invitation-declined", "emc.invitations-expired",
             "emc.member-left", "emc.terms-proposed", "emc.contract-amended", "emc.dissolved", "emc.ownership-transferred",
-            "emc.snapshot", "emc.revenue-shared", "emc.period-value-reported", "emc.period-closed", "emc.seat-replaced"),
+            "emc.snapshot", "emc.revenue-shared", "emc.period-value-reported", "emc.period-closed", "emc.seat-replaced",
+            "emc.help-case-opened", "emc.help-pledged", "emc.help-pledge-answered", "emc.help-delivered", "emc.advance-repaid",
+            "emc.help-case-closed", "emc.leave-agreed"),
         List.of(
             EmcSerializer.STARTED, EmcSerializer.MEMBER_INVITED, EmcSerializer.MEMBER_JOINED, EmcSerializer.INVITATION_DECLINED,
             EmcSerializer.INVITATIONS_EXPIRED, EmcSerializer.MEMBER_LEFT, EmcSerializer.TERMS_PROPOSED,
             EmcSerializer.CONTRACT_AMENDED, EmcSerializer.DISSOLVED, EmcSerializer.OWNERSHIP_TRANSFERRED, EmcSerializer.SNAPSHOT,
-            EmcSerializer.REVENUE_SHARED, EmcSerializer.PERIOD_VALUE_REPORTED, EmcSerializer.PERIOD_CLOSED, EmcSerializer.SEAT_REPLACED));
+            EmcSerializer.REVENUE_SHARED, EmcSerializer.PERIOD_VALUE_REPORTED, EmcSerializer.PERIOD_CLOSED, EmcSerializer.SEAT_REPLACED,
+            HelpSerialization.CASE_OPENED, HelpSerialization.PLEDGED, HelpSerialization.PLEDGE_ANSWERED, HelpSerialization.DELIVERED,
+            HelpSerialization.ADVANCE_REPAID, HelpSerialization.CASE_CLOSED, HelpSerialization.LEAVE_AGREED));
     assertEquals(7102, SERIALIZER.identifier());
   }
 

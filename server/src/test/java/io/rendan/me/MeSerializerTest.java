@@ -123,7 +123,28 @@ class MeSerializerTest {
                   Map.of("emc-1", new Membership("emc-1", "Community Laundry", EmcEntity.Side.SOLUTION, "washers", false, true, 13)),
                   Map.of("EUR", 1_234L, "USD", -5L),
                   3,
-                  1)));
+                  1)),
+          new Sample(
+              "me.help-recorded.bin",
+              "me.help-recorded",
+              new MeEntity.HelpRecorded(
+                  "me-1", new MeEntity.HelpNote("emc-1", 14, "case-1", "p-1", MeEntity.HelpStep.REPAYMENT_PAID, -150, "EUR", AT.minusSeconds(3_600)), AT)),
+          new Sample(
+              "me.snapshot-with-help.bin",
+              "me.snapshot",
+              new State(
+                  "me-1",
+                  "Bäckerei Süd",
+                  Kind.INTERNAL,
+                  List.of("baking"),
+                  List.of("alice"),
+                  AT,
+                  45,
+                  Map.of("emc-1", new Membership("emc-1", "Community Laundry", EmcEntity.Side.SOLUTION, "washers", false, true, 14)),
+                  Map.of("EUR", 1_084L),
+                  3,
+                  1,
+                  new MeEntity.HelpRecord(2, 1, 3, 2, 1, 1, 0, 1))));
 
   static Stream<Arguments> samples() {
     return SAMPLES.stream().map(Arguments::of);
@@ -175,6 +196,7 @@ class MeSerializerTest {
     assertEquals("me.snapshot", MeSerializer.SNAPSHOT);
     assertEquals("me.ledger-credited", MeSerializer.LEDGER_CREDITED);
     assertEquals("me.target-result-recorded", MeSerializer.TARGET_RESULT_RECORDED);
+    assertEquals("me.help-recorded", MeSerializer.HELP_RECORDED);
     assertEquals(7101, SERIALIZER.identifier(), "the serializer id is stored with every row too");
   }
 

@@ -149,6 +149,16 @@ class AuthorizationMatrixTest {
     c.put("POST /v1/emcs/{emcId}/revenue", new Case("/v1/emcs/" + emcId + "/revenue", "{\"revenueId\":\"m-1\",\"amountMinor\":\"100\",\"currency\":\"EUR\",\"source\":\"x\"}", Unrelated.REFUSED));
     c.put("POST /v1/emcs/{emcId}/periods/{period}/reports", new Case("/v1/emcs/" + emcId + "/periods/2026-01/reports", "{\"meId\":\"" + carolMe + "\",\"value\":\"5\"}", Unrelated.REFUSED));
     c.put("POST /v1/emcs/{emcId}/periods/{period}/close", new Case("/v1/emcs/" + emcId + "/periods/2026-01/close", "{}", Unrelated.REFUSED));
+    // help cases: the ids need not exist for the refusal (the caller operates neither the helper nor the helped member)
+    c.put("POST /v1/emcs/{emcId}/help/{caseId}/pledges", new Case("/v1/emcs/" + emcId + "/help/case-1/pledges", "{\"helperMeId\":\"" + carolMe + "\",\"kind\":\"KNOWLEDGE\",\"description\":\"x\"}", Unrelated.REFUSED));
+    c.put("POST /v1/emcs/{emcId}/help/{caseId}/pledges/{pledgeId}/accept", new Case("/v1/emcs/" + emcId + "/help/case-1/pledges/p-1/accept", "{}", Unrelated.REFUSED));
+    c.put("POST /v1/emcs/{emcId}/help/{caseId}/pledges/{pledgeId}/decline", new Case("/v1/emcs/" + emcId + "/help/case-1/pledges/p-1/decline", "{}", Unrelated.REFUSED));
+    c.put("POST /v1/emcs/{emcId}/help/{caseId}/pledges/{pledgeId}/deliver", new Case("/v1/emcs/" + emcId + "/help/case-1/pledges/p-1/deliver", "{}", Unrelated.REFUSED));
+    c.put("POST /v1/emcs/{emcId}/help/{caseId}/leave", new Case("/v1/emcs/" + emcId + "/help/case-1/leave", "{}", Unrelated.REFUSED));
+    c.put("GET /v1/charter", new Case("/v1/charter", null, Unrelated.VIEW));
+    c.put("PUT /v1/charter", new Case("/v1/charter", "{\"clauses\":{\"replaceOnlyAfterFailedHelp\":true}}", Unrelated.REFUSED));
+    c.put("GET /v1/emcs/{emcId}/charter", new Case("/v1/emcs/" + emcId + "/charter", null, Unrelated.REFUSED));
+    c.put("PUT /v1/emcs/{emcId}/charter", new Case("/v1/emcs/" + emcId + "/charter", "{\"clauses\":{\"minShareBps\":1}}", Unrelated.REFUSED));
     c.put("POST /v1/emcs/{emcId}/calls", new Case("/v1/emcs/" + emcId + "/calls", "{\"call\":{\"capability\":\"x\",\"side\":\"SOLUTION\",\"role\":\"r\",\"maxShareBps\":100,\"mode\":\"SEALED\",\"target\":{\"metric\":\"CYCLES\",\"amount\":\"1\"}},\"closesInSeconds\":600}", Unrelated.REFUSED));
     c.put("GET /v1/rounds", new Case("/v1/rounds", null, Unrelated.VIEW));
     c.put("GET /v1/rounds/{roundId}", new Case("/v1/rounds/" + roundId + "?asMe=" + carolMe, null, Unrelated.REFUSED));
@@ -318,6 +328,10 @@ class AuthorizationMatrixTest {
     o.put("get_appliance", GetApplianceRequest.newBuilder().setApplianceId(applianceId).build());
     o.put("rotate_device_secret", RotateDeviceSecretRequest.newBuilder().setApplianceId(applianceId).build());
     o.put("book_reservation", BookReservationRequest.newBuilder().setApplianceId(applianceId).setReservationId(reservationId).setFrom(ts(Instant.now().plus(1, ChronoUnit.HOURS))).setTo(ts(Instant.now().plus(2, ChronoUnit.HOURS))).build());
+    o.put("pledge_help", PledgeHelpRequest.newBuilder().setEmcId(emcId).setCaseId("case-1").setHelperMeId(carolMe).setKind(Pledge.Kind.KNOWLEDGE).setDescription("x").build());
+    o.put("answer_pledge", AnswerPledgeRequest.newBuilder().setEmcId(emcId).setCaseId("case-1").setPledgeId("p-1").setAccept(true).build());
+    o.put("deliver_help", DeliverHelpRequest.newBuilder().setEmcId(emcId).setCaseId("case-1").setPledgeId("p-1").build());
+    o.put("agree_to_leave", AgreeToLeaveRequest.newBuilder().setEmcId(emcId).setCaseId("case-1").build());
     o.put("cancel_reservation", CancelReservationRequest.newBuilder().setApplianceId(applianceId).setReservationId(reservationId).build());
     return o;
   }

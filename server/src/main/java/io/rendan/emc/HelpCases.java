@@ -1,0 +1,588 @@
+package io.rendan.emc;
+
+import io.rendan.emc.EmcEntity.Event;
+import io.rendan.emc.EmcEntity.Metric;
+import io.rendan.emc.EmcEntity.PeriodClosed;
+import io.rendan.emc.EmcEntity.Rejected;
+import io.rendan.emc.EmcEntity.RevenueShared;
+import io.rendan.emc.EmcEntity.State;
+import io.rendan.emc.EmcEntity.TargetResult;
+import io.rendan.http.ErrorCodes;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Help before replacement: the help cases of an EMC, their events and their rules.
+ *
+ * <p>A member flagged at risk by a period's close gets a case, opened by an event
+ * stored with that close. Other members pledge help ({@link Kind}); the helped
+ * member accepts or declines each pledge; the helper marks it delivered. A
+ * delivered {@link Kind#ADVANCE} moves money from the helper's ledger to the
+ * helped member's and is repaid from the helped member's later credits (its
+ * positive parts of later revenue), each repayment an event stored with the
+ * revenue, exactly to the minor unit and never more than what is still owed.
+ * The case closes RECOVERED when a closed period finds the member's target met,
+ * FAILED once {@code helpPeriods} closed periods found it missed, ENDED when
+ * the member leaves its seat. The seat may be replaced only after a failed case
+ * or once the member agreed to leave ({@link #replacementRefused}).
+ *
+ * <p>Everything here is a pure function of the EMC's state: the entity persists
+ * what it returns.
+ */
+public final class HelpCases {
+  /** A case holds at most this many pledges: what one member can make the EMC keep. */
+  public static final int MAX_PLEDGES_PER_CASE = 50;
+  /** Cases kept per EMC; the oldest closed ones are dropped first. */
+  public static final int MAX_CASES_KEPT = 200;
+  public static final int MAX_DESCRIPTION = 500;
+
+  // The order of each enum's values is their stored number (HelpSerialization): only ever append.
+  public enum Kind {
+    KNOWLEDGE,
+    STAFF,
+    RESOURCES,
+    ADVANCE,
+    INTRODUCTION
+  }
+
+  public enum CaseStatus {
+    OPEN,
+    RECOVERED,
+    FAILED,
+    ENDED
+  }
+
+  public enum PledgeStatus {
+    PLEDGED,
+    ACCEPTED,
+    DECLINED,
+    DELIVERED
+  }
+
+  public record Shortfall(String period, Metric metric, long target, long achieved) {
+    public long shortBy() {
+      return Math.max(0, target - achieved);
+    }
+  }
+
+  public record Pledge(
+      String pledgeId,
+      String helperMeId,
+      Kind kind,
+      String description,
+      long amountMinor,
+      int repayBps,
+      PledgeStatus status,
+      long repaidMinor,
+      Instant at) {
+
+    Pledge with(PledgeStatus next, long repaid) {
+      return new Pledge(pledgeId, helperMeId, kind, description, amountMinor, repayBps, next, repaid, at);
+    }
+
+    /** What the helped member still owes on it: only a delivered advance is owed. */
+    public long outstanding() {
+      return kind == Kind.ADVANCE && status == PledgeStatus.DELIVERED ? amountMinor - repaidMinor : 0;
+    }
+  }
+
+  public record HelpCase(
+      String caseId,
+      String meId,
+      int helpPeriods,
+      CaseStatus status,
+      boolean leaveAgreed,
+      List<Shortfall> shortfalls,
+      Map<String, Pledge> pledges,
+      Instant openedAt,
+      Instant closedAt) {
+    public HelpCase {
+      shortfalls = List.copyOf(shortfalls);
+      pledges = Collections.unmodifiableMap(new LinkedHashMap<>(pledges));
+    }
+
+    HelpCase with(CaseStatus s, boolean leave, List<Shortfall> sf, Map<String, Pledge> ps, Instant closed) {
+      return new HelpCase(caseId, meId, helpPeriods, s, leave, sf, ps, openedAt, closed);
+    }
+
+    public boolean isOpen() {
+      return status == CaseStatus.OPEN;
+    }
+
+    public long outstanding() {
+      return pledges.values().stream().mapToLong(Pledge::outstanding).sum();
+    }
+
+    /** The members that delivered help on this case, in pledge order, once each. */
+    List<String> deliveredBy() {
+      return pledges.values().stream()
+          .filter(p -> p.status() == PledgeStatus.DELIVERED)
+          .map(Pledge::helperMeId)
+          .distinct()
+          .toList();
+    }
+  }
+
+  /** The EMC's cases, by id in the order opened; {@code opened} counts every case ever opened (the next id). */
+  public record Cases(Map<String, HelpCase> cases, int opened) {
+    public Cases {
+      cases = Collections.unmodifiableMap(new LinkedHashMap<>(cases));
+    }
+
+    public static final Cases EMPTY = new Cases(Map.of(), 0);
+
+    /** The latest case of a member, if any. */
+    public Optional<HelpCase> latestOf(String meId) {
+      HelpCase found = null;
+      for (HelpCase c : cases.values()) {
+        if (c.meId().equals(meId)) {
+          found = c;
+        }
+      }
+      return Optional.ofNullable(found);
+    }
+
+    Cases put(HelpCase c) {
+      Map<String, HelpCase> next = new LinkedHashMap<>(cases);
+      next.put(c.caseId(), c);
+      return new Cases(next, opened);
+    }
+  }
+
+  // ---- commands (answered like every EMC command) ---------------------------------------------
+
+  /** A member ({@code actingMeId}) pledges help on a case. */
+  public record PledgeHelp(
+      String caseId,
+      String pledgeId,
+      Kind kind,
+      String description,
+      long amountMinor,
+      int repayBps,
+      String actingMeId,
+      org.apache.pekko.actor.typed.ActorRef<EmcEntity.Reply> replyTo)
+      implements EmcEntity.Command {}
+
+  public record AnswerPledge(
+      String caseId, String pledgeId, boolean accept, String actingMeId, org.apache.pekko.actor.typed.ActorRef<EmcEntity.Reply> replyTo)
+      implements EmcEntity.Command {}
+
+  public record DeliverHelp(String caseId, String pledgeId, String actingMeId, org.apache.pekko.actor.typed.ActorRef<EmcEntity.Reply> replyTo)
+      implements EmcEntity.Command {}
+
+  public record AgreeToLeave(String caseId, String actingMeId, org.apache.pekko.actor.typed.ActorRef<EmcEntity.Reply> replyTo)
+      implements EmcEntity.Command {}
+
+  /** The reply address of a help command, or null for another command. */
+  static org.apache.pekko.actor.typed.ActorRef<EmcEntity.Reply> replyTo(EmcEntity.Command cmd) {
+    if (cmd instanceof PledgeHelp c) return c.replyTo();
+    if (cmd instanceof AnswerPledge c) return c.replyTo();
+    if (cmd instanceof DeliverHelp c) return c.replyTo();
+    if (cmd instanceof AgreeToLeave c) return c.replyTo();
+    return null;
+  }
+
+  /** What a help command decides in this state. */
+  static Decision decide(State state, String emcId, EmcEntity.Command cmd, String currency, Instant now) {
+    if (cmd instanceof PledgeHelp c) {
+      return pledge(state, emcId, c.caseId(), c.pledgeId(), c.actingMeId(), c.kind(), c.description(), c.amountMinor(), c.repayBps(), now);
+    }
+    if (cmd instanceof AnswerPledge c) {
+      return answer(state, emcId, c.caseId(), c.pledgeId(), c.accept(), c.actingMeId(), now);
+    }
+    if (cmd instanceof DeliverHelp c) {
+      return deliver(state, emcId, c.caseId(), c.pledgeId(), c.actingMeId(), currency, now);
+    }
+    if (cmd instanceof AgreeToLeave c) {
+      return agreeToLeave(state, emcId, c.caseId(), c.actingMeId(), now);
+    }
+    throw new IllegalArgumentException("not a help command: " + cmd);
+  }
+
+  // ---- events ---------------------------------------------------------------------------------
+
+  public record HelpCaseOpened(String emcId, String caseId, String meId, int helpPeriods, Shortfall shortfall, Instant at)
+      implements Event {}
+
+  public record HelpPledged(
+      String emcId,
+      String caseId,
+      String pledgeId,
+      String helperMeId,
+      String helpedMeId,
+      Kind kind,
+      String description,
+      long amountMinor,
+      int repayBps,
+      Instant at)
+      implements Event {}
+
+  public record HelpPledgeAnswered(
+      String emcId, String caseId, String pledgeId, String helperMeId, String helpedMeId, boolean accepted, Instant at)
+      implements Event {}
+
+  /** {@code amountMinor} and {@code currency}: the advance that moves, 0 and the EMC's currency for other kinds. */
+  public record HelpDelivered(
+      String emcId,
+      String caseId,
+      String pledgeId,
+      String helperMeId,
+      String helpedMeId,
+      Kind kind,
+      long amountMinor,
+      String currency,
+      Instant at)
+      implements Event {}
+
+  public record AdvanceRepaid(
+      String emcId,
+      String caseId,
+      String pledgeId,
+      String helperMeId,
+      String helpedMeId,
+      String revenueId,
+      long amountMinor,
+      String currency,
+      Instant at,
+      Instant earnedAt)
+      implements Event {}
+
+  public record HelpCaseClosed(String emcId, String caseId, String meId, CaseStatus outcome, List<String> helperMeIds, Instant at)
+      implements Event {
+    public HelpCaseClosed {
+      helperMeIds = List.copyOf(helperMeIds);
+    }
+  }
+
+  public record LeaveAgreed(String emcId, String caseId, String meId, Instant at) implements Event {}
+
+  /** The push name of each help event. */
+  public static String eventName(Event e) {
+    if (e instanceof HelpCaseOpened) return "emc.help-case-opened";
+    if (e instanceof HelpPledged) return "emc.help-pledged";
+    if (e instanceof HelpPledgeAnswered a) return a.accepted() ? "emc.help-pledge-accepted" : "emc.help-pledge-declined";
+    if (e instanceof HelpDelivered) return "emc.help-delivered";
+    if (e instanceof AdvanceRepaid) return "emc.advance-repaid";
+    if (e instanceof HelpCaseClosed c) return c.outcome() == CaseStatus.RECOVERED ? "emc.help-case-recovered" : c.outcome() == CaseStatus.FAILED ? "emc.help-case-failed" : "emc.help-case-ended";
+    if (e instanceof LeaveAgreed) return "emc.leave-agreed";
+    throw new IllegalArgumentException("not a help event: " + e);
+  }
+
+  public static boolean isHelpEvent(Event e) {
+    return e instanceof HelpCaseOpened
+        || e instanceof HelpPledged
+        || e instanceof HelpPledgeAnswered
+        || e instanceof HelpDelivered
+        || e instanceof AdvanceRepaid
+        || e instanceof HelpCaseClosed
+        || e instanceof LeaveAgreed;
+  }
+
+  private HelpCases() {}
+
+  // ---- rules ----------------------------------------------------------------------------------
+
+  /** The outcome of a help command: an event to persist, an answer that changes nothing, or a refusal. */
+  public sealed interface Decision permits Persist, Unchanged, Refused {}
+
+  public record Persist(Event event) implements Decision {}
+
+  public record Unchanged() implements Decision {}
+
+  public record Refused(Rejected rejection) implements Decision {}
+
+  private static Refused refuse(String code, String message) {
+    return new Refused(new Rejected(code, message));
+  }
+
+  /** Why the seat of an at-risk member may not be replaced yet: its case is open and it has not agreed to leave. */
+  public static Optional<Rejected> replacementRefused(Cases cases, String meId) {
+    Optional<HelpCase> latest = cases.latestOf(meId);
+    if (latest.isPresent() && latest.get().isOpen() && !latest.get().leaveAgreed()) {
+      return Optional.of(
+          new Rejected(
+              EmcCodes.HELP_OPEN,
+              meId + " has an open help case (" + latest.get().caseId() + "): its seat may be replaced once the case has "
+                  + "failed or the member agreed to leave"));
+    }
+    return Optional.empty();
+  }
+
+  public static Decision pledge(
+      State state,
+      String emcId,
+      String caseId,
+      String pledgeId,
+      String helperMeId,
+      Kind kind,
+      String description,
+      long amountMinor,
+      int repayBps,
+      Instant now) {
+    HelpCase c = state.help().cases().get(caseId);
+    if (c == null) {
+      return refuse(EmcCodes.HELP_CASE_NOT_FOUND, "no help case " + caseId);
+    }
+    Pledge known = c.pledges().get(pledgeId);
+    if (known != null) {
+      boolean same =
+          known.helperMeId().equals(helperMeId)
+              && known.kind() == kind
+              && known.description().equals(description)
+              && known.amountMinor() == amountMinor
+              && known.repayBps() == repayBps;
+      return same ? new Unchanged() : refuse(EmcCodes.HELP_PLEDGE_CONFLICT, "pledge " + pledgeId + " was made with other content");
+    }
+    if (!c.isOpen()) {
+      return refuse(EmcCodes.HELP_CASE_CLOSED, "help case " + caseId + " is " + c.status());
+    }
+    EmcEntity.Member helper = state.members().get(helperMeId);
+    if (helper == null) {
+      return refuse(EmcCodes.NOT_MEMBER, helperMeId + " is not a member of the EMC");
+    }
+    if (helperMeId.equals(c.meId())) {
+      return refuse(EmcCodes.HELP_SELF, "a member does not pledge help to itself");
+    }
+    if (kind == Kind.ADVANCE ? amountMinor <= 0 || amountMinor > RevenueSplit.MAX_AMOUNT : amountMinor != 0) {
+      return refuse(ErrorCodes.REQUEST_INVALID, "an ADVANCE has a positive amountMinor, other kinds none");
+    }
+    if (repayBps < 0 || repayBps > EmcEntity.MAX_BPS || (kind != Kind.ADVANCE && repayBps != 0)) {
+      return refuse(ErrorCodes.REQUEST_INVALID, "repayBps is for an ADVANCE only, between 1 and 10 000 (0: 10 000)");
+    }
+    if (c.pledges().size() >= MAX_PLEDGES_PER_CASE) {
+      return refuse(EmcCodes.HELP_TOO_MANY, "a help case holds at most " + MAX_PLEDGES_PER_CASE + " pledges");
+    }
+    return new Persist(
+        new HelpPledged(emcId, caseId, pledgeId, helperMeId, c.meId(), kind, description, amountMinor, repayBps, now));
+  }
+
+  /** The helped member ({@code actingMeId}) accepts or declines a pledge; the same answer again changes nothing. */
+  public static Decision answer(State state, String emcId, String caseId, String pledgeId, boolean accept, String actingMeId, Instant now) {
+    HelpCase c = state.help().cases().get(caseId);
+    if (c == null) {
+      return refuse(EmcCodes.HELP_CASE_NOT_FOUND, "no help case " + caseId);
+    }
+    if (!c.meId().equals(actingMeId)) {
+      return refuse(EmcCodes.HELP_NOT_HELPED, "only the helped member answers a pledge");
+    }
+    Pledge p = c.pledges().get(pledgeId);
+    if (p == null) {
+      return refuse(EmcCodes.HELP_PLEDGE_NOT_FOUND, "no pledge " + pledgeId + " on case " + caseId);
+    }
+    PledgeStatus wanted = accept ? PledgeStatus.ACCEPTED : PledgeStatus.DECLINED;
+    if (p.status() == wanted) {
+      return new Unchanged();
+    }
+    if (p.status() != PledgeStatus.PLEDGED) {
+      return refuse(EmcCodes.HELP_PLEDGE_ANSWERED, "pledge " + pledgeId + " is " + p.status());
+    }
+    if (!c.isOpen()) {
+      return refuse(EmcCodes.HELP_CASE_CLOSED, "help case " + caseId + " is " + c.status());
+    }
+    return new Persist(new HelpPledgeAnswered(emcId, caseId, pledgeId, p.helperMeId(), c.meId(), accept, now));
+  }
+
+  /** The helper ({@code actingMeId}) marks an accepted pledge delivered; an advance moves its money then. */
+  public static Decision deliver(State state, String emcId, String caseId, String pledgeId, String actingMeId, String currency, Instant now) {
+    HelpCase c = state.help().cases().get(caseId);
+    if (c == null) {
+      return refuse(EmcCodes.HELP_CASE_NOT_FOUND, "no help case " + caseId);
+    }
+    Pledge p = c.pledges().get(pledgeId);
+    if (p == null) {
+      return refuse(EmcCodes.HELP_PLEDGE_NOT_FOUND, "no pledge " + pledgeId + " on case " + caseId);
+    }
+    if (!p.helperMeId().equals(actingMeId)) {
+      return refuse(EmcCodes.HELP_NOT_HELPER, "only the member that pledged it delivers a pledge");
+    }
+    if (p.status() == PledgeStatus.DELIVERED) {
+      return new Unchanged();
+    }
+    if (p.status() != PledgeStatus.ACCEPTED) {
+      return refuse(EmcCodes.HELP_PLEDGE_NOT_ACCEPTED, "pledge " + pledgeId + " is " + p.status() + ", not ACCEPTED");
+    }
+    if (!c.isOpen()) {
+      return refuse(EmcCodes.HELP_CASE_CLOSED, "help case " + caseId + " is " + c.status());
+    }
+    long amount = p.kind() == Kind.ADVANCE ? p.amountMinor() : 0;
+    return new Persist(new HelpDelivered(emcId, caseId, pledgeId, p.helperMeId(), c.meId(), p.kind(), amount, currency, now));
+  }
+
+  /** The helped member agrees to leave: the owner may replace its seat before the case fails. */
+  public static Decision agreeToLeave(State state, String emcId, String caseId, String actingMeId, Instant now) {
+    HelpCase c = state.help().cases().get(caseId);
+    if (c == null) {
+      return refuse(EmcCodes.HELP_CASE_NOT_FOUND, "no help case " + caseId);
+    }
+    if (!c.meId().equals(actingMeId)) {
+      return refuse(EmcCodes.HELP_NOT_HELPED, "only the helped member agrees to leave");
+    }
+    if (c.leaveAgreed()) {
+      return new Unchanged();
+    }
+    if (!c.isOpen()) {
+      return refuse(EmcCodes.HELP_CASE_CLOSED, "help case " + caseId + " is " + c.status());
+    }
+    return new Persist(new LeaveAgreed(emcId, caseId, c.meId(), now));
+  }
+
+  /**
+   * What a period's close does to help cases, stored with it: open cases of
+   * members that met their target recover, those that have had their help
+   * periods fail, and members newly flagged at risk get a case.
+   */
+  public static List<Event> afterPeriod(State state, PeriodClosed closed) {
+    List<Event> events = new ArrayList<>();
+    Cases cases = state.help();
+    int next = cases.opened();
+    for (TargetResult r : closed.results()) {
+      Optional<HelpCase> latest = cases.latestOf(r.meId());
+      if (latest.isPresent() && latest.get().isOpen()) {
+        HelpCase c = latest.get();
+        if (r.met()) {
+          events.add(new HelpCaseClosed(closed.emcId(), c.caseId(), c.meId(), CaseStatus.RECOVERED, c.deliveredBy(), closed.at()));
+        } else if (c.shortfalls().size() >= c.helpPeriods()) {
+          // the periods since it opened, this one included, are the help period
+          events.add(new HelpCaseClosed(closed.emcId(), c.caseId(), c.meId(), CaseStatus.FAILED, c.deliveredBy(), closed.at()));
+        }
+        continue;
+      }
+      if (r.atRisk() && !state.standing(r.meId()).atRisk()) {
+        next++;
+        int periods = helpPeriods(state, r.meId());
+        events.add(
+            new HelpCaseOpened(
+                closed.emcId(), "case-" + next, r.meId(), periods, new Shortfall(closed.period(), r.metric(), r.target(), r.achieved()), closed.at()));
+      }
+    }
+    return events;
+  }
+
+  private static int helpPeriods(State state, String meId) {
+    EmcEntity.Member m = state.members().get(meId);
+    int periods = m == null ? 0 : m.contract().map(c -> c.terms().helpPeriods()).orElse(0);
+    return periods <= 0 ? 1 : periods;
+  }
+
+  /**
+   * The repayments that a revenue's split makes: every positive part of a member
+   * that owes on delivered advances repays them, oldest first, by each advance's
+   * rate, never more than the part nor more than what is owed.
+   */
+  public static List<Event> repayments(State state, RevenueShared revenue) {
+    if (revenue.refundOf() != null) {
+      return List.of();
+    }
+    List<Event> events = new ArrayList<>();
+    for (RevenueSplit.Part part : revenue.parts()) {
+      if (part.amountMinor() <= 0) {
+        continue;
+      }
+      long left = part.amountMinor();
+      for (HelpCase c : state.help().cases().values()) {
+        if (!c.meId().equals(part.meId())) {
+          continue;
+        }
+        for (Pledge p : c.pledges().values()) {
+          long owed = p.outstanding();
+          if (owed <= 0 || left <= 0) {
+            continue;
+          }
+          int rate = p.repayBps() == 0 ? EmcEntity.MAX_BPS : p.repayBps();
+          // rate ≤ 10 000 and part ≤ MAX_AMOUNT: no overflow
+          long byRate = part.amountMinor() * rate / EmcEntity.MAX_BPS;
+          long repay = Math.min(Math.min(owed, byRate), left);
+          if (repay <= 0) {
+            continue;
+          }
+          left -= repay;
+          events.add(
+              new AdvanceRepaid(
+                  revenue.emcId(), c.caseId(), p.pledgeId(), p.helperMeId(), c.meId(), revenue.revenueId(), repay, revenue.currency(), revenue.at(), revenue.earnedAt()));
+        }
+      }
+    }
+    return events;
+  }
+
+  // ---- state changes --------------------------------------------------------------------------
+
+  /** The cases after one help event. */
+  public static Cases apply(Cases cases, Event event) {
+    if (event instanceof HelpCaseOpened e) {
+      HelpCase c =
+          new HelpCase(e.caseId(), e.meId(), e.helpPeriods(), CaseStatus.OPEN, false, List.of(e.shortfall()), Map.of(), e.at(), null);
+      Map<String, HelpCase> next = new LinkedHashMap<>(cases.cases());
+      next.put(c.caseId(), c);
+      // bounded: the oldest closed cases go first
+      var it = next.values().iterator();
+      while (next.size() > MAX_CASES_KEPT && it.hasNext()) {
+        if (!it.next().isOpen()) {
+          it.remove();
+        }
+      }
+      return new Cases(next, cases.opened() + 1);
+    }
+    if (event instanceof HelpPledged e) {
+      HelpCase c = cases.cases().get(e.caseId());
+      Map<String, Pledge> ps = new LinkedHashMap<>(c.pledges());
+      ps.put(e.pledgeId(), new Pledge(e.pledgeId(), e.helperMeId(), e.kind(), e.description(), e.amountMinor(), e.repayBps(), PledgeStatus.PLEDGED, 0, e.at()));
+      return cases.put(c.with(c.status(), c.leaveAgreed(), c.shortfalls(), ps, c.closedAt()));
+    }
+    if (event instanceof HelpPledgeAnswered e) {
+      return withPledge(cases, e.caseId(), e.pledgeId(), p -> p.with(e.accepted() ? PledgeStatus.ACCEPTED : PledgeStatus.DECLINED, p.repaidMinor()));
+    }
+    if (event instanceof HelpDelivered e) {
+      return withPledge(cases, e.caseId(), e.pledgeId(), p -> p.with(PledgeStatus.DELIVERED, p.repaidMinor()));
+    }
+    if (event instanceof AdvanceRepaid e) {
+      return withPledge(cases, e.caseId(), e.pledgeId(), p -> p.with(p.status(), p.repaidMinor() + e.amountMinor()));
+    }
+    if (event instanceof HelpCaseClosed e) {
+      HelpCase c = cases.cases().get(e.caseId());
+      return cases.put(c.with(e.outcome(), c.leaveAgreed(), c.shortfalls(), c.pledges(), e.at()));
+    }
+    if (event instanceof LeaveAgreed e) {
+      HelpCase c = cases.cases().get(e.caseId());
+      return cases.put(c.with(c.status(), true, c.shortfalls(), c.pledges(), c.closedAt()));
+    }
+    throw new IllegalArgumentException("not a help event: " + event);
+  }
+
+  /** A period's close adds its result to every open case of a member it evaluated (before the case may close). */
+  public static Cases periodClosed(Cases cases, PeriodClosed e) {
+    Cases next = cases;
+    for (TargetResult r : e.results()) {
+      Optional<HelpCase> latest = next.latestOf(r.meId());
+      if (latest.isPresent() && latest.get().isOpen()) {
+        HelpCase c = latest.get();
+        List<Shortfall> sf = new ArrayList<>(c.shortfalls());
+        sf.add(new Shortfall(e.period(), r.metric(), r.target(), r.achieved()));
+        next = next.put(c.with(c.status(), c.leaveAgreed(), sf, c.pledges(), c.closedAt()));
+      }
+    }
+    return next;
+  }
+
+  /** A member that gives up its seat ends its open case; what it still owes stays recorded. */
+  public static Cases memberGone(Cases cases, String meId, Instant at) {
+    Optional<HelpCase> latest = cases.latestOf(meId);
+    if (latest.isPresent() && latest.get().isOpen()) {
+      HelpCase c = latest.get();
+      return cases.put(c.with(CaseStatus.ENDED, c.leaveAgreed(), c.shortfalls(), c.pledges(), at));
+    }
+    return cases;
+  }
+
+  private static Cases withPledge(Cases cases, String caseId, String pledgeId, java.util.function.UnaryOperator<Pledge> change) {
+    HelpCase c = cases.cases().get(caseId);
+    Map<String, Pledge> ps = new LinkedHashMap<>(c.pledges());
+    ps.put(pledgeId, change.apply(ps.get(pledgeId)));
+    return cases.put(c.with(c.status(), c.leaveAgreed(), c.shortfalls(), ps, c.closedAt()));
+  }
+}

@@ -1,0 +1,138 @@
+package io.rendan.charter;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.google.protobuf.Message;
+import com.google.protobuf.util.JsonFormat;
+import io.rendan.TestNode;
+import io.rendan.protocol.api.v1.Charter;
+import io.rendan.protocol.api.v1.Emc;
+import io.rendan.protocol.api.v1.EmcCharter;
+import io.rendan.protocol.api.v1.Me;
+import io.rendan.protocol.api.v1.Round;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The charter on a real node: versions set by admins, an EMC's stricter values, and a refusal for each clause. */
+class CharterStoryTest {
+  @TempDir Path dataDir;
+
+  @Test
+  void everyClauseRefusesWhatItForbidsAndNamesItself() throws Exception {
+    // a business clock 5 times as fast, so that a round of the least 10 s closes in 2
+    try (TestNode node = TestNode.h2(dataDir, java.util.Map.of("rendan.clock.speed", 5, "rendan.clock.origin", java.time.Instant.now().toString()))) {
+      String alice = node.token("alice");
+      String bob = node.token("bob");
+      String admin = node.token("root", "admin");
+      Charter initial = parse(node.get("/v1/charter", bob), Charter.newBuilder()).build();
+      assertEquals(0, initial.getVersion());
+      assertEquals(10_000, initial.getClauses().getMaxOwnerShareBps());
+
+      String laundry = registerMe(node, alice, "Dorm Laundry");
+      String washers = registerMe(node, bob, "Washer Works");
+      String emcId = parse(ok(node.postJson("/v1/emcs", alice, "{\"name\":\"Community Laundry\",\"userGroup\":\"dorm\",\"ownerMeId\":\"" + laundry + "\",\"ownerSide\":\"EXPERIENCE\"}"), 201), Emc.newBuilder()).getEmcId();
+      ok(node.postJson("/v1/emcs/" + emcId + "/invitations", alice, invitation("w", washers, 3_000)), 201);
+      ok(node.postJson("/v1/emcs/" + emcId + "/invitations/w/accept", bob, "{}"), 200);
+
+      // only admins set it; each change is a new version
+      assertEquals(403, node.putJson("/v1/charter", alice, "{\"clauses\":{\"minShareBps\":500}}").statusCode());
+      assertEquals(400, node.putJson("/v1/charter", admin, "{\"clauses\":{\"minShareBps\":20000}}").statusCode());
+      Charter v1 =
+          parse(
+                  ok(node.putJson(
+                      "/v1/charter",
+                      admin,
+                      "{\"clauses\":{\"minShareBps\":500,\"removalNoticeSeconds\":\"2592000\",\"replaceOnlyAfterFailedHelp\":true,\"noSelfAward\":true}}"), 200),
+                  Charter.newBuilder())
+              .build();
+      assertEquals(1, v1.getVersion());
+      assertEquals("root", v1.getAdoptedBy());
+
+      // charter:min-share
+      assertRefused(node.postJson("/v1/emcs/" + emcId + "/invitations", alice, invitation("x", registerMe(node, node.token("carol"), "Tiny"), 400)), "charter:min-share");
+      assertRefused(node.postJson("/v1/emcs/" + emcId + "/members/" + washers + "/terms", alice, "{\"terms\":{\"shareBps\":100,\"target\":{\"metric\":\"REVENUE\",\"amount\":\"1\"}}}"), "charter:min-share");
+
+      // charter:removal-notice: washers missed no target
+      HttpResponse<String> removal = node.delete("/v1/emcs/" + emcId + "/members/" + washers, alice);
+      assertRefused(removal, "charter:removal-notice");
+
+      // an EMC adopts stricter values, never looser
+      assertRefused(node.putJson("/v1/emcs/" + emcId + "/charter", alice, "{\"clauses\":{\"minShareBps\":100,\"replaceOnlyAfterFailedHelp\":true,\"noSelfAward\":true,\"removalNoticeSeconds\":\"2592000\"}}"), "charter:looser");
+      assertEquals(403, node.putJson("/v1/emcs/" + emcId + "/charter", bob, "{\"clauses\":{\"minShareBps\":900}}").statusCode(), "only the owner");
+      EmcCharter adopted =
+          parse(
+                  ok(node.putJson(
+                      "/v1/emcs/" + emcId + "/charter",
+                      alice,
+                      "{\"clauses\":{\"minShareBps\":1000,\"maxOwnerShareBps\":7500,\"removalNoticeSeconds\":\"2592000\",\"replaceOnlyAfterFailedHelp\":true,\"noSelfAward\":true}}"), 200),
+                  EmcCharter.newBuilder())
+              .build();
+      assertEquals(1, adopted.getVersion());
+      assertEquals(1, adopted.getOrgVersion());
+      assertEquals(1_000, adopted.getInForce().getMinShareBps());
+      assertEquals(1_000, parse(node.get("/v1/emcs/" + emcId + "/charter", bob), EmcCharter.newBuilder()).getInForce().getMinShareBps(), "members see it");
+      assertRefused(node.postJson("/v1/emcs/" + emcId + "/members/" + washers + "/terms", alice, "{\"terms\":{\"shareBps\":900,\"target\":{\"metric\":\"REVENUE\",\"amount\":\"1\"}}}"), "charter:min-share");
+
+      // charter:max-owner-share: a cut to 2 000 would leave the owner 8 000 of at most 7 500; a raise is fine
+      assertRefused(node.postJson("/v1/emcs/" + emcId + "/members/" + washers + "/terms", alice, "{\"terms\":{\"shareBps\":2000,\"target\":{\"metric\":\"REVENUE\",\"amount\":\"1\"}}}"), "charter:max-owner-share");
+      ok(node.postJson("/v1/emcs/" + emcId + "/members/" + washers + "/terms", alice, "{\"terms\":{\"shareBps\":3500,\"target\":{\"metric\":\"REVENUE\",\"amount\":\"1\"}}}"), 200);
+
+      // charter:terms-interval: a second version of the organisation's charter asks for 60 days between changes
+      Charter v2 =
+          parse(
+                  ok(node.putJson(
+                      "/v1/charter",
+                      admin,
+                      "{\"clauses\":{\"minShareBps\":500,\"removalNoticeSeconds\":\"2592000\",\"minTermsIntervalSeconds\":\"5184000\",\"replaceOnlyAfterFailedHelp\":true,\"noSelfAward\":true}}"), 200),
+                  Charter.newBuilder())
+              .build();
+      assertEquals(2, v2.getVersion());
+      assertRefused(node.postJson("/v1/emcs/" + emcId + "/members/" + washers + "/terms", alice, "{\"terms\":{\"shareBps\":3600,\"target\":{\"metric\":\"REVENUE\",\"amount\":\"1\"}}}"), "charter:terms-interval");
+      assertEquals(2, parse(node.get("/v1/charter", bob), Charter.newBuilder()).getVersion());
+      // each contract shows the versions in force when it took effect: a new charter version rewrites none
+      EmcCharter contracts = parse(node.get("/v1/emcs/" + emcId + "/charter", bob), EmcCharter.newBuilder()).build();
+      assertEquals(2, contracts.getOrgVersion());
+      assertEquals(0, contracts.getContractsList().stream().filter(c -> c.getMeId().equals(washers)).findFirst().orElseThrow().getOrgVersion(), "washers joined under the default");
+
+      // charter:self-award: alice's operators run the bidder too
+      String second = registerMe(node, alice, "Laundry Two", "washers");
+      HttpResponse<String> posted =
+          node.postJson(
+              "/v1/emcs/" + emcId + "/calls",
+              alice,
+              "{\"closesInSeconds\":10,\"call\":{\"capability\":\"washers\",\"side\":\"SOLUTION\",\"role\":\"spare washers\",\"maxShareBps\":1500,\"mode\":\"SEALED\",\"target\":{\"metric\":\"REVENUE\",\"amount\":\"1\"}}}");
+      Round round = parse(ok(posted, 201), Round.newBuilder()).build();
+      ok(node.postJson("/v1/rounds/" + round.getRoundId() + "/bids", alice, "{\"bidId\":\"self\",\"meId\":\"" + second + "\",\"askShareBps\":1200,\"plan\":\"ours\"}"), 200);
+      TestNode.await(Duration.ofSeconds(20), "the round closes", () -> node.get("/v1/rounds/" + round.getRoundId(), alice).body().contains("\"CLOSED\""));
+      assertRefused(node.postJson("/v1/rounds/" + round.getRoundId() + "/award", alice, "{\"bidId\":\"self\"}"), "charter:self-award");
+    }
+  }
+
+  private static void assertRefused(HttpResponse<String> r, String code) {
+    assertEquals(409, r.statusCode(), r.body());
+    assertTrue(r.body().contains("\"" + code + "\""), r.body());
+  }
+
+  private static HttpResponse<String> ok(HttpResponse<String> r, int status) {
+    assertEquals(status, r.statusCode(), r.body());
+    return r;
+  }
+
+  private static String invitation(String id, String meId, int bps) {
+    return "{\"invitationId\":\"" + id + "\",\"meId\":\"" + meId + "\",\"side\":\"SOLUTION\",\"role\":\"washers\","
+        + "\"terms\":{\"shareBps\":" + bps + ",\"target\":{\"metric\":\"REVENUE\",\"amount\":\"1\"}}}";
+  }
+
+  private static String registerMe(TestNode node, String token, String name, String... capabilities) throws Exception {
+    String caps = capabilities.length == 0 ? "" : "\"" + String.join("\",\"", capabilities) + "\"";
+    return parse(ok(node.postJson("/v1/mes", token, "{\"name\":\"" + name + "\",\"kind\":\"INTERNAL\",\"capabilities\":[" + caps + "]}"), 201), Me.newBuilder()).getMeId();
+  }
+
+  private static <T extends Message.Builder> T parse(HttpResponse<String> r, T builder) throws Exception {
+    JsonFormat.parser().merge(r.body(), builder);
+    return builder;
+  }
+}
