@@ -192,7 +192,8 @@ public final class RendanNode implements AutoCloseable {
               () -> projectionJdbc.createOffsetTables(system),
               () -> RoundDirectory.createTable(projectionJdbc),
               () -> io.rendan.appliance.ApplianceDirectory.createTable(projectionJdbc),
-              () -> io.rendan.ledger.LedgerReadModel.createTables(projectionJdbc)));
+              () -> io.rendan.ledger.LedgerReadModel.createTables(projectionJdbc),
+              () -> io.rendan.prospect.ProspectReadModel.createTables(projectionJdbc)));
 
       NodeMetrics metrics = new NodeMetrics(system, config.getDuration("rendan.metrics.entity-count-timeout"));
       system.getWhenTerminated().thenRun(metrics::close);
@@ -294,6 +295,8 @@ public final class RendanNode implements AutoCloseable {
               clock);
       AwardDelivery.start(system, projectionJdbc, biddingApi, emcApi, bidding.getInt("tag-slices"));
       RoundWaker.start(system, directory, biddingApi, bidding.getDuration("wake-interval"), bidding.getInt("max-woken"));
+      io.rendan.prospect.ProspectApi.start(
+          system, projectionJdbc, biddingApi, config.getInt("rendan.emc.tag-slices"), config.getInt("rendan.prospect.max-bids"));
 
       HttpCodec codec =
           new HttpCodec(
@@ -324,6 +327,7 @@ public final class RendanNode implements AutoCloseable {
       v1.add(new MeRoutes(meApi, codec, auth).route());
       v1.add(new BiddingRoutes(biddingApi, codec, auth, NaivePeer.start(system, clock, askTimeout)).route());
       v1.add(new EmcRoutes(emcApi, codec, auth).route());
+      v1.add(new io.rendan.prospect.ProspectRoutes(biddingApi, codec, auth).route());
       v1.add(
           new ApplianceRoutes(applianceApi, new TelemetryIngest(system, applianceApi, codec, applianceConfig), codec, auth)
               .route());

@@ -143,8 +143,49 @@ public final class BiddingApi {
         .thenApply(reply -> toProto(((Accepted) reply).round(), bid -> true));
   }
 
-  /** The round as the caller may see it: every bid for the owner's operators, its own for a bidder. */
+  /**
+   * What other packages add to a round's view: the prospectus (io.rendan.prospect).
+   * Installed once at start; until then a view is the round alone.
+   */
+  public interface RoundViews {
+    /** The view with what it adds; {@code owner}: the caller operates the round's owner. */
+    CompletionStage<Round> extend(Round view, boolean owner);
+
+    CompletionStage<io.rendan.protocol.api.v1.Prospectus> prospectus(
+        Caller caller, io.rendan.protocol.api.v1.GetProspectusRequest request);
+  }
+
+  private volatile RoundViews views;
+
+  public void extendViews(RoundViews views) {
+    this.views = views;
+  }
+
+  /** The prospectus of a round (GET /v1/rounds/{roundId}/prospectus, getProspectus). */
+  public CompletionStage<io.rendan.protocol.api.v1.Prospectus> prospectus(
+      Caller caller, io.rendan.protocol.api.v1.GetProspectusRequest request) {
+    RoundViews installed = views;
+    if (installed == null) {
+      throw new ApiException(ErrorCodes.SERVER_UNAVAILABLE, "prospectuses are not served yet");
+    }
+    return installed.prospectus(caller, request);
+  }
+
+  /** A round as one caller may see it, and whether that caller operates its owner. */
+  public record View(Round round, boolean owner) {}
+
+  /** The round as the caller may see it, with what {@link RoundViews} adds. */
   public CompletionStage<Round> get(Caller caller, GetRoundRequest request) {
+    return view(caller, request)
+        .thenCompose(
+            v -> {
+              RoundViews installed = views;
+              return installed == null ? CompletableFuture.completedFuture(v.round()) : installed.extend(v.round(), v.owner());
+            });
+  }
+
+  /** The round as the caller may see it: every bid for the owner's operators, its own for a bidder. */
+  public CompletionStage<View> view(Caller caller, GetRoundRequest request) {
     String roundId = checkId("roundId", request.getRoundId());
     String asMe = request.getAsMe().isEmpty() ? null : checkId("asMe", request.getAsMe());
     return state(roundId)
@@ -152,18 +193,18 @@ public final class BiddingApi {
             round ->
                 meApi
                     .requireOperator(caller, round.ownerMeId())
-                    .thenApply(owner -> toProto(round, bid -> true))
+                    .thenApply(owner -> new View(toProto(round, bid -> true), true))
                     .exceptionallyCompose(
                         notOwner -> {
                           if (!MeApi.isRefusal(notOwner, ErrorCodes.AUTH_FORBIDDEN)) {
                             return CompletableFuture.failedFuture(notOwner);
                           }
                           if (asMe == null) {
-                            return CompletableFuture.completedFuture(publicView(round));
+                            return CompletableFuture.completedFuture(new View(publicView(round), false));
                           }
                           return meApi
                               .requireOperator(caller, asMe)
-                              .thenApply(me -> toProto(round, visibleTo(round, asMe)));
+                              .thenApply(me -> new View(toProto(round, visibleTo(round, asMe)), false));
                         }));
   }
 

@@ -43,6 +43,7 @@ public final class RouteTable {
               LedgerRoutes.ENDPOINTS,
               EmcRoutes.ENDPOINTS,
               BiddingRoutes.ENDPOINTS,
+              io.rendan.prospect.ProspectRoutes.ENDPOINTS,
               ApplianceRoutes.ENDPOINTS,
               WsRoutes.ENDPOINTS,
               ConsoleRoutes.ENDPOINTS));

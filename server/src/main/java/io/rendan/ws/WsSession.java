@@ -279,7 +279,7 @@ public final class WsSession {
   /** Requests that change something count against the node's admission control; reads and subscriptions do not. */
   private static boolean changes(ClientFrame frame) {
     return switch (frame.getBodyCase()) {
-      case SUBSCRIBE, UNSUBSCRIBE, GET_ME, GET_EMC, GET_ROUND, LIST_ROUNDS, GET_APPLIANCE -> false;
+      case SUBSCRIBE, UNSUBSCRIBE, GET_ME, GET_EMC, GET_ROUND, LIST_ROUNDS, GET_APPLIANCE, GET_PROSPECTUS -> false;
       default -> true;
     };
   }
@@ -311,6 +311,8 @@ public final class WsSession {
       case WITHDRAW_BID -> biddingApi.withdrawBid(caller, frame.getWithdrawBid()).thenApply(WsSession::round);
       case AWARD_BID -> biddingApi.awardBid(caller, frame.getAwardBid()).thenApply(WsSession::round);
       case CANCEL_ROUND -> biddingApi.cancel(caller, frame.getCancelRound()).thenApply(WsSession::round);
+      case GET_PROSPECTUS ->
+          biddingApi.prospectus(caller, frame.getGetProspectus()).thenApply(p -> Response.newBuilder().setProspectus(p));
       // appliances
       case PROVISION_APPLIANCE ->
           applianceApi

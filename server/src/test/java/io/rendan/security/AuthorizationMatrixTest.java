@@ -149,6 +149,7 @@ class AuthorizationMatrixTest {
     c.put("POST /v1/emcs/{emcId}/periods/{period}/close", new Case("/v1/emcs/" + emcId + "/periods/2026-01/close", "{}", Unrelated.REFUSED));
     c.put("POST /v1/emcs/{emcId}/calls", new Case("/v1/emcs/" + emcId + "/calls", "{\"call\":{\"capability\":\"x\",\"side\":\"SOLUTION\",\"role\":\"r\",\"maxShareBps\":100,\"mode\":\"SEALED\",\"target\":{\"metric\":\"CYCLES\",\"amount\":\"1\"}},\"closesInSeconds\":600}", Unrelated.REFUSED));
     c.put("GET /v1/rounds", new Case("/v1/rounds", null, Unrelated.VIEW));
+    c.put("GET /v1/rounds/{roundId}/prospectus", new Case("/v1/rounds/" + roundId + "/prospectus?askBps=100", null, Unrelated.VIEW));
     c.put("GET /v1/rounds/{roundId}", new Case("/v1/rounds/" + roundId + "?asMe=" + carolMe, null, Unrelated.REFUSED));
     c.put("POST /v1/rounds/{roundId}/bids", new Case("/v1/rounds/" + roundId + "/bids", "{\"bidId\":\"m-bid\",\"meId\":\"" + carolMe + "\",\"askShareBps\":100,\"plan\":\"x\"}", Unrelated.REFUSED));
     c.put("DELETE /v1/rounds/{roundId}/bids/{bidId}", new Case("/v1/rounds/" + roundId + "/bids/" + bidId, null, Unrelated.REFUSED));
@@ -307,6 +308,7 @@ class AuthorizationMatrixTest {
     o.put("post_call", PostCallRequest.newBuilder().setEmcId(emcId).setCall(Call.newBuilder().setCapability("x").setSide(Member.Side.SOLUTION).setRole("r").setMaxShareBps(100).setMode(Call.Mode.SEALED).setTarget(terms(1).getTarget())).setClosesInSeconds(600).build());
     o.put("get_round", GetRoundRequest.newBuilder().setRoundId(roundId).setAsMe(carolMe).build());
     o.put("list_rounds", ListRoundsRequest.getDefaultInstance());
+    o.put("get_prospectus", io.rendan.protocol.api.v1.GetProspectusRequest.newBuilder().setRoundId(roundId).setAskBps(100).build());
     o.put("place_bid", PlaceBidRequest.newBuilder().setRoundId(roundId).setBidId("m-bid").setMeId(carolMe).setAskShareBps(100).setPlan("x").build());
     o.put("withdraw_bid", WithdrawBidRequest.newBuilder().setRoundId(roundId).setBidId(bidId).build());
     o.put("award_bid", AwardBidRequest.newBuilder().setRoundId(roundId).setBidId(bidId).build());
@@ -322,7 +324,7 @@ class AuthorizationMatrixTest {
 
   /** Operations open to anyone signed in, or acting for the caller itself. */
   private static final Map<String, Unrelated> NOT_REFUSED =
-      Map.of("get_me", Unrelated.VIEW, "list_rounds", Unrelated.VIEW, "unsubscribe", Unrelated.VIEW, "register_me", Unrelated.OWN, "book_reservation", Unrelated.OWN);
+      Map.of("get_me", Unrelated.VIEW, "list_rounds", Unrelated.VIEW, "get_prospectus", Unrelated.VIEW, "unsubscribe", Unrelated.VIEW, "register_me", Unrelated.OWN, "book_reservation", Unrelated.OWN);
 
   @Test
   void everyWebSocketOperationHasACase() {
