@@ -113,9 +113,21 @@ public final class BiddingApi {
   }
 
   public CompletionStage<Round> postCall(Caller caller, PostCallRequest request) {
+    if (!request.getCall().getPainPointId().isEmpty()) {
+      throw invalid("call.painPointId is set by the server: open a call from a pain point with POST /v1/emcs/{emcId}/pain-points/{painPointId}/call");
+    }
+    return postCall(caller, request, null);
+  }
+
+  /** A call that answers a pain point of the EMC (io.rendan.painpoint), which it names. */
+  public CompletionStage<Round> postCallFor(Caller caller, PostCallRequest request, String painPointId) {
+    return postCall(caller, request.toBuilder().setCall(request.getCall().toBuilder().clearPainPointId()).build(), checkId("painPointId", painPointId));
+  }
+
+  private CompletionStage<Round> postCall(Caller caller, PostCallRequest request, String painPointId) {
     String emcId = checkId("emcId", request.getEmcId());
     String roundId = request.getRoundId().isEmpty() ? UUID.randomUUID().toString() : checkId("roundId", request.getRoundId());
-    RoundEntity.Call call = call(request.getCall());
+    RoundEntity.Call call = painPointId == null ? call(request.getCall()) : call(request.getCall()).withPainPoint(painPointId);
     Instant closesAt = closesAt(request);
     return emcApi
         .current(emcId)
@@ -396,6 +408,7 @@ public final class BiddingApi {
         .setTarget(Target.newBuilder().setMetric(Target.Metric.valueOf(c.target().metric().name())).setAmount(c.target().amount()))
         .setMissedPeriodLimit(c.missedPeriodLimit())
         .setReplacesMeId(c.replacesMeId() == null ? "" : c.replacesMeId())
+        .setPainPointId(c.painPointId() == null ? "" : c.painPointId())
         .build();
   }
 

@@ -44,6 +44,7 @@ public final class RouteTable {
               EmcRoutes.ENDPOINTS,
               BiddingRoutes.ENDPOINTS,
               io.rendan.prospect.ProspectRoutes.ENDPOINTS,
+              io.rendan.painpoint.PainPointRoutes.ENDPOINTS,
               ApplianceRoutes.ENDPOINTS,
               WsRoutes.ENDPOINTS,
               ConsoleRoutes.ENDPOINTS));
