@@ -193,7 +193,8 @@ public final class RendanNode implements AutoCloseable {
               () -> projectionJdbc.createOffsetTables(system),
               () -> RoundDirectory.createTable(projectionJdbc),
               () -> io.rendan.appliance.ApplianceDirectory.createTable(projectionJdbc),
-              () -> io.rendan.ledger.LedgerReadModel.createTables(projectionJdbc)));
+              () -> io.rendan.ledger.LedgerReadModel.createTables(projectionJdbc),
+              () -> io.rendan.prospect.ProspectReadModel.createTables(projectionJdbc)));
 
       NodeMetrics metrics = new NodeMetrics(system, config.getDuration("rendan.metrics.entity-count-timeout"));
       system.getWhenTerminated().thenRun(metrics::close);
@@ -304,6 +305,27 @@ public final class RendanNode implements AutoCloseable {
               clock);
       AwardDelivery.start(system, projectionJdbc, biddingApi, emcApi, bidding.getInt("tag-slices"));
       RoundWaker.start(system, directory, biddingApi, bidding.getDuration("wake-interval"), bidding.getInt("max-woken"));
+      Config painpoint = config.getConfig("rendan.painpoint");
+      io.rendan.painpoint.PainPointApi painPointApi =
+          io.rendan.painpoint.PainPointApi.start(
+              system,
+              topics,
+              meApi,
+              emcApi,
+              biddingApi,
+              new io.rendan.painpoint.PainPointBoard.Settings(
+                  painpoint.getInt("posts-per-period"),
+                  painpoint.getInt("votes-per-period"),
+                  painpoint.getInt("max-pain-points"),
+                  painpoint.getInt("max-voters"),
+                  painpoint.getInt("snapshot-every"),
+                  painpoint.getDuration("backoff-min"),
+                  painpoint.getDuration("backoff-max")),
+              askTimeout,
+              clock);
+      io.rendan.painpoint.PainPointResolution.start(system, projectionJdbc, painPointApi, config.getInt("rendan.emc.tag-slices"));
+      io.rendan.prospect.ProspectApi.start(
+          system, projectionJdbc, biddingApi, config.getInt("rendan.emc.tag-slices"), config.getInt("rendan.prospect.max-bids"));
 
       HttpCodec codec =
           new HttpCodec(
@@ -336,12 +358,14 @@ public final class RendanNode implements AutoCloseable {
       v1.add(new EmcRoutes(emcApi, codec, auth).route());
       v1.add(new io.rendan.emc.HelpRoutes(emcApi.help(), codec, auth).route());
       v1.add(new io.rendan.charter.CharterRoutes(charterApi, codec, auth).route());
+      v1.add(new io.rendan.prospect.ProspectRoutes(biddingApi, codec, auth).route());
+      v1.add(new io.rendan.painpoint.PainPointRoutes(painPointApi, codec, auth).route());
       v1.add(
           new ApplianceRoutes(applianceApi, new TelemetryIngest(system, applianceApi, codec, applianceConfig), codec, auth)
               .route());
       v1.add(
           new WsRoutes(
-                  system, auth, meApi, emcApi, biddingApi, applianceApi, topics, wsSettings, new WsMetrics(metrics.registry()))
+                  system, auth, meApi, emcApi, biddingApi, applianceApi, painPointApi, topics, wsSettings, new WsMetrics(metrics.registry()))
               .route());
       if (devMode) {
         v1.add(pathPrefix("dev", () -> new DevTokenRoutes(jwt, codec, config.getDuration("rendan.auth.dev-token-ttl")).route()));

@@ -86,6 +86,9 @@ export class Http {
   meStatement(meId, period) { return this.get(`/v1/mes/${encodeURIComponent(meId)}/statement?period=${period}`); }
   emcStatement(emcId, period) { return this.get(`/v1/emcs/${encodeURIComponent(emcId)}/statement?period=${period}`); }
 
+  /** The EMC's pain points, most votes first, with the board's version. */
+  painPoints(emcId) { return this.get(`/v1/emcs/${encodeURIComponent(emcId)}/pain-points`); }
+
   /** The directory of rounds; {emcId, capability, status} are optional filters. */
   rounds(filter = {}) {
     const query = new URLSearchParams({ status: 'OPEN', limit: '100' });
@@ -94,7 +97,7 @@ export class Http {
   }
 }
 
-const PAYLOADS = ['me', 'emc', 'round', 'appliance'];
+const PAYLOADS = ['me', 'emc', 'round', 'appliance', 'painPoint'];
 
 /**
  * One live object: subscribed on the WebSocket, read over HTTP, kept current by

@@ -4,6 +4,7 @@ import { settings, devToken, claims, Http, Live } from './api.js';
 import { h, replace, duration, errorText } from './dom.js';
 import { membersView } from './views/members.js';
 import { roundsView } from './views/rounds.js';
+import { painPointsView } from './views/painpoints.js';
 import { appliancesView } from './views/appliances.js';
 import { revenueView } from './views/revenue.js';
 import { meView } from './views/me.js';
@@ -129,8 +130,9 @@ function openEmc(emcId) {
     appliances: h('section', { class: 'panel', id: 'appliances' }),
     revenue: h('section', { class: 'panel', id: 'revenue' }),
     me: h('section', { class: 'panel', id: 'me' }),
+    painPoints: h('section', { class: 'panel', id: 'pain-points' }),
   };
-  replace(boardEl, panels.title, h('div', { class: 'grid' }, panels.members, panels.rounds, panels.appliances, panels.revenue, panels.me));
+  replace(boardEl, panels.title, h('div', { class: 'grid' }, panels.members, panels.rounds, panels.appliances, panels.revenue, panels.me, panels.painPoints));
 
   const names = new Map();
   const ctx = {
@@ -150,6 +152,7 @@ function openEmc(emcId) {
   const members = membersView(panels.members, ctx);
   const rounds = roundsView(panels.rounds, ctx);
   const appliances = appliancesView(panels.appliances, ctx);
+  const painPoints = painPointsView(panels.painPoints, ctx);
   // the statement the revenue view reads also says how each member stands against its target
   ctx.onStatement = (statement) => {
     ctx.statement = statement;
@@ -198,7 +201,7 @@ function openEmc(emcId) {
     ctx,
     close() {
       watch.close();
-      [rounds, appliances, revenue, me].forEach((v) => v.close());
+      [rounds, appliances, revenue, me, painPoints].forEach((v) => v.close());
     },
   };
 }

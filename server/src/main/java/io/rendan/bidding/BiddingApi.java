@@ -113,9 +113,21 @@ public final class BiddingApi {
   }
 
   public CompletionStage<Round> postCall(Caller caller, PostCallRequest request) {
+    if (!request.getCall().getPainPointId().isEmpty()) {
+      throw invalid("call.painPointId is set by the server: open a call from a pain point with POST /v1/emcs/{emcId}/pain-points/{painPointId}/call");
+    }
+    return postCall(caller, request, null);
+  }
+
+  /** A call that answers a pain point of the EMC (io.rendan.painpoint), which it names. */
+  public CompletionStage<Round> postCallFor(Caller caller, PostCallRequest request, String painPointId) {
+    return postCall(caller, request.toBuilder().setCall(request.getCall().toBuilder().clearPainPointId()).build(), checkId("painPointId", painPointId));
+  }
+
+  private CompletionStage<Round> postCall(Caller caller, PostCallRequest request, String painPointId) {
     String emcId = checkId("emcId", request.getEmcId());
     String roundId = request.getRoundId().isEmpty() ? UUID.randomUUID().toString() : checkId("roundId", request.getRoundId());
-    RoundEntity.Call call = call(request.getCall());
+    RoundEntity.Call call = painPointId == null ? call(request.getCall()) : call(request.getCall()).withPainPoint(painPointId);
     Instant closesAt = closesAt(request);
     return emcApi
         .current(emcId)
@@ -143,8 +155,49 @@ public final class BiddingApi {
         .thenApply(reply -> toProto(((Accepted) reply).round(), bid -> true));
   }
 
-  /** The round as the caller may see it: every bid for the owner's operators, its own for a bidder. */
+  /**
+   * What other packages add to a round's view: the prospectus (io.rendan.prospect).
+   * Installed once at start; until then a view is the round alone.
+   */
+  public interface RoundViews {
+    /** The view with what it adds; {@code owner}: the caller operates the round's owner. */
+    CompletionStage<Round> extend(Round view, boolean owner);
+
+    CompletionStage<io.rendan.protocol.api.v1.Prospectus> prospectus(
+        Caller caller, io.rendan.protocol.api.v1.GetProspectusRequest request);
+  }
+
+  private volatile RoundViews views;
+
+  public void extendViews(RoundViews views) {
+    this.views = views;
+  }
+
+  /** The prospectus of a round (GET /v1/rounds/{roundId}/prospectus, getProspectus). */
+  public CompletionStage<io.rendan.protocol.api.v1.Prospectus> prospectus(
+      Caller caller, io.rendan.protocol.api.v1.GetProspectusRequest request) {
+    RoundViews installed = views;
+    if (installed == null) {
+      throw new ApiException(ErrorCodes.SERVER_UNAVAILABLE, "prospectuses are not served yet");
+    }
+    return installed.prospectus(caller, request);
+  }
+
+  /** A round as one caller may see it, and whether that caller operates its owner. */
+  public record View(Round round, boolean owner) {}
+
+  /** The round as the caller may see it, with what {@link RoundViews} adds. */
   public CompletionStage<Round> get(Caller caller, GetRoundRequest request) {
+    return view(caller, request)
+        .thenCompose(
+            v -> {
+              RoundViews installed = views;
+              return installed == null ? CompletableFuture.completedFuture(v.round()) : installed.extend(v.round(), v.owner());
+            });
+  }
+
+  /** The round as the caller may see it: every bid for the owner's operators, its own for a bidder. */
+  public CompletionStage<View> view(Caller caller, GetRoundRequest request) {
     String roundId = checkId("roundId", request.getRoundId());
     String asMe = request.getAsMe().isEmpty() ? null : checkId("asMe", request.getAsMe());
     return state(roundId)
@@ -152,18 +205,18 @@ public final class BiddingApi {
             round ->
                 meApi
                     .requireOperator(caller, round.ownerMeId())
-                    .thenApply(owner -> toProto(round, bid -> true))
+                    .thenApply(owner -> new View(toProto(round, bid -> true), true))
                     .exceptionallyCompose(
                         notOwner -> {
                           if (!MeApi.isRefusal(notOwner, ErrorCodes.AUTH_FORBIDDEN)) {
                             return CompletableFuture.failedFuture(notOwner);
                           }
                           if (asMe == null) {
-                            return CompletableFuture.completedFuture(publicView(round));
+                            return CompletableFuture.completedFuture(new View(publicView(round), false));
                           }
                           return meApi
                               .requireOperator(caller, asMe)
-                              .thenApply(me -> toProto(round, visibleTo(round, asMe)));
+                              .thenApply(me -> new View(toProto(round, visibleTo(round, asMe)), false));
                         }));
   }
 
@@ -365,6 +418,7 @@ public final class BiddingApi {
         .setTarget(Target.newBuilder().setMetric(Target.Metric.valueOf(c.target().metric().name())).setAmount(c.target().amount()))
         .setMissedPeriodLimit(c.missedPeriodLimit())
         .setReplacesMeId(c.replacesMeId() == null ? "" : c.replacesMeId())
+        .setPainPointId(c.painPointId() == null ? "" : c.painPointId())
         .build();
   }
 

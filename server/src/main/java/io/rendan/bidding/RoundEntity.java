@@ -99,7 +99,30 @@ public final class RoundEntity
       boolean autoAward,
       Target target,
       int missedPeriodLimit,
-      String replacesMeId) {}
+      String replacesMeId,
+      String painPointId) {
+
+    /** A call not opened from a pain point. */
+    public Call(
+        String capability,
+        Side side,
+        String role,
+        String description,
+        int maxShareBps,
+        Mode mode,
+        int minStepBps,
+        int minRating,
+        boolean autoAward,
+        Target target,
+        int missedPeriodLimit,
+        String replacesMeId) {
+      this(capability, side, role, description, maxShareBps, mode, minStepBps, minRating, autoAward, target, missedPeriodLimit, replacesMeId, null);
+    }
+
+    Call withPainPoint(String id) {
+      return new Call(capability, side, role, description, maxShareBps, mode, minStepBps, minRating, autoAward, target, missedPeriodLimit, replacesMeId, id);
+    }
+  }
 
   /** A bid; {@code arrival} orders bids of the round, so that ties go to the earlier. */
   public record Bid(

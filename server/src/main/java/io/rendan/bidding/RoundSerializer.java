@@ -221,6 +221,7 @@ public final class RoundSerializer extends SerializerWithStringManifest {
         .setTargetAmount(c.target().amount())
         .setMissedPeriodLimit(c.missedPeriodLimit())
         .setReplacesMeId(c.replacesMeId() == null ? "" : c.replacesMeId())
+        .setPainPointId(c.painPointId() == null ? "" : c.painPointId())
         .build();
   }
 
@@ -251,7 +252,8 @@ public final class RoundSerializer extends SerializerWithStringManifest {
         c.getAutoAward(),
         new EmcEntity.Target(metric, c.getTargetAmount()),
         c.getMissedPeriodLimit(),
-        c.getReplacesMeId().isEmpty() ? null : c.getReplacesMeId());
+        c.getReplacesMeId().isEmpty() ? null : c.getReplacesMeId(),
+        c.getPainPointId().isEmpty() ? null : c.getPainPointId());
   }
 
   private static StoredBid bid(Bid b) {

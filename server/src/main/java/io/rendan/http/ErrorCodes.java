@@ -165,6 +165,9 @@ public final class ErrorCodes {
   public static int status(String code) {
     Integer status = STATUS.get(code);
     if (status == null) {
+      status = io.rendan.painpoint.PainPointCodes.STATUS.get(code);
+    }
+    if (status == null) {
       throw new IllegalArgumentException("error code without a status: " + code);
     }
     return status;

@@ -45,6 +45,8 @@ public final class RouteTable {
               io.rendan.emc.HelpRoutes.ENDPOINTS,
               io.rendan.charter.CharterRoutes.ENDPOINTS,
               BiddingRoutes.ENDPOINTS,
+              io.rendan.prospect.ProspectRoutes.ENDPOINTS,
+              io.rendan.painpoint.PainPointRoutes.ENDPOINTS,
               ApplianceRoutes.ENDPOINTS,
               WsRoutes.ENDPOINTS,
               ConsoleRoutes.ENDPOINTS));

@@ -28,6 +28,7 @@ public final class WsRoutes {
   private final EmcApi emcApi;
   private final BiddingApi biddingApi;
   private final ApplianceApi applianceApi;
+  private final io.rendan.painpoint.PainPointApi painPointApi;
   private final LiveTopics topics;
   private final WsSession.Settings settings;
   private final WsMetrics metrics;
@@ -39,6 +40,7 @@ public final class WsRoutes {
       EmcApi emcApi,
       BiddingApi biddingApi,
       ApplianceApi applianceApi,
+      io.rendan.painpoint.PainPointApi painPointApi,
       LiveTopics topics,
       WsSession.Settings settings,
       WsMetrics metrics) {
@@ -48,6 +50,7 @@ public final class WsRoutes {
     this.emcApi = emcApi;
     this.biddingApi = biddingApi;
     this.applianceApi = applianceApi;
+    this.painPointApi = painPointApi;
     this.topics = topics;
     this.settings = settings;
     this.metrics = metrics;
@@ -61,6 +64,6 @@ public final class WsRoutes {
                 () ->
                     auth.webSocket(
                         caller ->
-                            WsSession.flow(system, meApi, emcApi, biddingApi, applianceApi, topics, settings, metrics, caller))));
+                            WsSession.flow(system, meApi, emcApi, biddingApi, applianceApi, painPointApi, topics, settings, metrics, caller))));
   }
 }

@@ -67,6 +67,7 @@ public final class WsSession {
   private final EmcApi emcApi;
   private final BiddingApi biddingApi;
   private final ApplianceApi applianceApi;
+  private final io.rendan.painpoint.PainPointApi painPointApi;
   private final LiveTopics topics;
   private final Settings settings;
   private final WsMetrics metrics;
@@ -90,6 +91,7 @@ public final class WsSession {
       EmcApi emcApi,
       BiddingApi biddingApi,
       ApplianceApi applianceApi,
+      io.rendan.painpoint.PainPointApi painPointApi,
       LiveTopics topics,
       Settings settings,
       WsMetrics metrics,
@@ -99,6 +101,7 @@ public final class WsSession {
     this.emcApi = emcApi;
     this.biddingApi = biddingApi;
     this.applianceApi = applianceApi;
+    this.painPointApi = painPointApi;
     this.topics = topics;
     this.settings = settings;
     this.metrics = metrics;
@@ -112,11 +115,12 @@ public final class WsSession {
           EmcApi emcApi,
           BiddingApi biddingApi,
           ApplianceApi applianceApi,
+          io.rendan.painpoint.PainPointApi painPointApi,
           LiveTopics topics,
           Settings settings,
           WsMetrics metrics,
           Caller caller) {
-    return new WsSession(system, meApi, emcApi, biddingApi, applianceApi, topics, settings, metrics, caller).start();
+    return new WsSession(system, meApi, emcApi, biddingApi, applianceApi, painPointApi, topics, settings, metrics, caller).start();
   }
 
   private Flow<org.apache.pekko.http.javadsl.model.ws.Message, org.apache.pekko.http.javadsl.model.ws.Message, NotUsed>
@@ -293,7 +297,7 @@ public final class WsSession {
   /** Requests that change something count against the node's admission control; reads and subscriptions do not. */
   private static boolean changes(ClientFrame frame) {
     return switch (frame.getBodyCase()) {
-      case SUBSCRIBE, UNSUBSCRIBE, GET_ME, GET_EMC, GET_ROUND, LIST_ROUNDS, GET_APPLIANCE -> false;
+      case SUBSCRIBE, UNSUBSCRIBE, GET_ME, GET_EMC, GET_ROUND, LIST_ROUNDS, GET_APPLIANCE, GET_PROSPECTUS, GET_PAIN_POINT, LIST_PAIN_POINTS -> false;
       default -> true;
     };
   }
@@ -329,6 +333,8 @@ public final class WsSession {
       case WITHDRAW_BID -> biddingApi.withdrawBid(caller, frame.getWithdrawBid()).thenApply(WsSession::round);
       case AWARD_BID -> biddingApi.awardBid(caller, frame.getAwardBid()).thenApply(WsSession::round);
       case CANCEL_ROUND -> biddingApi.cancel(caller, frame.getCancelRound()).thenApply(WsSession::round);
+      case GET_PROSPECTUS ->
+          biddingApi.prospectus(caller, frame.getGetProspectus()).thenApply(p -> Response.newBuilder().setProspectus(p));
       // appliances
       case PROVISION_APPLIANCE ->
           applianceApi
@@ -344,6 +350,13 @@ public final class WsSession {
           applianceApi.cancel(caller, frame.getCancelReservation()).thenApply(r -> Response.newBuilder().setReservation(r));
       case LIST_APPLIANCES ->
           applianceApi.list(caller, frame.getListAppliances()).thenApply(l -> Response.newBuilder().setAppliances(l));
+      case POST_PAIN_POINT -> painPointApi.post(caller, frame.getPostPainPoint()).thenApply(p -> Response.newBuilder().setPainPoint(p));
+      case VOTE_PAIN_POINT -> painPointApi.vote(caller, frame.getVotePainPoint()).thenApply(p -> Response.newBuilder().setPainPoint(p));
+      case TRIAGE_PAIN_POINT -> painPointApi.triage(caller, frame.getTriagePainPoint()).thenApply(p -> Response.newBuilder().setPainPoint(p));
+      case GET_PAIN_POINT -> painPointApi.get(caller, frame.getGetPainPoint()).thenApply(p -> Response.newBuilder().setPainPoint(p));
+      case OPEN_PAIN_POINT_CALL ->
+          painPointApi.openCall(caller, frame.getOpenPainPointCall()).thenApply(p -> Response.newBuilder().setPainPoint(p));
+      case LIST_PAIN_POINTS -> painPointApi.list(caller, frame.getListPainPoints()).thenApply(l -> Response.newBuilder().setPainPoints(l));
       case BODY_NOT_SET -> throw new ApiException(ErrorCodes.REQUEST_INVALID, "the frame names no request");
     };
   }
@@ -401,12 +414,16 @@ public final class WsSession {
       String roundId = topic.substring(BiddingApi.TOPIC_PREFIX.length());
       return () -> biddingApi.authorizeWatch(caller, roundId);
     }
+    if (topic.startsWith(io.rendan.painpoint.PainPointApi.TOPIC_PREFIX)) {
+      String emcId = topic.substring(io.rendan.painpoint.PainPointApi.TOPIC_PREFIX.length());
+      return () -> painPointApi.authorizeWatch(caller, emcId);
+    }
     if (topic.startsWith(ApplianceApi.TOPIC_PREFIX)) {
       String applianceId = topic.substring(ApplianceApi.TOPIC_PREFIX.length());
       return () -> applianceApi.authorizeWatch(caller, applianceId);
     }
     throw new ApiException(
-        ErrorCodes.WS_TOPIC_UNKNOWN, "unknown topic; known: me/{meId}, emc/{emcId}, round/{roundId}, appliance/{applianceId}");
+        ErrorCodes.WS_TOPIC_UNKNOWN, "unknown topic; known: me/{meId}, emc/{emcId}, round/{roundId}, appliance/{applianceId}, painpoints/{emcId}");
   }
 
   private CompletionStage<Response.Builder> unsubscribe(String topic) {

@@ -1,6 +1,6 @@
 // The EMC's rounds: an OPEN-mode round shows its best ask moving and a countdown
 // to its (soft) close; a SEALED one shows only how many bids it has.
-import { h, replace, bps, bestAsk, duration, clock, errorText } from '../dom.js';
+import { h, replace, bps, money, bestAsk, duration, clock, errorText } from '../dom.js';
 
 export function roundsView(root, ctx) {
   const list = h('ul', { class: 'cards rounds' });
@@ -29,6 +29,7 @@ export function roundsView(root, ctx) {
       h('div', { class: 'row' }, h('span', {}, h('b', { class: 'bid-count' }, String(r.bidCount ?? 0)), ' bids'),
         open ? h('span', { class: 'countdown' + (left < 120000 ? ' warn' : '') }, left > 0 ? 'closes in ' + duration(left) : 'closing…') : h('span', { class: 'muted' }, 'closed')),
       mode === 'OPEN' && open ? h('div', { class: 'muted small' }, 'a bid in the last minutes extends the deadline') : null,
+      prospectus(r.prospectus),
       entry.error ? h('div', { class: 'error' }, errorText(entry.error)) : null,
     );
   }
@@ -48,7 +49,8 @@ export function roundsView(root, ctx) {
           entry.error = info.error;
         } else {
           entry.error = null;
-          entry.round = { ...round, call: round.call ?? entry.round.call };
+          // pushes carry no prospectus: keep the one the last read gave
+          entry.round = { ...round, call: round.call ?? entry.round.call, prospectus: round.prospectus ?? entry.round.prospectus };
           if (bestAsk(round) !== undefined && entry.history.at(-1) !== round.bestAskBps) entry.history.push(round.bestAskBps);
           entry.el.dataset.version = round.version;
         }
@@ -80,6 +82,28 @@ export function roundsView(root, ctx) {
       rounds.forEach((e) => e.watch.close());
     },
   };
+}
+
+/**
+ * The call's prospectus as the round view carries it (GET /v1/rounds/{id}): the
+ * EMC's closed periods and what the call's largest share would have earned; for
+ * the owner, each bid beside what the EMC would keep.
+ */
+function prospectus(p) {
+  if (!p) return null;
+  const periods = p.periods ?? [];
+  if (periods.length === 0) return h('div', { class: 'muted small prospectus' }, 'no closed period yet');
+  const cur = p.currency || 'EUR';
+  const range = (r) => `${money(r?.lowMinor ?? 0, cur)} – ${money(r?.medianMinor ?? 0, cur)} – ${money(r?.highMinor ?? 0, cur)}`;
+  return h(
+    'div',
+    { class: 'prospectus small', 'data-periods': periods.length },
+    h('div', {}, `last ${periods.length} periods: revenue ${range(p.revenue)} (low – median – high), trend ${money(p.trendMinorPerPeriod ?? 0, cur)}/period`),
+    h('div', {}, `targets met ${((p.attainmentBps ?? 0) / 100).toFixed(0)} % · at ${bps(p.askBps)}: ${range(p.projected)} per period`),
+    ...(p.bids ?? []).map((b) =>
+      h('div', { class: 'muted' }, `${b.meId} asks ${bps(b.askShareBps)}: EMC keeps ${range(b.emcKeeps)} · rating ${b.rating ?? 0} · periods met ${b.periodsMet ?? 0}, missed ${b.periodsMissed ?? 0}`),
+    ),
+  );
 }
 
 /** The best ask over time, as a tiny inline SVG. */

@@ -64,6 +64,16 @@ class RoundSerializerTest {
                   new Call("washers", Side.SOLUTION, "washers", "", 4_000, Mode.SEALED, 0, 0, true, new Target(Metric.REVENUE, 100_000), 3, "me-slow"),
                   AT.plusSeconds(600),
                   AT)),
+          new Sample(
+              "round.posted-from-pain-point.bin",
+              "round.posted",
+              new RoundPosted(
+                  "pp-5f0c4a3e-1d2b-3c4d-8e9f-001122334455",
+                  "emc-1",
+                  "laundry",
+                  new Call("washers", Side.SOLUTION, "sock-safe drums", "", 1_500, Mode.SEALED, 0, 0, true, new Target(Metric.CYCLES, 800), 3, null, "socks"),
+                  AT.plusSeconds(600),
+                  AT)),
           new Sample("round.bids-placed.bin", "round.bids-placed", new BidsPlaced("r-1", List.of(BID, OLD), AT.plusSeconds(720), 2, 1_800, AT)),
           new Sample("round.bids-placed-sealed.bin", "round.bids-placed", new BidsPlaced("r-2", List.of(BID), AT, 1, null, AT)),
           new Sample("round.bid-withdrawn.bin", "round.bid-withdrawn", new BidWithdrawn("r-1", "b1", 0, null, AT)),

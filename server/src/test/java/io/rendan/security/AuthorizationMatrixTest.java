@@ -108,6 +108,7 @@ class AuthorizationMatrixTest {
     reservationId =
         id(ok(node.postJson("/v1/appliances/" + applianceId + "/reservations", node.token("uma"), slot())), Reservation.newBuilder())
             .getReservationId();
+    ok(node.postJson("/v1/emcs/" + emcId + "/pain-points", node.token("uma"), "{\"painPointId\":\"pp-1\",\"text\":\"Washer 3 eats socks\",\"category\":\"washers\"}"));
     // deliveries (memberships) write on their own: wait until the journal is still
     long last = -1;
     int still = 0;
@@ -161,6 +162,13 @@ class AuthorizationMatrixTest {
     c.put("PUT /v1/emcs/{emcId}/charter", new Case("/v1/emcs/" + emcId + "/charter", "{\"clauses\":{\"minShareBps\":1}}", Unrelated.REFUSED));
     c.put("POST /v1/emcs/{emcId}/calls", new Case("/v1/emcs/" + emcId + "/calls", "{\"call\":{\"capability\":\"x\",\"side\":\"SOLUTION\",\"role\":\"r\",\"maxShareBps\":100,\"mode\":\"SEALED\",\"target\":{\"metric\":\"CYCLES\",\"amount\":\"1\"}},\"closesInSeconds\":600}", Unrelated.REFUSED));
     c.put("GET /v1/rounds", new Case("/v1/rounds", null, Unrelated.VIEW));
+    c.put("POST /v1/emcs/{emcId}/pain-points", new Case("/v1/emcs/" + emcId + "/pain-points", "{\"painPointId\":\"pp-1\",\"text\":\"taken over\",\"category\":\"washers\"}", Unrelated.OWN));
+    c.put("GET /v1/emcs/{emcId}/pain-points", new Case("/v1/emcs/" + emcId + "/pain-points", null, Unrelated.VIEW));
+    c.put("GET /v1/emcs/{emcId}/pain-points/{painPointId}", new Case("/v1/emcs/" + emcId + "/pain-points/pp-1", null, Unrelated.VIEW));
+    c.put("POST /v1/emcs/{emcId}/pain-points/{painPointId}/votes", new Case("/v1/emcs/" + emcId + "/pain-points/no-such/votes", "{}", Unrelated.OWN));
+    c.put("POST /v1/emcs/{emcId}/pain-points/{painPointId}/triage", new Case("/v1/emcs/" + emcId + "/pain-points/pp-1/triage", "{\"action\":\"DECLINE\",\"meId\":\"" + aliceMe + "\",\"reason\":\"no\"}", Unrelated.REFUSED));
+    c.put("POST /v1/emcs/{emcId}/pain-points/{painPointId}/call", new Case("/v1/emcs/" + emcId + "/pain-points/pp-1/call", "{\"call\":{\"capability\":\"x\",\"side\":\"SOLUTION\",\"role\":\"r\",\"maxShareBps\":100,\"mode\":\"SEALED\",\"target\":{\"metric\":\"CYCLES\",\"amount\":\"1\"}},\"closesInSeconds\":600}", Unrelated.REFUSED));
+    c.put("GET /v1/rounds/{roundId}/prospectus", new Case("/v1/rounds/" + roundId + "/prospectus?askBps=100", null, Unrelated.VIEW));
     c.put("GET /v1/rounds/{roundId}", new Case("/v1/rounds/" + roundId + "?asMe=" + carolMe, null, Unrelated.REFUSED));
     c.put("POST /v1/rounds/{roundId}/bids", new Case("/v1/rounds/" + roundId + "/bids", "{\"bidId\":\"m-bid\",\"meId\":\"" + carolMe + "\",\"askShareBps\":100,\"plan\":\"x\"}", Unrelated.REFUSED));
     c.put("DELETE /v1/rounds/{roundId}/bids/{bidId}", new Case("/v1/rounds/" + roundId + "/bids/" + bidId, null, Unrelated.REFUSED));
@@ -319,6 +327,13 @@ class AuthorizationMatrixTest {
     o.put("post_call", PostCallRequest.newBuilder().setEmcId(emcId).setCall(Call.newBuilder().setCapability("x").setSide(Member.Side.SOLUTION).setRole("r").setMaxShareBps(100).setMode(Call.Mode.SEALED).setTarget(terms(1).getTarget())).setClosesInSeconds(600).build());
     o.put("get_round", GetRoundRequest.newBuilder().setRoundId(roundId).setAsMe(carolMe).build());
     o.put("list_rounds", ListRoundsRequest.getDefaultInstance());
+    o.put("post_pain_point", io.rendan.protocol.api.v1.PostPainPointRequest.newBuilder().setEmcId(emcId).setPainPointId("pp-1").setText("taken over").setCategory("washers").build());
+    o.put("vote_pain_point", io.rendan.protocol.api.v1.VotePainPointRequest.newBuilder().setEmcId(emcId).setPainPointId("no-such").build());
+    o.put("triage_pain_point", io.rendan.protocol.api.v1.TriagePainPointRequest.newBuilder().setEmcId(emcId).setPainPointId("pp-1").setAction(io.rendan.protocol.api.v1.TriagePainPointRequest.Action.DECLINE).setMeId(aliceMe).setReason("no").build());
+    o.put("get_pain_point", io.rendan.protocol.api.v1.GetPainPointRequest.newBuilder().setEmcId(emcId).setPainPointId("pp-1").build());
+    o.put("list_pain_points", io.rendan.protocol.api.v1.ListPainPointsRequest.newBuilder().setEmcId(emcId).build());
+    o.put("open_pain_point_call", io.rendan.protocol.api.v1.OpenPainPointCallRequest.newBuilder().setEmcId(emcId).setPainPointId("pp-1").setCall(Call.newBuilder().setCapability("x").setSide(Member.Side.SOLUTION).setRole("r").setMaxShareBps(100).setMode(Call.Mode.SEALED).setTarget(terms(1).getTarget())).setClosesInSeconds(600).build());
+    o.put("get_prospectus", io.rendan.protocol.api.v1.GetProspectusRequest.newBuilder().setRoundId(roundId).setAskBps(100).build());
     o.put("place_bid", PlaceBidRequest.newBuilder().setRoundId(roundId).setBidId("m-bid").setMeId(carolMe).setAskShareBps(100).setPlan("x").build());
     o.put("withdraw_bid", WithdrawBidRequest.newBuilder().setRoundId(roundId).setBidId(bidId).build());
     o.put("award_bid", AwardBidRequest.newBuilder().setRoundId(roundId).setBidId(bidId).build());
@@ -338,7 +353,7 @@ class AuthorizationMatrixTest {
 
   /** Operations open to anyone signed in, or acting for the caller itself. */
   private static final Map<String, Unrelated> NOT_REFUSED =
-      Map.of("get_me", Unrelated.VIEW, "list_rounds", Unrelated.VIEW, "unsubscribe", Unrelated.VIEW, "register_me", Unrelated.OWN, "book_reservation", Unrelated.OWN);
+      Map.of("get_me", Unrelated.VIEW, "list_rounds", Unrelated.VIEW, "get_prospectus", Unrelated.VIEW, "get_pain_point", Unrelated.VIEW, "list_pain_points", Unrelated.VIEW, "post_pain_point", Unrelated.OWN, "vote_pain_point", Unrelated.OWN, "unsubscribe", Unrelated.VIEW, "register_me", Unrelated.OWN, "book_reservation", Unrelated.OWN);
 
   @Test
   void everyWebSocketOperationHasACase() {

@@ -23,6 +23,7 @@ public final class Scenarios {
     ALL.put("fan-out", FanOutScenario::new);
     ALL.put("overload", OverloadScenario::new);
     ALL.put("crash", CrashScenario::new);
+    ALL.put("prospectus", ProspectusScenario::new);
   }
 
   /** Planned in issue 3 and not written yet: none left. */

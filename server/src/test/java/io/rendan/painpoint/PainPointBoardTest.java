@@ -1,0 +1,254 @@
+package io.rendan.painpoint;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.rendan.painpoint.PainPointBoard.Accepted;
+import io.rendan.painpoint.PainPointBoard.Action;
+import io.rendan.painpoint.PainPointBoard.Command;
+import io.rendan.painpoint.PainPointBoard.Event;
+import io.rendan.painpoint.PainPointBoard.PainPointPosted;
+import io.rendan.painpoint.PainPointBoard.PainPointTriaged;
+import io.rendan.painpoint.PainPointBoard.PainPointVoted;
+import io.rendan.painpoint.PainPointBoard.Rejected;
+import io.rendan.painpoint.PainPointBoard.Reply;
+import io.rendan.painpoint.PainPointBoard.State;
+import io.rendan.painpoint.PainPointBoard.Status;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One test per rule of a pain-point board. Commands, replies, events and states
+ * go through the serializers bound in application.conf and must come back equal.
+ */
+class PainPointBoardTest {
+  private static final Instant DEC = Instant.parse("2026-12-07T10:00:00Z");
+  private static final AtomicInteger IDS = new AtomicInteger();
+  private static final PainPointBoard.Settings SETTINGS =
+      new PainPointBoard.Settings(2, 3, 4, 3, 100, Duration.ofMillis(200), Duration.ofSeconds(10));
+
+  private static ActorTestKit testKit;
+
+  private final AtomicReference<Instant> now = new AtomicReference<>(DEC);
+  private final List<String> published = new CopyOnWriteArrayList<>();
+  private String emcId;
+  private EventSourcedBehaviorTestKit<Command, Event, State> board;
+
+  @BeforeAll
+  static void start() {
+    Config app = ConfigFactory.parseResources("application.conf").resolve();
+    testKit =
+        ActorTestKit.create(
+            app.withOnlyPath("pekko.actor.serializers")
+                .withFallback(app.withOnlyPath("pekko.actor.serialization-bindings"))
+                .withFallback(EventSourcedBehaviorTestKit.config()));
+  }
+
+  @AfterAll
+  static void stop() {
+    testKit.shutdownTestKit();
+  }
+
+  private void newBoard() {
+    emcId = "emc-" + IDS.incrementAndGet();
+    Clock clock =
+        new Clock() {
+          @Override
+          public ZoneId getZone() {
+            return ZoneOffset.UTC;
+          }
+
+          @Override
+          public Clock withZone(ZoneId zone) {
+            return this;
+          }
+
+          @Override
+          public Instant instant() {
+            return now.get();
+          }
+        };
+    board =
+        EventSourcedBehaviorTestKit.create(
+            testKit.system(),
+            PainPointBoard.create(emcId, SETTINGS, (event, state, id) -> published.add(event + " " + id + " " + state.version()), clock),
+            EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyEquality(true));
+  }
+
+  private CommandResultWithReply<Command, Event, State, Reply> run(Function<ActorRef<Reply>, Command> command) {
+    return board.runCommand(command);
+  }
+
+  private CommandResultWithReply<Command, Event, State, Reply> post(String id, String subject) {
+    return run(r -> new PainPointBoard.PostPainPoint(id, "text of " + id, "washers", null, subject, false, r));
+  }
+
+  private CommandResultWithReply<Command, Event, State, Reply> vote(String id, String subject) {
+    return run(r -> new PainPointBoard.VotePainPoint(id, subject, r));
+  }
+
+  private CommandResultWithReply<Command, Event, State, Reply> triage(String id, Action action, String into, String reason) {
+    return run(r -> new PainPointBoard.TriagePainPoint(id, action, "dorm-laundry", into, reason, r));
+  }
+
+  private static void assertRejected(CommandResultWithReply<Command, Event, State, Reply> result, String code) {
+    assertEquals(code, result.replyOfType(Rejected.class).code());
+    assertTrue(result.hasNoEvents(), "a rejection stores nothing");
+  }
+
+  @Test
+  void aPostIsStoredThenPushedAndSurvivesARestart() {
+    newBoard();
+    var posted = post("pp-1", "student-1");
+    assertEquals(
+        new PainPointPosted(emcId, "pp-1", "text of pp-1", "washers", null, "student-1", false, "2026-12", DEC), posted.event());
+    Accepted accepted = posted.replyOfType(Accepted.class);
+    assertTrue(accepted.changed());
+    assertEquals(Status.OPEN, accepted.board().painPoints().get("pp-1").status());
+    assertEquals(List.of("painpoint.posted pp-1 1"), published);
+    State before = board.getState();
+    assertEquals(before, board.restart().state());
+    assertEquals(1, board.getState().quota("student-1", "2026-12").posts());
+  }
+
+  @Test
+  void theSamePostAgainIsAnsweredAgainAndOtherContentUnderItsIdConflicts() {
+    newBoard();
+    post("pp-1", "student-1");
+    var again = post("pp-1", "student-1");
+    assertTrue(again.hasNoEvents());
+    assertFalse(again.replyOfType(Accepted.class).changed());
+    assertRejected(post("pp-1", "student-2"), PainPointCodes.EXISTS);
+  }
+
+  @Test
+  void aUserPostsAtMostTheLimitInAPeriodTheSystemWithoutOneAndTheBoardHoldsItsMost() {
+    newBoard();
+    post("pp-1", "student-1");
+    post("pp-2", "student-1");
+    assertRejected(post("pp-3", "student-1"), PainPointCodes.POSTS_LIMIT);
+    post("pp-3", "student-2"); // another user's limit is its own
+    // the system's posts count against nobody
+    var bySystem = run(r -> new PainPointBoard.PostPainPoint("pp-4", "Dryer faults", "appliance-faults", "dryer-2", PainPointBoard.SYSTEM, true, r));
+    assertTrue(((PainPointPosted) bySystem.event()).bySystem());
+    now.set(Instant.parse("2027-01-01T00:00:01Z"));
+    assertRejected(post("pp-5", "student-1"), PainPointCodes.BOARD_FULL);
+  }
+
+  @Test
+  void aNewPeriodStartsTheLimitsAgain() {
+    newBoard();
+    post("pp-1", "student-1");
+    post("pp-2", "student-1");
+    now.set(Instant.parse("2027-01-01T00:00:01Z"));
+    var january = post("pp-3", "student-1");
+    assertEquals("2027-01", ((PainPointPosted) january.event()).period());
+    State state = board.restart().state();
+    assertEquals(1, state.quota("student-1", "2027-01").posts());
+    assertFalse(state.quotas().values().stream().anyMatch(q -> q.period().equals("2026-12")), "counts of a past period are dropped");
+  }
+
+  @Test
+  void aUserVotesOnceAndAtMostTheLimitInAPeriod() {
+    newBoard();
+    post("pp-1", "student-1");
+    post("pp-2", "student-1");
+    post("pp-3", "student-2");
+    post("pp-4", "student-2");
+    assertEquals(new PainPointVoted(emcId, "pp-1", "voter", "2026-12", DEC), vote("pp-1", "voter").event());
+    var twice = vote("pp-1", "voter");
+    assertTrue(twice.hasNoEvents(), "a second vote of the same user changes nothing");
+    vote("pp-2", "voter");
+    vote("pp-3", "voter");
+    assertRejected(vote("pp-4", "voter"), PainPointCodes.VOTES_LIMIT);
+    assertRejected(vote("nope", "voter"), PainPointCodes.NOT_FOUND);
+    assertEquals(List.of("voter"), board.restart().state().painPoints().get("pp-1").voters());
+  }
+
+  @Test
+  void aPainPointCountsAtMostMaxVoters() {
+    newBoard();
+    post("pp-1", "student-1");
+    vote("pp-1", "a");
+    vote("pp-1", "b");
+    vote("pp-1", "c");
+    assertRejected(vote("pp-1", "d"), PainPointCodes.VOTES_FULL);
+  }
+
+  @Test
+  void aMergeMovesTheVotesIntoTheOtherAndClosesTheMergedOne() {
+    newBoard();
+    post("pp-1", "student-1");
+    post("pp-2", "student-2");
+    vote("pp-1", "a");
+    vote("pp-2", "a");
+    vote("pp-2", "b");
+    var merged = triage("pp-2", Action.MERGE, "pp-1", null);
+    assertEquals(new PainPointTriaged(emcId, "pp-2", Action.MERGE, "dorm-laundry", "pp-1", null, DEC), merged.event());
+    State state = board.restart().state();
+    assertEquals(List.of("a", "b"), state.painPoints().get("pp-1").voters(), "voters united, each once");
+    assertEquals(List.of("pp-2"), state.painPoints().get("pp-1").mergedFrom());
+    assertEquals(Status.MERGED, state.painPoints().get("pp-2").status());
+    assertEquals("pp-1", state.painPoints().get("pp-2").mergedInto());
+    assertRejected(vote("pp-2", "c"), PainPointCodes.CLOSED);
+    assertRejected(triage("pp-1", Action.MERGE, "pp-2", null), PainPointCodes.MERGE_INVALID);
+    assertRejected(triage("pp-1", Action.MERGE, "pp-1", null), PainPointCodes.MERGE_INVALID);
+    assertRejected(triage("pp-1", Action.MERGE, "pp-9", null), PainPointCodes.NOT_FOUND);
+  }
+
+  @Test
+  void aPainPointInACallIsResolvedOnceWhenItsAwardedMemberJoins() {
+    newBoard();
+    post("pp-1", "student-1");
+    post("pp-2", "student-1");
+    triage("pp-2", Action.DECLINE, null, "no");
+    var opened = run(r -> new PainPointBoard.OpenCall("pp-1", "round-1", r));
+    assertEquals(new PainPointBoard.PainPointCallOpened(emcId, "pp-1", "round-1", DEC), opened.event());
+    assertTrue(run(r -> new PainPointBoard.OpenCall("pp-1", "round-1", r)).hasNoEvents(), "the same call again changes nothing");
+    assertRejected(run(r -> new PainPointBoard.OpenCall("pp-1", "round-2", r)), PainPointCodes.CLOSED);
+    assertRejected(run(r -> new PainPointBoard.OpenCall("pp-2", "round-3", r)), PainPointCodes.CLOSED);
+    assertEquals(Status.IN_CALL, board.restart().state().painPoints().get("pp-1").status());
+    // another round's award resolves nothing
+    assertTrue(run(r -> new PainPointBoard.ResolveByRound("round-9", "someone", r)).hasNoEvents());
+    var resolved = run(r -> new PainPointBoard.ResolveByRound("round-1", "sock-savers", r));
+    assertEquals(new PainPointBoard.PainPointResolved(emcId, "pp-1", "round-1", "sock-savers", DEC), resolved.event());
+    assertTrue(run(r -> new PainPointBoard.ResolveByRound("round-1", "sock-savers", r)).hasNoEvents(), "delivered again: resolved once");
+    State state = board.restart().state();
+    assertEquals(Status.RESOLVED, state.painPoints().get("pp-1").status());
+    assertEquals("sock-savers", state.painPoints().get("pp-1").resolvedByMeId());
+    assertEquals("round-1", state.painPoints().get("pp-1").roundId());
+  }
+
+  @Test
+  void aDeclineKeepsItsReasonAndEndsThePainPoint() {
+    newBoard();
+    post("pp-1", "student-1");
+    var acknowledged = triage("pp-1", Action.ACKNOWLEDGE, null, null);
+    assertEquals(Status.ACKNOWLEDGED, acknowledged.state().painPoints().get("pp-1").status());
+    assertTrue(triage("pp-1", Action.ACKNOWLEDGE, null, null).hasNoEvents(), "acknowledging again changes nothing");
+    triage("pp-1", Action.DECLINE, null, "the landlord's plumbing");
+    State state = board.restart().state();
+    assertEquals(Status.DECLINED, state.painPoints().get("pp-1").status());
+    assertEquals("the landlord's plumbing", state.painPoints().get("pp-1").reason());
+    assertEquals("dorm-laundry", state.painPoints().get("pp-1").triagedByMeId());
+    assertRejected(triage("pp-1", Action.ACKNOWLEDGE, null, null), PainPointCodes.CLOSED);
+    assertRejected(triage("pp-1", Action.DECLINE, null, "again"), PainPointCodes.CLOSED);
+    assertRejected(vote("pp-1", "a"), PainPointCodes.CLOSED);
+  }
+}

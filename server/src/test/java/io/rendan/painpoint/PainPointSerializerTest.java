@@ -1,0 +1,171 @@
+package io.rendan.painpoint;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.rendan.painpoint.PainPointBoard.Action;
+import io.rendan.painpoint.PainPointBoard.PainPoint;
+import io.rendan.painpoint.PainPointBoard.PainPointPosted;
+import io.rendan.painpoint.PainPointBoard.PainPointTriaged;
+import io.rendan.painpoint.PainPointBoard.PainPointVoted;
+import io.rendan.painpoint.PainPointBoard.Quota;
+import io.rendan.painpoint.PainPointBoard.State;
+import io.rendan.painpoint.PainPointBoard.Status;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.NotSerializableException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The pain-point board's stored form, checked against samples committed under
+ * {@code src/test/resources/serialization/} (never rewrite one; write a missing
+ * one with {@code -Drendan.serialization.write-missing-samples=true}, as
+ * MeSerializerTest explains).
+ */
+class PainPointSerializerTest {
+  private static final String WRITE_MISSING = "rendan.serialization.write-missing-samples";
+  private static final Path SOURCE_DIR = Path.of("src", "test", "resources", "serialization");
+  private static final Instant AT = Instant.parse("2026-12-07T10:15:30.123456789Z");
+  private static final PainPointSerializer SERIALIZER = new PainPointSerializer();
+
+  record Sample(String file, String manifest, Object expected) {
+    @Override
+    public String toString() {
+      return file;
+    }
+  }
+
+  static final List<Sample> SAMPLES =
+      List.of(
+          new Sample(
+              "painpoint.posted.bin",
+              "painpoint.posted",
+              new PainPointPosted("emc-1", "pp-1", "Washer 3 eats socks", "washers", "washer-3", "student-7", false, "2026-12", AT)),
+          new Sample(
+              "painpoint.posted-by-system.bin",
+              "painpoint.posted",
+              new PainPointPosted("emc-1", "pp-2", "Dryer 2 faulted 3 times in 7 days", "appliance-faults", null, PainPointBoard.SYSTEM, true, "2026-12", AT)),
+          new Sample("painpoint.voted.bin", "painpoint.voted", new PainPointVoted("emc-1", "pp-1", "student-8", "2026-12", AT)),
+          new Sample(
+              "painpoint.triaged-merge.bin",
+              "painpoint.triaged",
+              new PainPointTriaged("emc-1", "pp-3", Action.MERGE, "dorm-laundry", "pp-1", null, AT)),
+          new Sample(
+              "painpoint.triaged-decline.bin",
+              "painpoint.triaged",
+              new PainPointTriaged("emc-1", "pp-4", Action.DECLINE, "dorm-laundry", null, "out of our hands: the landlord's plumbing", AT)),
+          new Sample(
+              "painpoint.call-opened.bin",
+              "painpoint.call-opened",
+              new PainPointBoard.PainPointCallOpened("emc-1", "pp-1", "pp-5f0c4a3e-1d2b-3c4d-8e9f-001122334455", AT)),
+          new Sample(
+              "painpoint.resolved.bin",
+              "painpoint.resolved",
+              new PainPointBoard.PainPointResolved("emc-1", "pp-1", "pp-5f0c4a3e-1d2b-3c4d-8e9f-001122334455", "sock-savers", AT)),
+          new Sample("painpoint.snapshot-empty.bin", "painpoint.snapshot", new State("emc-1", 0, Map.of(), Map.of())),
+          new Sample(
+              "painpoint.snapshot.bin",
+              "painpoint.snapshot",
+              new State(
+                  "emc-1",
+                  5,
+                  Map.of(
+                      "pp-1",
+                      new PainPoint(
+                          "pp-1", "Washer 3 eats socks", "washers", "washer-3", "student-7", false, Status.ACKNOWLEDGED,
+                          List.of("student-8", "student-9"), null, null, "dorm-laundry", null, null, AT, AT.plusSeconds(60), List.of("pp-3"), 1),
+                      "pp-3",
+                      new PainPoint(
+                          "pp-3", "Socks vanish", "washers", null, "student-9", false, Status.MERGED, List.of("student-9"), "pp-1", null,
+                          "dorm-laundry", null, null, AT, AT.plusSeconds(60), List.of(), 3)),
+                  Map.of("student-7", new Quota("2026-12", 1, 0), "student-9", new Quota("2026-12", 1, 2)))),
+          new Sample(
+              "painpoint.snapshot-resolved.bin",
+              "painpoint.snapshot",
+              new State(
+                  "emc-1",
+                  9,
+                  Map.of(
+                      "pp-1",
+                      new PainPoint(
+                          "pp-1", "Washer 3 eats socks", "washers", "washer-3", "student-7", false, Status.RESOLVED, List.of("student-8"),
+                          null, null, "dorm-laundry", "pp-5f0c4a3e-1d2b-3c4d-8e9f-001122334455", "sock-savers", AT, AT.plusSeconds(600), List.of(), 1)),
+                  Map.of())));
+
+  static Stream<Arguments> samples() {
+    return SAMPLES.stream().map(Arguments::of);
+  }
+
+  @BeforeAll
+  static void writeMissingSamplesWhenAsked() throws IOException {
+    if (!Boolean.getBoolean(WRITE_MISSING)) {
+      return;
+    }
+    Files.createDirectories(SOURCE_DIR);
+    for (Sample sample : SAMPLES) {
+      Path file = SOURCE_DIR.resolve(sample.file());
+      if (!Files.exists(file)) {
+        Files.write(file, SERIALIZER.toBinary(sample.expected()));
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("samples")
+  void manifestIsThePermanentName(Sample sample) {
+    assertEquals(sample.manifest(), SERIALIZER.manifest(sample.expected()));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("samples")
+  void roundTripGivesBackTheSameObject(Sample sample) throws NotSerializableException {
+    Object original = sample.expected();
+    assertEquals(original, SERIALIZER.fromBinary(SERIALIZER.toBinary(original), SERIALIZER.manifest(original)));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("samples")
+  void committedSampleStillDecodes(Sample sample) throws IOException {
+    assertEquals(sample.expected(), SERIALIZER.fromBinary(committed(sample.file()), sample.manifest()));
+  }
+
+  @Test
+  void manifestsNeverChange() {
+    assertEquals("painpoint.posted", PainPointSerializer.POSTED);
+    assertEquals("painpoint.voted", PainPointSerializer.VOTED);
+    assertEquals("painpoint.triaged", PainPointSerializer.TRIAGED);
+    assertEquals("painpoint.snapshot", PainPointSerializer.SNAPSHOT);
+    assertEquals("painpoint.call-opened", PainPointSerializer.CALL_OPENED);
+    assertEquals("painpoint.resolved", PainPointSerializer.RESOLVED);
+    assertEquals(7119, SERIALIZER.identifier(), "the serializer id is stored with every row too");
+  }
+
+  @Test
+  void unknownManifestsAndCorruptBytesAreNotSerializable() throws IOException {
+    byte[] bytes = committed("painpoint.posted.bin");
+    assertThrows(NotSerializableException.class, () -> SERIALIZER.fromBinary(bytes, "painpoint.renamed"));
+    assertThrows(NotSerializableException.class, () -> SERIALIZER.fromBinary(new byte[] {(byte) 0xFF}, "painpoint.posted"));
+    assertThrows(IllegalArgumentException.class, () -> SERIALIZER.manifest("not a pain point event"));
+  }
+
+  private static byte[] committed(String file) throws IOException {
+    try (InputStream in = PainPointSerializerTest.class.getResourceAsStream("/serialization/" + file)) {
+      if (in == null && Boolean.getBoolean(WRITE_MISSING)) {
+        return Files.readAllBytes(SOURCE_DIR.resolve(file));
+      }
+      assertNotNull(in, "committed sample serialization/" + file + " is missing; see this class's comment");
+      return in.readAllBytes();
+    }
+  }
+}
