@@ -35,6 +35,7 @@ public final class LoadCli {
         me-register: --operators 50
         telemetry, telemetry-single, telemetry-sink: --appliances 1000
         telemetry, telemetry-sink: --cycle-ticks 20 (readings a washer's cycle lasts)
+        telemetry: --source-addresses 8 (devices bind 127.0.0.2..9) --ramp-up 60s --device-loops 2
 
       bench
         --db h2|postgres             the node's database (default h2)
@@ -43,6 +44,15 @@ public final class LoadCli {
         --baseline-warmup 3s --baseline-duration 5s --baseline-concurrency 10
         --no-baselines               skip them (http-trivial, wrk when on PATH, naive-peer, db)
         --keep                       keep the temporary databases
+        --cluster 3                  start 3 nodes of one cluster on the database; clients spread over
+                                     them (scenarios cluster-kill, cluster-rolling need it)
+
+      recovery                       a node on PostgreSQL restarted on a journal of a million events
+        --appliances 10000           provisioned through the API (remembered), then the node stops
+        --events 1000000             telemetry events the journal loader writes for them (COPY)
+        --big-entity-events 100000   of which on one appliance (the one-entity replay rate)
+        --readings-per-event 2       readings in each stored batch
+        --server-jvm-opts, --server-env, --out DIR as for bench
 
       run
         --target http://host:port    the node (required)
@@ -75,6 +85,9 @@ public final class LoadCli {
       switch (options.positional().get(0)) {
         case "bench" -> outcome = harness.bench(options, command);
         case "run" -> outcome = harness.run(options, command);
+        case "recovery" -> {
+          return new io.rendan.load.harness.RecoveryBench(System.out).run(options) ? 0 : 2;
+        }
         case "list" -> {
           System.out.println("scenarios:");
           for (String name : Scenarios.names()) {

@@ -59,7 +59,9 @@ public final class Harness {
           Map.entry("telemetry-sink", 2000.0),
           Map.entry("fan-out", 100.0),
           Map.entry("overload", 500.0),
-          Map.entry("crash", 500.0));
+          Map.entry("crash", 500.0),
+          Map.entry("cluster-kill", 300.0),
+          Map.entry("cluster-rolling", 300.0));
   private static final double SMOKE_RATE = 50;
 
   private final PrintStream out;
@@ -122,12 +124,25 @@ public final class Harness {
             new ScratchDb("jdbc:h2:file:" + work.resolve("scratch").resolve("baseline") + ";WRITE_DELAY=0", "sa", "", false);
         database = "H2 file in a temporary directory (WRITE_DELAY=0); baselines on a separate H2 file beside it";
       }
-      out.println("== starting the node: java -jar " + jar + " (log: " + outDir.resolve("node.log") + ")");
       Files.createDirectories(outDir);
-      NodeProcess node =
-          NodeProcess.start(jar, env, jvm, outDir.resolve("node.log"), o.getDuration("ready-timeout", Duration.ofSeconds(120)));
-      resources.add(0, node);
-      out.println("== node pid " + node.pid() + " ready at " + node.uri());
+      int clusterSize = o.getInt("cluster", 1);
+      Duration readyTimeout = o.getDuration("ready-timeout", Duration.ofSeconds(120));
+      ClusterNodes cluster = null;
+      NodeProcess node;
+      if (clusterSize > 1) {
+        out.println("== starting " + clusterSize + " nodes of one cluster: java -jar " + jar + " (logs: " + outDir.resolve("node-N.log") + ")");
+        cluster = ClusterNodes.start(clusterSize, jar, env, jvm, work, outDir, readyTimeout);
+        resources.add(0, cluster);
+        node = cluster.node(0);
+        for (int i = 0; i < clusterSize; i++) {
+          out.println("== node " + i + " pid " + cluster.node(i).pid() + " ready at " + cluster.node(i).uri());
+        }
+      } else {
+        out.println("== starting the node: java -jar " + jar + " (log: " + outDir.resolve("node.log") + ")");
+        node = NodeProcess.start(jar, env, jvm, outDir.resolve("node.log"), readyTimeout);
+        resources.add(0, node);
+        out.println("== node pid " + node.pid() + " ready at " + node.uri());
+      }
 
       WsClient http = webSocketClient(o);
       resources.add(0, http);
@@ -157,16 +172,26 @@ public final class Harness {
         }
       }
 
+      ScenarioContext.NodeControl control = cluster != null ? cluster : node;
       ScenarioRunner runner =
-          new ScenarioRunner(
-              api, tokens, http, o, out, OptionalLong.of(node.pid()), Optional.<ScenarioContext.NodeControl>of(node), runId());
+          new ScenarioRunner(api, tokens, http, o, out, OptionalLong.of(node.pid()), Optional.of(control), runId());
+      if (cluster != null) {
+        List<Api> apis = new ArrayList<>();
+        for (URI uri : cluster.uris()) {
+          apis.add(new Api(uri, protobuf(o), o.getDuration("timeout", Duration.ofSeconds(10)), o.getInt("client-threads", 0)));
+        }
+        runner.withCluster(apis, cluster);
+      }
       List<ScenarioResult> results = new ArrayList<>();
       for (String name : scenarios) {
         results.add(runner.run(name, plan(o, name, smoke, connections)));
       }
       checkUnused(o);
       Map<String, String> environment = environment();
-      environment.put("node", "java -jar " + jar + (jvm.isEmpty() ? "" : " " + String.join(" ", jvm)) + ", pid " + node.pid());
+      environment.put(
+          "node",
+          (cluster != null ? clusterSize + " nodes of one cluster, each " : "")
+              + "java -jar " + jar + (jvm.isEmpty() ? "" : " " + String.join(" ", jvm)) + ", pid " + node.pid());
       RunReport report =
           new RunReport(
               started.truncatedTo(ChronoUnit.SECONDS).toString(),
@@ -319,7 +344,7 @@ public final class Harness {
   }
 
   private static List<String> scenarios(Options o) {
-    String spec = o.get("scenarios", o.get("scenario", String.join(",", Scenarios.names())));
+    String spec = o.get("scenarios", o.get("scenario", String.join(",", Scenarios.defaults())));
     List<String> names = new ArrayList<>();
     for (String s : spec.split(",")) {
       if (!s.isBlank()) {

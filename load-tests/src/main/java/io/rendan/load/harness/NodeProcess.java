@@ -83,8 +83,8 @@ public final class NodeProcess implements AutoCloseable, ScenarioContext.NodeCon
     pb.environment().putAll(env);
     pb.environment().put("RENDAN_HTTP_HOST", "127.0.0.1");
     pb.environment().put("RENDAN_HTTP_PORT", Integer.toString(port));
-    // 0: any free port, so that runs and other nodes on the machine never collide
-    pb.environment().put("RENDAN_CLUSTER_PORT", "0");
+    // 0: any free port, so that runs and other nodes on the machine never collide; a cluster names its ports
+    pb.environment().putIfAbsent("RENDAN_CLUSTER_PORT", "0");
     pb.environment().putIfAbsent("RENDAN_DEV_MODE", "true");
     // the harness opens every client connection (10 000 device streams) from this one address
     pb.environment().putIfAbsent("RENDAN_HTTP_MAX_CONNECTIONS_PER_ADDRESS", "0");
@@ -110,10 +110,55 @@ public final class NodeProcess implements AutoCloseable, ScenarioContext.NodeCon
     return Duration.ofNanos(System.nanoTime() - started);
   }
 
+  /** {@code kill -9} of the node, not started again: a crash that the rest of a cluster rides out. */
+  public synchronized void kill() throws InterruptedException {
+    long cpu = ProcCpu.nanos(process.pid());
+    process.destroyForcibly();
+    process.waitFor(30, TimeUnit.SECONDS);
+    if (cpu > 0) {
+      cpuOfKilledNanos += cpu;
+    }
+  }
+
+  /**
+   * SIGTERM (the node hands its shards over and leaves), then the same node
+   * again. Answers how long the node took to exit and how long the new one
+   * took to be ready.
+   */
+  public synchronized Duration[] stopAndRestart() throws IOException, InterruptedException {
+    long cpu = ProcCpu.nanos(process.pid());
+    long stopping = System.nanoTime();
+    process.destroy();
+    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      process.waitFor(10, TimeUnit.SECONDS);
+    }
+    Duration exited = Duration.ofNanos(System.nanoTime() - stopping);
+    if (cpu > 0) {
+      cpuOfKilledNanos += cpu;
+    }
+    long started = System.nanoTime();
+    process = launch(jar, env, jvmOptions, log, port, true);
+    awaitReady(readyTimeout);
+    return new Duration[] {exited, Duration.ofNanos(System.nanoTime() - started)};
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** Pekko Management's port: /cluster/members, /cluster/shards/{type}. */
+  public URI managementUri(String path) {
+    return URI.create("http://127.0.0.1:" + env.get("RENDAN_MANAGEMENT_PORT") + path);
+  }
+
   @Override
   public long cpuNanos() {
     long now = ProcCpu.nanos(process.pid());
-    return now < 0 ? -1 : cpuOfKilledNanos + now;
+    if (now < 0) {
+      return process.isAlive() ? -1 : cpuOfKilledNanos; // killed and not started again
+    }
+    return cpuOfKilledNanos + now;
   }
 
   private void awaitReady(Duration timeout) throws IOException, InterruptedException {
@@ -146,7 +191,7 @@ public final class NodeProcess implements AutoCloseable, ScenarioContext.NodeCon
     }
   }
 
-  private static int freePort() throws IOException {
+  static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     }

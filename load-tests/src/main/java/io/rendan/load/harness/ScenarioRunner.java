@@ -45,6 +45,8 @@ public final class ScenarioRunner {
   private final OptionalLong serverPid;
   private final Optional<ScenarioContext.NodeControl> node;
   private final String runId;
+  private List<Api> clusterNodes;
+  private ScenarioContext.ClusterControl cluster;
 
   public ScenarioRunner(
       Api api,
@@ -65,6 +67,13 @@ public final class ScenarioRunner {
     this.runId = runId;
   }
 
+  /** Scenarios spread their clients over these nodes of one cluster, and may kill or restart them. */
+  public ScenarioRunner withCluster(List<Api> nodes, ScenarioContext.ClusterControl control) {
+    this.clusterNodes = List.copyOf(nodes);
+    this.cluster = control;
+    return this;
+  }
+
   public ScenarioResult run(String name, Plan plan) throws Exception {
     return run(Scenarios.create(name), plan);
   }
@@ -79,6 +88,9 @@ public final class ScenarioRunner {
     ScenarioContext context =
         new ScenarioContext(
             runId, api, tokens, http, metrics, options, plan.connections(), plan.backlog(), plan.smoke(), out, node, plan.warmup(), plan.duration(), plan.rate());
+    if (cluster != null) {
+      context.withCluster(clusterNodes, cluster);
+    }
     try (context;
         Scenario scenario = created) {
       out.printf(Locale.ROOT, "== %s: %s%n", name, scenario.description());

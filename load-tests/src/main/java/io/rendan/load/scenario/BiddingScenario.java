@@ -190,7 +190,7 @@ final class BiddingScenario implements Scenario {
         continue;
       }
       WsConnection c =
-          WsConnection.open(context.webSockets(), context.api().wsUri(), operatorTokens[i], context.api().protobuf(), p -> {})
+          WsConnection.open(context.webSockets(), context.node(i).wsUri(), operatorTokens[i], context.api().protobuf(), p -> {})
               .get(30, TimeUnit.SECONDS);
       if (i < connections.size()) {
         connections.set(i, c);
@@ -402,6 +402,28 @@ final class BiddingScenario implements Scenario {
                 round.acknowledged.add(bidId);
               }
             });
+  }
+
+  /** Rounds not finished yet, each with its owner's token (who may read it): the cluster scenarios probe them. */
+  Map<String, String> unfinishedRounds() {
+    Map<String, String> open = new LinkedHashMap<>();
+    synchronized (rounds) {
+      for (RoundRun r : rounds) {
+        if (r.finalStatus == null) {
+          open.put(r.id, ownerTokens[r.emc]);
+        }
+      }
+    }
+    return open;
+  }
+
+  /** Every bidder ME with the token of the operator that registered it. */
+  Map<String, String> bidders() {
+    Map<String, String> all = new LinkedHashMap<>();
+    for (int i = 0; i < bidders; i++) {
+      all.put(bidderIds[i], operatorTokens[i % operators]);
+    }
+    return all;
   }
 
   /** Bids still waiting for their answer. */

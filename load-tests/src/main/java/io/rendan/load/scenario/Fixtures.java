@@ -19,46 +19,78 @@ import java.util.function.IntFunction;
 final class Fixtures {
   private Fixtures() {}
 
-  /** A blocking call that must answer {@code expected}; anything else fails the set-up. */
+  /**
+   * A blocking call that must answer {@code expected}; anything else fails the set-up. A 503 (a young or
+   * busy cluster allocating shards) is tried again, up to 10 times a second apart; a create that answers
+   * 409 on such a second try was stored by the first.
+   */
   static HttpLane.Response call(
       ScenarioContext context, HttpLane lane, String method, String path, String token, Message body, int... expected)
       throws Exception {
-    HttpLane.Response r =
-        lane.send(body == null ? context.api().get(path, token) : context.api().send(method, path, token, body));
-    for (int e : expected) {
-      if (r.status() == e) {
-        return r;
+    for (int attempt = 0; ; attempt++) {
+      HttpLane.Response r =
+          lane.send(body == null ? context.api().get(path, token) : context.api().send(method, path, token, body));
+      for (int e : expected) {
+        if (r.status() == e || (attempt > 0 && r.status() == 409 && e == 201)) {
+          return r;
+        }
       }
+      if (r.status() != 503 || attempt >= 10) {
+        throw new IllegalStateException(method + " " + path + " answered " + r.status() + " " + Api.errorCode(r));
+      }
+      Thread.sleep(1_000);
     }
-    throw new IllegalStateException(method + " " + path + " answered " + r.status() + " " + Api.errorCode(r));
   }
 
-  /** Registers {@code ids.length} MEs with one capability, many at once; {@code tokenOf} says which operator registers each. */
+  /**
+   * Registers {@code ids.length} MEs with one capability, many at once; {@code tokenOf} says which operator
+   * registers each. An ME refused with 503 (a cluster still allocating its shards) is registered again, up to
+   * three more times; on such a second try, "already exists" means the first try was stored.
+   */
   static void registerAll(ScenarioContext context, HttpLane lane, String[] ids, IntFunction<String> tokenOf, String capability)
       throws InterruptedException {
-    CountDownLatch done = new CountDownLatch(ids.length);
-    List<String> failures = Collections.synchronizedList(new ArrayList<>());
+    List<Integer> todo = new ArrayList<>();
     for (int i = 0; i < ids.length; i++) {
-      int me = i;
-      RegisterMeRequest body =
-          RegisterMeRequest.newBuilder()
-              .setMeId(ids[me])
-              .setName(ids[me])
-              .setKind(Me.Kind.INTERNAL)
-              .addCapabilities(capability)
-              .build();
-      lane.submit(
-          context.api().send("POST", "/v1/mes", tokenOf.apply(me), body),
-          (response, failure) -> {
-            if (failure != null) {
-              failures.add(ids[me] + ": " + Api.failureCode(failure));
-            } else if (response.status() != 201 && response.status() != 200) {
-              failures.add(ids[me] + ": " + Api.errorCode(response));
-            }
-            done.countDown();
-          });
+      todo.add(i);
     }
-    if (!done.await(10, TimeUnit.MINUTES) || !failures.isEmpty()) {
+    List<String> failures = new ArrayList<>();
+    for (int attempt = 0; attempt < 4 && !todo.isEmpty(); attempt++) {
+      boolean retry = attempt > 0;
+      CountDownLatch done = new CountDownLatch(todo.size());
+      List<Integer> again = Collections.synchronizedList(new ArrayList<>());
+      List<String> failed = Collections.synchronizedList(new ArrayList<>());
+      for (int me : todo) {
+        RegisterMeRequest body =
+            RegisterMeRequest.newBuilder()
+                .setMeId(ids[me])
+                .setName(ids[me])
+                .setKind(Me.Kind.INTERNAL)
+                .addCapabilities(capability)
+                .build();
+        lane.submit(
+            context.api().send("POST", "/v1/mes", tokenOf.apply(me), body),
+            (response, failure) -> {
+              if (failure != null) {
+                failed.add(ids[me] + ": " + Api.failureCode(failure));
+              } else if (response.status() == 503) {
+                again.add(me);
+                failed.add(ids[me] + ": " + Api.errorCode(response));
+              } else if (response.status() != 201 && response.status() != 200 && !(retry && response.status() == 409)) {
+                failed.add(ids[me] + ": " + Api.errorCode(response));
+              }
+              done.countDown();
+            });
+      }
+      if (!done.await(10, TimeUnit.MINUTES)) {
+        throw new IllegalStateException("could not register the MEs within 10 minutes");
+      }
+      failures = failed;
+      if (failed.size() > again.size()) {
+        break; // failures other than 503: not worth another try
+      }
+      todo = again;
+    }
+    if (!failures.isEmpty()) {
       throw new IllegalStateException("could not register the MEs: " + failures.subList(0, Math.min(5, failures.size())));
     }
   }
@@ -90,7 +122,7 @@ final class Fixtures {
                 .build(),
             201,
             200);
-    return Api.parse(r, Emc.newBuilder()).getEmcId();
+    return r.status() == 409 ? id : Api.parse(r, Emc.newBuilder()).getEmcId();
   }
 
   /**

@@ -29,6 +29,25 @@ public final class ScenarioContext implements AutoCloseable {
     java.time.Duration killAndRestart() throws Exception;
   }
 
+  /** Several nodes of one cluster that the harness runs ({@code bench --cluster N}). */
+  public interface ClusterControl {
+    int size();
+
+    boolean alive(int node);
+
+    /** Pekko Management of a node: {@code /cluster/members}, {@code /cluster/shards/{type}}. */
+    java.net.URI management(int node, String path);
+
+    /** The cluster (Artery) address of a node, as members list it. */
+    String address(int node);
+
+    /** {@code kill -9} of one node, not started again. */
+    void kill(int node) throws Exception;
+
+    /** SIGTERM, then the same node again; answers {time to exit, time until ready}. */
+    java.time.Duration[] stopAndRestart(int node) throws Exception;
+  }
+
   private final String runId;
   private final Api api;
   private final Tokens tokens;
@@ -44,6 +63,10 @@ public final class ScenarioContext implements AutoCloseable {
   private final java.time.Duration duration;
   private final double rate;
   private final List<HttpLane> lanes = new ArrayList<>();
+  private List<Api> nodes = List.of();
+  private Optional<ClusterControl> cluster = Optional.empty();
+  /** Nodes clients should not connect to now (killed, or stopping in a rolling restart). */
+  private final java.util.Set<Integer> away = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /**
    * @param runId short and unique per run: scenarios put it in the ids they
@@ -98,11 +121,54 @@ public final class ScenarioContext implements AutoCloseable {
     return duration;
   }
 
-  /** A new lane of {@link #connections} keep-alive HTTP connections. */
+  /**
+   * A new lane of {@link #connections} keep-alive HTTP connections; in a cluster,
+   * the lanes of a scenario go to its nodes in turn (the first to the first node).
+   */
   public synchronized HttpLane lane() {
-    HttpLane lane = api.lane(connections, backlog);
+    HttpLane lane = nodes.isEmpty() ? api.lane(connections, backlog) : nodes.get(lanes.size() % nodes.size()).lane(connections, backlog);
     lanes.add(lane);
     return lane;
+  }
+
+  /** Runs the scenario against the nodes of a cluster: clients spread over {@code nodes}. */
+  public ScenarioContext withCluster(List<Api> nodes, ClusterControl cluster) {
+    this.nodes = List.copyOf(nodes);
+    this.cluster = Optional.of(cluster);
+    return this;
+  }
+
+  public Optional<ClusterControl> cluster() {
+    return cluster;
+  }
+
+  /** The nodes clients connect to: the one node, or every node of a cluster. */
+  public List<Api> nodes() {
+    return nodes.isEmpty() ? List.of(api) : nodes;
+  }
+
+  /**
+   * The node client {@code i} connects to: node i mod N, or the next one that is
+   * not away (as a client behind a load balancer would be sent elsewhere).
+   */
+  public Api node(int i) {
+    List<Api> all = nodes();
+    for (int k = 0; k < all.size(); k++) {
+      int n = Math.floorMod(i + k, all.size());
+      if (!away.contains(n)) {
+        return all.get(n);
+      }
+    }
+    return all.get(Math.floorMod(i, all.size()));
+  }
+
+  /** Marks a node away (killed, stopping) or back: new connections go to the others meanwhile. */
+  public void away(int node, boolean isAway) {
+    if (isAway) {
+      away.add(node);
+    } else {
+      away.remove(node);
+    }
   }
 
   public String runId() {

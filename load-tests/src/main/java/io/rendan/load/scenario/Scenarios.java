@@ -24,6 +24,8 @@ public final class Scenarios {
     ALL.put("overload", OverloadScenario::new);
     ALL.put("crash", CrashScenario::new);
     ALL.put("prospectus", ProspectusScenario::new);
+    ALL.put("cluster-kill", () -> new ClusterScenario(false));
+    ALL.put("cluster-rolling", () -> new ClusterScenario(true));
   }
 
   /** Planned in issue 3 and not written yet: none left. */
@@ -33,6 +35,11 @@ public final class Scenarios {
 
   public static List<String> names() {
     return List.copyOf(ALL.keySet());
+  }
+
+  /** What runs when no scenario is named: every one but those that need {@code bench --cluster N}. */
+  public static List<String> defaults() {
+    return ALL.keySet().stream().filter(n -> !n.startsWith("cluster-")).toList();
   }
 
   public static Scenario create(String name) {

@@ -73,6 +73,8 @@ final class TelemetryScenario implements Scenario {
   private OperationStats reading;
   private HttpLane lane;
   private int count;
+  /** {@code --streaming N}: the first N appliances stream, the others stay provisioned and silent (a density run). */
+  private int streamingCount;
   private String ownerToken;
   private final List<DeviceFleet.Device> devices = new ArrayList<>();
   private final Map<String, AtomicLong> highestAcked = new ConcurrentHashMap<>();
@@ -124,6 +126,7 @@ final class TelemetryScenario implements Scenario {
                 });
     lane = context.lane();
     count = context.options().getInt("appliances", context.smoke() ? 10 : 1000);
+    streamingCount = mode == Mode.SINGLE ? count : Math.min(count, context.options().getInt("streaming", count));
     ownerToken = context.tokens().operator(940_000);
     String prefix = "lt-" + context.runId() + "-" + name() + INSTANCES.incrementAndGet(); // unique when other scenarios of the run embed one
     if (mode == Mode.SINK) {
@@ -165,38 +168,81 @@ final class TelemetryScenario implements Scenario {
             streaming ? "one streaming request each" + (mode == Mode.SINK ? ", to the sink" : "") : "one POST per reading");
   }
 
+  /**
+   * Provisions the appliances, many at once. One refused with 503 (a busy or young cluster) is provisioned
+   * again under a new id, up to three more times: the first may have been stored, and then stays provisioned
+   * and silent, since its secret was never seen.
+   */
   private void provision(String prefix, String emcId) throws InterruptedException {
-    CountDownLatch done = new CountDownLatch(count);
-    List<String> failures = Collections.synchronizedList(new ArrayList<>());
     DeviceFleet.Device[] made = new DeviceFleet.Device[count];
+    List<Integer> todo = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      int n = i;
-      ProvisionApplianceRequest request =
-          ProvisionApplianceRequest.newBuilder()
-              .setApplianceId(prefix + "-a" + i)
-              .setType(Appliance.Type.WASHER)
-              .setModel("WM-40")
-              .setLocation("load test, room " + i)
-              .setTariff(Tariff.newBuilder().setAmountMinor(250).setCurrency("EUR"))
-              .build();
-      lane.submit(
-          context.api().send("POST", "/v1/emcs/" + emcId + "/appliances", ownerToken, request),
-          (response, failure) -> {
-            if (failure != null) {
-              failures.add(Api.failureCode(failure));
-            } else if (response.status() != 201) {
-              failures.add(Api.errorCode(response));
-            } else {
-              ProvisionedAppliance p = Api.parse(response, ProvisionedAppliance.newBuilder()).build();
-              made[n] = new DeviceFleet.Device(p.getAppliance().getApplianceId(), p.getDeviceSecret(), DeviceFleet.Kind.WASHER);
-            }
-            done.countDown();
-          });
+      todo.add(i);
     }
-    if (!done.await(10, TimeUnit.MINUTES) || !failures.isEmpty()) {
+    List<String> failures = new ArrayList<>();
+    for (int attempt = 0; attempt < 4 && !todo.isEmpty(); attempt++) {
+      String suffix = attempt == 0 ? "" : "-r" + attempt;
+      CountDownLatch done = new CountDownLatch(todo.size());
+      List<Integer> again = Collections.synchronizedList(new ArrayList<>());
+      List<String> failed = Collections.synchronizedList(new ArrayList<>());
+      for (int n : todo) {
+        ProvisionApplianceRequest request =
+            ProvisionApplianceRequest.newBuilder()
+                .setApplianceId(prefix + "-a" + n + suffix)
+                .setType(Appliance.Type.WASHER)
+                .setModel("WM-40")
+                .setLocation("load test, room " + n)
+                .setTariff(Tariff.newBuilder().setAmountMinor(250).setCurrency("EUR"))
+                .build();
+        lane.submit(
+            context.api().send("POST", "/v1/emcs/" + emcId + "/appliances", ownerToken, request),
+            (response, failure) -> {
+              if (failure != null) {
+                failed.add(Api.failureCode(failure));
+              } else if (response.status() == 503) {
+                again.add(n);
+                failed.add(Api.errorCode(response));
+              } else if (response.status() != 201) {
+                failed.add(Api.errorCode(response));
+              } else {
+                ProvisionedAppliance p = Api.parse(response, ProvisionedAppliance.newBuilder()).build();
+                made[n] = new DeviceFleet.Device(p.getAppliance().getApplianceId(), p.getDeviceSecret(), DeviceFleet.Kind.WASHER);
+              }
+              done.countDown();
+            });
+      }
+      if (!done.await(10, TimeUnit.MINUTES)) {
+        throw new IllegalStateException("could not provision the appliances within 10 minutes");
+      }
+      failures = failed;
+      if (failed.size() > again.size()) {
+        break;
+      }
+      todo = again;
+    }
+    if (!failures.isEmpty()) {
       throw new IllegalStateException("could not provision the appliances: " + failures.subList(0, Math.min(5, failures.size())));
     }
     devices.addAll(List.of(made));
+  }
+
+  /** Every appliance provisioned, with the token of its EMC's owner (who may read it). */
+  Map<String, String> appliances() {
+    Map<String, String> all = new LinkedHashMap<>();
+    devices.forEach(d -> all.put(d.applianceId(), ownerToken));
+    return all;
+  }
+
+  /**
+   * {@code --source-addresses N}: the devices bind to 127.0.0.2 ... 127.0.0.(N+1) in turn, each
+   * address with its own ~28 000 ephemeral ports towards one node's port; 0: the system picks.
+   */
+  static List<String> sourceAddresses(int n) {
+    List<String> addresses = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      addresses.add("127.0.0." + (2 + i));
+    }
+    return addresses;
   }
 
   @Override
@@ -207,12 +253,14 @@ final class TelemetryScenario implements Scenario {
         try {
           fleet =
               DeviceFleet.start(
-                  devices,
+                  devices.subList(0, streamingCount),
                   DeviceFleet.Options.defaults(context.api().base())
-                      .withRate(context.rate() / count)
+                      .withServers(context.nodes().stream().map(Api::base).toList())
+                      .withLocalAddresses(sourceAddresses(context.options().getInt("source-addresses", 0)))
+                      .withRate(context.rate() / streamingCount)
                       .withProtobuf(context.api().protobuf())
-                      .withLoops(2)
-                      .withRampUp(Duration.ofMillis(Math.min(2000, context.warmup().toMillis())))
+                      .withLoops(context.options().getInt("device-loops", 2))
+                      .withRampUp(context.options().getDuration("ramp-up", Duration.ofMillis(Math.min(2000, context.warmup().toMillis()))))
                       .withCycleTicks(context.options().getInt("cycle-ticks", 20))
                       .withSinkToken(mode == Mode.SINK ? context.tokens().admin() : null),
                   stats);
@@ -328,7 +376,8 @@ final class TelemetryScenario implements Scenario {
     long versionsTotal = 0;
     int lost = 0;
     int twice = 0;
-    for (DeviceFleet.Device d : devices) {
+    List<DeviceFleet.Device> checked = devices.subList(0, streamingCount);
+    for (DeviceFleet.Device d : checked) {
       HttpLane.Response r = lane.send(context.api().get("/v1/appliances/" + d.applianceId(), ownerToken));
       if (r.status() != 200) {
         problems.add(d.applianceId() + " could not be read: " + Api.errorCode(r));
@@ -376,7 +425,7 @@ final class TelemetryScenario implements Scenario {
     notes.add(storedTotal + " readings stored for highest seqs summing to " + highestTotal + " (acked: " + ackedTotal + ")");
     if (streaming) {
       // an appliance's version counts its events: one for provisioning, one per batch of readings (and per alert or timer)
-      long events = Math.max(1, versionsTotal - devices.size());
+      long events = Math.max(1, versionsTotal - checked.size());
       notes.add(
           String.format(
               Locale.ROOT, "about %d events stored them: %.1f readings per event (one event per batch)", events, (double) storedTotal / events));
@@ -386,9 +435,9 @@ final class TelemetryScenario implements Scenario {
         String.format(
             Locale.ROOT,
             "%d appliances: acked readings all stored in %d, none twice in %d (%d readings stored)",
-            devices.size(),
-            devices.size() - lost,
-            devices.size() - twice,
+            checked.size(),
+            checked.size() - lost,
+            checked.size() - twice,
             storedTotal);
     return new Verification(passed, summary, problems, notes);
   }
@@ -425,7 +474,10 @@ final class TelemetryScenario implements Scenario {
     if (streaming) {
       s.put("readings per washer cycle", String.valueOf(context == null ? 20 : context.options().getInt("cycle-ticks", 20)));
     }
-    s.put("readings per appliance per s", String.format(Locale.ROOT, "%.2f", context == null ? 0 : context.rate() / count));
+    s.put("readings per appliance per s", String.format(Locale.ROOT, "%.2f", context == null ? 0 : context.rate() / Math.max(1, streamingCount)));
+    if (streamingCount < count) {
+      s.put("streaming", streamingCount + " of the " + count + " appliances hold a stream; the others are provisioned and silent");
+    }
     s.put(
         "transport",
         switch (mode) {

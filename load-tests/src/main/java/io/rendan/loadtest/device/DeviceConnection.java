@@ -72,10 +72,18 @@ final class DeviceConnection {
   }
 
   static DeviceConnection open(
-      Selector selector, InetSocketAddress server, String path, String authorization, boolean protobuf, Listener listener)
+      Selector selector, InetSocketAddress server, InetSocketAddress local, String path, String authorization, boolean protobuf, Listener listener)
       throws IOException {
     SocketChannel channel = SocketChannel.open();
     channel.configureBlocking(false);
+    if (local != null) {
+      try {
+        channel.bind(local);
+      } catch (IOException e) {
+        channel.close(); // no ephemeral port left on that address
+        throw e;
+      }
+    }
     channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
     DeviceConnection c = new DeviceConnection(channel, selector, listener, protobuf);
     String head =

@@ -39,6 +39,10 @@ public final class DeviceFleet implements AutoCloseable {
    * @param sinkToken null: each device streams to its appliance with its secret; otherwise an
    *     admin's token, and the devices stream to the benchmark's sink ({@code /v1/admin/sink/{id}/telemetry}),
    *     which acks without storing
+   * @param servers every node devices may stream to (a cluster's): device i starts on node i mod N and,
+   *     when it cannot connect, tries the next; empty: {@code server} alone
+   * @param localAddresses source addresses the devices bind to in turn (127.0.0.2, 127.0.0.3, ...), so
+   *     that more connections than one address's ephemeral ports can be open; empty: the system's choice
    */
   public record Options(
       URI server,
@@ -49,7 +53,9 @@ public final class DeviceFleet implements AutoCloseable {
       Duration cutEvery,
       int cycleTicks,
       int maxOutbox,
-      String sinkToken) {
+      String sinkToken,
+      List<URI> servers,
+      List<String> localAddresses) {
 
     public Options {
       if (readingsPerSecond <= 0 || readingsPerSecond > 10_000) {
@@ -58,38 +64,49 @@ public final class DeviceFleet implements AutoCloseable {
       if (loops < 1 || cycleTicks < 4 || maxOutbox < 1) {
         throw new IllegalArgumentException("loops >= 1, cycleTicks >= 4 and maxOutbox >= 1");
       }
+      servers = servers.isEmpty() ? List.of(server) : List.copyOf(servers);
+      localAddresses = List.copyOf(localAddresses);
     }
 
     public static Options defaults(URI server) {
-      return new Options(server, 1, false, 1, Duration.ofSeconds(1), Duration.ZERO, 20, 100_000, null);
+      return new Options(server, 1, false, 1, Duration.ofSeconds(1), Duration.ZERO, 20, 100_000, null, List.of(), List.of());
     }
 
     public Options withRate(double perSecond) {
-      return new Options(server, perSecond, protobuf, loops, rampUp, cutEvery, cycleTicks, maxOutbox, sinkToken);
+      return new Options(server, perSecond, protobuf, loops, rampUp, cutEvery, cycleTicks, maxOutbox, sinkToken, servers, localAddresses);
     }
 
     public Options withProtobuf(boolean on) {
-      return new Options(server, readingsPerSecond, on, loops, rampUp, cutEvery, cycleTicks, maxOutbox, sinkToken);
+      return new Options(server, readingsPerSecond, on, loops, rampUp, cutEvery, cycleTicks, maxOutbox, sinkToken, servers, localAddresses);
     }
 
     public Options withLoops(int n) {
-      return new Options(server, readingsPerSecond, protobuf, n, rampUp, cutEvery, cycleTicks, maxOutbox, sinkToken);
+      return new Options(server, readingsPerSecond, protobuf, n, rampUp, cutEvery, cycleTicks, maxOutbox, sinkToken, servers, localAddresses);
     }
 
     public Options withRampUp(Duration d) {
-      return new Options(server, readingsPerSecond, protobuf, loops, d, cutEvery, cycleTicks, maxOutbox, sinkToken);
+      return new Options(server, readingsPerSecond, protobuf, loops, d, cutEvery, cycleTicks, maxOutbox, sinkToken, servers, localAddresses);
     }
 
     public Options withCutEvery(Duration d) {
-      return new Options(server, readingsPerSecond, protobuf, loops, rampUp, d, cycleTicks, maxOutbox, sinkToken);
+      return new Options(server, readingsPerSecond, protobuf, loops, rampUp, d, cycleTicks, maxOutbox, sinkToken, servers, localAddresses);
     }
 
     public Options withSinkToken(String adminToken) {
-      return new Options(server, readingsPerSecond, protobuf, loops, rampUp, cutEvery, cycleTicks, maxOutbox, adminToken);
+      return new Options(server, readingsPerSecond, protobuf, loops, rampUp, cutEvery, cycleTicks, maxOutbox, adminToken, servers, localAddresses);
+    }
+
+    /** Every node of a cluster: devices are spread over them and fail over to the next. */
+    public Options withServers(List<URI> all) {
+      return new Options(all.get(0), readingsPerSecond, protobuf, loops, rampUp, cutEvery, cycleTicks, maxOutbox, sinkToken, all, localAddresses);
+    }
+
+    public Options withLocalAddresses(List<String> addresses) {
+      return new Options(server, readingsPerSecond, protobuf, loops, rampUp, cutEvery, cycleTicks, maxOutbox, sinkToken, servers, addresses);
     }
 
     public Options withCycleTicks(int ticks) {
-      return new Options(server, readingsPerSecond, protobuf, loops, rampUp, cutEvery, ticks, maxOutbox, sinkToken);
+      return new Options(server, readingsPerSecond, protobuf, loops, rampUp, cutEvery, ticks, maxOutbox, sinkToken, servers, localAddresses);
     }
   }
 
@@ -124,7 +141,7 @@ public final class DeviceFleet implements AutoCloseable {
     List<SimulatedDevice> simulated = new ArrayList<>();
     for (int i = 0; i < devices.size(); i++) {
       long startAt = now + spread * i / Math.max(1, devices.size());
-      SimulatedDevice d = new SimulatedDevice(devices.get(i), options, stats, new Random(seeds.nextLong()), startAt);
+      SimulatedDevice d = new SimulatedDevice(devices.get(i), options, stats, new Random(seeds.nextLong()), startAt, i);
       simulated.add(d);
       loops.get(i % loops.size()).add(d);
     }

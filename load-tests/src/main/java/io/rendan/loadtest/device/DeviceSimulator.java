@@ -174,7 +174,8 @@ public final class DeviceSimulator {
 
   // ---- provisioning ---------------------------------------------------------------------------
 
-  private static List<DeviceFleet.Device> provision(URI server, Map<String, String> opts) throws Exception {
+  /** Provisions {@code opts.get("provision")} appliances (options as on the command line); answers them with their secrets. */
+  public static List<DeviceFleet.Device> provision(URI server, Map<String, String> opts) throws Exception {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     String token = opts.get("token");
     if (token == null) {

@@ -46,7 +46,10 @@ final class SimulatedDevice implements DeviceConnection.Listener {
   private final DeviceModel model;
   private final FleetStats stats;
   private final Random random;
-  private final InetSocketAddress server;
+  private final InetSocketAddress[] servers;
+  /** The server now tried: the device's own at first, the next one each time a connection fails before streaming. */
+  private int serverIndex;
+  private final InetSocketAddress local;
   private final long tickNanos;
   private final ArrayDeque<Pending> outbox = new ArrayDeque<>();
   private final byte[] chunk = new byte[MAX_CHUNK_BYTES];
@@ -65,13 +68,19 @@ final class SimulatedDevice implements DeviceConnection.Listener {
   /** Makes no new readings, but keeps sending and resending what is unacked. */
   private volatile boolean quiet;
 
-  SimulatedDevice(DeviceFleet.Device spec, DeviceFleet.Options options, FleetStats stats, Random random, long startAt) {
+  SimulatedDevice(DeviceFleet.Device spec, DeviceFleet.Options options, FleetStats stats, Random random, long startAt, int index) {
     this.spec = spec;
     this.options = options;
     this.stats = stats;
     this.random = random;
     this.model = DeviceModel.of(spec.kind(), random, options.cycleTicks());
-    this.server = new InetSocketAddress(options.server().getHost(), options.server().getPort());
+    this.servers =
+        options.servers().stream().map(u -> new InetSocketAddress(u.getHost(), u.getPort())).toArray(InetSocketAddress[]::new);
+    this.serverIndex = index % servers.length;
+    this.local =
+        options.localAddresses().isEmpty()
+            ? null
+            : new InetSocketAddress(options.localAddresses().get(index % options.localAddresses().size()), 0);
     this.tickNanos = (long) (TimeUnit.SECONDS.toNanos(1) / options.readingsPerSecond());
     this.reconnectAt = startAt;
   }
@@ -121,9 +130,9 @@ final class SimulatedDevice implements DeviceConnection.Listener {
       connection =
           options.sinkToken() == null
               ? DeviceConnection.open(
-                  selector, server, "/v1/appliances/" + spec.applianceId() + "/telemetry", "Device " + spec.secret(), options.protobuf(), this)
+                  selector, servers[serverIndex], local, "/v1/appliances/" + spec.applianceId() + "/telemetry", "Device " + spec.secret(), options.protobuf(), this)
               : DeviceConnection.open(
-                  selector, server, "/v1/admin/sink/" + spec.applianceId() + "/telemetry", "Bearer " + options.sinkToken(), options.protobuf(), this);
+                  selector, servers[serverIndex], local, "/v1/admin/sink/" + spec.applianceId() + "/telemetry", "Bearer " + options.sinkToken(), options.protobuf(), this);
     } catch (IOException e) {
       connection = null;
       retryLater(now, 0);
@@ -261,6 +270,9 @@ final class SimulatedDevice implements DeviceConnection.Listener {
     long now = System.nanoTime();
     if (streaming) {
       stats.online.decrement();
+    } else {
+      // never got as far as streaming there (a node down or stopping): try the next node
+      serverIndex = (serverIndex + 1) % servers.length;
     }
     streaming = false;
     sentOnConnection = 0;
