@@ -4,10 +4,12 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import io.rendan.TestNode;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The benchmark's naive peer: one stored event per bid, answered after it is stored, for admins only. */
+@Tag("node")
 class NaivePeerTest {
   @TempDir Path dataDir;
 

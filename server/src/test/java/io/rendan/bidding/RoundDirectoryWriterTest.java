@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Random;
 import org.apache.pekko.persistence.query.Sequence;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.Test;
  * last bid counters of each round: whatever the grouping, the table must end as
  * applying the events one by one leaves it.
  */
+@Tag("unit")
 class RoundDirectoryWriterTest {
   private static final Call CALL =
       new Call("iot-programming", Side.SOLUTION, "firmware", "", 2_000, Mode.SEALED, 0, 0, false, new Target(Metric.CYCLES, 10), 3, null);

@@ -23,6 +23,7 @@ import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.Test;
  * only queues and batches). Every message goes through the production
  * serializers and must come back equal; most tests end with a restart.
  */
+@Tag("unit")
 class RoundEntityTest {
   private static final Instant START = Instant.parse("2026-05-04T18:00:00Z");
   private static final String OWNER = "laundry";

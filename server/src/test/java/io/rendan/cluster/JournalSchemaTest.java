@@ -20,9 +20,11 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Several nodes that start at once against one empty PostgreSQL database all get one valid schema. */
+@Tag("postgres")
 class JournalSchemaTest {
   static EmbeddedPostgres postgres;
 

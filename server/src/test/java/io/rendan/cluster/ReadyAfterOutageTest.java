@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
  * long. Ready must mean that writes work, so a write right after the node says
  * ready again succeeds.
  */
+@Tag("postgres")
 class ReadyAfterOutageTest {
   @Test
   void readyAfterAnOutageMeansWritesWork() throws Exception {

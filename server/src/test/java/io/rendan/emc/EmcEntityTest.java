@@ -21,6 +21,7 @@ import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.Test;
  * state, and the state after a restart; every message goes through the
  * production serializers and must come back equal.
  */
+@Tag("unit")
 class EmcEntityTest {
   private static final Instant START = Instant.parse("2026-03-01T09:00:00Z");
   private static final String OWNER = "laundry";

@@ -17,9 +17,11 @@ import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The EMC's money rules: splits by the seats of the moment, periods, targets, at risk, replacement. */
+@Tag("unit")
 class EmcRevenueEntityTest {
   private static final Instant START = Instant.parse("2026-01-05T09:00:00Z");
   private static final String OWNER = "laundry";

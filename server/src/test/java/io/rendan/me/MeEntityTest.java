@@ -40,6 +40,7 @@ import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -47,6 +48,7 @@ import org.junit.jupiter.api.Test;
  * state goes through the serializers bound in application.conf (and must come
  * back equal), so a message that cannot cross nodes or be stored fails here.
  */
+@Tag("unit")
 class MeEntityTest {
   private static final Instant NOW = Instant.parse("2025-03-01T10:15:30.123456789Z");
   private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -46,6 +47,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * which writes only files that do not exist yet, then commit them. A normal
  * run only reads the samples and fails when one is missing.
  */
+@Tag("unit")
 class MeSerializerTest {
   private static final String WRITE_MISSING = "rendan.serialization.write-missing-samples";
   private static final Path SOURCE_DIR = Path.of("src", "test", "resources", "serialization");

@@ -35,6 +35,7 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,6 +49,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A route or operation without a case here fails the test: a new one cannot be
  * forgotten.
  */
+@Tag("node")
 class AuthorizationMatrixTest {
   /** In no refusal: the sealed bid's plan and the device secrets. */
   private static final String SECRET_PLAN = "secret-plan-of-carol-7731";
