@@ -20,7 +20,7 @@ import io.rendan.bidding.NaivePeer;
 import io.rendan.bidding.RoundDirectory;
 import io.rendan.bidding.RoundEntity;
 import io.rendan.bidding.RoundWaker;
-import io.rendan.cluster.JournalSchema;
+import io.rendan.cluster.DatabaseSchema;
 import io.rendan.cluster.SeedNodes;
 import io.rendan.console.ConsoleRoutes;
 import io.rendan.emc.EmcApi;
@@ -184,15 +184,11 @@ public final class RendanNode implements AutoCloseable {
                       TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)));
       ProjectionJdbc projectionJdbc = ProjectionJdbc.start(system, config);
       system.getWhenTerminated().thenRun(projectionJdbc::close);
-      JournalSchema.createIfNotExists(
+      DatabaseSchema.migrate(
           system,
           postgres,
           Duration.ofSeconds(60),
-          List.of(
-              () -> projectionJdbc.createOffsetTables(system),
-              () -> RoundDirectory.createTable(projectionJdbc),
-              () -> io.rendan.appliance.ApplianceDirectory.createTable(projectionJdbc),
-              () -> io.rendan.ledger.LedgerReadModel.createTables(projectionJdbc)));
+          List.of(() -> projectionJdbc.createOffsetTables(system)));
 
       NodeMetrics metrics = new NodeMetrics(system, config.getDuration("rendan.metrics.entity-count-timeout"));
       system.getWhenTerminated().thenRun(metrics::close);

@@ -13,6 +13,7 @@ import io.rendan.bidding.RoundEntity.Event;
 import io.rendan.bidding.RoundEntity.Mode;
 import io.rendan.bidding.RoundEntity.RoundClosed;
 import io.rendan.bidding.RoundEntity.RoundPosted;
+import io.rendan.cluster.DatabaseSchema;
 import io.rendan.emc.EmcEntity.Metric;
 import io.rendan.emc.EmcEntity.Side;
 import io.rendan.emc.EmcEntity.Target;
@@ -103,7 +104,7 @@ class RoundDirectoryWriterTest {
                 + "user = sa, password = \"\", driver = org.h2.Driver, connectionTimeout = 5s }\n"
                 + "rendan.projection.pool-size = 1");
     try (ProjectionJdbc jdbc = ProjectionJdbc.start(null, config)) {
-      RoundDirectory.createTable(jdbc);
+      DatabaseSchema.migrate(config, false);
       RoundDirectory.Writer writer = new RoundDirectory.Writer();
       int i = 0;
       while (i < events.size()) {
