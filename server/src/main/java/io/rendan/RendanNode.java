@@ -13,10 +13,11 @@ import io.rendan.auth.DevTokenRoutes;
 import io.rendan.auth.Jwt;
 import io.rendan.auth.JwksKeys;
 import io.rendan.auth.SubjectLimits;
+import io.rendan.bench.BenchRoutes;
+import io.rendan.bench.NaivePeer;
 import io.rendan.bidding.AwardDelivery;
 import io.rendan.bidding.BiddingApi;
 import io.rendan.bidding.BiddingRoutes;
-import io.rendan.bidding.NaivePeer;
 import io.rendan.bidding.RoundDirectory;
 import io.rendan.bidding.RoundEntity;
 import io.rendan.bidding.RoundWaker;
@@ -318,11 +319,14 @@ public final class RendanNode implements AutoCloseable {
       List<Route> v1 = new ArrayList<>();
       v1.add(new LedgerRoutes(ledgerApi, codec, auth).route());
       v1.add(new MeRoutes(meApi, codec, auth).route());
-      v1.add(new BiddingRoutes(biddingApi, codec, auth, NaivePeer.start(system, clock, askTimeout)).route());
+      v1.add(new BiddingRoutes(biddingApi, codec, auth).route());
       v1.add(new EmcRoutes(emcApi, codec, auth).route());
-      v1.add(
-          new ApplianceRoutes(applianceApi, new TelemetryIngest(system, applianceApi, codec, applianceConfig), codec, auth)
-              .route());
+      TelemetryIngest ingest = new TelemetryIngest(system, applianceApi, codec, applianceConfig);
+      v1.add(new ApplianceRoutes(applianceApi, ingest, codec, auth).route());
+      if (config.getBoolean("rendan.bench.enabled")) {
+        log.warn("bench routes on (rendan.bench.enabled): /v1/admin/naive-rounds and /v1/admin/sink are served to admins");
+        v1.add(new BenchRoutes(NaivePeer.start(system, clock, askTimeout), ingest, codec, auth).route());
+      }
       v1.add(
           new WsRoutes(
                   system, auth, meApi, emcApi, biddingApi, applianceApi, topics, wsSettings, new WsMetrics(metrics.registry()))

@@ -86,6 +86,7 @@ public final class NodeProcess implements AutoCloseable, ScenarioContext.NodeCon
     // 0: any free port, so that runs and other nodes on the machine never collide
     pb.environment().put("RENDAN_CLUSTER_PORT", "0");
     pb.environment().putIfAbsent("RENDAN_DEV_MODE", "true");
+    pb.environment().putIfAbsent("RENDAN_BENCH_ROUTES", "true");
     return pb.start();
   }
 
