@@ -3,9 +3,9 @@ package io.rendan.bidding;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.rendan.bidding.RoundEntity.*;
-import io.rendan.emc.EmcEntity.Metric;
-import io.rendan.emc.EmcEntity.Side;
-import io.rendan.emc.EmcEntity.Target;
+import io.rendan.vocabulary.Metric;
+import io.rendan.vocabulary.Side;
+import io.rendan.vocabulary.Target;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.NotSerializableException;

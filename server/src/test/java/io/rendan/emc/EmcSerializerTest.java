@@ -3,6 +3,9 @@ package io.rendan.emc;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.rendan.emc.EmcEntity.*;
+import io.rendan.vocabulary.Metric;
+import io.rendan.vocabulary.Side;
+import io.rendan.vocabulary.Target;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.NotSerializableException;
