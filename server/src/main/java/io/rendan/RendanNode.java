@@ -32,6 +32,7 @@ import io.rendan.http.HealthRoutes;
 import io.rendan.http.Admission;
 import io.rendan.http.HttpApi;
 import io.rendan.http.HttpCodec;
+import io.rendan.http.OpenApiRoutes;
 import io.rendan.http.Readiness;
 import io.rendan.http.RouteTable;
 import io.rendan.ledger.LedgerApi;
@@ -317,6 +318,7 @@ public final class RendanNode implements AutoCloseable {
       routes.add(new HealthRoutes(codec, readiness).route());
       routes.add(new MetricsRoutes(metrics).route());
       List<Route> v1 = new ArrayList<>();
+      v1.add(new OpenApiRoutes().route());
       v1.add(new LedgerRoutes(ledgerApi, codec, auth).route());
       v1.add(new MeRoutes(meApi, codec, auth).route());
       v1.add(new BiddingRoutes(biddingApi, codec, auth).route());

@@ -42,6 +42,7 @@ public final class RouteTable {
       new RouteTable(
           List.of(
               HealthRoutes.ENDPOINTS,
+              OpenApiRoutes.ENDPOINTS,
               MetricsRoutes.ENDPOINTS,
               DevTokenRoutes.ENDPOINTS,
               MeRoutes.ENDPOINTS,

@@ -170,6 +170,7 @@ class AuthorizationMatrixTest {
     c.put("GET /health/alive", new Case("/health/alive", null, null));
     c.put("GET /health/ready", new Case("/health/ready", null, null));
     c.put("GET /metrics", new Case("/metrics", null, null));
+    c.put("GET /v1/openapi.json", new Case("/v1/openapi.json", null, null));
     c.put("GET /", new Case("/", null, null));
     c.put("GET /console/{file...}", new Case("/console/js/app.js", null, null));
     c.put("POST /v1/dev/tokens", new Case("/v1/dev/tokens", "{\"subject\":\"someone\"}", null));
