@@ -13,14 +13,15 @@ import io.rendan.auth.DevTokenRoutes;
 import io.rendan.auth.Jwt;
 import io.rendan.auth.JwksKeys;
 import io.rendan.auth.SubjectLimits;
+import io.rendan.bench.BenchRoutes;
+import io.rendan.bench.NaivePeer;
 import io.rendan.bidding.AwardDelivery;
 import io.rendan.bidding.BiddingApi;
 import io.rendan.bidding.BiddingRoutes;
-import io.rendan.bidding.NaivePeer;
 import io.rendan.bidding.RoundDirectory;
 import io.rendan.bidding.RoundEntity;
 import io.rendan.bidding.RoundWaker;
-import io.rendan.cluster.JournalSchema;
+import io.rendan.cluster.DatabaseSchema;
 import io.rendan.cluster.SeedNodes;
 import io.rendan.console.ConsoleRoutes;
 import io.rendan.emc.EmcApi;
@@ -32,6 +33,7 @@ import io.rendan.http.Admission;
 import io.rendan.http.ConnectionGate;
 import io.rendan.http.HttpApi;
 import io.rendan.http.HttpCodec;
+import io.rendan.http.OpenApiRoutes;
 import io.rendan.http.Readiness;
 import io.rendan.http.RouteTable;
 import io.rendan.ledger.LedgerApi;
@@ -185,16 +187,11 @@ public final class RendanNode implements AutoCloseable {
                       TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)));
       ProjectionJdbc projectionJdbc = ProjectionJdbc.start(system, config);
       system.getWhenTerminated().thenRun(projectionJdbc::close);
-      JournalSchema.createIfNotExists(
+      DatabaseSchema.migrate(
           system,
           postgres,
           Duration.ofSeconds(60),
-          List.of(
-              () -> projectionJdbc.createOffsetTables(system),
-              () -> RoundDirectory.createTable(projectionJdbc),
-              () -> io.rendan.appliance.ApplianceDirectory.createTable(projectionJdbc),
-              () -> io.rendan.ledger.LedgerReadModel.createTables(projectionJdbc),
-              () -> io.rendan.prospect.ProspectReadModel.createTables(projectionJdbc)));
+          List.of(() -> projectionJdbc.createOffsetTables(system)));
 
       NodeMetrics metrics = new NodeMetrics(system, config.getDuration("rendan.metrics.entity-count-timeout"));
       system.getWhenTerminated().thenRun(metrics::close);
@@ -352,17 +349,21 @@ public final class RendanNode implements AutoCloseable {
       routes.add(new HealthRoutes(codec, readiness).route());
       routes.add(new MetricsRoutes(metrics).route());
       List<Route> v1 = new ArrayList<>();
+      v1.add(new OpenApiRoutes().route());
       v1.add(new LedgerRoutes(ledgerApi, codec, auth).route());
       v1.add(new MeRoutes(meApi, codec, auth).route());
-      v1.add(new BiddingRoutes(biddingApi, codec, auth, NaivePeer.start(system, clock, askTimeout)).route());
+      v1.add(new BiddingRoutes(biddingApi, codec, auth).route());
       v1.add(new EmcRoutes(emcApi, codec, auth).route());
       v1.add(new io.rendan.emc.HelpRoutes(emcApi.help(), codec, auth).route());
       v1.add(new io.rendan.charter.CharterRoutes(charterApi, codec, auth).route());
       v1.add(new io.rendan.prospect.ProspectRoutes(biddingApi, codec, auth).route());
       v1.add(new io.rendan.painpoint.PainPointRoutes(painPointApi, codec, auth).route());
-      v1.add(
-          new ApplianceRoutes(applianceApi, new TelemetryIngest(system, applianceApi, codec, applianceConfig), codec, auth)
-              .route());
+      TelemetryIngest ingest = new TelemetryIngest(system, applianceApi, codec, applianceConfig);
+      v1.add(new ApplianceRoutes(applianceApi, ingest, codec, auth).route());
+      if (config.getBoolean("rendan.bench.enabled")) {
+        log.warn("bench routes on (rendan.bench.enabled): /v1/admin/naive-rounds and /v1/admin/sink are served to admins");
+        v1.add(new BenchRoutes(NaivePeer.start(system, clock, askTimeout), ingest, codec, auth).route());
+      }
       v1.add(
           new WsRoutes(
                   system, auth, meApi, emcApi, biddingApi, applianceApi, painPointApi, topics, wsSettings, new WsMetrics(metrics.registry()))

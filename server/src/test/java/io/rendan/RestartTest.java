@@ -3,10 +3,12 @@ package io.rendan;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A node on an H2 file is stopped and started again: what it acknowledged is there. */
+@Tag("node")
 class RestartTest {
   @TempDir Path dataDir;
 

@@ -66,6 +66,8 @@ public final class TestNode implements AutoCloseable {
     // Never a fixed port: other builds on the machine run nodes at the same time.
     all.put("rendan.management.port", 0);
     all.put("rendan.management.bind-host", "127.0.0.1");
+    // the benchmark's routes too, as the load harness serves them: tests cover them
+    all.put("rendan.bench.enabled", true);
     all.putAll(settings);
     Config config = RendanNode.loadConfig(ConfigFactory.parseMap(all));
     return new TestNode(RendanNode.start(config), config);

@@ -11,6 +11,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * once. A failed check, a missing report, or a scenario that got nothing done
  * fails the build.
  */
+@Tag("bench")
 class SmokeBenchTest {
   @Test
   void everyScenarioRunsAndEveryAcknowledgedOperationIsStoredOnce() throws Exception {

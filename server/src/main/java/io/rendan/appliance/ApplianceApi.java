@@ -582,7 +582,7 @@ public final class ApplianceApi {
 
   // ---- validation -----------------------------------------------------------------------------
 
-  static String checkId(String field, String id) {
+  public static String checkId(String field, String id) {
     if (id == null || !ID.matcher(id).matches()) {
       throw invalid(field + " must be 1 to 64 letters, digits, '-' or '_', starting with a letter or digit");
     }

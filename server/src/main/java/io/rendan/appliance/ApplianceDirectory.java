@@ -14,7 +14,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -55,21 +54,6 @@ public final class ApplianceDirectory {
   private ApplianceDirectory(ProjectionJdbc jdbc, Executor blocking) {
     this.jdbc = jdbc;
     this.blocking = blocking;
-  }
-
-  /** The directory's table; run once per start, under the schema lock (see JournalSchema). */
-  public static void createTable(ProjectionJdbc jdbc) throws SQLException {
-    jdbc.execute(
-        connection -> {
-          try (Statement s = connection.createStatement()) {
-            s.execute(
-                "CREATE TABLE IF NOT EXISTS " + TABLE + " ("
-                    + "appliance_id VARCHAR(64) PRIMARY KEY, emc_id VARCHAR(64) NOT NULL, type VARCHAR(16) NOT NULL, "
-                    + "model VARCHAR(800) NOT NULL, location VARCHAR(800) NOT NULL, tariff_minor BIGINT NOT NULL, "
-                    + "currency VARCHAR(3) NOT NULL, provisioned_at_seconds BIGINT NOT NULL, provisioned_at_nanos INT NOT NULL)");
-            s.execute("CREATE INDEX IF NOT EXISTS " + TABLE + "_by_emc ON " + TABLE + " (emc_id, appliance_id)");
-          }
-        });
   }
 
   public static ApplianceDirectory start(ActorSystem<?> system, ProjectionJdbc jdbc, int tagSlices) {

@@ -3,7 +3,7 @@ package io.rendan.appliance;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.rendan.CborSerializable;
-import io.rendan.http.ErrorCodes;
+import io.rendan.vocabulary.CommonCodes;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
@@ -769,7 +769,7 @@ public final class ApplianceEntity
    */
   private ReplyEffect<Event, State> record(State state, RecordTelemetry cmd) {
     if (cmd.secretVersion() != state.secretVersion()) {
-      return reject(cmd.replyTo(), ErrorCodes.AUTH_UNAUTHENTICATED, "the device secret was rotated: reconnect with the new one");
+      return reject(cmd.replyTo(), CommonCodes.AUTH_UNAUTHENTICATED, "the device secret was rotated: reconnect with the new one");
     }
     Instant now = clock.instant();
     Draft draft = new Draft(state);
@@ -1063,7 +1063,7 @@ public final class ApplianceEntity
 
   /** The same answer whether the appliance exists or not: a device learns nothing from a wrong secret. */
   private static Rejected wrongSecret() {
-    return new Rejected(ErrorCodes.AUTH_UNAUTHENTICATED, "wrong device secret");
+    return new Rejected(CommonCodes.AUTH_UNAUTHENTICATED, "wrong device secret");
   }
 
   @Override

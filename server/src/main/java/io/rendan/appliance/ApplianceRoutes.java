@@ -15,7 +15,6 @@ import io.rendan.protocol.api.v1.CancelReservationRequest;
 import io.rendan.protocol.api.v1.ListAppliancesRequest;
 import io.rendan.protocol.api.v1.ProvisionApplianceRequest;
 import io.rendan.protocol.api.v1.RotateDeviceSecretRequest;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 import java.util.List;
@@ -36,7 +35,6 @@ import org.apache.pekko.http.javadsl.server.Route;
  * POST   /v1/appliances/{applianceId}/telemetry                   the device's stream (Authorization: Device &lt;secret&gt;)
  * POST   /v1/appliances/{applianceId}/reservations                book (any user; 201)
  * DELETE /v1/appliances/{applianceId}/reservations/{reservationId} cancel (its user, or the owner's operator)
- * POST   /v1/admin/sink/{streamId}/telemetry                      the benchmark's sink: a device stream stored nowhere (admins)
  * </pre>
  */
 public final class ApplianceRoutes {
@@ -52,11 +50,7 @@ public final class ApplianceRoutes {
           Endpoint.delete(
               "/v1/appliances/{applianceId}/reservations/{reservationId}",
               BEARER,
-              "the user who booked, operators of the EMC's owner ME"),
-          Endpoint.post(
-              "/v1/admin/sink/{streamId}/telemetry",
-              ADMIN,
-              "admins: the benchmark's telemetry sink, read and acked like a device stream, stored nowhere"));
+              "the user who booked, operators of the EMC's owner ME"));
 
   private final ApplianceApi api;
   private final TelemetryIngest ingest;
@@ -72,9 +66,6 @@ public final class ApplianceRoutes {
 
   public Route route() {
     return concat(
-        path(
-            PathMatchers.segment("admin").slash("sink").slash(PathMatchers.segment()).slash("telemetry"),
-            streamId -> post(() -> auth.authenticated(caller -> extractRequest(request -> sink(request, caller, streamId))))),
         pathPrefix(
             "emcs",
             () ->
@@ -110,20 +101,6 @@ public final class ApplianceRoutes {
                                                         "Authorization",
                                                         header -> completeWithFuture(ingest.open(applianceId, header, request)))))),
                             auth.authenticated(caller -> extractRequest(request -> applianceRoutes(request, caller, applianceId)))))));
-  }
-
-  /** The benchmark's telemetry sink (admins only): see {@link TelemetryIngest#openSink}. */
-  private Route sink(HttpRequest request, Caller caller, String streamId) {
-    return completeWithFuture(
-        codec.handle(
-            request,
-            () -> {
-              if (!caller.isAdmin()) {
-                throw new ApiException(ErrorCodes.AUTH_FORBIDDEN, "the telemetry sink is for admins (the benchmark) only");
-              }
-              ApplianceApi.checkId("streamId", streamId);
-              return CompletableFuture.completedFuture(ingest.openSink(streamId, request));
-            }));
   }
 
   private Route applianceRoutes(HttpRequest request, Caller caller, String applianceId) {

@@ -128,25 +128,16 @@ public final class TelemetryIngest {
   }
 
   /**
-   * The benchmark's sink (admins only): a stream read, framed, rate-limited,
-   * parsed and checked exactly as a device's, each batch acked at once and
-   * stored nowhere, with no appliance behind it. What the node carries through
-   * it is the ceiling of the ingest path without storage, measured beside the
-   * real one (docs/BENCHMARKS.md, {@code telemetry-sink}).
+   * A stream that the caller has authorized itself, read, framed, rate-limited,
+   * parsed and checked exactly as a device's, into {@code store} from seq 0: the
+   * benchmark's telemetry sink ({@code bench/BenchRoutes}).
    */
-  public HttpResponse openSink(String streamId, HttpRequest request) {
+  public HttpResponse openStream(String streamName, HttpRequest request, Store store) {
     Optional<Boolean> encoding = encoding(request);
     if (encoding.isEmpty()) {
       return refusal(request, unsupportedMediaType());
     }
-    return stream(
-        "sink:" + streamId,
-        0,
-        request,
-        encoding.get(),
-        readings ->
-            CompletableFuture.completedFuture(
-                new Recorded(readings.get(readings.size() - 1).seq(), readings.size(), 0, List.of())));
+    return stream(streamName, 0, request, encoding.get(), store);
   }
 
   /** True for length-delimited protobuf, false for JSON lines, empty for anything else. */
@@ -172,7 +163,7 @@ public final class TelemetryIngest {
   }
 
   /** Where a stream's batches go: the appliance entity, or the benchmark's sink. */
-  private interface Store {
+  public interface Store {
     CompletionStage<Recorded> record(List<ApplianceEntity.Reading> readings);
   }
 

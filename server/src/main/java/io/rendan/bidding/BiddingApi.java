@@ -31,6 +31,7 @@ import io.rendan.protocol.api.v1.Target;
 import io.rendan.protocol.api.v1.Terms;
 import io.rendan.protocol.api.v1.WithdrawBidRequest;
 import io.rendan.pubsub.LiveTopics;
+import io.rendan.vocabulary.Side;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -442,10 +443,10 @@ public final class BiddingApi {
 
   private RoundEntity.Call call(Call call) {
     String capability = checkCapability(call.getCapability());
-    EmcEntity.Side side =
+    Side side =
         switch (call.getSide()) {
-          case EXPERIENCE -> EmcEntity.Side.EXPERIENCE;
-          case SOLUTION -> EmcEntity.Side.SOLUTION;
+          case EXPERIENCE -> Side.EXPERIENCE;
+          case SOLUTION -> Side.SOLUTION;
           default -> throw invalid("call.side is required: EXPERIENCE or SOLUTION");
         };
     String role = call.getRole().strip();

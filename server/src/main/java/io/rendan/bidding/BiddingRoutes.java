@@ -23,7 +23,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 import java.util.List;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
-import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.Location;
@@ -56,29 +55,19 @@ public final class BiddingRoutes {
           Endpoint.post("/v1/rounds/{roundId}/bids", BEARER, "operators of the bidding ME (meId)"),
           Endpoint.delete("/v1/rounds/{roundId}/bids/{bidId}", BEARER, "operators of the bidder"),
           Endpoint.post("/v1/rounds/{roundId}/award", BEARER, "operators of the owner ME"),
-          Endpoint.post("/v1/rounds/{roundId}/cancel", BEARER, "operators of the owner ME"),
-          Endpoint.post(
-              "/v1/admin/naive-rounds/{roundId}/bids",
-              ADMIN,
-              "admins: the benchmark's naive peer, one stored event per bid (NaivePeer)"));
+          Endpoint.post("/v1/rounds/{roundId}/cancel", BEARER, "operators of the owner ME"));
 
   private final BiddingApi api;
   private final HttpCodec codec;
   private final Authenticator auth;
-  private final NaivePeer naive;
-
-  public BiddingRoutes(BiddingApi api, HttpCodec codec, Authenticator auth, NaivePeer naive) {
+  public BiddingRoutes(BiddingApi api, HttpCodec codec, Authenticator auth) {
     this.api = api;
     this.codec = codec;
     this.auth = auth;
-    this.naive = naive;
   }
 
   public Route route() {
     return concat(
-        path(
-            PathMatchers.segment("admin").slash("naive-rounds").slash(PathMatchers.segment()).slash("bids"),
-            roundId -> post(() -> auth.authenticated(caller -> extractRequest(request -> naiveBid(request, caller, roundId))))),
         pathPrefix(
             "emcs",
             () ->
@@ -175,28 +164,6 @@ public final class BiddingRoutes {
                             codec
                                 .respond(request, StatusCodes.CREATED, round)
                                 .addHeader(Location.create("/v1/rounds/" + round.getRoundId())))));
-  }
-
-  /** The naive peer's bid (benchmark yardstick, admins only): stored as one event, answered 200 with no body. */
-  private Route naiveBid(HttpRequest request, Caller caller, String roundId) {
-    return completeWithFuture(
-        codec.handle(
-            request,
-            () -> {
-              if (!caller.isAdmin()) {
-                throw new ApiException(ErrorCodes.AUTH_FORBIDDEN, "the naive peer is for admins (the benchmark) only");
-              }
-              return codec
-                  .read(request, PlaceBidRequest.newBuilder())
-                  .thenCompose(
-                      b -> {
-                        if (b.getBidId().isEmpty() || b.getMeId().isEmpty() || b.getAskShareBps() < 1 || b.getAskShareBps() > 10_000) {
-                          throw new ApiException(ErrorCodes.REQUEST_INVALID, "bidId and meId are required, askShareBps 1 to 10000");
-                        }
-                        return naive.placeBid(samePath(roundId, b.getRoundId()), b.getBidId(), b.getMeId(), b.getAskShareBps(), b.getPlan());
-                      })
-                  .thenApply(stored -> HttpResponse.create().withStatus(StatusCodes.OK));
-            }));
   }
 
   private Route placeBid(HttpRequest request, Caller caller, String roundId) {

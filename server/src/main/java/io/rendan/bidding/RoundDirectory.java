@@ -15,7 +15,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -51,23 +50,6 @@ public final class RoundDirectory {
   private RoundDirectory(ProjectionJdbc jdbc, Executor blocking) {
     this.jdbc = jdbc;
     this.blocking = blocking;
-  }
-
-  /** The directory's table; run once per start, under the schema lock (see JournalSchema). */
-  public static void createTable(ProjectionJdbc jdbc) throws SQLException {
-    jdbc.execute(
-        connection -> {
-          try (Statement s = connection.createStatement()) {
-            s.execute(
-                "CREATE TABLE IF NOT EXISTS " + TABLE + " ("
-                    + "round_id VARCHAR(64) PRIMARY KEY, emc_id VARCHAR(64) NOT NULL, capability VARCHAR(64) NOT NULL, "
-                    + "side VARCHAR(16) NOT NULL, mode VARCHAR(8) NOT NULL, max_share_bps INT NOT NULL, "
-                    + "status VARCHAR(16) NOT NULL, closes_at BIGINT NOT NULL, best_ask_bps INT, bid_count INT NOT NULL, "
-                    + "posted_at BIGINT NOT NULL, version BIGINT NOT NULL)");
-            s.execute(
-                "CREATE INDEX IF NOT EXISTS " + TABLE + "_listing ON " + TABLE + " (status, capability, closes_at, round_id)");
-          }
-        });
   }
 
   /**

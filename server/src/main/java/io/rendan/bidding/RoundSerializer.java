@@ -9,6 +9,8 @@ import io.rendan.protocol.persistence.v1.RoundSnapshot;
 import io.rendan.protocol.persistence.v1.StoredBid;
 import io.rendan.protocol.persistence.v1.StoredCall;
 import io.rendan.protocol.persistence.v1.TargetMetric;
+import io.rendan.vocabulary.Metric;
+import io.rendan.vocabulary.Target;
 import java.io.NotSerializableException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -232,12 +234,12 @@ public final class RoundSerializer extends SerializerWithStringManifest {
           case MODE_SEALED -> Mode.SEALED;
           default -> throw new IllegalArgumentException("stored call mode " + c.getMode());
         };
-    EmcEntity.Metric metric =
+    Metric metric =
         switch (c.getTargetMetric()) {
-          case TARGET_METRIC_REVENUE -> EmcEntity.Metric.REVENUE;
-          case TARGET_METRIC_CYCLES -> EmcEntity.Metric.CYCLES;
-          case TARGET_METRIC_UPTIME -> EmcEntity.Metric.UPTIME;
-          case TARGET_METRIC_REPORTED -> EmcEntity.Metric.REPORTED;
+          case TARGET_METRIC_REVENUE -> Metric.REVENUE;
+          case TARGET_METRIC_CYCLES -> Metric.CYCLES;
+          case TARGET_METRIC_UPTIME -> Metric.UPTIME;
+          case TARGET_METRIC_REPORTED -> Metric.REPORTED;
           default -> throw new IllegalArgumentException("stored target metric " + c.getTargetMetric());
         };
     return new Call(
@@ -250,7 +252,7 @@ public final class RoundSerializer extends SerializerWithStringManifest {
         c.getMinStepBps(),
         c.getMinRating(),
         c.getAutoAward(),
-        new EmcEntity.Target(metric, c.getTargetAmount()),
+        new Target(metric, c.getTargetAmount()),
         c.getMissedPeriodLimit(),
         c.getReplacesMeId().isEmpty() ? null : c.getReplacesMeId(),
         c.getPainPointId().isEmpty() ? null : c.getPainPointId());

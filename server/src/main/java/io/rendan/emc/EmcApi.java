@@ -27,9 +27,13 @@ import io.rendan.protocol.api.v1.Target;
 import io.rendan.protocol.api.v1.Terms;
 import io.rendan.protocol.api.v1.TransferOwnershipRequest;
 import io.rendan.pubsub.LiveTopics;
+import io.rendan.vocabulary.Metric;
+import io.rendan.vocabulary.Side;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.YearMonth;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
@@ -152,7 +156,7 @@ public final class EmcApi {
     String name = checkText("name", request.getName());
     String userGroup = checkText("userGroup", request.getUserGroup());
     String ownerMeId = checkId("ownerMeId", request.getOwnerMeId());
-    EmcEntity.Side side = side("ownerSide", request.getOwnerSide());
+    Side side = side("ownerSide", request.getOwnerSide());
     String currency = request.getCurrency().isEmpty() ? null : checkCurrency(request.getCurrency());
     return meApi
         .requireOperator(caller, ownerMeId)
@@ -176,7 +180,7 @@ public final class EmcApi {
     String invitationId =
         request.getInvitationId().isEmpty() ? UUID.randomUUID().toString() : checkId("invitationId", request.getInvitationId());
     String meId = checkId("meId", request.getMeId());
-    EmcEntity.Side side = side("side", request.getSide());
+    Side side = side("side", request.getSide());
     String role = checkRole(request.getRole());
     EmcEntity.Terms terms = terms(request.getTerms());
     Duration validFor = ttl(request.getExpiresInSeconds());
@@ -372,7 +376,7 @@ public final class EmcApi {
   /** A member reports its own value of a period (for UPTIME and REPORTED targets). */
   public CompletionStage<Emc> reportPeriodValue(Caller caller, io.rendan.protocol.api.v1.ReportPeriodValueRequest request) {
     String emcId = checkId("emcId", request.getEmcId());
-    String period = io.rendan.ledger.LedgerApi.checkPeriod(request.getPeriod());
+    String period = checkPeriod(request.getPeriod());
     String meId = checkId("meId", request.getMeId());
     if (request.getValue() < 0) {
       throw invalid("value must not be negative");
@@ -386,7 +390,7 @@ public final class EmcApi {
   /** The owner closes a period: every member's target is evaluated; the EMC shows who is at risk. */
   public CompletionStage<Emc> closePeriod(Caller caller, io.rendan.protocol.api.v1.ClosePeriodRequest request) {
     String emcId = checkId("emcId", request.getEmcId());
-    String period = io.rendan.ledger.LedgerApi.checkPeriod(request.getPeriod());
+    String period = checkPeriod(request.getPeriod());
     return asOwner(caller, emcId, owner -> replyTo -> new EmcEntity.ClosePeriod(period, owner, replyTo)).thenApply(this::view);
   }
 
@@ -399,7 +403,7 @@ public final class EmcApi {
       String invitationId,
       String ownerMeId,
       String meId,
-      EmcEntity.Side side,
+      Side side,
       String role,
       EmcEntity.Terms terms,
       String replacesMeId) {
@@ -432,7 +436,7 @@ public final class EmcApi {
    * same invitation. Completes with the EMC's refusal code, or null when issued.
    */
   public CompletionStage<String> inviteFromAward(
-      String emcId, String invitationId, String ownerMeId, String meId, EmcEntity.Side side, String role, EmcEntity.Terms terms) {
+      String emcId, String invitationId, String ownerMeId, String meId, Side side, String role, EmcEntity.Terms terms) {
     return ask(
             emcId,
             replyTo ->
@@ -631,8 +635,8 @@ public final class EmcApi {
         .build();
   }
 
-  public static Member.Side toProto(EmcEntity.Side side) {
-    return side == null ? Member.Side.SIDE_UNSPECIFIED : Member.Side.valueOf(side.name());
+  public static Member.Side toProto(Side side) {
+    return Side.toProto(side);
   }
 
   static Contract toProto(EmcEntity.Contract c) {
@@ -692,10 +696,10 @@ public final class EmcApi {
     return trimmed;
   }
 
-  private static EmcEntity.Side side(String field, Member.Side side) {
+  private static Side side(String field, Member.Side side) {
     return switch (side) {
-      case EXPERIENCE -> EmcEntity.Side.EXPERIENCE;
-      case SOLUTION -> EmcEntity.Side.SOLUTION;
+      case EXPERIENCE -> Side.EXPERIENCE;
+      case SOLUTION -> Side.SOLUTION;
       default -> throw invalid(field + " is required: EXPERIENCE or SOLUTION");
     };
   }
@@ -712,18 +716,18 @@ public final class EmcApi {
     if (!terms.hasTarget()) {
       throw invalid(field + ".target is required: a metric and an amount per month");
     }
-    EmcEntity.Metric metric =
+    Metric metric =
         switch (terms.getTarget().getMetric()) {
-          case REVENUE -> EmcEntity.Metric.REVENUE;
-          case CYCLES -> EmcEntity.Metric.CYCLES;
-          case UPTIME -> EmcEntity.Metric.UPTIME;
-          case REPORTED -> EmcEntity.Metric.REPORTED;
+          case REVENUE -> Metric.REVENUE;
+          case CYCLES -> Metric.CYCLES;
+          case UPTIME -> Metric.UPTIME;
+          case REPORTED -> Metric.REPORTED;
           default -> throw invalid(field + ".target.metric is required: REVENUE, CYCLES, UPTIME or REPORTED");
         };
     if (terms.getTarget().getAmount() < 0) {
       throw invalid(field + ".target.amount must not be negative");
     }
-    if (metric == EmcEntity.Metric.UPTIME && terms.getTarget().getAmount() > EmcEntity.MAX_BPS) {
+    if (metric == Metric.UPTIME && terms.getTarget().getAmount() > EmcEntity.MAX_BPS) {
       throw invalid("an UPTIME target is in basis points: at most " + EmcEntity.MAX_BPS);
     }
     int limit = terms.getMissedPeriodLimit();
@@ -736,7 +740,7 @@ public final class EmcApi {
     }
     return new EmcEntity.Terms(
         terms.getShareBps(),
-        new EmcEntity.Target(metric, terms.getTarget().getAmount()),
+        new io.rendan.vocabulary.Target(metric, terms.getTarget().getAmount()),
         limit == 0 ? DEFAULT_MISSED_PERIOD_LIMIT : limit,
         helpPeriods == 1 ? 0 : helpPeriods);
   }
@@ -750,5 +754,14 @@ public final class EmcApi {
 
   private static ApiException invalid(String message) {
     return new ApiException(ErrorCodes.REQUEST_INVALID, message);
+  }
+
+  /** A period of an EMC (its targets, its statements): a month, YYYY-MM. */
+  public static String checkPeriod(String period) {
+    try {
+      return YearMonth.parse(period == null ? "" : period).toString();
+    } catch (DateTimeParseException e) {
+      throw new ApiException(ErrorCodes.REQUEST_INVALID, "period must be a month: YYYY-MM");
+    }
   }
 }

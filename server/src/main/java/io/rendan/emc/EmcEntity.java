@@ -2,12 +2,15 @@ package io.rendan.emc;
 
 import io.rendan.BusinessClock;
 import io.rendan.CborSerializable;
+import io.rendan.vocabulary.CommonCodes;
+import io.rendan.vocabulary.Metric;
+import io.rendan.vocabulary.Side;
+import io.rendan.vocabulary.Target;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
-import io.rendan.http.ErrorCodes;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -52,18 +55,6 @@ public final class EmcEntity
   public static final int MAX_BPS = 10_000;
   public static final String OWNER_ROLE = "owner";
 
-  public enum Side {
-    EXPERIENCE,
-    SOLUTION
-  }
-
-  public enum Metric {
-    REVENUE,
-    CYCLES,
-    UPTIME,
-    REPORTED
-  }
-
   public enum Status {
     FORMING,
     ACTIVE,
@@ -76,8 +67,6 @@ public final class EmcEntity
     DECLINED,
     EXPIRED
   }
-
-  public record Target(Metric metric, long amount) {}
 
   /** {@code helpPeriods}: closed periods a help case of the member stays open; 0 means one. */
   public record Terms(int shareBps, Target target, int missedPeriodLimit, int helpPeriods) {
@@ -1220,7 +1209,7 @@ public final class EmcEntity
       if (cmd.amountMinor() >= 0 || original.amountMinor() + refunded + cmd.amountMinor() < 0) {
         return reject(
             cmd.replyTo(),
-            ErrorCodes.REQUEST_INVALID,
+            CommonCodes.REQUEST_INVALID,
             "a refund is negative and at most what is left of the revenue: " + (original.amountMinor() + refunded));
       }
       parties =
@@ -1230,16 +1219,16 @@ public final class EmcEntity
       earnedAt = cmd.earnedAt() == null ? now : cmd.earnedAt();
     } else {
       if (cmd.amountMinor() <= 0) {
-        return reject(cmd.replyTo(), ErrorCodes.REQUEST_INVALID, "amountMinor must be positive; give money back with refundOf");
+        return reject(cmd.replyTo(), CommonCodes.REQUEST_INVALID, "amountMinor must be positive; give money back with refundOf");
       }
       earnedAt = cmd.earnedAt() == null ? now : cmd.earnedAt();
       parties = null;
     }
     if (earnedAt.isAfter(now)) {
-      return reject(cmd.replyTo(), ErrorCodes.REQUEST_INVALID, "earnedAt is in the future");
+      return reject(cmd.replyTo(), CommonCodes.REQUEST_INVALID, "earnedAt is in the future");
     }
     if (earnedAt.isBefore(state.createdAt())) {
-      return reject(cmd.replyTo(), ErrorCodes.REQUEST_INVALID, "earnedAt is before the EMC started");
+      return reject(cmd.replyTo(), CommonCodes.REQUEST_INVALID, "earnedAt is before the EMC started");
     }
     if (earnedAt.isBefore(keepSince)) {
       return reject(
@@ -1292,7 +1281,7 @@ public final class EmcEntity
       return reject(cmd.replyTo(), EmcCodes.PERIOD_CLOSED, "period " + period + " is closed");
     }
     if (period.isAfter(YearMonth.from(clock.instant().atOffset(ZoneOffset.UTC)))) {
-      return reject(cmd.replyTo(), ErrorCodes.REQUEST_INVALID, "period " + period + " has not begun");
+      return reject(cmd.replyTo(), CommonCodes.REQUEST_INVALID, "period " + period + " has not begun");
     }
     return persist(
         new PeriodValueReported(emcId, cmd.period(), cmd.meId(), cmd.value(), clock.instant()),

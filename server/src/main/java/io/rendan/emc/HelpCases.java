@@ -1,7 +1,7 @@
 package io.rendan.emc;
 
 import io.rendan.emc.EmcEntity.Event;
-import io.rendan.emc.EmcEntity.Metric;
+import io.rendan.vocabulary.Metric;
 import io.rendan.emc.EmcEntity.PeriodClosed;
 import io.rendan.emc.EmcEntity.Rejected;
 import io.rendan.emc.EmcEntity.RevenueShared;

@@ -3,7 +3,9 @@ package io.rendan.http;
 import io.rendan.bidding.BiddingCodes;
 import io.rendan.appliance.ApplianceCodes;
 import io.rendan.emc.EmcCodes;
+import io.rendan.me.MeCodes;
 import io.rendan.protocol.api.v1.Error;
+import io.rendan.vocabulary.CommonCodes;
 import java.util.Map;
 
 /**
@@ -14,7 +16,7 @@ import java.util.Map;
  */
 public final class ErrorCodes {
   public static final String REQUEST_MALFORMED = "request:malformed";
-  public static final String REQUEST_INVALID = "request:invalid";
+  public static final String REQUEST_INVALID = CommonCodes.REQUEST_INVALID;
   public static final String REQUEST_TOO_LARGE = "request:too-large";
   public static final String REQUEST_UNSUPPORTED_MEDIA_TYPE = "request:unsupported-media-type";
   public static final String REQUEST_NOT_ACCEPTABLE = "request:not-acceptable";
@@ -24,8 +26,8 @@ public final class ErrorCodes {
   public static final String REQUEST_HEADERS_TOO_LARGE = "request:headers-too-large";
   public static final String ROUTE_NOT_FOUND = "route:not-found";
   public static final String ROUTE_METHOD_NOT_ALLOWED = "route:method-not-allowed";
-  public static final String AUTH_UNAUTHENTICATED = "auth:unauthenticated";
-  public static final String AUTH_FORBIDDEN = "auth:forbidden";
+  public static final String AUTH_UNAUTHENTICATED = CommonCodes.AUTH_UNAUTHENTICATED;
+  public static final String AUTH_FORBIDDEN = CommonCodes.AUTH_FORBIDDEN;
   public static final String SERVER_UNAVAILABLE = "server:unavailable";
   public static final String SERVER_INTERNAL = "server:internal";
   /** A route answered that no route table declares (refused so only where configured: tests). */
@@ -38,13 +40,6 @@ public final class ErrorCodes {
   public static final String REQUEST_TOO_MANY_CONNECTIONS = "request:connections.too-many";
   /** Admission control: too many writes in flight on this node; nothing was done. */
   public static final String SERVER_OVERLOADED = "server:overloaded";
-
-  public static final String ME_NOT_FOUND = "me:not-found";
-  public static final String ME_ALREADY_EXISTS = "me:already-exists";
-  public static final String ME_LAST_OPERATOR = "me:operator.last";
-  public static final String ME_OPERATOR_NOT_FOUND = "me:operator.not-found";
-  /** A ledger credit that would take an ME's balance past what it can hold. */
-  public static final String ME_BALANCE_LIMIT = "me:balance.limit";
 
   public static final String WS_TOPIC_UNKNOWN = "ws:topic.unknown";
   public static final String WS_TOO_MANY_SUBSCRIPTIONS = "ws:subscriptions.too-many";
@@ -70,11 +65,11 @@ public final class ErrorCodes {
           Map.entry(WS_TOO_MANY_CONNECTIONS, 429),
           Map.entry(REQUEST_TOO_MANY_CONNECTIONS, 429),
           Map.entry(SERVER_OVERLOADED, 429),
-          Map.entry(ME_NOT_FOUND, 404),
-          Map.entry(ME_ALREADY_EXISTS, 409),
-          Map.entry(ME_LAST_OPERATOR, 409),
-          Map.entry(ME_OPERATOR_NOT_FOUND, 404),
-          Map.entry(ME_BALANCE_LIMIT, 409),
+          Map.entry(MeCodes.NOT_FOUND, 404),
+          Map.entry(MeCodes.ALREADY_EXISTS, 409),
+          Map.entry(MeCodes.LAST_OPERATOR, 409),
+          Map.entry(MeCodes.OPERATOR_NOT_FOUND, 404),
+          Map.entry(MeCodes.BALANCE_LIMIT, 409),
           Map.entry(WS_TOPIC_UNKNOWN, 400),
           Map.entry(WS_TOO_MANY_SUBSCRIPTIONS, 429),
           Map.entry(WS_REQUEST_ID_MISSING, 400),

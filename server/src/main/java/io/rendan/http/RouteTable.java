@@ -2,6 +2,7 @@ package io.rendan.http;
 
 import io.rendan.appliance.ApplianceRoutes;
 import io.rendan.auth.DevTokenRoutes;
+import io.rendan.bench.BenchRoutes;
 import io.rendan.bidding.BiddingRoutes;
 import io.rendan.console.ConsoleRoutes;
 import io.rendan.emc.EmcRoutes;
@@ -32,11 +33,16 @@ import static org.apache.pekko.http.javadsl.server.Directives.*;
 public final class RouteTable {
   private static final Logger log = LoggerFactory.getLogger(RouteTable.class);
 
-  /** The whole API. A new routes class adds its table here. */
+  /**
+   * The whole API. A new routes class adds its table here. The dev-token and bench
+   * routes are in it although a node serves them only when dev mode or
+   * {@code rendan.bench.enabled} is on.
+   */
   public static final RouteTable API =
       new RouteTable(
           List.of(
               HealthRoutes.ENDPOINTS,
+              OpenApiRoutes.ENDPOINTS,
               MetricsRoutes.ENDPOINTS,
               DevTokenRoutes.ENDPOINTS,
               MeRoutes.ENDPOINTS,
@@ -48,6 +54,7 @@ public final class RouteTable {
               io.rendan.prospect.ProspectRoutes.ENDPOINTS,
               io.rendan.painpoint.PainPointRoutes.ENDPOINTS,
               ApplianceRoutes.ENDPOINTS,
+              BenchRoutes.ENDPOINTS,
               WsRoutes.ENDPOINTS,
               ConsoleRoutes.ENDPOINTS));
 

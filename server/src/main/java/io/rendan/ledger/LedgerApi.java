@@ -19,8 +19,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.time.YearMonth;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -112,7 +110,7 @@ public final class LedgerApi {
   }
 
   public CompletionStage<MeStatement> meStatement(Caller caller, String meId, String period) {
-    String month = checkPeriod(period);
+    String month = EmcApi.checkPeriod(period);
     return ownerOrAdmin(caller, meId)
         .thenCompose(
             ok ->
@@ -165,7 +163,7 @@ public final class LedgerApi {
   }
 
   public CompletionStage<EmcStatement> emcStatement(Caller caller, String emcId, String period) {
-    String month = checkPeriod(period);
+    String month = EmcApi.checkPeriod(period);
     return emcApi
         .get(caller, emcId)
         .thenCompose(
@@ -424,14 +422,6 @@ public final class LedgerApi {
           }
         },
         blocking);
-  }
-
-  public static String checkPeriod(String period) {
-    try {
-      return YearMonth.parse(period == null ? "" : period).toString();
-    } catch (DateTimeParseException e) {
-      throw new ApiException(ErrorCodes.REQUEST_INVALID, "period must be a month: YYYY-MM");
-    }
   }
 
   private static long parseAfter(String after) {

@@ -8,7 +8,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -45,39 +44,6 @@ public final class LedgerReadModel {
   static final String RESULT = "rendan_period_result";
 
   private LedgerReadModel() {}
-
-  /** The read models' tables; run once per start, under the schema lock (see JournalSchema). */
-  public static void createTables(ProjectionJdbc jdbc) throws SQLException {
-    jdbc.execute(
-        connection -> {
-          try (Statement s = connection.createStatement()) {
-            s.execute(
-                "CREATE TABLE IF NOT EXISTS " + LEDGER + " (me_id VARCHAR(64) NOT NULL, seq BIGINT NOT NULL, "
-                    + "emc_id VARCHAR(64) NOT NULL, revenue_id VARCHAR(64) NOT NULL, amount_minor BIGINT NOT NULL, "
-                    + "currency VARCHAR(3) NOT NULL, source VARCHAR(200) NOT NULL, earned_at BIGINT NOT NULL, "
-                    + "period VARCHAR(7) NOT NULL, share_bps INT NOT NULL, contract_version INT NOT NULL, owner BOOLEAN NOT NULL, "
-                    + "recorded_at BIGINT NOT NULL, PRIMARY KEY (me_id, seq))");
-            s.execute("CREATE INDEX IF NOT EXISTS " + LEDGER + "_period ON " + LEDGER + " (me_id, period)");
-            s.execute(
-                "CREATE TABLE IF NOT EXISTS " + REVENUE + " (emc_id VARCHAR(64) NOT NULL, revenue_id VARCHAR(64) NOT NULL, "
-                    + "amount_minor BIGINT NOT NULL, currency VARCHAR(3) NOT NULL, source VARCHAR(200) NOT NULL, "
-                    + "earned_at BIGINT NOT NULL, period VARCHAR(7) NOT NULL, units BIGINT NOT NULL, refund_of VARCHAR(64), "
-                    + "recorded_at BIGINT NOT NULL, PRIMARY KEY (emc_id, revenue_id))");
-            s.execute("CREATE INDEX IF NOT EXISTS " + REVENUE + "_period ON " + REVENUE + " (emc_id, period)");
-            s.execute(
-                "CREATE TABLE IF NOT EXISTS " + PART + " (emc_id VARCHAR(64) NOT NULL, revenue_id VARCHAR(64) NOT NULL, "
-                    + "me_id VARCHAR(64) NOT NULL, amount_minor BIGINT NOT NULL, currency VARCHAR(3) NOT NULL, "
-                    + "period VARCHAR(7) NOT NULL, share_bps INT NOT NULL, contract_version INT NOT NULL, owner BOOLEAN NOT NULL, "
-                    + "PRIMARY KEY (emc_id, revenue_id, me_id))");
-            s.execute("CREATE INDEX IF NOT EXISTS " + PART + "_period ON " + PART + " (emc_id, period)");
-            s.execute(
-                "CREATE TABLE IF NOT EXISTS " + RESULT + " (emc_id VARCHAR(64) NOT NULL, period VARCHAR(7) NOT NULL, "
-                    + "me_id VARCHAR(64) NOT NULL, metric VARCHAR(16) NOT NULL, target BIGINT NOT NULL, achieved BIGINT NOT NULL, "
-                    + "met BOOLEAN NOT NULL, missed_in_row INT NOT NULL, at_risk BOOLEAN NOT NULL, contract_version INT NOT NULL, "
-                    + "PRIMARY KEY (emc_id, period, me_id))");
-          }
-        });
-  }
 
   public static void start(ActorSystem<?> system, ProjectionJdbc jdbc, int meTagSlices, int emcTagSlices) {
     ShardedDaemonProcess.get(system)

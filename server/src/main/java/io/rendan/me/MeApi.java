@@ -223,7 +223,7 @@ public final class MeApi {
         .exceptionally(
             failure -> {
               ApiException api = ErrorCodes.fromThrowable(failure);
-              if (api.code().equals(ErrorCodes.ME_NOT_FOUND)) {
+              if (api.code().equals(MeCodes.NOT_FOUND)) {
                 return false;
               }
               throw new java.util.concurrent.CompletionException(failure);
@@ -282,7 +282,7 @@ public final class MeApi {
           Membership.newBuilder()
               .setEmcId(m.emcId())
               .setEmcName(m.emcName())
-              .setSide(io.rendan.emc.EmcApi.toProto(m.side()))
+              .setSide(io.rendan.vocabulary.Side.toProto(m.side()))
               .setRole(m.role())
               .setOwner(m.owner()));
     }

@@ -1,11 +1,12 @@
 package io.rendan.me;
 
 import io.rendan.CborSerializable;
-import io.rendan.http.ErrorCodes;
+import io.rendan.vocabulary.CommonCodes;
+import io.rendan.vocabulary.Metric;
+import io.rendan.vocabulary.Side;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import io.rendan.emc.EmcEntity;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -143,7 +144,7 @@ public final class MeEntity
   }
 
   public record TargetOutcome(
-      String emcId, long emcSeq, String period, EmcEntity.Metric metric, long target, long achieved, boolean met, boolean atRisk) {}
+      String emcId, long emcSeq, String period, Metric metric, long target, long achieved, boolean met, boolean atRisk) {}
 
   // ---- replies --------------------------------------------------------------------------------
 
@@ -192,7 +193,7 @@ public final class MeEntity
 
   /** This ME's seat in an EMC; inactive ones are kept for their {@code emcSeq}. */
   public record Membership(
-      String emcId, String emcName, EmcEntity.Side side, String role, boolean owner, boolean active, long emcSeq) {
+      String emcId, String emcName, Side side, String role, boolean owner, boolean active, long emcSeq) {
     Membership at(long seq) {
       return new Membership(emcId, emcName, side, role, owner, active, seq);
     }
@@ -466,7 +467,7 @@ public final class MeEntity
     if (sameRequest) {
       return Effect().reply(cmd.replyTo(), new Accepted(state, false));
     }
-    return reject(cmd.replyTo(), new Rejected(ErrorCodes.ME_ALREADY_EXISTS, "an ME with id " + meId + " exists"));
+    return reject(cmd.replyTo(), new Rejected(MeCodes.ALREADY_EXISTS, "an ME with id " + meId + " exists"));
   }
 
   private ReplyEffect<Event, State> changeCapabilities(State state, ChangeCapabilities cmd) {
@@ -501,11 +502,11 @@ public final class MeEntity
     }
     if (!state.isOperator(cmd.subject())) {
       return reject(
-          cmd.replyTo(), new Rejected(ErrorCodes.ME_OPERATOR_NOT_FOUND, cmd.subject() + " is not an operator"));
+          cmd.replyTo(), new Rejected(MeCodes.OPERATOR_NOT_FOUND, cmd.subject() + " is not an operator"));
     }
     if (state.operators().size() == 1) {
       return reject(
-          cmd.replyTo(), new Rejected(ErrorCodes.ME_LAST_OPERATOR, "an ME keeps at least one operator"));
+          cmd.replyTo(), new Rejected(MeCodes.LAST_OPERATOR, "an ME keeps at least one operator"));
     }
     return persistThenReply(
         new OperatorRemoved(meId, cmd.subject(), cmd.caller(), clock.instant()),
@@ -533,7 +534,7 @@ public final class MeEntity
       return reject(
           cmd.replyTo(),
           new Rejected(
-              ErrorCodes.ME_BALANCE_LIMIT,
+              MeCodes.BALANCE_LIMIT,
               "a credit of " + cmd.credit().amountMinor() + " " + cmd.credit().currency() + " from " + cmd.credit().emcId()
                   + " (revenue " + cmd.credit().revenueId() + ") would overflow the balance of ME " + meId));
     }
@@ -567,7 +568,7 @@ public final class MeEntity
         && !fitsBalance(state, new Credit(n.emcId(), n.emcSeq(), n.pledgeId(), n.amountMinor(), n.currency(), "help", n.earnedAt(), 0, 0, false))) {
       return reject(
           cmd.replyTo(),
-          new Rejected(ErrorCodes.ME_BALANCE_LIMIT, "a help transfer of " + n.amountMinor() + " " + n.currency() + " would overflow the balance of ME " + meId));
+          new Rejected(MeCodes.BALANCE_LIMIT, "a help transfer of " + n.amountMinor() + " " + n.currency() + " would overflow the balance of ME " + meId));
     }
     return persistThenReply(new HelpRecorded(meId, n, clock.instant()), "me.help-recorded", cmd.replyTo(), false);
   }
@@ -589,11 +590,11 @@ public final class MeEntity
   }
 
   private Rejected notFound() {
-    return new Rejected(ErrorCodes.ME_NOT_FOUND, "no ME with id " + meId);
+    return new Rejected(MeCodes.NOT_FOUND, "no ME with id " + meId);
   }
 
   private static Rejected forbidden() {
-    return new Rejected(ErrorCodes.AUTH_FORBIDDEN, "only an operator of this ME may change it");
+    return new Rejected(CommonCodes.AUTH_FORBIDDEN, "only an operator of this ME may change it");
   }
 
   @Override

@@ -24,7 +24,7 @@ import org.apache.pekko.http.javadsl.server.Route;
  */
 public final class RouteMetrics {
   static final String OTHER = "other";
-  /** Bucket bounds around the targets in DESIGN.md (p99 of 50 and 100 ms, 500 ms for acks). */
+  /** Bucket bounds around the latency targets in docs/BENCHMARKS.md (p99 of 50 and 100 ms, 500 ms for acks). */
   private static final Duration[] BUCKETS = {
     Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50),
     Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),

@@ -130,7 +130,7 @@ public final class PainPointApi {
         .thenCompose(
             emc -> {
               EmcEntity.Member member = emc.members().get(meId);
-              if (member == null || member.side() != EmcEntity.Side.EXPERIENCE) {
+              if (member == null || member.side() != io.rendan.vocabulary.Side.EXPERIENCE) {
                 throw new ApiException(
                     PainPointCodes.NOT_EXPERIENCE_SIDE, meId + " is not a member of " + emcId + " on the experience side");
               }

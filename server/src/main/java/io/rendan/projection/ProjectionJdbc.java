@@ -39,7 +39,7 @@ public final class ProjectionJdbc implements AutoCloseable {
     return new ProjectionJdbc(new HikariDataSource(hikari));
   }
 
-  /** The projections' offset tables; run once per start, under the schema lock (see JournalSchema). */
+  /** The projections' offset tables; run once per start, under the schema lock (see DatabaseSchema). */
   public void createOffsetTables(ActorSystem<?> system) throws Exception {
     JdbcProjection.createTablesIfNotExists(sessions(), system).toCompletableFuture().get(60, TimeUnit.SECONDS);
   }

@@ -8,7 +8,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
@@ -48,24 +47,6 @@ public final class ProspectReadModel {
   static final String RECORD = "rendan_prospect_record";
 
   private ProspectReadModel() {}
-
-  /** The tables; run once per start, under the schema lock (see JournalSchema). */
-  public static void createTables(ProjectionJdbc jdbc) throws SQLException {
-    jdbc.execute(
-        connection -> {
-          try (Statement s = connection.createStatement()) {
-            s.execute(
-                "CREATE TABLE IF NOT EXISTS " + PERIOD + " (emc_id VARCHAR(64) NOT NULL, period VARCHAR(7) NOT NULL, "
-                    + "currency VARCHAR(3), revenue_minor BIGINT NOT NULL, revenue_count INT NOT NULL, "
-                    + "owner_minor BIGINT NOT NULL, closed BOOLEAN NOT NULL, evaluated INT NOT NULL, met INT NOT NULL, "
-                    + "last_seq BIGINT NOT NULL, PRIMARY KEY (emc_id, period))");
-            s.execute(
-                "CREATE TABLE IF NOT EXISTS " + RECORD + " (me_id VARCHAR(64) NOT NULL, emc_id VARCHAR(64) NOT NULL, "
-                    + "periods_met INT NOT NULL, periods_missed INT NOT NULL, last_seq BIGINT NOT NULL, "
-                    + "PRIMARY KEY (me_id, emc_id))");
-          }
-        });
-  }
 
   public static void start(ActorSystem<?> system, ProjectionJdbc jdbc, int emcTagSlices) {
     ShardedDaemonProcess.get(system)

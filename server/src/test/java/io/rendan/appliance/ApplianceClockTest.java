@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * clock at 600 times real time, a 60 s heartbeat window passes in a tenth of a
  * real second, not in a real minute.
  */
+@Tag("node")
 class ApplianceClockTest {
   @TempDir Path dataDir;
 

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the listing is a read model kept from the journal, so an appliance whose
  * provisioning was stored is listed after a restart too.
  */
+@Tag("node")
 class ApplianceDirectoryTest {
   private static final Duration PROJECTION = Duration.ofSeconds(20);
 

@@ -25,6 +25,7 @@ import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.Test;
  * events, the state, and the state after a restart; every command, event and
  * snapshot goes through the production serializers and must come back equal.
  */
+@Tag("unit")
 class ApplianceEntityTest {
   private static final Instant START = Instant.parse("2026-03-02T18:00:00Z");
   private static final Duration HEARTBEAT = Duration.ofMinutes(5);

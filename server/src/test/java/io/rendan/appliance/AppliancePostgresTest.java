@@ -13,6 +13,7 @@ import java.time.ZoneOffset;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
  * the node restarts: every reading is stored once, every paid cycle is the
  * EMC's revenue once, and the appliance comes back as it was.
  */
+@Tag("postgres")
 class AppliancePostgresTest {
   static EmbeddedPostgres postgres;
   static String url;

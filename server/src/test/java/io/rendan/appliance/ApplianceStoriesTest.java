@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the device stream, each party with its own token: the laundry's operator,
  * students, an outsider, the devices.
  */
+@Tag("node")
 class ApplianceStoriesTest {
   @TempDir static Path dataDir;
   static TestNode node;

@@ -13,9 +13,11 @@ import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The ingest's batching stage on a real stream: when a batch leaves, and what it holds. */
+@Tag("unit")
 class LingerBatchesTest {
   static final ActorTestKit testKit = ActorTestKit.create();
 

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * appliance after the restart: appliances are remembered, so they recover by
  * themselves and arm their deadlines again.
  */
+@Tag("node")
 class NoShowRestartTest {
   private static final Map<String, Object> SETTINGS = Map.of("rendan.appliance.reservation.no-show-grace", "6s");
 

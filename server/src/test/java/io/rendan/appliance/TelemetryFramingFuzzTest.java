@@ -8,12 +8,14 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.pekko.util.ByteString;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The device stream's framing: whatever the bytes and however they are cut into
  * chunks, no frame is longer than the limit, frames are numbered 1, 2, 3..., and
  * the frames are the same as when the bytes come in one piece.
  */
+@Tag("unit")
 class TelemetryFramingFuzzTest {
   private static final int MAX = 64;
 

@@ -14,9 +14,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.pekko.util.ByteString;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Frames come out the same whatever the chunks the bytes arrive in; long ones are skipped, not held. */
+@Tag("unit")
 class TelemetryFramingTest {
   private static List<String> describe(List<Frame> frames) {
     List<String> out = new ArrayList<>();

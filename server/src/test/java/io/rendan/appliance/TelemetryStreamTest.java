@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * over a raw socket and reads the acks while it writes: cut and resumed
  * streams, both encodings, refused lines, refused secrets, the rate limit.
  */
+@Tag("node")
 class TelemetryStreamTest {
   @TempDir static Path dataDir;
   static TestNode node;

@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.*;
 import io.rendan.TestNode;
 import java.nio.file.Path;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Without dev mode there is no way to mint tokens on the server. */
+@Tag("node")
 class DevModeOffTest {
   @TempDir Path dataDir;
 

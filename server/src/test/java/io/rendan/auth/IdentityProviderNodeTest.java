@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * RENDAN_HTTP_HOST: the provider's tokens open the API, the node's own dev
  * tokens still do, and the node listens on this machine only.
  */
+@Tag("node")
 class IdentityProviderNodeTest {
   private static final String ISSUER = "https://login.example.org/realms/staff";
   @TempDir static Path dataDir;

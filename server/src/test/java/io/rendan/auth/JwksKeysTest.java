@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.Test;
  * server on a loopback port: kid selection, rotation, rate-limited refetches,
  * RS256 and ES256, weak and symmetric keys, an unreachable provider.
  */
+@Tag("unit")
 class JwksKeysTest {
   private static final String ISSUER = "https://login.example.org/realms/staff";
   private static RSAKey k1;

@@ -18,6 +18,7 @@ import java.time.ZoneOffset;
 import java.util.Base64;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Whatever a token holds, verifying it gives a caller or a 401, never another
@@ -26,6 +27,7 @@ import javax.crypto.spec.SecretKeySpec;
  * claim checks; a token accepted must then be an HS256 one, of the configured
  * issuer and audience, with a subject and not expired.
  */
+@Tag("unit")
 class JwtFuzzTest {
   private static final byte[] SECRET = "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
   private static final Instant NOW = Instant.parse("2026-12-01T10:00:00Z");

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rendan.TestNode;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * was told is stored must be what its next bid is checked against, also after a
  * restart.
  */
+@Tag("node")
 class BidderCheckTest {
   @TempDir Path dataDir;
 

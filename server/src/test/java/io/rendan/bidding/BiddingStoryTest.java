@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * member. The business clock runs 60 times real time, so "closes in 10
  * minutes" takes 10 seconds.
  */
+@Tag("node")
 class BiddingStoryTest {
   @TempDir Path dataDir;
 

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * business clock an hour ahead (an earlier origin at the same speed), as if
  * the node had been down for two hours.
  */
+@Tag("node")
 class DeadlineAfterRestartTest {
   @TempDir Path dataDir;
 

@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Months pass without sleeping: the node is started again with the business
  * clock about 120 days ahead (an earlier origin at twice real speed).
  */
+@Tag("node")
 class ReplacementRoundTest {
   @TempDir Path dataDir;
 

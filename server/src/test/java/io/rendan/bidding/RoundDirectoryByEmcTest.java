@@ -13,10 +13,12 @@ import io.rendan.protocol.api.v1.Round;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code GET /v1/rounds?emcId=}: the rounds of one EMC, as a page watching that EMC needs them. */
+@Tag("node")
 class RoundDirectoryByEmcTest {
   @TempDir Path dataDir;
 

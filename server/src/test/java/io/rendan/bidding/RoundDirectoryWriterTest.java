@@ -13,10 +13,11 @@ import io.rendan.bidding.RoundEntity.Event;
 import io.rendan.bidding.RoundEntity.Mode;
 import io.rendan.bidding.RoundEntity.RoundClosed;
 import io.rendan.bidding.RoundEntity.RoundPosted;
-import io.rendan.emc.EmcEntity.Metric;
-import io.rendan.emc.EmcEntity.Side;
-import io.rendan.emc.EmcEntity.Target;
+import io.rendan.cluster.DatabaseSchema;
 import io.rendan.projection.ProjectionJdbc;
+import io.rendan.vocabulary.Metric;
+import io.rendan.vocabulary.Side;
+import io.rendan.vocabulary.Target;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Instant;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.Random;
 import org.apache.pekko.persistence.query.Sequence;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,6 +34,7 @@ import org.junit.jupiter.api.Test;
  * last bid counters of each round: whatever the grouping, the table must end as
  * applying the events one by one leaves it.
  */
+@Tag("unit")
 class RoundDirectoryWriterTest {
   private static final Call CALL =
       new Call("iot-programming", Side.SOLUTION, "firmware", "", 2_000, Mode.SEALED, 0, 0, false, new Target(Metric.CYCLES, 10), 3, null);
@@ -101,7 +104,7 @@ class RoundDirectoryWriterTest {
                 + "user = sa, password = \"\", driver = org.h2.Driver, connectionTimeout = 5s }\n"
                 + "rendan.projection.pool-size = 1");
     try (ProjectionJdbc jdbc = ProjectionJdbc.start(null, config)) {
-      RoundDirectory.createTable(jdbc);
+      DatabaseSchema.migrate(config, false);
       RoundDirectory.Writer writer = new RoundDirectory.Writer();
       int i = 0;
       while (i < events.size()) {

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.*;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.rendan.bidding.RoundEntity.*;
-import io.rendan.emc.EmcEntity.Metric;
-import io.rendan.emc.EmcEntity.Side;
-import io.rendan.emc.EmcEntity.Target;
+import io.rendan.vocabulary.Metric;
+import io.rendan.vocabulary.Side;
+import io.rendan.vocabulary.Target;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,6 +23,7 @@ import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.Test;
  * only queues and batches). Every message goes through the production
  * serializers and must come back equal; most tests end with a restart.
  */
+@Tag("unit")
 class RoundEntityTest {
   private static final Instant START = Instant.parse("2026-05-04T18:00:00Z");
   private static final String OWNER = "laundry";

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * refused at once with 429 bidding:round.overloaded (never silence), and every
  * bid answered 200 is in the round.
  */
+@Tag("node")
 class RoundOverloadTest {
   @TempDir Path dataDir;
 

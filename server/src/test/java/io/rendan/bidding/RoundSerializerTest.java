@@ -3,9 +3,9 @@ package io.rendan.bidding;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.rendan.bidding.RoundEntity.*;
-import io.rendan.emc.EmcEntity.Metric;
-import io.rendan.emc.EmcEntity.Side;
-import io.rendan.emc.EmcEntity.Target;
+import io.rendan.vocabulary.Metric;
+import io.rendan.vocabulary.Side;
+import io.rendan.vocabulary.Target;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.NotSerializableException;
@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -27,6 +28,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code src/test/resources/serialization/} (never rewrite one). New samples are
  * written once with {@code -Drendan.serialization.write-missing-samples=true}.
  */
+@Tag("unit")
 class RoundSerializerTest {
   private static final String WRITE_MISSING = "rendan.serialization.write-missing-samples";
   private static final Path SOURCE_DIR = Path.of("src", "test", "resources", "serialization");

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.*;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.rendan.emc.EmcEntity;
-import io.rendan.emc.EmcEntity.Metric;
-import io.rendan.emc.EmcEntity.Side;
-import io.rendan.emc.EmcEntity.Target;
+import io.rendan.vocabulary.Metric;
+import io.rendan.vocabulary.Side;
+import io.rendan.vocabulary.Target;
 import io.rendan.emc.EmcEntity.Terms;
 import java.time.Clock;
 import java.time.Duration;
@@ -20,8 +20,10 @@ import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /** Each clause as a check of an EMC command, strictness, and the versioned charter entity (after a restart too). */
+@Tag("unit")
 class CharterRulesTest {
   private static final Instant NOW = Instant.parse("2026-03-10T12:00:00Z");
   private static final Terms THIRTY = new Terms(3_000, new Target(Metric.REVENUE, 100), 3);

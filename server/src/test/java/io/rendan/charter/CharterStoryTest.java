@@ -15,8 +15,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /** The charter on a real node: versions set by admins, an EMC's stricter values, and a refusal for each clause. */
+@Tag("node")
 class CharterStoryTest {
   @TempDir Path dataDir;
 

@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * pointing at its {@code ordering} — and every ME must read back the same
  * after a restart.
  */
+@Tag("postgres")
 class BatchedJournalDaoTest {
   static EmbeddedPostgres postgres;
   @TempDir Path dataDir;

@@ -8,9 +8,11 @@ import io.rendan.RendanNode;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The cluster's settings as RendanNode resolves them from rendan.* (the RENDAN_* variables). */
+@Tag("node")
 class ClusterConfigTest {
   @Test
   void theSeedNodeStringBecomesPekkosSeedList() {

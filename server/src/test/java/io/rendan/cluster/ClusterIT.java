@@ -48,6 +48,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.pekko.cluster.sharding.typed.HashCodeMessageExtractor;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -62,6 +63,7 @@ import org.junit.jupiter.api.Test;
  * nothing but a reconnect. The failover time is printed and kept in
  * target/cluster-it/failover.txt.
  */
+@Tag("postgres")
 class ClusterIT {
   private static final Duration START_DEADLINE = Duration.ofSeconds(150);
   private static final Duration FAILOVER_DEADLINE = Duration.ofSeconds(90);

@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A node that cannot reach its seed nodes serves HTTP but says it is not ready,
  * on the API port and on the management port, until it has joined.
  */
+@Tag("node")
 class ReadinessTest {
   @TempDir Path dirA;
   @TempDir Path dirB;

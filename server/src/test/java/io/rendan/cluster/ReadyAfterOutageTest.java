@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.Test;
  * beside the breakers, this test fails: ready about 3 s after the database came
  * back, and that write answered 503.)
  */
+@Tag("postgres")
 class ReadyAfterOutageTest {
   @Test
   void readyAfterAnOutageMeansWritesWork() throws Exception {

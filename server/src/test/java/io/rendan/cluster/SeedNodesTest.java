@@ -3,8 +3,10 @@ package io.rendan.cluster;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class SeedNodesTest {
   @Test
   void aCommaSeparatedListBecomesSeedAddresses() {

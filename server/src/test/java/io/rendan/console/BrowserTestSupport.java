@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
 final class BrowserTestSupport {
   private static final Logger log = LoggerFactory.getLogger(BrowserTestSupport.class);
   static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-  /** The launch flags that work on these machines (see STACK.md); the script adds a fresh --user-data-dir. */
+  /** The launch flags Debian's headless Chromium needs here (docs/ARCHITECTURE.md, "Dependencies"); the script adds a fresh --user-data-dir. */
   static final List<String> CHROMIUM_ARGS =
       List.of(
           "--headless",

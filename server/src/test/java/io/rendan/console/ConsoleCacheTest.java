@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.rendan.http.ApiException;
 import io.rendan.http.ErrorCodes;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Requests for files the console does not have leave nothing behind in memory. */
+@Tag("unit")
 class ConsoleCacheTest {
   @Test
   void missesAreNotCachedSoTheCacheHoldsOnlyTheConsolesFiles() {

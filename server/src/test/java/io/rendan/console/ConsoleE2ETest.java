@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
@@ -35,6 +36,7 @@ import org.slf4j.LoggerFactory;
  * makes it happen through the API, as another app would. Screenshots of each view
  * are kept in target/console-screenshots/.
  */
+@Tag("browser")
 class ConsoleE2ETest {
   private static final Logger log = LoggerFactory.getLogger(ConsoleE2ETest.class);
   private static final Path SCRIPTS = Path.of("src/test/e2e");

@@ -8,10 +8,12 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The console's files over plain HTTP: no token, the right types and cache headers, 404 in the API's shape. */
+@Tag("node")
 class ConsoleRoutesTest {
   @TempDir static Path dataDir;
   static TestNode node;

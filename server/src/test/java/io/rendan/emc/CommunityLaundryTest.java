@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The Community Laundry story of the EMC issue, end to end on a real node: over
  * HTTP and WebSocket, with each ME acting through its own operator's token.
  */
+@Tag("node")
 class CommunityLaundryTest {
   @TempDir Path dataDir;
 

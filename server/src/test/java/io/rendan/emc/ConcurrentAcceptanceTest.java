@@ -11,10 +11,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Many invitations accepted at the same moment never give away more than 10 000 bps. */
+@Tag("node")
 class ConcurrentAcceptanceTest {
   @TempDir Path dataDir;
 

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.*;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.rendan.emc.EmcEntity.*;
+import io.rendan.vocabulary.Metric;
+import io.rendan.vocabulary.Side;
+import io.rendan.vocabulary.Target;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,6 +24,7 @@ import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,6 +32,7 @@ import org.junit.jupiter.api.Test;
  * state, and the state after a restart; every message goes through the
  * production serializers and must come back equal.
  */
+@Tag("unit")
 class EmcEntityTest {
   private static final Instant START = Instant.parse("2026-03-01T09:00:00Z");
   private static final String OWNER = "laundry";

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.*;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.rendan.emc.EmcEntity.*;
+import io.rendan.vocabulary.Metric;
+import io.rendan.vocabulary.Side;
+import io.rendan.vocabulary.Target;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -17,9 +20,11 @@ import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The EMC's money rules: splits by the seats of the moment, periods, targets, at risk, replacement. */
+@Tag("unit")
 class EmcRevenueEntityTest {
   private static final Instant START = Instant.parse("2026-01-05T09:00:00Z");
   private static final String OWNER = "laundry";

@@ -3,6 +3,9 @@ package io.rendan.emc;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.rendan.emc.EmcEntity.*;
+import io.rendan.vocabulary.Metric;
+import io.rendan.vocabulary.Side;
+import io.rendan.vocabulary.Target;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.NotSerializableException;
@@ -15,6 +18,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -30,6 +34,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  *     -Drendan.serialization.write-missing-samples=true
  * </pre>
  */
+@Tag("unit")
 class EmcSerializerTest {
   private static final String WRITE_MISSING = "rendan.serialization.write-missing-samples";
   private static final Path SOURCE_DIR = Path.of("src", "test", "resources", "serialization");

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.rendan.emc.EmcEntity.*;
+import io.rendan.vocabulary.*;
 import io.rendan.emc.HelpCases.*;
 import io.rendan.http.ErrorCodes;
 import java.time.Duration;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Help before replacement, one rule per test: a member flagged at risk gets a
@@ -28,6 +30,7 @@ import org.junit.jupiter.api.Test;
  * failed case (or the member's agreement to leave) lets its seat be replaced.
  * Each test checks the events and the state after a restart.
  */
+@Tag("unit")
 class HelpCasesEntityTest {
   private static final Instant START = Instant.parse("2026-01-05T09:00:00Z");
   private static final String OWNER = "laundry";

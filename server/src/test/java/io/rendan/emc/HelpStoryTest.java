@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Help before replacement on a real node, over HTTP and the WebSocket. The EMC
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * clock about 100 days ahead (an earlier origin at twice real speed), so that
  * periods can be closed without sleeping.
  */
+@Tag("node")
 class HelpStoryTest {
   private static final long TARGET = 100_000;
 

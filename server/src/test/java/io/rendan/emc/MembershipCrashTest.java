@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * in exactly that state, the node starts again, and EMC and ME agree: the
  * membership is there once.
  */
+@Tag("node")
 class MembershipCrashTest {
   @TempDir Path dataDir;
 

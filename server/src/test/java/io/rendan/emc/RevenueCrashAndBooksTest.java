@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Money under stress: a crash between the EMC's split and the MEs' credits, and
  * thousands of revenues while members come and go; the books always balance.
  */
+@Tag("node")
 class RevenueCrashAndBooksTest {
   @TempDir Path dataDir;
 

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * a 4xx code; and should a credit that cannot be applied reach the delivery all
  * the same, the stuck projection shows at once in readiness and metrics.
  */
+@Tag("node")
 class RevenueLimitTest {
   private static final long MAX = RevenueSplit.MAX_AMOUNT;
 

@@ -7,12 +7,14 @@ import io.rendan.emc.RevenueSplit.Party;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * The split rule, by examples and exhaustively over random share tables and
  * amounts. Seeds are fixed and printed so that a failure can be replayed.
  */
+@Tag("unit")
 class RevenueSplitTest {
   private static final long[] SEEDS = {1L, 7L, 42L, 20260301L, 9_007_199_254_740_993L};
 

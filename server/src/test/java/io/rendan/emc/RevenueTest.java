@@ -18,10 +18,12 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Revenue on a real node: split, credited once, ledgers, statements and the books. */
+@Tag("postgres")
 class RevenueTest {
   @TempDir Path dataDir;
 

@@ -2,9 +2,11 @@ package io.rendan.http;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** How a declared template covers request paths: the route table's undeclared-route check depends on it. */
+@Tag("unit")
 class EndpointTest {
   @Test
   void aVariableTakesExactlyOneNonEmptySegment() {

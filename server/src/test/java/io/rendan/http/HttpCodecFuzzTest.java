@@ -23,11 +23,13 @@ import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.stream.Materializer;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Request bodies, JSON and protobuf, into the API's request messages: any body
  * parses or is refused with a 4xx whose message names no Java class.
  */
+@Tag("unit")
 class HttpCodecFuzzTest {
   private static final List<Supplier<Message.Builder>> MESSAGES =
       List.of(

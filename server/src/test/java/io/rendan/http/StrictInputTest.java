@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.rendan.protocol.api.v1.ClientFrame;
 import io.rendan.protocol.api.v1.RegisterMeRequest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * The strict reading of request bodies and WebSocket frames, without a node (the
  * corpus in src/test/resources/malformed replays the same against a real one).
  */
+@Tag("unit")
 class StrictInputTest {
   @Test
   void jsonNestedFarDeeperThanTheStackAllowsIsMalformed() {

@@ -23,6 +23,7 @@ import io.rendan.me.MeEntity.Rejected;
 import io.rendan.me.MeEntity.RemoveOperator;
 import io.rendan.me.MeEntity.Reply;
 import io.rendan.me.MeEntity.State;
+import io.rendan.vocabulary.Side;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,6 +41,7 @@ import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -47,6 +49,7 @@ import org.junit.jupiter.api.Test;
  * state goes through the serializers bound in application.conf (and must come
  * back equal), so a message that cannot cross nodes or be stored fails here.
  */
+@Tag("unit")
 class MeEntityTest {
   private static final Instant NOW = Instant.parse("2025-03-01T10:15:30.123456789Z");
   private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
@@ -140,7 +143,7 @@ class MeEntityTest {
 
     MeEntity.Credit more = new MeEntity.Credit("emc-b", 1, "r-2", 11, "EUR", "s", NOW, 10_000, 0, true);
     var result = run(r -> new MeEntity.RecordCredit(more, r));
-    assertRejected(result, ErrorCodes.ME_BALANCE_LIMIT, credited);
+    assertRejected(result, MeCodes.BALANCE_LIMIT, credited);
 
     // still alive and unchanged, also after a restart; a credit that fits is taken
     me.restart();
@@ -196,9 +199,9 @@ class MeEntityTest {
             r -> new RegisterMe("Bakery", Kind.INTERNAL, List.of("baking", "welding"), ALICE, r),
             r -> new RegisterMe("Bakery", Kind.INTERNAL, List.of("baking"), MALLORY, r));
     for (Function<ActorRef<Reply>, Command> registration : differentRegistrations) {
-      assertRejected(run(registration), ErrorCodes.ME_ALREADY_EXISTS, existing);
+      assertRejected(run(registration), MeCodes.ALREADY_EXISTS, existing);
     }
-    assertEquals(409, ErrorCodes.status(ErrorCodes.ME_ALREADY_EXISTS));
+    assertEquals(409, ErrorCodes.status(MeCodes.ALREADY_EXISTS));
     assertPublishedVersions(1);
     assertEquals(existing, me.restart().state());
   }
@@ -208,11 +211,11 @@ class MeEntityTest {
     newEntity();
     State nothing = State.unregistered(meId);
 
-    assertRejected(run(GetMe::new), ErrorCodes.ME_NOT_FOUND, nothing);
-    assertRejected(run(r -> new ChangeCapabilities(List.of("baking"), ALICE, r)), ErrorCodes.ME_NOT_FOUND, nothing);
-    assertRejected(run(r -> new AddOperator(BOB, ALICE, r)), ErrorCodes.ME_NOT_FOUND, nothing);
-    assertRejected(run(r -> new RemoveOperator(BOB, ALICE, r)), ErrorCodes.ME_NOT_FOUND, nothing);
-    assertEquals(404, ErrorCodes.status(ErrorCodes.ME_NOT_FOUND));
+    assertRejected(run(GetMe::new), MeCodes.NOT_FOUND, nothing);
+    assertRejected(run(r -> new ChangeCapabilities(List.of("baking"), ALICE, r)), MeCodes.NOT_FOUND, nothing);
+    assertRejected(run(r -> new AddOperator(BOB, ALICE, r)), MeCodes.NOT_FOUND, nothing);
+    assertRejected(run(r -> new RemoveOperator(BOB, ALICE, r)), MeCodes.NOT_FOUND, nothing);
+    assertEquals(404, ErrorCodes.status(MeCodes.NOT_FOUND));
     assertTrue(published.isEmpty());
     assertEquals(nothing, me.restart().state());
   }
@@ -349,8 +352,8 @@ class MeEntityTest {
 
     var refused = run(r -> new RemoveOperator(ALICE, ALICE, r));
 
-    assertRejected(refused, ErrorCodes.ME_LAST_OPERATOR, existing);
-    assertEquals(409, ErrorCodes.status(ErrorCodes.ME_LAST_OPERATOR));
+    assertRejected(refused, MeCodes.LAST_OPERATOR, existing);
+    assertEquals(409, ErrorCodes.status(MeCodes.LAST_OPERATOR));
     assertPublishedVersions(1);
     assertEquals(existing, me.restart().state());
   }
@@ -363,8 +366,8 @@ class MeEntityTest {
 
     var refused = run(r -> new RemoveOperator(CAROL, ALICE, r));
 
-    assertRejected(refused, ErrorCodes.ME_OPERATOR_NOT_FOUND, withBob);
-    assertEquals(404, ErrorCodes.status(ErrorCodes.ME_OPERATOR_NOT_FOUND));
+    assertRejected(refused, MeCodes.OPERATOR_NOT_FOUND, withBob);
+    assertEquals(404, ErrorCodes.status(MeCodes.OPERATOR_NOT_FOUND));
     assertPublishedVersions(1, 2);
     assertEquals(withBob, me.restart().state());
   }
@@ -422,7 +425,7 @@ class MeEntityTest {
     newEntity();
     registerAsAlice(List.of("washers"));
     MeEntity.Membership joined =
-        new MeEntity.Membership("emc-1", "Community Laundry", io.rendan.emc.EmcEntity.Side.SOLUTION, "washers", false, true, 3);
+        new MeEntity.Membership("emc-1", "Community Laundry", Side.SOLUTION, "washers", false, true, 3);
     var first = run(r -> new MeEntity.RecordMembership(joined, r));
     assertEquals(1, first.events().size());
     assertEquals(List.of(joined), first.state().activeMemberships());
@@ -431,7 +434,7 @@ class MeEntityTest {
     var again = run(r -> new MeEntity.RecordMembership(joined, r));
     assertTrue(again.hasNoEvents());
     MeEntity.Membership older =
-        new MeEntity.Membership("emc-1", "Community Laundry", io.rendan.emc.EmcEntity.Side.SOLUTION, "washers", false, false, 2);
+        new MeEntity.Membership("emc-1", "Community Laundry", Side.SOLUTION, "washers", false, false, 2);
     assertTrue(run(r -> new MeEntity.RecordMembership(older, r)).hasNoEvents());
 
     MeEntity.Membership left = new MeEntity.Membership("emc-1", "", null, "", false, false, 9);
@@ -445,7 +448,7 @@ class MeEntityTest {
   @Test
   void anUnknownMeRefusesAMembership() {
     newEntity();
-    MeEntity.Membership m = new MeEntity.Membership("emc-1", "X", io.rendan.emc.EmcEntity.Side.SOLUTION, "r", false, true, 1);
-    assertRejected(run(r -> new MeEntity.RecordMembership(m, r)), ErrorCodes.ME_NOT_FOUND, State.unregistered(meId));
+    MeEntity.Membership m = new MeEntity.Membership("emc-1", "X", Side.SOLUTION, "r", false, true, 1);
+    assertRejected(run(r -> new MeEntity.RecordMembership(m, r)), MeCodes.NOT_FOUND, State.unregistered(meId));
   }
 }

@@ -14,10 +14,12 @@ import java.nio.file.Path;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The ME routes of a real node on a real port, as curl users and apps call them. */
+@Tag("node")
 class MeHttpTest {
   @TempDir static Path dataDir;
   static TestNode node;

@@ -10,6 +10,8 @@ import io.rendan.me.MeEntity.MeRegistered;
 import io.rendan.me.MeEntity.OperatorAdded;
 import io.rendan.me.MeEntity.OperatorRemoved;
 import io.rendan.me.MeEntity.State;
+import io.rendan.vocabulary.Metric;
+import io.rendan.vocabulary.Side;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.NotSerializableException;
@@ -23,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -46,6 +49,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * which writes only files that do not exist yet, then commit them. A normal
  * run only reads the samples and fails when one is missing.
  */
+@Tag("unit")
 class MeSerializerTest {
   private static final String WRITE_MISSING = "rendan.serialization.write-missing-samples";
   private static final Path SOURCE_DIR = Path.of("src", "test", "resources", "serialization");
@@ -81,7 +85,7 @@ class MeSerializerTest {
               "me.membership-recorded.bin",
               "me.membership-recorded",
               new MembershipRecorded(
-                  "me-1", new Membership("emc-1", "Community Laundry", EmcEntity.Side.SOLUTION, "washers", false, true, 7), AT)),
+                  "me-1", new Membership("emc-1", "Community Laundry", Side.SOLUTION, "washers", false, true, 7), AT)),
           new Sample(
               "me.snapshot-with-memberships.bin",
               "me.snapshot",
@@ -94,7 +98,7 @@ class MeSerializerTest {
                   AT,
                   43,
                   Map.of(
-                      "emc-1", new Membership("emc-1", "Community Laundry", EmcEntity.Side.EXPERIENCE, "owner", true, true, 1),
+                      "emc-1", new Membership("emc-1", "Community Laundry", Side.EXPERIENCE, "owner", true, true, 1),
                       "emc-2", new Membership("emc-2", "", null, "", false, false, 9)))),
           new Sample("me.snapshot-unregistered.bin", "me.snapshot", State.unregistered("me-2")),
           new Sample(
@@ -108,7 +112,7 @@ class MeSerializerTest {
               "me.target-result-recorded.bin",
               "me.target-result-recorded",
               new MeEntity.TargetResultRecorded(
-                  "me-1", new MeEntity.TargetOutcome("emc-1", 13, "2026-03", EmcEntity.Metric.CYCLES, 800, 750, false, true), AT)),
+                  "me-1", new MeEntity.TargetOutcome("emc-1", 13, "2026-03", Metric.CYCLES, 800, 750, false, true), AT)),
           new Sample(
               "me.snapshot-with-balances.bin",
               "me.snapshot",
@@ -120,7 +124,7 @@ class MeSerializerTest {
                   List.of("alice"),
                   AT,
                   44,
-                  Map.of("emc-1", new Membership("emc-1", "Community Laundry", EmcEntity.Side.SOLUTION, "washers", false, true, 13)),
+                  Map.of("emc-1", new Membership("emc-1", "Community Laundry", Side.SOLUTION, "washers", false, true, 13)),
                   Map.of("EUR", 1_234L, "USD", -5L),
                   3,
                   1)),
@@ -140,7 +144,7 @@ class MeSerializerTest {
                   List.of("alice"),
                   AT,
                   45,
-                  Map.of("emc-1", new Membership("emc-1", "Community Laundry", EmcEntity.Side.SOLUTION, "washers", false, true, 14)),
+                  Map.of("emc-1", new Membership("emc-1", "Community Laundry", io.rendan.vocabulary.Side.SOLUTION, "washers", false, true, 14)),
                   Map.of("EUR", 1_084L),
                   3,
                   1,

@@ -7,10 +7,12 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** GET /metrics on a real node: Prometheus text with the meters operators rely on. */
+@Tag("node")
 class MetricsTest {
   @TempDir static Path dataDir;
   static TestNode node;

@@ -2,9 +2,11 @@ package io.rendan.metrics;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Route labels stay templates, so that the number of series does not grow with the data. */
+@Tag("unit")
 class RouteMetricsTest {
   @Test
   void idsInApiPathsBecomePlaceholders() {

@@ -32,11 +32,13 @@ import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * One test per rule of a pain-point board. Commands, replies, events and states
  * go through the serializers bound in application.conf and must come back equal.
  */
+@Tag("unit")
 class PainPointBoardTest {
   private static final Instant DEC = Instant.parse("2026-12-07T10:00:00Z");
   private static final AtomicInteger IDS = new AtomicInteger();

@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -33,6 +34,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * one with {@code -Drendan.serialization.write-missing-samples=true}, as
  * MeSerializerTest explains).
  */
+@Tag("unit")
 class PainPointSerializerTest {
   private static final String WRITE_MISSING = "rendan.serialization.write-missing-samples";
   private static final Path SOURCE_DIR = Path.of("src", "test", "resources", "serialization");

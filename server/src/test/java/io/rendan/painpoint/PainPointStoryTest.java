@@ -19,6 +19,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Students of Community Laundry report what bothers them and vote; the laundry's
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and when the member it was awarded to joins, the pain point is resolved; a member on the solution side may not triage; the limits per
  * period hold; everything is still there after a restart of the node.
  */
+@Tag("node")
 class PainPointStoryTest {
   @TempDir Path dataDir;
 

@@ -6,8 +6,10 @@ import io.rendan.protocol.api.v1.Prospectus;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /** The arithmetic of a prospectus: integer, toward zero, the same rows always the same figures. */
+@Tag("unit")
 class ProspectFiguresTest {
   @Test
   void aShareIsRoundedTowardZeroWithoutOverflow() {

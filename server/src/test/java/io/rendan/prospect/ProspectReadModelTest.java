@@ -2,7 +2,9 @@ package io.rendan.prospect;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.rendan.cluster.DatabaseSchema;
 import io.rendan.emc.EmcEntity;
 import io.rendan.emc.RevenueSplit;
 import io.rendan.projection.ProjectionJdbc;
@@ -12,12 +14,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The read model sums revenue and the owner's part by the month revenue was
  * earned, marks a period closed with its attainment, and keeps each member's
  * record; an event applied again changes nothing.
  */
+@Tag("unit")
 class ProspectReadModelTest {
   private static final Instant DEC = Instant.parse("2026-12-10T10:00:00Z");
   private static final Instant JAN = Instant.parse("2027-01-10T10:00:00Z");
@@ -25,7 +29,6 @@ class ProspectReadModelTest {
   @Test
   void revenueAndClosedPeriodsAreSummedOnceByTheMonthTheyWereEarned() throws Exception {
     try (ProjectionJdbc jdbc = jdbc("sums")) {
-      ProspectReadModel.createTables(jdbc);
       List<Object[]> journal = new ArrayList<>();
       journal.add(new Object[] {"e1", 1L, revenue("e1", "r1", 1_001, DEC)});
       journal.add(new Object[] {"e1", 2L, revenue("e1", "r2", 2_000, JAN)});
@@ -68,7 +71,6 @@ class ProspectReadModelTest {
   @Test
   void anOpenPeriodIsNotAClosedOne() throws Exception {
     try (ProjectionJdbc jdbc = jdbc("open")) {
-      ProspectReadModel.createTables(jdbc);
       jdbc.execute(c -> ProspectReadModel.apply(c, revenue("e1", "r1", 500, DEC), 1));
       assertEquals(List.of(), jdbc.query(c -> ProspectApi.periods(c, "e1")));
     }
@@ -87,17 +89,20 @@ class ProspectReadModelTest {
         emcId,
         period,
         List.of(
-            new EmcEntity.TargetResult("a", 1, EmcEntity.Metric.CYCLES, 10, aMet ? 10 : 0, aMet, aMet ? 0 : 1, false),
-            new EmcEntity.TargetResult("b", 1, EmcEntity.Metric.CYCLES, 10, bMet ? 10 : 0, bMet, bMet ? 0 : 1, false)),
+            new EmcEntity.TargetResult("a", 1, io.rendan.vocabulary.Metric.CYCLES, 10, aMet ? 10 : 0, aMet, aMet ? 0 : 1, false),
+            new EmcEntity.TargetResult("b", 1, io.rendan.vocabulary.Metric.CYCLES, 10, bMet ? 10 : 0, bMet, bMet ? 0 : 1, false)),
         JAN);
   }
 
+  /** A database of its own, with the node's schema (the migrations). */
   private static ProjectionJdbc jdbc(String name) throws Exception {
-    return ProjectionJdbc.start(
-        null,
+    Config config =
         ConfigFactory.parseString(
             "pekko-persistence-jdbc.shared-databases.slick.db { url = \"jdbc:h2:mem:prospect-" + name + ";DB_CLOSE_DELAY=-1\", "
                 + "user = sa, password = \"\", driver = org.h2.Driver, connectionTimeout = 5s }\n"
-                + "rendan.projection.pool-size = 1"));
+                + "rendan.projection.pool-size = 1");
+    ProjectionJdbc jdbc = ProjectionJdbc.start(null, config);
+    DatabaseSchema.migrate(config, false);
+    return jdbc;
   }
 }

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /**
  * An EMC earns revenue for a few months and closes them; its member reports its
@@ -39,6 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * clock about 100 days ahead (an earlier origin at twice real speed), and revenue
  * is recorded with earnedAt in the months that have passed.
  */
+@Tag("node")
 class ProspectusStoryTest {
   private static final int TARGET = 10;
 

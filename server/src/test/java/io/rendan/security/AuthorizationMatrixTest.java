@@ -35,6 +35,7 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,6 +49,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A route or operation without a case here fails the test: a new one cannot be
  * forgotten.
  */
+@Tag("node")
 class AuthorizationMatrixTest {
   /** In no refusal: the sealed bid's plan and the device secrets. */
   private static final String SECRET_PLAN = "secret-plan-of-carol-7731";
@@ -188,6 +190,7 @@ class AuthorizationMatrixTest {
     c.put("GET /health/alive", new Case("/health/alive", null, null));
     c.put("GET /health/ready", new Case("/health/ready", null, null));
     c.put("GET /metrics", new Case("/metrics", null, null));
+    c.put("GET /v1/openapi.json", new Case("/v1/openapi.json", null, null));
     c.put("GET /", new Case("/", null, null));
     c.put("GET /console/{file...}", new Case("/console/js/app.js", null, null));
     c.put("POST /v1/dev/tokens", new Case("/v1/dev/tokens", "{\"subject\":\"someone\"}", null));

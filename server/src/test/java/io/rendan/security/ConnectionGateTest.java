@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Connections a client without credentials can hold, tried from outside over
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * after {@code rendan.http.first-request-timeout}. Linux routes all of 127/8 to
  * loopback, so 127.0.0.2 is a second client address.
  */
+@Tag("node")
 class ConnectionGateTest {
   private static final InetAddress ONE = address("127.0.0.1");
   private static final InetAddress OTHER = address("127.0.0.2");

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The real routes of a real node: a declared route (or not) with fuzzed path
@@ -23,6 +24,7 @@ import java.util.List;
  * answer is a 5xx (an undeclared route would be: tests refuse them with 500),
  * and no answer shows an exception or a stack trace.
  */
+@Tag("node")
 class HttpRoutesFuzzTest {
   private static final List<String> METHODS = List.of("GET", "POST", "PUT", "DELETE", "PATCH");
   private static final List<String> TYPES =

@@ -15,10 +15,12 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** rendan.limits on a real node: whoever hits a limit is refused alone. */
+@Tag("node")
 class LimitsTest {
   @TempDir static Path dir;
   static TestNode node;

@@ -29,6 +29,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,6 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * through): every one is refused with its expected status and code in the error
  * shape, no stack trace, and none stores anything.
  */
+@Tag("node")
 class MalformedCorpusTest {
   @TempDir static Path dir;
   static TestNode node;

@@ -19,6 +19,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * aggregate's own tests check its rules in depth; this is the security view:
  * malformed input never reaches an entity nor fails as a 500.)
  */
+@Tag("node")
 class MalformedInputTest {
   @TempDir static Path dir;
   static TestNode node;

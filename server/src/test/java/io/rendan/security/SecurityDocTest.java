@@ -6,9 +6,11 @@ import io.rendan.http.Endpoint;
 import io.rendan.http.RouteTable;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** docs/SECURITY.md lists every declared route with who may call it. */
+@Tag("unit")
 class SecurityDocTest {
   @Test
   void everyDeclaredRouteIsInTheMatrixOfTheDocs() throws Exception {

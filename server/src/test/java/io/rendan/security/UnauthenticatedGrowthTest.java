@@ -6,6 +6,7 @@ import io.rendan.TestNode;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
  * journal row for a telemetry request with a wrong secret. (The console's cache:
  * {@code console/ConsoleCacheTest}.)
  */
+@Tag("node")
 class UnauthenticatedGrowthTest {
   @TempDir Path dataDir;
 

@@ -9,9 +9,11 @@ import io.rendan.protocol.api.v1.ServerFrame;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.pekko.http.javadsl.model.ws.Message;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** A push is encoded once per encoding, and every frame says exactly its own push. */
+@Tag("unit")
 class PushFramesTest {
   private static Push push(long seq) {
     return Push.newBuilder().setTopic("round/r" + seq).setSeq(seq).setEvent("round.bids-placed").build();

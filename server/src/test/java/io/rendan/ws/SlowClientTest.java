@@ -8,6 +8,7 @@ import io.rendan.protocol.api.v1.GetMeRequest;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * without bound: once its outgoing buffer is full the server closes it, and
  * other clients go on being served.
  */
+@Tag("node")
 class SlowClientTest {
   @TempDir Path dataDir;
 

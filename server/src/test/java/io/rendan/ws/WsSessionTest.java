@@ -20,10 +20,12 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** /v1/ws with a real client on a bound port. */
+@Tag("node")
 class WsSessionTest {
   @TempDir static Path dataDir;
   static TestNode node;

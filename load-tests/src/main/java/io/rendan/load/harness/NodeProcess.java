@@ -88,6 +88,7 @@ public final class NodeProcess implements AutoCloseable, ScenarioContext.NodeCon
     pb.environment().putIfAbsent("RENDAN_DEV_MODE", "true");
     // the harness opens every client connection (10 000 device streams) from this one address
     pb.environment().putIfAbsent("RENDAN_HTTP_MAX_CONNECTIONS_PER_ADDRESS", "0");
+    pb.environment().putIfAbsent("RENDAN_BENCH_ROUTES", "true");
     return pb.start();
   }
 

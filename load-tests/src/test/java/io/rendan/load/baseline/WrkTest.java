@@ -6,9 +6,11 @@ import io.rendan.load.report.BaselineResult;
 import io.rendan.load.report.RunReport;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Reading wrk's console report, and the ratio the run report states beside it. */
+@Tag("unit")
 class WrkTest {
   /** As Debian's wrk 4.1.0 printed it here with --latency. */
   private static final String LOADED =

@@ -16,9 +16,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The load generator's own HTTP/1.1 client against the JDK's HTTP server. */
+@Tag("unit")
 class HttpLaneTest {
   private HttpServer server;
   private URI base;

@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.Test;
  * wants: answers split across writes, chunked bodies with trailers, connections
  * closed by the server at awkward moments.
  */
+@Tag("unit")
 class HttpLaneWireTest {
   /** What the server does with one request on one connection; answers false to close the connection. */
   @FunctionalInterface

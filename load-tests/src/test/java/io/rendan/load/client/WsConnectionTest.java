@@ -32,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -39,6 +40,7 @@ import org.junit.jupiter.api.Test;
  * real port, which answers a Subscribe according to its topic: with pushes
  * first, fragmented, after a ping, in reverse order, or by closing.
  */
+@Tag("unit")
 class WsConnectionTest {
   private ServerSocket server;
   private URI uri;

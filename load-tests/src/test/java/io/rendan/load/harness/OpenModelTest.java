@@ -19,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.Test;
  * for 500 ms must show up as every operation meant to start during the stall
  * waiting for its end, not as a single slow one (coordinated omission).
  */
+@Tag("unit")
 class OpenModelTest {
   private static final long STALL_MILLIS = 500;
 

@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import io.rendan.load.Options;
 import java.time.Duration;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class RateSpecTest {
   @Test
   void oneRateForAllOrOnePerScenario() {

@@ -10,8 +10,10 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /** The loader writes what the node writes: the server's own serializer reads its payloads and writes them back unchanged. */
+@Tag("unit")
 class JournalLoaderTest {
   private final ApplianceSerializer serializer = new ApplianceSerializer();
 

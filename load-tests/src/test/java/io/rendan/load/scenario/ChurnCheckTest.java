@@ -3,9 +3,11 @@ package io.rendan.load.scenario;
 import static io.rendan.load.scenario.MeChurnScenario.Check.*;
 import static org.junit.jupiter.api.Assertions.*;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The end-of-run verdict of me-churn for one ME, from its final version. */
+@Tag("unit")
 class ChurnCheckTest {
   @Test
   void everyAcknowledgedChangeStoredIsStoredOnce() {

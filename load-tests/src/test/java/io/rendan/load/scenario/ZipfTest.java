@@ -2,8 +2,10 @@ package io.rendan.load.scenario;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class ZipfTest {
   @Test
   void noSkewIsUniform() {

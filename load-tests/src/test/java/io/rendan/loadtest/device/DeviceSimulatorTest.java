@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * jar, on H2, dev mode): many appliances provisioned concurrently, each saved
  * once with its own secret, and the saved file runs as a fleet.
  */
+@Tag("node")
 class DeviceSimulatorTest {
   @TempDir Path dir;
 

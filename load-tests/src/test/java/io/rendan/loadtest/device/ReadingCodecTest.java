@@ -10,9 +10,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The simulator's hand-written JSON is the canonical mapping the server parses. */
+@Tag("unit")
 class ReadingCodecTest {
   @Test
   void everyReadingTheModelsMakeReadsBackAsTheSameMessage() throws Exception {

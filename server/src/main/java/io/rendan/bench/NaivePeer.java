@@ -1,5 +1,6 @@
-package io.rendan.bidding;
+package io.rendan.bench;
 
+import io.rendan.bidding.RoundEntity;
 import io.rendan.bidding.RoundEntity.Bid;
 import io.rendan.bidding.RoundEntity.BidStatus;
 import io.rendan.bidding.RoundEntity.BidsPlaced;
@@ -26,8 +27,9 @@ import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforc
  * events are the round's own {@link BidsPlaced} (one bid each, same serializer, under
  * {@code NaiveRound|{id}}, untagged so no read model sees them). The load harness
  * measures it beside the real round ({@link RoundEntity}), so "how much better than the
- * obvious implementation" is a ratio from one run. Only admins reach it:
- * {@code POST /v1/admin/naive-rounds/{roundId}/bids}.
+ * obvious implementation" is a ratio from one run. Only admins reach it, and only on a
+ * node with the bench routes on: {@code POST /v1/admin/naive-rounds/{roundId}/bids}
+ * ({@link BenchRoutes}).
  */
 public final class NaivePeer {
   public static final EntityTypeKey<PlaceBid> TYPE = EntityTypeKey.create(PlaceBid.class, "NaiveRound");

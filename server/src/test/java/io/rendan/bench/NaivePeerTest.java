@@ -1,13 +1,19 @@
-package io.rendan.bidding;
+package io.rendan.bench;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.rendan.TestNode;
 import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The benchmark's naive peer: one stored event per bid, answered after it is stored, for admins only. */
+/**
+ * The benchmark's naive peer: one stored event per bid, answered after it is stored, for
+ * admins only, and only on a node with the bench routes on (TestNode turns them on).
+ */
+@Tag("node")
 class NaivePeerTest {
   @TempDir Path dataDir;
 
@@ -34,6 +40,21 @@ class NaivePeerTest {
           0,
           node.queryLong(
               "SELECT COUNT(*) FROM \"event_tag\" t JOIN \"event_journal\" j ON t.\"event_id\" = j.\"ordering\" WHERE j.\"persistence_id\" LIKE 'NaiveRound|%'"));
+    }
+  }
+
+  @Test
+  void aNodeWithoutTheBenchSettingServesNeitherBenchRoute() throws Exception {
+    try (TestNode node = TestNode.h2(dataDir, Map.of("rendan.bench.enabled", false))) {
+      String admin = node.token("bench", "admin");
+      var naive = node.postJson("/v1/admin/naive-rounds/nr-1/bids", admin, "{\"bidId\":\"b1\",\"meId\":\"me-1\",\"askShareBps\":100}");
+      assertEquals(404, naive.statusCode(), naive.body());
+      var sink = node.send(node.request("/v1/admin/sink/s-1/telemetry", admin)
+          .header("Content-Type", "application/x-ndjson")
+          .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"seq\":1,\"heartbeat\":{}}\n"))
+          .build());
+      assertEquals(404, sink.statusCode(), sink.body());
+      assertEquals(0, node.queryLong("SELECT COUNT(*) FROM \"event_journal\" WHERE \"persistence_id\" LIKE 'NaiveRound|%'"));
     }
   }
 }
