@@ -162,6 +162,7 @@ public final class RendanNode implements AutoCloseable {
     if (!postgres) {
       Files.createDirectories(Path.of(config.getString("rendan.data-dir")));
     }
+    NodeCodes.register();
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SeedNodes.SYSTEM_NAME, config);
     if (java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() < 2) {
       log.warn(

@@ -1,6 +1,9 @@
 package io.rendan.appliance;
 
-/** Stable codes of the appliance's and the telemetry stream's rejections; their HTTP status is in ErrorCodes. */
+import io.rendan.vocabulary.ErrorCode;
+import java.util.List;
+
+/** Stable codes of the appliance's and the telemetry stream's rejections; each with its HTTP status (CODES). */
 public final class ApplianceCodes {
   public static final String NOT_FOUND = "appliance:not-found";
   public static final String ALREADY_EXISTS = "appliance:already-exists";
@@ -22,6 +25,28 @@ public final class ApplianceCodes {
   public static final String CYCLE_UNKNOWN = "telemetry:cycle.unknown";
   public static final String CYCLE_CONFLICT = "telemetry:cycle.conflict";
   public static final String RATE_LIMITED = "telemetry:rate-limited";
+
+  /** Every code of the package and its HTTP status; the node registers them with http/ErrorCodes. */
+  public static final List<ErrorCode> CODES =
+      List.of(
+          ErrorCode.of(NOT_FOUND, 404),
+          ErrorCode.of(ALREADY_EXISTS, 409),
+          ErrorCode.of(FAULTED, 409),
+          ErrorCode.of(NOT_BOOKABLE, 409),
+          ErrorCode.of(RESERVATION_OVERLAP, 409),
+          ErrorCode.of(RESERVATION_LIMIT, 409),
+          ErrorCode.of(RESERVATION_CONFLICT, 409),
+          ErrorCode.of(RESERVATION_NOT_FOUND, 404),
+          ErrorCode.of(RESERVATION_NOT_YOURS, 403),
+          ErrorCode.of(RESERVATION_NOT_CANCELLABLE, 409),
+          ErrorCode.of(LINE_MALFORMED, 400),
+          ErrorCode.of(LINE_TOO_LARGE, 413),
+          ErrorCode.of(READING_INVALID, 400),
+          ErrorCode.of(SEQ_NOT_INCREASING, 409),
+          ErrorCode.of(SEQ_JUMP, 409),
+          ErrorCode.of(CYCLE_UNKNOWN, 409),
+          ErrorCode.of(CYCLE_CONFLICT, 409),
+          ErrorCode.of(RATE_LIMITED, 429));
 
   private ApplianceCodes() {}
 }

@@ -89,7 +89,7 @@ public final class Authenticator {
             }
             if (!limits.openConnection(caller.subject())) {
               throw new ApiException(
-                  ErrorCodes.WS_TOO_MANY_CONNECTIONS,
+                  AuthCodes.WS_TOO_MANY_CONNECTIONS,
                   "at most " + limits.settings().maxWsConnections() + " WebSocket connections at once per subject");
             }
             Flow<Message, Message, ?> flow = paced(caller, session.apply(caller));
@@ -129,7 +129,7 @@ public final class Authenticator {
   private HttpResponse tooMany(HttpRequest request, Duration wait) {
     long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
     return codec
-        .error(request, new ApiException(ErrorCodes.REQUEST_RATE_LIMITED, "too many requests; try again in " + seconds + " s"))
+        .error(request, new ApiException(AuthCodes.REQUEST_RATE_LIMITED, "too many requests; try again in " + seconds + " s"))
         .removeHeader("Retry-After")
         .addHeader(RawHeader.create("Retry-After", Long.toString(seconds)));
   }

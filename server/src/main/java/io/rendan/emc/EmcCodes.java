@@ -1,6 +1,9 @@
 package io.rendan.emc;
 
-/** Stable codes of the EMC's typed rejections; their HTTP status is in ErrorCodes. */
+import io.rendan.vocabulary.ErrorCode;
+import java.util.List;
+
+/** Stable codes of the EMC's typed rejections; each with its HTTP status (CODES). */
 public final class EmcCodes {
   public static final String NOT_FOUND = "emc:not-found";
   public static final String ALREADY_EXISTS = "emc:already-exists";
@@ -41,6 +44,47 @@ public final class EmcCodes {
   public static final String HELP_NOT_HELPED = "emc:help.not-helped-member";
   public static final String HELP_NOT_HELPER = "emc:help.not-helper";
   public static final String HELP_TOO_MANY = "emc:help.too-many-pledges";
+
+  /** Every code of the package and its HTTP status; the node registers them with http/ErrorCodes. */
+  public static final List<ErrorCode> CODES =
+      List.of(
+          ErrorCode.of(NOT_FOUND, 404),
+          ErrorCode.of(ALREADY_EXISTS, 409),
+          ErrorCode.of(NOT_OWNER, 403),
+          ErrorCode.of(NOT_INVITEE, 403),
+          ErrorCode.of(NOT_MEMBER, 403),
+          ErrorCode.of(ALREADY_MEMBER, 409),
+          ErrorCode.of(MEMBER_NOT_FOUND, 404),
+          ErrorCode.of(OWNER_CANNOT_LEAVE, 409),
+          ErrorCode.of(SHARE_EXCEEDED, 409),
+          ErrorCode.of(TOO_MANY_MEMBERS, 409),
+          ErrorCode.of(INVITATION_NOT_FOUND, 404),
+          ErrorCode.of(INVITATION_EXPIRED, 410),
+          ErrorCode.of(INVITATION_DECLINED, 409),
+          ErrorCode.of(INVITATION_ACCEPTED, 409),
+          ErrorCode.of(INVITATION_PENDING, 409),
+          ErrorCode.of(INVITATION_CONFLICT, 409),
+          ErrorCode.of(NO_TERMS_PROPOSED, 409),
+          ErrorCode.of(DISSOLVED, 409),
+          ErrorCode.of(REVENUE_CONFLICT, 409),
+          ErrorCode.of(REVENUE_TOO_OLD, 409),
+          ErrorCode.of(REVENUE_NOT_FOUND, 404),
+          ErrorCode.of(REVENUE_OVER_LIMIT, 409),
+          ErrorCode.of(CURRENCY_MISMATCH, 409),
+          ErrorCode.of(PERIOD_CLOSED, 409),
+          ErrorCode.of(PERIOD_NOT_CLOSABLE, 409),
+          ErrorCode.of(NOT_AT_RISK, 409),
+          ErrorCode.of(HELP_OPEN, 409),
+          ErrorCode.of(HELP_CASE_NOT_FOUND, 404),
+          ErrorCode.of(HELP_CASE_CLOSED, 409),
+          ErrorCode.of(HELP_PLEDGE_NOT_FOUND, 404),
+          ErrorCode.of(HELP_PLEDGE_CONFLICT, 409),
+          ErrorCode.of(HELP_PLEDGE_ANSWERED, 409),
+          ErrorCode.of(HELP_PLEDGE_NOT_ACCEPTED, 409),
+          ErrorCode.of(HELP_SELF, 409),
+          ErrorCode.of(HELP_NOT_HELPED, 403),
+          ErrorCode.of(HELP_NOT_HELPER, 403),
+          ErrorCode.of(HELP_TOO_MANY, 409));
 
   private EmcCodes() {}
 }

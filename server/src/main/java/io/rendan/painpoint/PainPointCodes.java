@@ -1,8 +1,9 @@
 package io.rendan.painpoint;
 
-import java.util.Map;
+import io.rendan.vocabulary.ErrorCode;
+import java.util.List;
 
-/** Stable codes of the pain points' typed rejections, and their HTTP status (registered in ErrorCodes). */
+/** Stable codes of the pain points' typed rejections, each with its HTTP status (CODES). */
 public final class PainPointCodes {
   public static final String NOT_FOUND = "painpoint:not-found";
   public static final String EXISTS = "painpoint:exists";
@@ -14,18 +15,18 @@ public final class PainPointCodes {
   public static final String VOTES_LIMIT = "painpoint:limit.votes";
   public static final String NOT_EXPERIENCE_SIDE = "painpoint:not-experience-side";
 
-  /** Every code and its status. */
-  public static final Map<String, Integer> STATUS =
-      Map.of(
-          NOT_FOUND, 404,
-          EXISTS, 409,
-          CLOSED, 409,
-          MERGE_INVALID, 409,
-          BOARD_FULL, 409,
-          VOTES_FULL, 409,
-          POSTS_LIMIT, 429,
-          VOTES_LIMIT, 429,
-          NOT_EXPERIENCE_SIDE, 403);
+  /** Every code of the package and its HTTP status; the node registers them with http/ErrorCodes. */
+  public static final List<ErrorCode> CODES =
+      List.of(
+          ErrorCode.of(NOT_FOUND, 404),
+          ErrorCode.of(EXISTS, 409),
+          ErrorCode.of(CLOSED, 409),
+          ErrorCode.of(MERGE_INVALID, 409),
+          ErrorCode.of(BOARD_FULL, 409),
+          ErrorCode.of(VOTES_FULL, 409),
+          ErrorCode.of(POSTS_LIMIT, 429),
+          ErrorCode.of(VOTES_LIMIT, 429),
+          ErrorCode.of(NOT_EXPERIENCE_SIDE, 403));
 
   private PainPointCodes() {}
 }

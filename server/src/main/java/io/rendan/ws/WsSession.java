@@ -282,7 +282,7 @@ public final class WsSession {
     CompletionStage<Response.Builder> result;
     try {
       if (requestId.isEmpty()) {
-        throw new ApiException(ErrorCodes.WS_REQUEST_ID_MISSING, "every request needs a requestId");
+        throw new ApiException(WsCodes.REQUEST_ID_MISSING, "every request needs a requestId");
       }
       result = changes(frame) ? settings.admission().admit(() -> dispatch(frame, incoming.binary())) : dispatch(frame, incoming.binary());
     } catch (RuntimeException e) {
@@ -379,7 +379,7 @@ public final class WsSession {
     Supplier<CompletionStage<Long>> authorize = watchCheck(topic);
     if (!subscriptions.containsKey(topic) && subscriptions.size() >= settings.maxSubscriptions()) {
       throw new ApiException(
-          ErrorCodes.WS_TOO_MANY_SUBSCRIPTIONS, "at most " + settings.maxSubscriptions() + " subscriptions");
+          WsCodes.TOO_MANY_SUBSCRIPTIONS, "at most " + settings.maxSubscriptions() + " subscriptions");
     }
     return inOrder(
         topic,
@@ -423,7 +423,7 @@ public final class WsSession {
       return () -> applianceApi.authorizeWatch(caller, applianceId);
     }
     throw new ApiException(
-        ErrorCodes.WS_TOPIC_UNKNOWN, "unknown topic; known: me/{meId}, emc/{emcId}, round/{roundId}, appliance/{applianceId}, painpoints/{emcId}");
+        WsCodes.TOPIC_UNKNOWN, "unknown topic; known: me/{meId}, emc/{emcId}, round/{roundId}, appliance/{applianceId}, painpoints/{emcId}");
   }
 
   private CompletionStage<Response.Builder> unsubscribe(String topic) {
