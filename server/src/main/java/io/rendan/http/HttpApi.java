@@ -41,14 +41,14 @@ public final class HttpApi {
 
   private HttpApi() {}
 
-  public static Route seal(List<Route> routes) {
-    return seal(routes, RouteTable.Undeclared.LOG);
-  }
-
-  /** {@code undeclared}: what to do when a route serves a request no route table declares (see {@link RouteTable}). */
-  public static Route seal(List<Route> routes, RouteTable.Undeclared undeclared) {
+  /**
+   * The routes in one error shape, each answered request checked against
+   * {@code table} ({@code undeclared}: what to do when a route serves a request
+   * the table does not declare, see {@link RouteTable}).
+   */
+  public static Route seal(List<Route> routes, RouteTable table, RouteTable.Undeclared undeclared) {
     Route all = routes.size() == 1 ? routes.get(0) : concat(routes.get(0), routes.subList(1, routes.size()).toArray(Route[]::new));
-    return RouteTable.API.check(
+    return table.check(
         undeclared, handleExceptions(exceptionHandler(), () -> handleRejections(rejectionHandler(), () -> all)));
   }
 

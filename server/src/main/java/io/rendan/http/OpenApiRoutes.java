@@ -16,7 +16,7 @@ import org.apache.pekko.http.javadsl.server.Route;
 /**
  * {@code GET /v1/openapi.json}: the OpenAPI 3.1 description of the HTTP API, the
  * resource {@code openapi.json}, for client teams to generate clients from. Served
- * to anyone: it holds no data. OpenApiTest keeps it equal to {@link RouteTable#API}.
+ * to anyone: it holds no data. OpenApiTest keeps it equal to the node's route table ({@code io.rendan.NodeRoutes.TABLE}).
  */
 public final class OpenApiRoutes {
   /** The route table of this class: see {@link Endpoint}. */

@@ -1,15 +1,5 @@
 package io.rendan.http;
 
-import io.rendan.appliance.ApplianceRoutes;
-import io.rendan.auth.DevTokenRoutes;
-import io.rendan.bench.BenchRoutes;
-import io.rendan.bidding.BiddingRoutes;
-import io.rendan.console.ConsoleRoutes;
-import io.rendan.emc.EmcRoutes;
-import io.rendan.ledger.LedgerRoutes;
-import io.rendan.me.MeRoutes;
-import io.rendan.metrics.MetricsRoutes;
-import io.rendan.ws.WsRoutes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -22,8 +12,10 @@ import org.slf4j.LoggerFactory;
 import static org.apache.pekko.http.javadsl.server.Directives.*;
 
 /**
- * Every route of the node, as the routes classes declare them. {@link HttpApi}
- * checks each answered request against it: a request that a route served
+ * Declared routes, as the routes classes declare them ({@code ENDPOINTS}); the
+ * node's whole table is assembled where the node is wired
+ * ({@code io.rendan.NodeRoutes.TABLE}), so this class imports no routes class.
+ * {@link HttpApi} checks each answered request against it: a request that a route served
  * although no declared template covers it is an undeclared route, logged once
  * per path, or (tests: {@code rendan.http.undeclared-routes = refuse}) answered
  * 500 {@code server:undeclared-route}, so that a new route that is not in a
@@ -32,31 +24,6 @@ import static org.apache.pekko.http.javadsl.server.Directives.*;
  */
 public final class RouteTable {
   private static final Logger log = LoggerFactory.getLogger(RouteTable.class);
-
-  /**
-   * The whole API. A new routes class adds its table here. The dev-token and bench
-   * routes are in it although a node serves them only when dev mode or
-   * {@code rendan.bench.enabled} is on.
-   */
-  public static final RouteTable API =
-      new RouteTable(
-          List.of(
-              HealthRoutes.ENDPOINTS,
-              OpenApiRoutes.ENDPOINTS,
-              MetricsRoutes.ENDPOINTS,
-              DevTokenRoutes.ENDPOINTS,
-              MeRoutes.ENDPOINTS,
-              LedgerRoutes.ENDPOINTS,
-              EmcRoutes.ENDPOINTS,
-              io.rendan.emc.HelpRoutes.ENDPOINTS,
-              io.rendan.charter.CharterRoutes.ENDPOINTS,
-              BiddingRoutes.ENDPOINTS,
-              io.rendan.prospect.ProspectRoutes.ENDPOINTS,
-              io.rendan.painpoint.PainPointRoutes.ENDPOINTS,
-              ApplianceRoutes.ENDPOINTS,
-              BenchRoutes.ENDPOINTS,
-              WsRoutes.ENDPOINTS,
-              ConsoleRoutes.ENDPOINTS));
 
   /** What to do with a request that an undeclared route served. */
   public enum Undeclared {

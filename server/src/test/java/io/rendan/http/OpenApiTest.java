@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.rendan.NodeRoutes;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -46,15 +47,15 @@ class OpenApiTest {
   @Test
   void everyDeclaredRouteIsDescribedAndNothingElse() {
     Map<String, Endpoint> declared = new TreeMap<>();
-    RouteTable.API.endpoints().forEach(e -> declared.put(e.method() + " " + openApiPath(e.template()), e));
+    NodeRoutes.TABLE.endpoints().forEach(e -> declared.put(e.method() + " " + openApiPath(e.template()), e));
     Set<String> described = new TreeSet<>();
     doc.path("paths").fields().forEachRemaining(p -> p.getValue().fieldNames().forEachRemaining(m -> described.add(m.toUpperCase() + " " + p.getKey())));
-    assertEquals(declared.keySet(), described, "openapi.json must describe every route of RouteTable.API, and no other");
+    assertEquals(declared.keySet(), described, "openapi.json must describe every route of NodeRoutes.TABLE, and no other");
   }
 
   @Test
   void eachOperationNamesItsPathParametersAndWhoMayCallIt() {
-    for (Endpoint e : RouteTable.API.endpoints()) {
+    for (Endpoint e : NodeRoutes.TABLE.endpoints()) {
       String name = e.method() + " " + e.template();
       JsonNode op = doc.path("paths").path(openApiPath(e.template())).path(e.method().toLowerCase());
       assertEquals(e.access().name(), op.path("x-rendan-access").asText(), name);

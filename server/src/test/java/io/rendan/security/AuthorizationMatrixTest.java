@@ -13,7 +13,7 @@ import com.google.protobuf.util.JsonFormat;
 import io.rendan.TestNode;
 import io.rendan.auth.Jwt;
 import io.rendan.http.Endpoint;
-import io.rendan.http.RouteTable;
+import io.rendan.NodeRoutes;
 import io.rendan.protocol.api.v1.*;
 import io.rendan.ws.WsClient;
 import java.net.http.HttpClient;
@@ -200,7 +200,7 @@ class AuthorizationMatrixTest {
   @Test
   void everyDeclaredRouteHasACaseAndEveryCaseARoute() {
     Set<String> declared = new TreeSet<>();
-    RouteTable.API.endpoints().forEach(e -> declared.add(e.toString()));
+    NodeRoutes.TABLE.endpoints().forEach(e -> declared.add(e.toString()));
     Set<String> covered = new TreeSet<>(cases().keySet());
     assertEquals(declared, covered, "add a case to AuthorizationMatrixTest for every route in a routes class' ENDPOINTS");
   }
@@ -210,7 +210,7 @@ class AuthorizationMatrixTest {
     Map<String, String> bad = badCredentials();
     Map<String, Case> cases = cases();
     long rows = node.journalRows();
-    for (Endpoint e : RouteTable.API.endpoints()) {
+    for (Endpoint e : NodeRoutes.TABLE.endpoints()) {
       if (e.access() == Endpoint.Access.PUBLIC) {
         continue;
       }
@@ -232,7 +232,7 @@ class AuthorizationMatrixTest {
   void anUnrelatedSubjectGetsNothingOfOthersObjects() throws Exception {
     Map<String, Case> cases = cases();
     long rows = node.journalRows();
-    for (Endpoint e : RouteTable.API.endpoints()) {
+    for (Endpoint e : NodeRoutes.TABLE.endpoints()) {
       Case c = cases.get(e.toString());
       if (c.unrelated() == null) {
         continue;
@@ -252,7 +252,7 @@ class AuthorizationMatrixTest {
 
   @Test
   void adminRoutesRefuseOperatorsWithoutTheRole() throws Exception {
-    for (Endpoint e : RouteTable.API.endpoints()) {
+    for (Endpoint e : NodeRoutes.TABLE.endpoints()) {
       if (e.access() == Endpoint.Access.ADMIN) {
         Case c = cases().get(e.toString());
         assertEquals(403, send(e.method(), c.path(), "Bearer " + alice, c.body()).statusCode(), e.toString());
@@ -263,7 +263,7 @@ class AuthorizationMatrixTest {
 
   @Test
   void publicRoutesAnswerWithoutATokenAndShowNoIds() throws Exception {
-    for (Endpoint e : RouteTable.API.endpoints()) {
+    for (Endpoint e : NodeRoutes.TABLE.endpoints()) {
       if (e.access() != Endpoint.Access.PUBLIC) {
         continue;
       }

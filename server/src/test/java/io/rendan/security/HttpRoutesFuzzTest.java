@@ -8,7 +8,7 @@ import com.code_intelligence.jazzer.api.BugDetectors;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.rendan.TestNode;
 import io.rendan.http.Endpoint;
-import io.rendan.http.RouteTable;
+import io.rendan.NodeRoutes;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -53,7 +53,7 @@ class HttpRoutesFuzzTest {
     // own thread and anew in every run: this test talks to its own node on loopback only.
     BugDetectors.allowNetworkConnections((host, port) -> host.equals("localhost") || host.equals("127.0.0.1"));
     TestNode node = node();
-    List<Endpoint> endpoints = RouteTable.API.endpoints();
+    List<Endpoint> endpoints = NodeRoutes.TABLE.endpoints();
     Endpoint endpoint = data.pickValue(endpoints);
     StringBuilder path = new StringBuilder();
     List<String> sent = new java.util.ArrayList<>(); // what the server may echo back in a message
