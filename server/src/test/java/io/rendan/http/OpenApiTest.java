@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * openapi.json describes exactly the routes of {@link RouteTable#API}: every declared
+ * openapi.json describes exactly the routes of {@link NodeRoutes#TABLE}: every declared
  * route, with its path parameters and who may call it, and no other; every message it
  * names is a message of the API's protocol.
  */

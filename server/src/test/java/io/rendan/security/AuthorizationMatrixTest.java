@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every declared route ({@link RouteTable#API}) and every WebSocket operation
+ * Every declared route ({@link NodeRoutes#TABLE}) and every WebSocket operation
  * (the fields of {@code ClientFrame.body}) against a real node, with callers
  * who must not get through: no token, an expired one, one signed with another
  * key, one with {@code alg: none}, a device secret as a bearer, and a valid
