@@ -3,6 +3,8 @@ package io.rendan.load.journal;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.rendan.appliance.ApplianceEntity;
+import io.rendan.appliance.ApplianceEvents;
+import io.rendan.appliance.ApplianceProtocol;
 import io.rendan.appliance.ApplianceSerializer;
 import java.time.Instant;
 import java.util.ArrayList;
