@@ -152,11 +152,7 @@ public final class RendanNode implements AutoCloseable {
           MeApi.start(
               system,
               topics,
-              new MeEntity.Settings(
-                  config.getInt("rendan.me.snapshot-every"),
-                  config.getDuration("rendan.me.backoff-min"),
-                  config.getDuration("rendan.me.backoff-max"),
-                  config.getInt("rendan.me.tag-slices")),
+              MeEntity.Settings.from(config),
               new MeApi.Limits(config.getInt("rendan.me.max-capabilities")),
               askTimeout,
               clock);
@@ -194,11 +190,11 @@ public final class RendanNode implements AutoCloseable {
       // appliances (issue 6)
       ApplianceConfig applianceConfig = ApplianceConfig.from(config);
       io.rendan.appliance.ApplianceDirectory applianceDirectory =
-          io.rendan.appliance.ApplianceDirectory.start(system, projectionJdbc, config.getInt("rendan.appliance.tag-slices"));
+          io.rendan.appliance.ApplianceDirectory.start(system, projectionJdbc, applianceConfig.entity().tagSlices());
       ApplianceApi applianceApi =
           ApplianceApi.start(system, topics, meApi, emcApi, applianceDirectory, applianceConfig, askTimeout, clock);
       io.rendan.appliance.MeteringDelivery.start(
-          system, projectionJdbc, applianceApi, emcApi, config.getInt("rendan.appliance.tag-slices"));
+          system, projectionJdbc, applianceApi, emcApi, applianceConfig.entity().tagSlices());
       LedgerApi ledgerApi =
           LedgerApi.start(
               system,

@@ -1,13 +1,16 @@
 package io.rendan.appliance;
 
+import static io.rendan.appliance.ApplianceViews.publish;
+import static io.rendan.appliance.ApplianceViews.toProto;
+
 import com.google.protobuf.Timestamp;
-import io.rendan.appliance.ApplianceEntity.Accepted;
-import io.rendan.appliance.ApplianceEntity.Command;
-import io.rendan.appliance.ApplianceEntity.DeviceAuthenticated;
-import io.rendan.appliance.ApplianceEntity.Recorded;
-import io.rendan.appliance.ApplianceEntity.Rejected;
-import io.rendan.appliance.ApplianceEntity.Reply;
-import io.rendan.appliance.ApplianceEntity.State;
+import io.rendan.appliance.ApplianceProtocol.Accepted;
+import io.rendan.appliance.ApplianceProtocol.Command;
+import io.rendan.appliance.ApplianceProtocol.DeviceAuthenticated;
+import io.rendan.appliance.ApplianceProtocol.Recorded;
+import io.rendan.appliance.ApplianceProtocol.Rejected;
+import io.rendan.appliance.ApplianceProtocol.Reply;
+import io.rendan.appliance.ApplianceState.State;
 import io.rendan.auth.Caller;
 import io.rendan.cluster.Asks;
 import io.rendan.emc.EmcApi;
@@ -15,33 +18,24 @@ import io.rendan.emc.EmcCodes;
 import io.rendan.http.ApiException;
 import io.rendan.http.ErrorCodes;
 import io.rendan.me.MeApi;
-import io.rendan.protocol.api.v1.Alert;
 import io.rendan.protocol.api.v1.Appliance;
-import io.rendan.protocol.api.v1.ApplianceAlert;
 import io.rendan.protocol.api.v1.BookReservationRequest;
 import io.rendan.protocol.api.v1.CancelReservationRequest;
-import io.rendan.protocol.api.v1.Cycle;
 import io.rendan.protocol.api.v1.DeviceSecret;
 import io.rendan.protocol.api.v1.Emc;
-import io.rendan.protocol.api.v1.InventoryItem;
 import io.rendan.protocol.api.v1.ListAppliancesRequest;
 import io.rendan.protocol.api.v1.ListAppliancesResponse;
-import io.rendan.protocol.api.v1.MeteredCycle;
 import io.rendan.protocol.api.v1.ProvisionApplianceRequest;
 import io.rendan.protocol.api.v1.ProvisionedAppliance;
-import io.rendan.protocol.api.v1.Push;
 import io.rendan.protocol.api.v1.Reservation;
 import io.rendan.protocol.api.v1.RotateDeviceSecretRequest;
 import io.rendan.protocol.api.v1.Tariff;
-import io.rendan.protocol.api.v1.UsageTotals;
 import io.rendan.pubsub.LiveTopics;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -50,9 +44,7 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 
 /**
@@ -122,11 +114,7 @@ public final class ApplianceApi {
     this.clock = clock;
   }
 
-  /**
-   * Starts the appliance shard region on this node. Appliances are remembered
-   * and never passivated: they are live devices, and their deadlines (offline,
-   * stale food, no-shows) must fire after a restart without anyone asking.
-   */
+  /** Starts the appliance shard region on this node ({@link ApplianceEntity#init}) and the API over it. */
   public static ApplianceApi start(
       ActorSystem<?> system,
       LiveTopics topics,
@@ -136,18 +124,8 @@ public final class ApplianceApi {
       ApplianceConfig config,
       Duration askTimeout,
       Clock clock) {
+    ApplianceEntity.init(system, config.entity(), (name, event, state) -> publish(topics, name, event, state, clock), clock);
     ClusterSharding sharding = ClusterSharding.get(system);
-    ApplianceEntity.ChangePublisher publisher = (name, event, state) -> publish(topics, name, event, state, clock);
-    ClusterShardingSettings settings =
-        ClusterShardingSettings.create(system)
-            .withRememberEntities(true)
-            .withRememberEntitiesStoreMode(ClusterShardingSettings.rememberEntitiesStoreModeEventSourced())
-            .withNoPassivationStrategy();
-    sharding.init(
-        Entity.of(
-                ApplianceEntity.TYPE_KEY,
-                ctx -> ApplianceEntity.create(ctx.getEntityId(), config.entity(), publisher, clock))
-            .withSettings(settings));
     return new ApplianceApi(sharding, meApi, emcApi, directory, askTimeout, config.limits(), clock, system);
   }
 
@@ -157,8 +135,8 @@ public final class ApplianceApi {
     String emcId = checkId("emcId", request.getEmcId());
     String applianceId =
         request.getApplianceId().isEmpty() ? UUID.randomUUID().toString() : checkId("applianceId", request.getApplianceId());
-    ApplianceEntity.Provisioning provisioning =
-        new ApplianceEntity.Provisioning(
+    ApplianceState.Provisioning provisioning =
+        new ApplianceState.Provisioning(
             emcId,
             type(request.getType()),
             checkText("model", request.getModel()),
@@ -176,7 +154,7 @@ public final class ApplianceApi {
               return ask(
                   applianceId,
                   replyTo ->
-                      new ApplianceEntity.ProvisionAppliance(
+                      new ApplianceProtocol.ProvisionAppliance(
                           provisioning, ApplianceEntity.hashSecret(secret), caller.subject(), replyTo));
             })
         .thenApply(
@@ -196,7 +174,7 @@ public final class ApplianceApi {
         .thenCompose(state -> requireOwnerOperator(caller, state.provisioning().emcId()))
         .thenCompose(
             emc ->
-                ask(applianceId, replyTo -> new ApplianceEntity.RotateDeviceSecret(ApplianceEntity.hashSecret(secret), caller.subject(), replyTo)))
+                ask(applianceId, replyTo -> new ApplianceProtocol.RotateDeviceSecret(ApplianceEntity.hashSecret(secret), caller.subject(), replyTo)))
         .thenApply(
             a ->
                 DeviceSecret.newBuilder()
@@ -254,7 +232,7 @@ public final class ApplianceApi {
     if (from.isAfter(now.plus(limits.maxAdvance()))) {
       throw invalid("a slot may be booked at most " + limits.maxAdvance() + " ahead");
     }
-    return ask(applianceId, replyTo -> new ApplianceEntity.BookReservation(reservationId, caller.subject(), from, to, replyTo))
+    return ask(applianceId, replyTo -> new ApplianceProtocol.BookReservation(reservationId, caller.subject(), from, to, replyTo))
         .thenApply(a -> new Booked(toProto(applianceId, a.appliance().reservations().get(reservationId), clock.instant()), a.created()));
   }
 
@@ -265,7 +243,7 @@ public final class ApplianceApi {
     return current(applianceId)
         .thenCompose(
             state -> {
-              ApplianceEntity.Reservation r = state.reservations().get(reservationId);
+              ApplianceState.Reservation r = state.reservations().get(reservationId);
               if (r == null) {
                 throw new ApiException(ApplianceCodes.RESERVATION_NOT_FOUND, "no reservation " + reservationId);
               }
@@ -289,7 +267,7 @@ public final class ApplianceApi {
             })
         .thenCompose(
             byOperator ->
-                ask(applianceId, replyTo -> new ApplianceEntity.CancelReservation(reservationId, caller.subject(), byOperator, replyTo)))
+                ask(applianceId, replyTo -> new ApplianceProtocol.CancelReservation(reservationId, caller.subject(), byOperator, replyTo)))
         .thenApply(a -> toProto(applianceId, a.appliance().reservations().get(reservationId), clock.instant()));
   }
 
@@ -307,7 +285,7 @@ public final class ApplianceApi {
         .thenCompose(
             known ->
                 known
-                    ? askReply(applianceId, replyTo -> new ApplianceEntity.AuthenticateDevice(hash, replyTo))
+                    ? askReply(applianceId, replyTo -> new ApplianceProtocol.AuthenticateDevice(hash, replyTo))
                     : CompletableFuture.failedFuture(new ApiException(ErrorCodes.AUTH_UNAUTHENTICATED, "wrong device secret")))
         .thenApply(reply -> (DeviceAuthenticated) reply);
   }
@@ -321,8 +299,8 @@ public final class ApplianceApi {
   }
 
   /** Stores one batch of a device's readings; completes once they are durable. */
-  public CompletionStage<Recorded> record(String applianceId, int secretVersion, List<ApplianceEntity.Reading> readings) {
-    return askReply(applianceId, replyTo -> new ApplianceEntity.RecordTelemetry(secretVersion, readings, replyTo))
+  public CompletionStage<Recorded> record(String applianceId, int secretVersion, List<ApplianceProtocol.Reading> readings) {
+    return askReply(applianceId, replyTo -> new ApplianceProtocol.RecordTelemetry(secretVersion, readings, replyTo))
         .thenApply(reply -> (Recorded) reply);
   }
 
@@ -373,7 +351,7 @@ public final class ApplianceApi {
   }
 
   private CompletionStage<State> current(String applianceId) {
-    return ask(applianceId, ApplianceEntity.GetAppliance::new).thenApply(Accepted::appliance);
+    return ask(applianceId, ApplianceProtocol.GetAppliance::new).thenApply(Accepted::appliance);
   }
 
   private CompletionStage<Accepted> ask(String applianceId, Function<ActorRef<Reply>, Command> command) {
@@ -398,179 +376,7 @@ public final class ApplianceApi {
     return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
   }
 
-  // ---- live updates ---------------------------------------------------------------------------
-
-  /**
-   * Every change goes to {@code appliance/{id}} with seq = version; alerts
-   * opened or cleared also go to the EMC's topic, with seq 0, since they are
-   * not changes of the EMC.
-   */
-  static void publish(LiveTopics topics, String name, ApplianceEntity.Event event, State state, Clock clock) {
-    Instant now = clock.instant();
-    topics.publish(
-        Push.newBuilder()
-            .setTopic(TOPIC_PREFIX + state.applianceId())
-            .setSeq(state.version())
-            .setAt(ts(now))
-            .setEvent(name)
-            .setAppliance(toProto(state, now))
-            .build());
-    List<ApplianceEntity.Alert> opened = List.of();
-    List<String> cleared = List.of();
-    if (event instanceof ApplianceEntity.TelemetryRecorded t) {
-      opened = t.alertsOpened();
-      cleared = t.alertsCleared();
-    } else if (event instanceof ApplianceEntity.AlertsChanged a) {
-      opened = a.opened();
-      cleared = a.cleared();
-    }
-    String emcTopic = EmcApi.TOPIC_PREFIX + state.provisioning().emcId();
-    for (ApplianceEntity.Alert a : opened) {
-      topics.publish(alertPush(emcTopic, "appliance.alert-opened", state, toProto(a), true, now));
-    }
-    for (String alertId : cleared) {
-      topics.publish(alertPush(emcTopic, "appliance.alert-cleared", state, clearedAlert(alertId), false, now));
-    }
-  }
-
-  private static Push alertPush(String topic, String name, State state, Alert alert, boolean open, Instant now) {
-    return Push.newBuilder()
-        .setTopic(topic)
-        .setSeq(0)
-        .setAt(ts(now))
-        .setEvent(name)
-        .setApplianceAlert(
-            ApplianceAlert.newBuilder()
-                .setApplianceId(state.applianceId())
-                .setEmcId(state.provisioning().emcId())
-                .setAlert(alert)
-                .setOpen(open))
-        .build();
-  }
-
-  /** A cleared alert is no longer in the state: its id says what it was. */
-  private static Alert clearedAlert(String alertId) {
-    Alert.Builder b = Alert.newBuilder().setAlertId(alertId);
-    if (alertId.startsWith("fault:")) {
-      b.setKind(Alert.Kind.FAULT).setSubject(alertId.substring("fault:".length()));
-    } else if (alertId.startsWith("stale:")) {
-      b.setKind(Alert.Kind.STALE).setSubject(alertId.substring("stale:".length()));
-    } else {
-      b.setKind(Alert.Kind.OFFLINE);
-    }
-    return b.build();
-  }
-
-  // ---- mapping --------------------------------------------------------------------------------
-
-  /** The appliance as clients see it at {@code now}: deadlines the timer has not handled yet show as passed. */
-  public static Appliance toProto(State s, Instant now) {
-    Appliance.Builder b =
-        Appliance.newBuilder()
-            .setApplianceId(s.applianceId())
-            .setVersion(s.version());
-    if (!s.isProvisioned()) {
-      return b.build();
-    }
-    ApplianceEntity.Provisioning p = s.provisioning();
-    b.setEmcId(p.emcId())
-        .setType(Appliance.Type.valueOf(p.type().name()))
-        .setModel(p.model())
-        .setLocation(p.location())
-        .setTariff(Tariff.newBuilder().setAmountMinor(p.tariff().amountMinor()).setCurrency(p.tariff().currency()))
-        .setConnectivity(
-            s.lastSeenAt() == null
-                ? Appliance.Connectivity.NEVER_SEEN
-                : s.onlineAt(now) ? Appliance.Connectivity.ONLINE : Appliance.Connectivity.OFFLINE)
-        .setDeviceState(s.deviceState())
-        .setAckedSeq(s.lastSeq())
-        .setUsage(
-            UsageTotals.newBuilder()
-                .setMeteredCycles(s.totals().meteredCycles())
-                .setRevenueMinor(s.totals().revenueMinor())
-                .setEnergyWh(s.totals().energyWh())
-                .setWaterMl(s.totals().waterMl())
-                .setReadings(s.totals().readings()))
-        .setHeartbeatSeconds(p.heartbeatWindow().toSeconds())
-        .setStaleWindowSeconds(p.staleWindow().toSeconds())
-        .setSecretVersion(s.secretVersion())
-        .setProvisionedAt(ts(s.provisionedAt()))
-        .setFaulted(s.isFaulted());
-    if (s.lastSeenAt() != null) {
-      b.setLastSeenAt(ts(s.lastSeenAt()));
-    }
-    ApplianceEntity.Cycle c = s.currentCycle();
-    if (c != null) {
-      b.setCurrentCycle(
-          Cycle.newBuilder()
-              .setCycleId(c.cycleId())
-              .setReservationId(c.reservationId())
-              .setProgram(c.program())
-              .setService(c.service())
-              .setStartedAt(ts(c.startedAt())));
-    }
-    s.inventory().forEach(i -> b.addInventory(toProto(i)));
-    s.alerts().values().forEach(a -> b.addAlerts(toProto(a)));
-    List<ApplianceEntity.Reservation> reservations = new ArrayList<>(s.reservations().values());
-    reservations.sort(Comparator.comparing(ApplianceEntity.Reservation::from).thenComparing(ApplianceEntity.Reservation::reservationId));
-    reservations.forEach(r -> b.addReservations(toProto(s.applianceId(), r, now)));
-    s.recentCycles().forEach(m -> b.addRecentCycles(toProto(m)));
-    return b.build();
-  }
-
-  static Reservation toProto(String applianceId, ApplianceEntity.Reservation r, Instant now) {
-    ApplianceEntity.ReservationStatus status =
-        r.status() == ApplianceEntity.ReservationStatus.BOOKED && !now.isBefore(r.releaseAt())
-            ? ApplianceEntity.ReservationStatus.NO_SHOW
-            : r.status();
-    return Reservation.newBuilder()
-        .setReservationId(r.reservationId())
-        .setApplianceId(applianceId)
-        .setUserId(r.userId())
-        .setFrom(ts(r.from()))
-        .setTo(ts(r.to()))
-        .setStatus(Reservation.Status.valueOf(status.name()))
-        .setReleaseAt(ts(r.releaseAt()))
-        .setCreatedAt(ts(r.createdAt()))
-        .build();
-  }
-
-  static InventoryItem toProto(ApplianceEntity.Item i) {
-    return InventoryItem.newBuilder()
-        .setItemId(i.itemId())
-        .setName(i.name())
-        .setQuantity(i.quantity())
-        .setBestBefore(ts(i.bestBefore()))
-        .build();
-  }
-
-  static Alert toProto(ApplianceEntity.Alert a) {
-    return Alert.newBuilder()
-        .setAlertId(a.alertId())
-        .setKind(Alert.Kind.valueOf(a.kind().name()))
-        .setSubject(a.subject())
-        .setMessage(a.message())
-        .setOpenedAt(ts(a.openedAt()))
-        .build();
-  }
-
-  static MeteredCycle toProto(ApplianceEntity.MeteredCycle m) {
-    return MeteredCycle.newBuilder()
-        .setRevenueId(m.revenueId())
-        .setCycleId(m.cycleId())
-        .setReservationId(m.reservationId())
-        .setAmountMinor(m.amountMinor())
-        .setCurrency(m.currency())
-        .setEnergyWh(m.energyWh())
-        .setWaterMl(m.waterMl())
-        .setDurationSeconds(m.durationSeconds())
-        .setFinishedAt(ts(m.finishedAt()))
-        .build();
-  }
-
-  static Timestamp ts(Instant at) {
-    return Timestamp.newBuilder().setSeconds(at.getEpochSecond()).setNanos(at.getNano()).build();
-  }
+  // ---- validation -----------------------------------------------------------------------------
 
   static Instant instant(Timestamp t) {
     try {
@@ -579,8 +385,6 @@ public final class ApplianceApi {
       throw invalid("a time is out of range");
     }
   }
-
-  // ---- validation -----------------------------------------------------------------------------
 
   public static String checkId(String field, String id) {
     if (id == null || !ID.matcher(id).matches()) {
@@ -597,19 +401,19 @@ public final class ApplianceApi {
     return trimmed;
   }
 
-  private static ApplianceEntity.Type type(Appliance.Type type) {
+  private static ApplianceState.Type type(Appliance.Type type) {
     return switch (type) {
-      case WASHER -> ApplianceEntity.Type.WASHER;
-      case DRYER -> ApplianceEntity.Type.DRYER;
-      case FRIDGE -> ApplianceEntity.Type.FRIDGE;
-      case OVEN -> ApplianceEntity.Type.OVEN;
-      case DISHWASHER -> ApplianceEntity.Type.DISHWASHER;
-      case OTHER -> ApplianceEntity.Type.OTHER;
+      case WASHER -> ApplianceState.Type.WASHER;
+      case DRYER -> ApplianceState.Type.DRYER;
+      case FRIDGE -> ApplianceState.Type.FRIDGE;
+      case OVEN -> ApplianceState.Type.OVEN;
+      case DISHWASHER -> ApplianceState.Type.DISHWASHER;
+      case OTHER -> ApplianceState.Type.OTHER;
       default -> throw invalid("type is required: WASHER, DRYER, FRIDGE, OVEN, DISHWASHER or OTHER");
     };
   }
 
-  private static ApplianceEntity.Tariff tariff(ProvisionApplianceRequest request) {
+  private static ApplianceState.Tariff tariff(ProvisionApplianceRequest request) {
     if (!request.hasTariff()) {
       throw invalid("tariff is required: amountMinor per finished cycle and currency");
     }
@@ -620,7 +424,7 @@ public final class ApplianceApi {
     if (!CURRENCY.matcher(t.getCurrency()).matches()) {
       throw invalid("tariff.currency must be an ISO-4217 code such as EUR");
     }
-    return new ApplianceEntity.Tariff(t.getAmountMinor(), t.getCurrency());
+    return new ApplianceState.Tariff(t.getAmountMinor(), t.getCurrency());
   }
 
   private static Duration window(String field, long seconds, Duration fallback, Duration min, Duration max) {

@@ -1,7 +1,7 @@
 package io.rendan.appliance;
 
-import io.rendan.appliance.ApplianceEntity.ApplianceProvisioned;
-import io.rendan.appliance.ApplianceEntity.Event;
+import io.rendan.appliance.ApplianceEvents.ApplianceProvisioned;
+import io.rendan.appliance.ApplianceEvents.Event;
 import io.rendan.http.ApiException;
 import io.rendan.http.ErrorCodes;
 import io.rendan.projection.ProjectionJdbc;
@@ -102,7 +102,7 @@ public final class ApplianceDirectory {
           }
         }
       }
-      ApplianceEntity.Provisioning p = e.provisioning();
+      ApplianceState.Provisioning p = e.provisioning();
       try (PreparedStatement ps =
           connection.prepareStatement(
               "INSERT INTO " + TABLE + " (appliance_id, emc_id, type, model, location, tariff_minor, currency, "
@@ -173,7 +173,7 @@ public final class ApplianceDirectory {
                   .setModel(rs.getString(4))
                   .setLocation(rs.getString(5))
                   .setTariff(Tariff.newBuilder().setAmountMinor(rs.getLong(6)).setCurrency(rs.getString(7)))
-                  .setProvisionedAt(ApplianceApi.ts(Instant.ofEpochSecond(rs.getLong(8), rs.getInt(9))))
+                  .setProvisionedAt(ApplianceViews.ts(Instant.ofEpochSecond(rs.getLong(8), rs.getInt(9))))
                   .build());
         }
       }

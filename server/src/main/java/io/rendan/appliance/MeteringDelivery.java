@@ -1,8 +1,8 @@
 package io.rendan.appliance;
 
-import io.rendan.appliance.ApplianceEntity.Event;
-import io.rendan.appliance.ApplianceEntity.MeteredCycle;
-import io.rendan.appliance.ApplianceEntity.TelemetryRecorded;
+import io.rendan.appliance.ApplianceEvents.Event;
+import io.rendan.appliance.ApplianceState.MeteredCycle;
+import io.rendan.appliance.ApplianceEvents.TelemetryRecorded;
 import io.rendan.emc.EmcApi;
 import io.rendan.projection.ProjectionJdbc;
 import java.nio.charset.StandardCharsets;

@@ -3,8 +3,8 @@ package io.rendan.appliance;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
-import io.rendan.appliance.ApplianceEntity.Recorded;
-import io.rendan.appliance.ApplianceEntity.Refusal;
+import io.rendan.appliance.ApplianceProtocol.Recorded;
+import io.rendan.appliance.ApplianceProtocol.Refusal;
 import io.rendan.http.ApiException;
 import io.rendan.http.ErrorCodes;
 import io.rendan.http.HttpCodec;
@@ -164,7 +164,7 @@ public final class TelemetryIngest {
 
   /** Where a stream's batches go: the appliance entity, or the benchmark's sink. */
   public interface Store {
-    CompletionStage<Recorded> record(List<ApplianceEntity.Reading> readings);
+    CompletionStage<Recorded> record(List<ApplianceProtocol.Reading> readings);
   }
 
   private HttpResponse stream(String applianceId, long ackedSeq, HttpRequest request, boolean protobuf, Store store) {
@@ -199,7 +199,7 @@ public final class TelemetryIngest {
 
   /** Stores the readings of a group, and answers its line errors and then its ack, in line order. */
   private CompletionStage<List<TelemetryResponse>> write(String applianceId, Store store, List<Item> group) {
-    List<ApplianceEntity.Reading> readings = new ArrayList<>();
+    List<ApplianceProtocol.Reading> readings = new ArrayList<>();
     Map<Long, Long> lineOfSeq = new HashMap<>();
     List<LineError> errors = new ArrayList<>();
     ApiException fatal = null;
@@ -276,7 +276,7 @@ public final class TelemetryIngest {
   /** What the parser makes of a frame. */
   sealed interface Item permits Parsed, Failed, Fatal {}
 
-  record Parsed(long line, ApplianceEntity.Reading reading) implements Item {}
+  record Parsed(long line, ApplianceProtocol.Reading reading) implements Item {}
 
   record Failed(long line, long seq, ApiException error) implements Item {}
 
@@ -371,7 +371,7 @@ public final class TelemetryIngest {
       } catch (InvalidProtocolBufferException | RuntimeException e) {
         return new Failed(frame.number(), 0, new ApiException(ApplianceCodes.LINE_MALFORMED, "not a reading: " + describe(e)));
       }
-      ApplianceEntity.Reading reading;
+      ApplianceProtocol.Reading reading;
       try {
         reading = reading(b.build(), maxInventoryItems);
       } catch (ApiException e) {
@@ -397,17 +397,17 @@ public final class TelemetryIngest {
   // ---- validation -----------------------------------------------------------------------------
 
   /** A reading as the entity takes it; {@code telemetry:reading.invalid} when a field breaks a rule. */
-  static ApplianceEntity.Reading reading(Reading r, int maxInventoryItems) {
+  static ApplianceProtocol.Reading reading(Reading r, int maxInventoryItems) {
     if (r.getSeq() < 1) {
       throw invalid("seq is required: 1 or more, strictly increasing");
     }
     Instant at = r.hasAt() ? time("at", r.getAt()) : null;
-    ApplianceEntity.Body body =
+    ApplianceProtocol.Body body =
         switch (r.getBodyCase()) {
-          case STATE_CHANGED -> new ApplianceEntity.StateChanged(matching("stateChanged.state", r.getStateChanged().getState(), STATE, "an upper-case word such as RUNNING"));
+          case STATE_CHANGED -> new ApplianceProtocol.StateChanged(matching("stateChanged.state", r.getStateChanged().getState(), STATE, "an upper-case word such as RUNNING"));
           case CYCLE_STARTED -> {
             var c = r.getCycleStarted();
-            yield new ApplianceEntity.CycleStarted(
+            yield new ApplianceProtocol.CycleStarted(
                 matching("cycleStarted.cycleId", c.getCycleId(), ID, "1 to 64 letters, digits, '-', '_', '.' or ':'"),
                 c.getReservationId().isEmpty() ? "" : matching("cycleStarted.reservationId", c.getReservationId(), ID, "an id"),
                 text("cycleStarted.program", c.getProgram(), false),
@@ -415,32 +415,32 @@ public final class TelemetryIngest {
           }
           case CYCLE_FINISHED -> {
             var f = r.getCycleFinished();
-            yield new ApplianceEntity.CycleFinished(
+            yield new ApplianceProtocol.CycleFinished(
                 matching("cycleFinished.cycleId", f.getCycleId(), ID, "1 to 64 letters, digits, '-', '_', '.' or ':'"),
                 amount("cycleFinished.energyWh", f.getEnergyWh()),
                 amount("cycleFinished.waterMl", f.getWaterMl()),
                 amount("cycleFinished.durationSeconds", f.getDurationSeconds()));
           }
-          case FAULT -> new ApplianceEntity.FaultReported(
+          case FAULT -> new ApplianceProtocol.FaultReported(
               matching("fault.code", r.getFault().getCode(), CODE, "1 to 32 letters, digits, '-', '_' or '.'"),
               text("fault.message", r.getFault().getMessage(), false));
-          case FAULT_CLEARED -> new ApplianceEntity.FaultCleared(
+          case FAULT_CLEARED -> new ApplianceProtocol.FaultCleared(
               r.getFaultCleared().getCode().isEmpty()
                   ? ""
                   : matching("faultCleared.code", r.getFaultCleared().getCode(), CODE, "a fault code, or empty for all"));
-          case INVENTORY -> new ApplianceEntity.InventoryReported(items(r.getInventory().getItemsList(), maxInventoryItems));
-          case HEARTBEAT -> new ApplianceEntity.Heartbeat();
+          case INVENTORY -> new ApplianceProtocol.InventoryReported(items(r.getInventory().getItemsList(), maxInventoryItems));
+          case HEARTBEAT -> new ApplianceProtocol.Heartbeat();
           case BODY_NOT_SET -> throw invalid(
               "the reading names nothing: one of stateChanged, cycleStarted, cycleFinished, fault, faultCleared, inventory, heartbeat");
         };
-    return new ApplianceEntity.Reading(r.getSeq(), at, body);
+    return new ApplianceProtocol.Reading(r.getSeq(), at, body);
   }
 
-  private static List<ApplianceEntity.Item> items(List<InventoryItem> items, int max) {
+  private static List<ApplianceState.Item> items(List<InventoryItem> items, int max) {
     if (items.size() > max) {
       throw invalid("an inventory lists at most " + max + " items");
     }
-    List<ApplianceEntity.Item> out = new ArrayList<>(items.size());
+    List<ApplianceState.Item> out = new ArrayList<>(items.size());
     Set<String> ids = new HashSet<>();
     for (InventoryItem i : items) {
       String id = matching("inventory.items.itemId", i.getItemId(), ID, "1 to 64 letters, digits, '-', '_', '.' or ':'");
@@ -453,7 +453,7 @@ public final class TelemetryIngest {
       if (i.getQuantity() < 0 || i.getQuantity() > MAX_QUANTITY) {
         throw invalid("inventory item " + id + ": quantity must be between 0 and " + MAX_QUANTITY);
       }
-      out.add(new ApplianceEntity.Item(id, text("inventory.items.name", i.getName(), true), i.getQuantity(), time("inventory.items.bestBefore", i.getBestBefore())));
+      out.add(new ApplianceState.Item(id, text("inventory.items.name", i.getName(), true), i.getQuantity(), time("inventory.items.bestBefore", i.getBestBefore())));
     }
     return out;
   }

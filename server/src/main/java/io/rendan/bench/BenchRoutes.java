@@ -4,7 +4,7 @@ import static io.rendan.http.Endpoint.Access.*;
 import static org.apache.pekko.http.javadsl.server.Directives.*;
 
 import io.rendan.appliance.ApplianceApi;
-import io.rendan.appliance.ApplianceEntity.Recorded;
+import io.rendan.appliance.ApplianceProtocol.Recorded;
 import io.rendan.appliance.TelemetryIngest;
 import io.rendan.auth.Authenticator;
 import io.rendan.auth.Caller;

@@ -5,10 +5,10 @@ import io.rendan.auth.Caller;
 import io.rendan.cluster.Asks;
 import io.rendan.http.ApiException;
 import io.rendan.http.ErrorCodes;
-import io.rendan.me.MeEntity.Accepted;
-import io.rendan.me.MeEntity.Command;
-import io.rendan.me.MeEntity.Rejected;
-import io.rendan.me.MeEntity.Reply;
+import io.rendan.me.MeProtocol.Accepted;
+import io.rendan.me.MeProtocol.Command;
+import io.rendan.me.MeProtocol.Rejected;
+import io.rendan.me.MeProtocol.Reply;
 import io.rendan.me.MeEntity.State;
 import io.rendan.protocol.api.v1.AddOperatorRequest;
 import io.rendan.protocol.api.v1.ChangeCapabilitiesRequest;
@@ -31,7 +31,6 @@ import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 
 /**
@@ -71,12 +70,9 @@ public final class MeApi {
       Limits limits,
       Duration askTimeout,
       Clock clock) {
-    ClusterSharding sharding = ClusterSharding.get(system);
-    MeEntity.ChangePublisher publisher = (event, state) -> topics.publish(push(event, state, clock));
     LiveMes live = new LiveMes();
-    sharding.init(
-        Entity.of(MeEntity.TYPE_KEY, ctx -> MeEntity.create(ctx.getEntityId(), settings, publisher, clock, live)));
-    return new MeApi(sharding, askTimeout, limits, live);
+    MeEntity.init(system, settings, (event, state) -> topics.publish(push(event, state, clock)), clock, live);
+    return new MeApi(ClusterSharding.get(system), askTimeout, limits, live);
   }
 
   public CompletionStage<Registered> register(Caller caller, RegisterMeRequest request) {
@@ -84,34 +80,34 @@ public final class MeApi {
     String name = checkName(request.getName());
     MeEntity.Kind kind = kind(request.getKind());
     List<String> capabilities = checkCapabilities(request.getCapabilitiesList());
-    return ask(meId, replyTo -> new MeEntity.RegisterMe(name, kind, capabilities, caller.subject(), replyTo))
+    return ask(meId, replyTo -> new MeProtocol.RegisterMe(name, kind, capabilities, caller.subject(), replyTo))
         .thenApply(a -> new Registered(toProto(a.me()), a.created()));
   }
 
   public CompletionStage<Me> get(Caller caller, String meId) {
     // Balances are the ME's own business: its operators and admins see them.
-    return ask(checkId(meId), MeEntity.GetMe::new)
+    return ask(checkId(meId), MeProtocol.GetMe::new)
         .thenApply(a -> toProto(a.me(), caller.isAdmin() || a.me().isOperator(caller.subject())));
   }
 
   public CompletionStage<Me> changeCapabilities(Caller caller, ChangeCapabilitiesRequest request) {
     String meId = checkId(request.getMeId());
     List<String> capabilities = checkCapabilities(request.getCapabilitiesList());
-    return ask(meId, replyTo -> new MeEntity.ChangeCapabilities(capabilities, caller.subject(), replyTo))
+    return ask(meId, replyTo -> new MeProtocol.ChangeCapabilities(capabilities, caller.subject(), replyTo))
         .thenApply(a -> toProto(a.me()));
   }
 
   public CompletionStage<Me> addOperator(Caller caller, AddOperatorRequest request) {
     String meId = checkId(request.getMeId());
     String subject = checkSubject(request.getSubject());
-    return ask(meId, replyTo -> new MeEntity.AddOperator(subject, caller.subject(), replyTo))
+    return ask(meId, replyTo -> new MeProtocol.AddOperator(subject, caller.subject(), replyTo))
         .thenApply(a -> toProto(a.me()));
   }
 
   public CompletionStage<Me> removeOperator(Caller caller, RemoveOperatorRequest request) {
     String meId = checkId(request.getMeId());
     String subject = checkSubject(request.getSubject());
-    return ask(meId, replyTo -> new MeEntity.RemoveOperator(subject, caller.subject(), replyTo))
+    return ask(meId, replyTo -> new MeProtocol.RemoveOperator(subject, caller.subject(), replyTo))
         .thenApply(a -> toProto(a.me()));
   }
 
@@ -121,7 +117,7 @@ public final class MeApi {
    * pushes follow.
    */
   public CompletionStage<Long> authorizeWatch(Caller caller, String meId) {
-    return ask(checkId(meId), MeEntity.GetMe::new)
+    return ask(checkId(meId), MeProtocol.GetMe::new)
         .thenApply(
             a -> {
               if (!a.me().isOperator(caller.subject()) && !caller.isAdmin()) {
@@ -149,7 +145,7 @@ public final class MeApi {
           ? CompletableFuture.completedFuture(me)
           : CompletableFuture.failedFuture(new ApiException(refusalCode, refusal));
     }
-    return ask(meId, MeEntity.GetMe::new)
+    return ask(meId, MeProtocol.GetMe::new)
         .thenApply(
             a -> {
               if (!a.me().isOperator(caller.subject())) {
@@ -175,7 +171,7 @@ public final class MeApi {
         meIds.stream()
             .map(
                 id ->
-                    ask(id, MeEntity.GetMe::new)
+                    ask(id, MeProtocol.GetMe::new)
                         .thenApply(a -> a.me().isOperator(caller.subject()))
                         .exceptionally(failure -> false)
                         .toCompletableFuture())
@@ -186,7 +182,7 @@ public final class MeApi {
 
   /** Whether an ME exists; {@code me:not-found} otherwise. */
   public CompletionStage<State> requireExists(String meId) {
-    return ask(checkId(meId), MeEntity.GetMe::new).thenApply(Accepted::me);
+    return ask(checkId(meId), MeProtocol.GetMe::new).thenApply(Accepted::me);
   }
 
   /**
@@ -194,27 +190,27 @@ public final class MeApi {
    * stored it (or already had it); an unknown ME completes too, with false.
    */
   public CompletionStage<Boolean> recordMembership(String meId, MeEntity.Membership membership) {
-    return deliver(meId, replyTo -> new MeEntity.RecordMembership(membership, replyTo));
+    return deliver(meId, replyTo -> new MeProtocol.RecordMembership(membership, replyTo));
   }
 
   /** Delivery of a ledger credit from an EMC, like a membership. */
   public CompletionStage<Boolean> recordCredit(String meId, MeEntity.Credit credit) {
-    return deliver(meId, replyTo -> new MeEntity.RecordCredit(credit, replyTo));
+    return deliver(meId, replyTo -> new MeProtocol.RecordCredit(credit, replyTo));
   }
 
   /** Delivery of a period's target result from an EMC, like a membership. */
   public CompletionStage<Boolean> recordTargetResult(String meId, MeEntity.TargetOutcome outcome) {
-    return deliver(meId, replyTo -> new MeEntity.RecordTargetResult(outcome, replyTo));
+    return deliver(meId, replyTo -> new MeProtocol.RecordTargetResult(outcome, replyTo));
   }
 
   /** Delivery of a help step from an EMC (with its advance or repayment, if any), like a credit. */
   public CompletionStage<Boolean> recordHelp(String meId, MeEntity.HelpNote note) {
-    return deliver(meId, replyTo -> new MeEntity.RecordHelp(note, replyTo));
+    return deliver(meId, replyTo -> new MeProtocol.RecordHelp(note, replyTo));
   }
 
   /** The ME as stored, for the books check and other internal readers (no permission check). */
   public CompletionStage<State> current(String meId) {
-    return ask(checkId(meId), MeEntity.GetMe::new).thenApply(Accepted::me);
+    return ask(checkId(meId), MeProtocol.GetMe::new).thenApply(Accepted::me);
   }
 
   private CompletionStage<Boolean> deliver(String meId, Function<ActorRef<Reply>, Command> command) {

@@ -1,7 +1,7 @@
 package io.rendan.me;
 
-import io.rendan.CborSerializable;
-import io.rendan.vocabulary.CommonCodes;
+import com.typesafe.config.Config;
+import io.rendan.me.MeProtocol.Command;
 import io.rendan.vocabulary.Metric;
 import io.rendan.vocabulary.Side;
 import java.time.Clock;
@@ -14,28 +14,25 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
-import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
-import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
-import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
-import org.apache.pekko.persistence.typed.javadsl.EventHandler;
-import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
-import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
-import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 
 /**
  * A micro-enterprise: its name, kind, capabilities and the subjects who operate
  * it. Every change is an event first; replies go out only once the event is
  * stored. Live changes are published to the topic {@code me/{meId}} with the
  * entity's sequence number.
+ *
+ * <p>Its parts: what it is told and answers ({@link MeProtocol}); what it
+ * stores, its events and state with the event handler ({@link State#apply}),
+ * here; its rules, the command handlers by lifecycle state ({@link MeBehaviour}).
  */
-public final class MeEntity
-    extends EventSourcedBehaviorWithEnforcedReplies<MeEntity.Command, MeEntity.Event, MeEntity.State> {
+public final class MeEntity {
 
   public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "Me");
   public static final int NEUTRAL_RATING = 500;
@@ -45,38 +42,6 @@ public final class MeEntity
     EXTERNAL_PARTNER
   }
 
-  // ---- commands -------------------------------------------------------------------------------
-
-  public sealed interface Command extends CborSerializable
-      permits RegisterMe, GetMe, ChangeCapabilities, AddOperator, RemoveOperator, RecordMembership, RecordCredit, RecordTargetResult, RecordHelp {}
-
-  public record RegisterMe(String name, Kind kind, List<String> capabilities, String caller, ActorRef<Reply> replyTo)
-      implements Command {}
-
-  public record GetMe(ActorRef<Reply> replyTo) implements Command {}
-
-  public record ChangeCapabilities(List<String> capabilities, String caller, ActorRef<Reply> replyTo)
-      implements Command {}
-
-  public record AddOperator(String subject, String caller, ActorRef<Reply> replyTo) implements Command {}
-
-  public record RemoveOperator(String subject, String caller, ActorRef<Reply> replyTo) implements Command {}
-
-  /**
-   * Sent by the EMC membership delivery (at least once, in order per EMC): the
-   * ME's membership in {@code emcId} as of the EMC's event {@code emcSeq}.
-   * Applied once: a message with an {@code emcSeq} already seen changes nothing.
-   */
-  public record RecordMembership(Membership membership, ActorRef<Reply> replyTo) implements Command {}
-
-  /**
-   * A part of an EMC's revenue for this ME, sent by the EMC delivery at least
-   * once; applied once, by the same per-EMC cursor as memberships.
-   */
-  public record RecordCredit(Credit credit, ActorRef<Reply> replyTo) implements Command {}
-
-  /** The ME's result in a closed period of an EMC, delivered like a credit. */
-  public record RecordTargetResult(TargetOutcome outcome, ActorRef<Reply> replyTo) implements Command {}
 
   /** One ledger credit (negative for a refund), keyed by EMC and revenue id. */
   public record Credit(
@@ -90,9 +55,6 @@ public final class MeEntity
       int shareBps,
       int contractVersion,
       boolean owner) {}
-
-  /** A step of a help case that concerns this ME, delivered like a credit; applied once by the same cursor. */
-  public record RecordHelp(HelpNote note, ActorRef<Reply> replyTo) implements Command {}
 
   /** What a help step is to this ME. The order is the stored number: only ever append. */
   public enum HelpStep {
@@ -146,15 +108,6 @@ public final class MeEntity
   public record TargetOutcome(
       String emcId, long emcSeq, String period, Metric metric, long target, long achieved, boolean met, boolean atRisk) {}
 
-  // ---- replies --------------------------------------------------------------------------------
-
-  public sealed interface Reply extends CborSerializable permits Accepted, Rejected {}
-
-  /** The command took effect (or had already): the ME as it now is. */
-  public record Accepted(State me, boolean created) implements Reply {}
-
-  /** A business rule refused the command; nothing was stored. */
-  public record Rejected(String code, String message) implements Reply {}
 
   // ---- events ---------------------------------------------------------------------------------
 
@@ -353,6 +306,12 @@ public final class MeEntity
 
   /** Tunables of the entity, from {@code rendan.me} in application.conf. */
   public record Settings(int snapshotEvery, Duration backoffMin, Duration backoffMax, int tagSlices) {
+    public static Settings from(Config config) {
+      Config c = config.getConfig("rendan.me");
+      return new Settings(
+          c.getInt("snapshot-every"), c.getDuration("backoff-min"), c.getDuration("backoff-max"), c.getInt("tag-slices"));
+    }
+
     public Settings(int snapshotEvery, Duration backoffMin, Duration backoffMax) {
       this(snapshotEvery, backoffMin, backoffMax, 4);
     }
@@ -371,247 +330,18 @@ public final class MeEntity
 
   public static Behavior<Command> create(
       String meId, Settings settings, ChangePublisher publisher, Clock clock, LiveMes live) {
-    return Behaviors.setup(ctx -> new MeEntity(ctx, meId, settings, publisher, clock, live));
+    return Behaviors.setup(ctx -> new MeBehaviour(ctx, meId, settings, publisher, clock, live));
   }
+
+  /** Starts the ME shard region on this node; its entities keep {@code live} up to date. */
+  public static void init(ActorSystem<?> system, Settings settings, ChangePublisher publisher, Clock clock, LiveMes live) {
+    ClusterSharding.get(system)
+        .init(Entity.of(TYPE_KEY, ctx -> create(ctx.getEntityId(), settings, publisher, clock, live)));
+  }
+
+  private MeEntity() {}
 
   public static PersistenceId persistenceId(String meId) {
     return PersistenceId.of(TYPE_KEY.name(), meId);
-  }
-
-  private final ActorContext<Command> context;
-  private final String meId;
-  private final Settings settings;
-  private final ChangePublisher publisher;
-  private final Clock clock;
-  /** This node's register of MEs in memory: the entity keeps its own entry (see {@link LiveMes}). */
-  private final LiveMes live;
-
-  private MeEntity(
-      ActorContext<Command> context,
-      String meId,
-      Settings settings,
-      ChangePublisher publisher,
-      Clock clock,
-      LiveMes live) {
-    super(
-        persistenceId(meId),
-        SupervisorStrategy.restartWithBackoff(settings.backoffMin(), settings.backoffMax(), 0.2));
-    this.context = context;
-    this.meId = meId;
-    this.settings = settings;
-    this.publisher = publisher;
-    this.clock = clock;
-    this.live = live;
-  }
-
-  @Override
-  public State emptyState() {
-    return State.unregistered(meId);
-  }
-
-  @Override
-  public RetentionCriteria retentionCriteria() {
-    // Events are never deleted: pekko-persistence-jdbc 1.1.1 loses events after a gap.
-    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2);
-  }
-
-  @Override
-  public java.util.Set<String> tagsFor(Event event) {
-    return java.util.Set.of(tag(meId, settings.tagSlices()));
-  }
-
-  @Override
-  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
-    CommandHandlerWithReplyBuilder<Command, Event, State> builder = newCommandHandlerWithReplyBuilder();
-
-    builder
-        .forState(state -> !state.isRegistered())
-        .onCommand(RegisterMe.class, this::register)
-        .onCommand(GetMe.class, (state, cmd) -> reject(cmd.replyTo(), notFound()))
-        .onCommand(ChangeCapabilities.class, (state, cmd) -> reject(cmd.replyTo(), notFound()))
-        .onCommand(AddOperator.class, (state, cmd) -> reject(cmd.replyTo(), notFound()))
-        .onCommand(RemoveOperator.class, (state, cmd) -> reject(cmd.replyTo(), notFound()))
-        .onCommand(RecordMembership.class, (state, cmd) -> reject(cmd.replyTo(), notFound()))
-        .onCommand(RecordCredit.class, (state, cmd) -> reject(cmd.replyTo(), notFound()))
-        .onCommand(RecordTargetResult.class, (state, cmd) -> reject(cmd.replyTo(), notFound()))
-        .onCommand(RecordHelp.class, (state, cmd) -> reject(cmd.replyTo(), notFound()));
-
-    builder
-        .forState(State::isRegistered)
-        .onCommand(RegisterMe.class, this::registerAgain)
-        .onCommand(GetMe.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new Accepted(state, false)))
-        .onCommand(ChangeCapabilities.class, this::changeCapabilities)
-        .onCommand(AddOperator.class, this::addOperator)
-        .onCommand(RemoveOperator.class, this::removeOperator)
-        .onCommand(RecordMembership.class, this::recordMembership)
-        .onCommand(RecordCredit.class, this::recordCredit)
-        .onCommand(RecordTargetResult.class, this::recordTargetResult)
-        .onCommand(RecordHelp.class, this::recordHelp);
-
-    return builder.build();
-  }
-
-  private ReplyEffect<Event, State> register(State state, RegisterMe cmd) {
-    MeRegistered event =
-        new MeRegistered(meId, cmd.name(), cmd.kind(), sortedUnique(cmd.capabilities()), cmd.caller(), clock.instant());
-    return persistThenReply(event, "me.registered", cmd.replyTo(), true);
-  }
-
-  /** The same registration again (a retry) gets the same answer; anything else is a conflict. */
-  private ReplyEffect<Event, State> registerAgain(State state, RegisterMe cmd) {
-    boolean sameRequest =
-        state.isOperator(cmd.caller())
-            && state.name().equals(cmd.name())
-            && state.kind() == cmd.kind()
-            && state.capabilities().equals(sortedUnique(cmd.capabilities()));
-    if (sameRequest) {
-      return Effect().reply(cmd.replyTo(), new Accepted(state, false));
-    }
-    return reject(cmd.replyTo(), new Rejected(MeCodes.ALREADY_EXISTS, "an ME with id " + meId + " exists"));
-  }
-
-  private ReplyEffect<Event, State> changeCapabilities(State state, ChangeCapabilities cmd) {
-    if (!state.isOperator(cmd.caller())) {
-      return reject(cmd.replyTo(), forbidden());
-    }
-    List<String> capabilities = sortedUnique(cmd.capabilities());
-    if (capabilities.equals(state.capabilities())) {
-      return Effect().reply(cmd.replyTo(), new Accepted(state, false));
-    }
-    return persistThenReply(
-        new CapabilitiesChanged(meId, capabilities, cmd.caller(), clock.instant()),
-        "me.capabilities-changed",
-        cmd.replyTo(),
-        false);
-  }
-
-  private ReplyEffect<Event, State> addOperator(State state, AddOperator cmd) {
-    if (!state.isOperator(cmd.caller())) {
-      return reject(cmd.replyTo(), forbidden());
-    }
-    if (state.isOperator(cmd.subject())) {
-      return Effect().reply(cmd.replyTo(), new Accepted(state, false));
-    }
-    return persistThenReply(
-        new OperatorAdded(meId, cmd.subject(), cmd.caller(), clock.instant()), "me.operator-added", cmd.replyTo(), false);
-  }
-
-  private ReplyEffect<Event, State> removeOperator(State state, RemoveOperator cmd) {
-    if (!state.isOperator(cmd.caller())) {
-      return reject(cmd.replyTo(), forbidden());
-    }
-    if (!state.isOperator(cmd.subject())) {
-      return reject(
-          cmd.replyTo(), new Rejected(MeCodes.OPERATOR_NOT_FOUND, cmd.subject() + " is not an operator"));
-    }
-    if (state.operators().size() == 1) {
-      return reject(
-          cmd.replyTo(), new Rejected(MeCodes.LAST_OPERATOR, "an ME keeps at least one operator"));
-    }
-    return persistThenReply(
-        new OperatorRemoved(meId, cmd.subject(), cmd.caller(), clock.instant()),
-        "me.operator-removed",
-        cmd.replyTo(),
-        false);
-  }
-
-  private ReplyEffect<Event, State> recordMembership(State state, RecordMembership cmd) {
-    Membership known = state.memberships().get(cmd.membership().emcId());
-    if (known != null && known.emcSeq() >= cmd.membership().emcSeq()) {
-      return Effect().reply(cmd.replyTo(), new Accepted(state, false)); // a redelivery
-    }
-    return persistThenReply(
-        new MembershipRecorded(meId, cmd.membership(), clock.instant()), "me.membership-recorded", cmd.replyTo(), false);
-  }
-
-  private ReplyEffect<Event, State> recordCredit(State state, RecordCredit cmd) {
-    if (state.emcCursor(cmd.credit().emcId()) >= cmd.credit().emcSeq()) {
-      return Effect().reply(cmd.replyTo(), new Accepted(state, false)); // a redelivery
-    }
-    if (!fitsBalance(state, cmd.credit())) {
-      // Refused here rather than thrown by the event handler, where it would crash
-      // the ME at every delivery; the EMC's revenue route keeps this from happening.
-      return reject(
-          cmd.replyTo(),
-          new Rejected(
-              MeCodes.BALANCE_LIMIT,
-              "a credit of " + cmd.credit().amountMinor() + " " + cmd.credit().currency() + " from " + cmd.credit().emcId()
-                  + " (revenue " + cmd.credit().revenueId() + ") would overflow the balance of ME " + meId));
-    }
-    return persistThenReply(new LedgerCredited(meId, cmd.credit(), clock.instant()), "me.ledger-credited", cmd.replyTo(), false);
-  }
-
-  private static boolean fitsBalance(State state, Credit credit) {
-    long balance = state.balances().getOrDefault(credit.currency(), 0L);
-    try {
-      Math.addExact(balance, credit.amountMinor());
-      return true;
-    } catch (ArithmeticException e) {
-      return false;
-    }
-  }
-
-  private ReplyEffect<Event, State> recordTargetResult(State state, RecordTargetResult cmd) {
-    if (state.emcCursor(cmd.outcome().emcId()) >= cmd.outcome().emcSeq()) {
-      return Effect().reply(cmd.replyTo(), new Accepted(state, false));
-    }
-    return persistThenReply(
-        new TargetResultRecorded(meId, cmd.outcome(), clock.instant()), "me.target-result-recorded", cmd.replyTo(), false);
-  }
-
-  private ReplyEffect<Event, State> recordHelp(State state, RecordHelp cmd) {
-    HelpNote n = cmd.note();
-    if (state.emcCursor(n.emcId()) >= n.emcSeq()) {
-      return Effect().reply(cmd.replyTo(), new Accepted(state, false));
-    }
-    if (n.amountMinor() != 0
-        && !fitsBalance(state, new Credit(n.emcId(), n.emcSeq(), n.pledgeId(), n.amountMinor(), n.currency(), "help", n.earnedAt(), 0, 0, false))) {
-      return reject(
-          cmd.replyTo(),
-          new Rejected(MeCodes.BALANCE_LIMIT, "a help transfer of " + n.amountMinor() + " " + n.currency() + " would overflow the balance of ME " + meId));
-    }
-    return persistThenReply(new HelpRecorded(meId, n, clock.instant()), "me.help-recorded", cmd.replyTo(), false);
-  }
-
-  private ReplyEffect<Event, State> persistThenReply(
-      Event event, String eventName, ActorRef<Reply> replyTo, boolean created) {
-    return Effect()
-        .persist(event)
-        .thenRun(
-            newState -> {
-              live.stored(newState); // before the reply: see LiveMes
-              publisher.published(eventName, newState);
-            })
-        .thenReply(replyTo, newState -> new Accepted(newState, created));
-  }
-
-  private ReplyEffect<Event, State> reject(ActorRef<Reply> replyTo, Rejected rejection) {
-    return Effect().reply(replyTo, rejection);
-  }
-
-  private Rejected notFound() {
-    return new Rejected(MeCodes.NOT_FOUND, "no ME with id " + meId);
-  }
-
-  private static Rejected forbidden() {
-    return new Rejected(CommonCodes.AUTH_FORBIDDEN, "only an operator of this ME may change it");
-  }
-
-  @Override
-  public EventHandler<State, Event> eventHandler() {
-    return newEventHandlerBuilder().forAnyState().onAnyEvent(State::apply);
-  }
-
-  @Override
-  public org.apache.pekko.persistence.typed.javadsl.SignalHandler<State> signalHandler() {
-    return newSignalHandlerBuilder()
-        .onSignal(
-            org.apache.pekko.persistence.typed.RecoveryCompleted.instance(),
-            state -> {
-              live.stored(state);
-              context.getLog().debug("ME {} recovered at version {}", meId, state.version());
-            })
-        .onSignal(org.apache.pekko.actor.typed.PostStop.class, (state, stop) -> live.stopped(meId))
-        .build();
   }
 }

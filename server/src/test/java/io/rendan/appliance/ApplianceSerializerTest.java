@@ -3,6 +3,9 @@ package io.rendan.appliance;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.rendan.appliance.ApplianceEntity.*;
+import io.rendan.appliance.ApplianceEvents.*;
+import io.rendan.appliance.ApplianceProtocol.*;
+import io.rendan.appliance.ApplianceState.*;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.NotSerializableException;

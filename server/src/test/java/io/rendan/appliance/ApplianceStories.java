@@ -66,8 +66,8 @@ final class ApplianceStories {
   }
 
   /** Every telemetry event of an appliance, decoded from the journal rows. */
-  List<ApplianceEntity.TelemetryRecorded> journaledBatches(String applianceId) throws Exception {
-    List<ApplianceEntity.TelemetryRecorded> batches = new ArrayList<>();
+  List<ApplianceEvents.TelemetryRecorded> journaledBatches(String applianceId) throws Exception {
+    List<ApplianceEvents.TelemetryRecorded> batches = new ArrayList<>();
     ApplianceSerializer serializer = new ApplianceSerializer();
     try (Connection c = node.connection();
         PreparedStatement s =
@@ -78,7 +78,7 @@ final class ApplianceStories {
       s.setString(2, ApplianceSerializer.TELEMETRY_RECORDED);
       try (ResultSet rs = s.executeQuery()) {
         while (rs.next()) {
-          batches.add((ApplianceEntity.TelemetryRecorded) serializer.fromBinary(rs.getBytes(1), ApplianceSerializer.TELEMETRY_RECORDED));
+          batches.add((ApplianceEvents.TelemetryRecorded) serializer.fromBinary(rs.getBytes(1), ApplianceSerializer.TELEMETRY_RECORDED));
         }
       }
     }
@@ -88,7 +88,7 @@ final class ApplianceStories {
   /** The device sequence numbers stored in the journal, in order, each as often as it is stored. */
   List<Long> journaledSeqs(String applianceId) throws Exception {
     List<Long> seqs = new ArrayList<>();
-    for (ApplianceEntity.TelemetryRecorded batch : journaledBatches(applianceId)) {
+    for (ApplianceEvents.TelemetryRecorded batch : journaledBatches(applianceId)) {
       batch.readings().forEach(r -> seqs.add(r.seq()));
     }
     return seqs;

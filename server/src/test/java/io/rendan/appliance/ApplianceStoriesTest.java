@@ -214,8 +214,8 @@ class ApplianceStoriesTest {
               .setBookReservation(
                   BookReservationRequest.newBuilder()
                       .setApplianceId(id)
-                      .setFrom(ApplianceApi.ts(Instant.now().plus(Duration.ofHours(1))))
-                      .setTo(ApplianceApi.ts(Instant.now().plus(Duration.ofHours(2)))))
+                      .setFrom(ApplianceViews.ts(Instant.now().plus(Duration.ofHours(1))))
+                      .setTo(ApplianceViews.ts(Instant.now().plus(Duration.ofHours(2)))))
               .build());
       assertEquals("appliance:not-bookable", ws.next().frame().getResponse().getError().getCode());
     }

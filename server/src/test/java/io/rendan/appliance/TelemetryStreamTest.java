@@ -105,7 +105,7 @@ class TelemetryStreamTest {
     assertEquals(20, statement.getRevenueCount());
 
     // the journal holds each reading exactly once, and each cycle's revenue once
-    List<ApplianceEntity.TelemetryRecorded> batches = story.journaledBatches(id);
+    List<ApplianceEvents.TelemetryRecorded> batches = story.journaledBatches(id);
     assertEquals(LongStream.rangeClosed(1, 120).boxed().toList(), story.journaledSeqs(id));
     List<String> revenueIds = new ArrayList<>();
     batches.forEach(b -> b.meteredCycles().forEach(m -> revenueIds.add(m.revenueId())));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rendan.TestNode;
 import io.rendan.me.MeEntity;
+import io.rendan.me.MeProtocol;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -72,9 +73,9 @@ class RevenueLimitTest {
       MeEntity.Credit near =
           new MeEntity.Credit("elsewhere", 1, "r-0", Long.MAX_VALUE - 5, "EUR", "s", java.time.Instant.now(), 10_000, 0, true);
       assertInstanceOf(
-          MeEntity.Accepted.class,
+          MeProtocol.Accepted.class,
           sharding.entityRefFor(MeEntity.TYPE_KEY, owner)
-              .<MeEntity.Reply>ask(r -> new MeEntity.RecordCredit(near, r), Duration.ofSeconds(10))
+              .<MeProtocol.Reply>ask(r -> new MeProtocol.RecordCredit(near, r), Duration.ofSeconds(10))
               .toCompletableFuture()
               .get());
       assertInstanceOf(

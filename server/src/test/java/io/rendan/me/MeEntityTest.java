@@ -7,21 +7,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.rendan.http.ErrorCodes;
-import io.rendan.me.MeEntity.Accepted;
-import io.rendan.me.MeEntity.AddOperator;
+import io.rendan.me.MeProtocol.Accepted;
+import io.rendan.me.MeProtocol.AddOperator;
 import io.rendan.me.MeEntity.CapabilitiesChanged;
-import io.rendan.me.MeEntity.ChangeCapabilities;
-import io.rendan.me.MeEntity.Command;
+import io.rendan.me.MeProtocol.ChangeCapabilities;
+import io.rendan.me.MeProtocol.Command;
 import io.rendan.me.MeEntity.Event;
-import io.rendan.me.MeEntity.GetMe;
+import io.rendan.me.MeProtocol.GetMe;
 import io.rendan.me.MeEntity.Kind;
 import io.rendan.me.MeEntity.MeRegistered;
 import io.rendan.me.MeEntity.OperatorAdded;
 import io.rendan.me.MeEntity.OperatorRemoved;
-import io.rendan.me.MeEntity.RegisterMe;
-import io.rendan.me.MeEntity.Rejected;
-import io.rendan.me.MeEntity.RemoveOperator;
-import io.rendan.me.MeEntity.Reply;
+import io.rendan.me.MeProtocol.RegisterMe;
+import io.rendan.me.MeProtocol.Rejected;
+import io.rendan.me.MeProtocol.RemoveOperator;
+import io.rendan.me.MeProtocol.Reply;
 import io.rendan.me.MeEntity.State;
 import io.rendan.vocabulary.Side;
 import java.time.Clock;
@@ -138,18 +138,18 @@ class MeEntityTest {
     registerAsAlice(List.of());
     MeEntity.Credit big =
         new MeEntity.Credit("emc-a", 1, "r-1", Long.MAX_VALUE - 10, "EUR", "s", NOW, 10_000, 0, true);
-    State credited = run(r -> new MeEntity.RecordCredit(big, r)).replyOfType(Accepted.class).me();
+    State credited = run(r -> new MeProtocol.RecordCredit(big, r)).replyOfType(Accepted.class).me();
     assertEquals(Long.MAX_VALUE - 10, credited.balances().get("EUR"));
 
     MeEntity.Credit more = new MeEntity.Credit("emc-b", 1, "r-2", 11, "EUR", "s", NOW, 10_000, 0, true);
-    var result = run(r -> new MeEntity.RecordCredit(more, r));
+    var result = run(r -> new MeProtocol.RecordCredit(more, r));
     assertRejected(result, MeCodes.BALANCE_LIMIT, credited);
 
     // still alive and unchanged, also after a restart; a credit that fits is taken
     me.restart();
     assertEquals(credited, me.getState());
     MeEntity.Credit fits = new MeEntity.Credit("emc-b", 1, "r-2", 10, "EUR", "s", NOW, 10_000, 0, true);
-    var ok = run(r -> new MeEntity.RecordCredit(fits, r));
+    var ok = run(r -> new MeProtocol.RecordCredit(fits, r));
     assertEquals(Long.MAX_VALUE, ok.replyOfType(Accepted.class).me().balances().get("EUR"));
     assertEquals(MeEntity.LedgerCredited.class, ok.event().getClass());
   }
@@ -426,29 +426,29 @@ class MeEntityTest {
     registerAsAlice(List.of("washers"));
     MeEntity.Membership joined =
         new MeEntity.Membership("emc-1", "Community Laundry", Side.SOLUTION, "washers", false, true, 3);
-    var first = run(r -> new MeEntity.RecordMembership(joined, r));
+    var first = run(r -> new MeProtocol.RecordMembership(joined, r));
     assertEquals(1, first.events().size());
     assertEquals(List.of(joined), first.state().activeMemberships());
 
     // the delivery is at least once: the same message again, and an older one, change nothing
-    var again = run(r -> new MeEntity.RecordMembership(joined, r));
+    var again = run(r -> new MeProtocol.RecordMembership(joined, r));
     assertTrue(again.hasNoEvents());
     MeEntity.Membership older =
         new MeEntity.Membership("emc-1", "Community Laundry", Side.SOLUTION, "washers", false, false, 2);
-    assertTrue(run(r -> new MeEntity.RecordMembership(older, r)).hasNoEvents());
+    assertTrue(run(r -> new MeProtocol.RecordMembership(older, r)).hasNoEvents());
 
     MeEntity.Membership left = new MeEntity.Membership("emc-1", "", null, "", false, false, 9);
-    var leaving = run(r -> new MeEntity.RecordMembership(left, r));
+    var leaving = run(r -> new MeProtocol.RecordMembership(left, r));
     assertEquals(1, leaving.events().size());
     assertEquals(List.of(), leaving.state().activeMemberships());
     assertEquals(leaving.state(), me.restart().state());
-    assertTrue(run(r -> new MeEntity.RecordMembership(joined, r)).hasNoEvents(), "still applied once after a restart");
+    assertTrue(run(r -> new MeProtocol.RecordMembership(joined, r)).hasNoEvents(), "still applied once after a restart");
   }
 
   @Test
   void anUnknownMeRefusesAMembership() {
     newEntity();
     MeEntity.Membership m = new MeEntity.Membership("emc-1", "X", Side.SOLUTION, "r", false, true, 1);
-    assertRejected(run(r -> new MeEntity.RecordMembership(m, r)), MeCodes.NOT_FOUND, State.unregistered(meId));
+    assertRejected(run(r -> new MeProtocol.RecordMembership(m, r)), MeCodes.NOT_FOUND, State.unregistered(meId));
   }
 }

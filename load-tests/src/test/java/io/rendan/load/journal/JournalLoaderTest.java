@@ -3,6 +3,8 @@ package io.rendan.load.journal;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.rendan.appliance.ApplianceEntity;
+import io.rendan.appliance.ApplianceEvents;
+import io.rendan.appliance.ApplianceProtocol;
 import io.rendan.appliance.ApplianceSerializer;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,9 +26,9 @@ class JournalLoaderTest {
 
     Object read = serializer.fromBinary(loaded, JournalLoader.TELEMETRY_RECORDED);
 
-    ApplianceEntity.TelemetryRecorded recorded = assertInstanceOf(ApplianceEntity.TelemetryRecorded.class, read);
+    ApplianceEvents.TelemetryRecorded recorded = assertInstanceOf(ApplianceEvents.TelemetryRecorded.class, read);
     assertEquals("a-1", recorded.applianceId());
-    assertEquals(List.of(41L, 42L, 43L), recorded.readings().stream().map(ApplianceEntity.Reading::seq).toList());
+    assertEquals(List.of(41L, 42L, 43L), recorded.readings().stream().map(ApplianceProtocol.Reading::seq).toList());
     assertTrue(recorded.meteredCycles().isEmpty(), "no metered cycle: the node would tag nothing");
     assertArrayEquals(loaded, serializer.toBinary(recorded));
     assertEquals(JournalLoader.TELEMETRY_RECORDED, serializer.manifest(recorded));
