@@ -5,8 +5,8 @@ import io.rendan.appliance.ApplianceApi;
 import io.rendan.appliance.ApplianceConfig;
 import io.rendan.bidding.AwardDelivery;
 import io.rendan.bidding.BiddingApi;
+import io.rendan.bidding.BiddingSettings;
 import io.rendan.bidding.RoundDirectory;
-import io.rendan.bidding.RoundEntity;
 import io.rendan.bidding.RoundWaker;
 import io.rendan.cluster.DatabaseSchema;
 import io.rendan.cluster.SeedNodes;
@@ -205,39 +205,11 @@ public final class RendanNode implements AutoCloseable {
               config.getInt("rendan.emc.tag-slices"),
               config.getInt("rendan.ledger.max-listed"));
 
-      Config bidding = config.getConfig("rendan.bidding");
-      RoundDirectory directory =
-          RoundDirectory.start(
-              system,
-              projectionJdbc,
-              bidding.getInt("tag-slices"),
-              new RoundDirectory.Grouping(
-                  bidding.getInt("directory.group-envelopes"), bidding.getDuration("directory.group-within")));
-      BiddingApi biddingApi =
-          BiddingApi.start(
-              system,
-              topics,
-              meApi,
-              emcApi,
-              directory,
-              new RoundEntity.Settings(
-                  bidding.getInt("snapshot-every"),
-                  bidding.getDuration("backoff-min"),
-                  bidding.getDuration("backoff-max"),
-                  bidding.getInt("tag-slices"),
-                  bidding.getDuration("soft-close-window"),
-                  bidding.getDuration("soft-close-extension"),
-                  bidding.getInt("max-bids-per-round"),
-                  bidding.getInt("max-queued"),
-                  bidding.getInt("max-batch"),
-                  bidding.getDuration("idle-passivation"),
-                  bidding.getDuration("write-linger")),
-              new BiddingApi.Limits(
-                  bidding.getDuration("min-closes-in"), bidding.getDuration("max-closes-in"), bidding.getInt("max-listed")),
-              askTimeout,
-              clock);
-      AwardDelivery.start(system, projectionJdbc, biddingApi, emcApi, bidding.getInt("tag-slices"));
-      RoundWaker.start(system, directory, biddingApi, bidding.getDuration("wake-interval"), bidding.getInt("max-woken"));
+      BiddingSettings bidding = BiddingSettings.from(config);
+      RoundDirectory directory = RoundDirectory.start(system, projectionJdbc, bidding.tagSlices(), bidding.directory());
+      BiddingApi biddingApi = BiddingApi.start(system, topics, meApi, emcApi, directory, bidding, askTimeout, clock);
+      AwardDelivery.start(system, projectionJdbc, biddingApi, emcApi, bidding.tagSlices());
+      RoundWaker.start(system, directory, biddingApi, bidding.wakeInterval(), bidding.maxWoken());
       Config painpoint = config.getConfig("rendan.painpoint");
       io.rendan.painpoint.PainPointApi painPointApi =
           io.rendan.painpoint.PainPointApi.start(

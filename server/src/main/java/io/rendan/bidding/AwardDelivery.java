@@ -1,9 +1,9 @@
 package io.rendan.bidding;
 
 import io.rendan.bidding.RoundEntity.Bid;
-import io.rendan.bidding.RoundEntity.BidAwarded;
-import io.rendan.bidding.RoundEntity.Event;
-import io.rendan.bidding.RoundEntity.RoundClosed;
+import io.rendan.bidding.RoundEvents.BidAwarded;
+import io.rendan.bidding.RoundEvents.Event;
+import io.rendan.bidding.RoundEvents.RoundClosed;
 import io.rendan.emc.EmcApi;
 import io.rendan.emc.EmcEntity;
 import io.rendan.projection.ProjectionJdbc;

@@ -1,15 +1,12 @@
 package io.rendan.bidding;
 
-import com.google.protobuf.Timestamp;
 import io.rendan.auth.Caller;
-import io.rendan.bidding.RoundEntity.Accepted;
+import io.rendan.bidding.RoundProtocol.Accepted;
 import io.rendan.bidding.RoundEntity.Bid;
-import io.rendan.bidding.RoundEntity.BidAccepted;
-import io.rendan.bidding.RoundEntity.Command;
-import io.rendan.bidding.RoundEntity.Rejected;
-import io.rendan.bidding.RoundEntity.Reply;
-import io.rendan.bidding.RoundEntity.State;
-import io.rendan.bidding.RoundEntity.Summary;
+import io.rendan.bidding.RoundProtocol.BidAccepted;
+import io.rendan.bidding.RoundProtocol.Command;
+import io.rendan.bidding.RoundProtocol.Rejected;
+import io.rendan.bidding.RoundProtocol.Reply;
 import io.rendan.cluster.Asks;
 import io.rendan.emc.EmcApi;
 import io.rendan.emc.EmcEntity;
@@ -25,7 +22,6 @@ import io.rendan.protocol.api.v1.ListRoundsRequest;
 import io.rendan.protocol.api.v1.ListRoundsResponse;
 import io.rendan.protocol.api.v1.PlaceBidRequest;
 import io.rendan.protocol.api.v1.PostCallRequest;
-import io.rendan.protocol.api.v1.Push;
 import io.rendan.protocol.api.v1.Round;
 import io.rendan.protocol.api.v1.Target;
 import io.rendan.protocol.api.v1.Terms;
@@ -39,12 +35,10 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
-import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 
 /**
@@ -87,30 +81,18 @@ public final class BiddingApi {
     this.clock = clock;
   }
 
-  /** Starts the round shard region on this node. */
+  /** Starts the round shard region on this node, its changes published on {@code round/{roundId}}. */
   public static BiddingApi start(
       ActorSystem<?> system,
       LiveTopics topics,
       MeApi meApi,
       EmcApi emcApi,
       RoundDirectory directory,
-      RoundEntity.Settings settings,
-      Limits limits,
+      BiddingSettings settings,
       Duration askTimeout,
       Clock clock) {
-    ClusterSharding sharding = ClusterSharding.get(system);
-    RoundEntity.ChangePublisher publisher = (event, state) -> topics.publish(push(event, state, clock));
-    sharding.init(
-        Entity.of(
-                RoundEntity.TYPE_KEY,
-                ctx -> RoundEntity.create(ctx.getEntityId(), settings, publisher, clock, ctx.getShard()))
-            .withStopMessage(RoundEntity.Stop.INSTANCE)
-            // open rounds keep their deadline timer in memory: they leave only when
-            // finished and idle, by their own request
-            .withSettings(
-                org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings.create(system)
-                    .withNoPassivationStrategy()));
-    return new BiddingApi(sharding, meApi, emcApi, directory, askTimeout, limits, clock);
+    RoundEntity.init(system, settings.round(), (event, state) -> topics.publish(RoundMapping.push(event, state, clock)), clock);
+    return new BiddingApi(ClusterSharding.get(system), meApi, emcApi, directory, askTimeout, settings.limits(), clock);
   }
 
   public CompletionStage<Round> postCall(Caller caller, PostCallRequest request) {
@@ -151,9 +133,9 @@ public final class BiddingApi {
                       owner ->
                           ask(
                               roundId,
-                              replyTo -> new RoundEntity.PostCall(emcId, emc.ownerMeId(), call, closesAt, emc.ownerMeId(), replyTo)));
+                              replyTo -> new RoundProtocol.PostCall(emcId, emc.ownerMeId(), call, closesAt, emc.ownerMeId(), replyTo)));
             })
-        .thenApply(reply -> toProto(((Accepted) reply).round(), bid -> true));
+        .thenApply(reply -> RoundMapping.toProto(((Accepted) reply).round(), bid -> true));
   }
 
   /**
@@ -206,26 +188,19 @@ public final class BiddingApi {
             round ->
                 meApi
                     .requireOperator(caller, round.ownerMeId())
-                    .thenApply(owner -> new View(toProto(round, bid -> true), true))
+                    .thenApply(owner -> new View(RoundMapping.toProto(round, bid -> true), true))
                     .exceptionallyCompose(
                         notOwner -> {
                           if (!MeApi.isRefusal(notOwner, ErrorCodes.AUTH_FORBIDDEN)) {
                             return CompletableFuture.failedFuture(notOwner);
                           }
                           if (asMe == null) {
-                            return CompletableFuture.completedFuture(new View(publicView(round), false));
+                            return CompletableFuture.completedFuture(new View(RoundMapping.publicView(round), false));
                           }
                           return meApi
                               .requireOperator(caller, asMe)
-                              .thenApply(me -> new View(toProto(round, visibleTo(round, asMe)), false));
+                              .thenApply(me -> new View(RoundMapping.toProto(round, RoundMapping.visibleTo(round, asMe)), false));
                         }));
-  }
-
-  /** A bidder sees its own bids; once bidding has ended, a bidder sees all of them. */
-  private static Predicate<Bid> visibleTo(State round, String meId) {
-    boolean bidder = round.bids().values().stream().anyMatch(b -> b.meId().equals(meId));
-    boolean ended = round.status() != RoundEntity.Status.OPEN;
-    return bid -> bid.meId().equals(meId) || (ended && bidder);
   }
 
   public CompletionStage<ListRoundsResponse> list(Caller caller, ListRoundsRequest request) {
@@ -267,12 +242,12 @@ public final class BiddingApi {
                       me.capabilities(),
                       me.rating(),
                       me.activeMemberships().stream().map(MeEntity.Membership::emcId).toList());
-              return ask(roundId, replyTo -> new RoundEntity.PlaceBid(bidId, bidder, ask, plan, replyTo));
+              return ask(roundId, replyTo -> new RoundProtocol.PlaceBid(bidId, bidder, ask, plan, replyTo));
             })
         .thenApply(
             reply -> {
               BidAccepted accepted = (BidAccepted) reply;
-              return summaryProto(accepted.round()).addBids(toProto(accepted.bid())).build();
+              return RoundMapping.summaryProto(accepted.round()).addBids(RoundMapping.toProto(accepted.bid())).build();
             });
   }
 
@@ -288,8 +263,8 @@ public final class BiddingApi {
               }
               return meApi
                   .requireOperator(caller, bid.meId(), BiddingCodes.NOT_BIDDER, "only operators of the bidder withdraw a bid")
-                  .thenCompose(me -> ask(roundId, replyTo -> new RoundEntity.WithdrawBid(bidId, bid.meId(), replyTo)))
-                  .thenApply(reply -> toProto(((Accepted) reply).round(), visibleTo(round, bid.meId())));
+                  .thenCompose(me -> ask(roundId, replyTo -> new RoundProtocol.WithdrawBid(bidId, bid.meId(), replyTo)))
+                  .thenApply(reply -> RoundMapping.toProto(((Accepted) reply).round(), RoundMapping.visibleTo(round, bid.meId())));
             });
   }
 
@@ -306,28 +281,28 @@ public final class BiddingApi {
                       .requireOperator(caller, round.ownerMeId(), BiddingCodes.NOT_OWNER, "only operators of the EMC's owner may do this")
                       .thenCompose(owner -> emcApi.charter().checkAward(round.emcId(), round.ownerMeId(), bid.meId()));
             })
-        .thenCompose(checked -> asOwner(caller, roundId, owner -> replyTo -> new RoundEntity.AwardBid(bidId, owner, replyTo)));
+        .thenCompose(checked -> asOwner(caller, roundId, owner -> replyTo -> new RoundProtocol.AwardBid(bidId, owner, replyTo)));
   }
 
   public CompletionStage<Round> cancel(Caller caller, CancelRoundRequest request) {
     String roundId = checkId("roundId", request.getRoundId());
-    return asOwner(caller, roundId, owner -> replyTo -> new RoundEntity.CancelRound(owner, replyTo));
+    return asOwner(caller, roundId, owner -> replyTo -> new RoundProtocol.CancelRound(owner, replyTo));
   }
 
   /** Anyone signed in may watch a round: its pushes never carry bids. Answers the version. */
   public CompletionStage<Long> authorizeWatch(Caller caller, String roundId) {
-    return ask(checkId("roundId", roundId), RoundEntity.GetSummary::new)
-        .thenApply(reply -> ((RoundEntity.Summarized) reply).round().version());
+    return ask(checkId("roundId", roundId), RoundProtocol.GetSummary::new)
+        .thenApply(reply -> ((RoundProtocol.Summarized) reply).round().version());
   }
 
   /** The round as stored (for the award delivery). */
-  public CompletionStage<State> state(String roundId) {
-    return ask(roundId, RoundEntity.GetRound::new).thenApply(reply -> ((Accepted) reply).round());
+  public CompletionStage<RoundState> state(String roundId) {
+    return ask(roundId, RoundProtocol.GetRound::new).thenApply(reply -> ((Accepted) reply).round());
   }
 
   /** Brings a round into memory, so that its deadline timer runs (after a restart). */
   public void wake(String roundId) {
-    sharding.entityRefFor(RoundEntity.TYPE_KEY, roundId).tell(RoundEntity.Wake.INSTANCE);
+    sharding.entityRefFor(RoundEntity.TYPE_KEY, roundId).tell(RoundProtocol.Wake.INSTANCE);
   }
 
   private CompletionStage<Round> asOwner(
@@ -338,7 +313,7 @@ public final class BiddingApi {
                 meApi
                     .requireOperator(caller, round.ownerMeId(), BiddingCodes.NOT_OWNER, "only operators of the EMC's owner may do this")
                     .thenCompose(owner -> ask(roundId, command.apply(round.ownerMeId()))))
-        .thenApply(reply -> toProto(((Accepted) reply).round(), bid -> true));
+        .thenApply(reply -> RoundMapping.toProto(((Accepted) reply).round(), bid -> true));
   }
 
   private CompletionStage<Reply> ask(String roundId, Function<ActorRef<Reply>, Command> command) {
@@ -351,92 +326,6 @@ public final class BiddingApi {
               }
               return CompletableFuture.completedFuture(reply);
             });
-  }
-
-  // ---- mapping --------------------------------------------------------------------------------
-
-  /** The round with the bids {@code visible} lets through, in the order they arrived. */
-  static Round toProto(State s, Predicate<Bid> visible) {
-    Round.Builder b = publicView(s).toBuilder();
-    s.bids().values().stream()
-        .filter(visible)
-        .sorted(java.util.Comparator.comparingLong(Bid::arrival))
-        .forEach(bid -> b.addBids(toProto(bid)));
-    return b.build();
-  }
-
-  /** What anyone may see: no bids at all (and no pass over them: a hot round pushes often). */
-  static Round publicView(State s) {
-    Round.Builder b = summaryProto(s.summary());
-    b.setEmcId(s.emcId()).setOwnerMeId(s.ownerMeId()).setCall(toProto(s.call())).setPostedAt(ts(s.postedAt()));
-    if (s.awardedBidId() != null) {
-      b.setAwardedBidId(s.awardedBidId()).setAwardedMeId(s.bids().get(s.awardedBidId()).meId());
-    }
-    if (s.invitationId() != null) {
-      b.setInvitationId(s.invitationId());
-    }
-    return b.build();
-  }
-
-  static Round.Builder summaryProto(Summary s) {
-    Round.Builder b =
-        Round.newBuilder()
-            .setRoundId(s.roundId())
-            .setStatus(Round.Status.valueOf(s.status().name()))
-            .setClosesAt(ts(s.closesAt()))
-            .setBidCount(s.bidCount())
-            .setVersion(s.version());
-    if (s.bestAskBps() != null) {
-      b.setBestAskBps(s.bestAskBps());
-    }
-    return b;
-  }
-
-  static io.rendan.protocol.api.v1.Bid toProto(Bid bid) {
-    return io.rendan.protocol.api.v1.Bid.newBuilder()
-        .setBidId(bid.bidId())
-        .setMeId(bid.meId())
-        .setAskShareBps(bid.askShareBps())
-        .setPlan(bid.plan())
-        .setPlacedAt(ts(bid.placedAt()))
-        .setRating(bid.rating())
-        .setScore(bid.score())
-        .setStatus(io.rendan.protocol.api.v1.Bid.Status.valueOf(bid.status().name()))
-        .build();
-  }
-
-  static Call toProto(RoundEntity.Call c) {
-    return Call.newBuilder()
-        .setCapability(c.capability())
-        .setSide(EmcApi.toProto(c.side()))
-        .setRole(c.role())
-        .setDescription(c.description())
-        .setMaxShareBps(c.maxShareBps())
-        .setMode(Call.Mode.valueOf(c.mode().name()))
-        .setMinStepBps(c.minStepBps())
-        .setMinRating(c.minRating())
-        .setAutoAward(c.autoAward())
-        .setTarget(Target.newBuilder().setMetric(Target.Metric.valueOf(c.target().metric().name())).setAmount(c.target().amount()))
-        .setMissedPeriodLimit(c.missedPeriodLimit())
-        .setReplacesMeId(c.replacesMeId() == null ? "" : c.replacesMeId())
-        .setPainPointId(c.painPointId() == null ? "" : c.painPointId())
-        .build();
-  }
-
-  /** What subscribers of round/{id} get: what anyone may see, never the bids. */
-  static Push push(String event, State state, Clock clock) {
-    Instant now = clock.instant();
-    return Push.newBuilder()
-        .setTopic(TOPIC_PREFIX + state.roundId())
-        .setSeq(state.version())
-        .setAt(ts(now))
-        .setEvent(event)
-        .setRound(publicView(state))
-        .build();
-  }
-
-  static Timestamp ts(Instant at) {
-    return Timestamp.newBuilder().setSeconds(at.getEpochSecond()).setNanos(at.getNano()).build();
   }
 
   // ---- validation -----------------------------------------------------------------------------

@@ -1,9 +1,9 @@
 package io.rendan.bidding;
 
-import io.rendan.bidding.RoundEntity.BidWithdrawn;
-import io.rendan.bidding.RoundEntity.BidsPlaced;
-import io.rendan.bidding.RoundEntity.Event;
-import io.rendan.bidding.RoundEntity.RoundPosted;
+import io.rendan.bidding.RoundEvents.BidWithdrawn;
+import io.rendan.bidding.RoundEvents.BidsPlaced;
+import io.rendan.bidding.RoundEvents.Event;
+import io.rendan.bidding.RoundEvents.RoundPosted;
 import io.rendan.http.ApiException;
 import io.rendan.http.ErrorCodes;
 import io.rendan.projection.ProjectionJdbc;
@@ -145,13 +145,13 @@ public final class RoundDirectory {
     private static void apply(Connection connection, Event event, long version) throws SQLException {
       if (event instanceof RoundPosted e) {
         insertPosted(connection, e, version);
-      } else if (event instanceof RoundEntity.RoundClosed e) {
+      } else if (event instanceof RoundEvents.RoundClosed e) {
         String outcome =
             e.awardedBidId() != null ? "'AWARDED'" : "CASE WHEN bid_count > 0 THEN 'CLOSED' ELSE 'UNSUCCESSFUL' END";
         update(connection, e.roundId(), version, "status = " + outcome, ps -> {});
-      } else if (event instanceof RoundEntity.BidAwarded e) {
+      } else if (event instanceof RoundEvents.BidAwarded e) {
         update(connection, e.roundId(), version, "status = 'AWARDED'", ps -> {});
-      } else if (event instanceof RoundEntity.RoundCancelled e) {
+      } else if (event instanceof RoundEvents.RoundCancelled e) {
         update(connection, e.roundId(), version, "status = 'CANCELLED'", ps -> {});
       }
     }
@@ -292,9 +292,9 @@ public final class RoundDirectory {
                           .setMode(Call.Mode.valueOf(rs.getString(5)))
                           .setMaxShareBps(rs.getInt(6)))
                   .setStatus(Round.Status.valueOf(rs.getString(7)))
-                  .setClosesAt(BiddingApi.ts(Instant.ofEpochMilli(rs.getLong(8))))
+                  .setClosesAt(RoundMapping.ts(Instant.ofEpochMilli(rs.getLong(8))))
                   .setBidCount(rs.getInt(10))
-                  .setPostedAt(BiddingApi.ts(Instant.ofEpochMilli(rs.getLong(11))))
+                  .setPostedAt(RoundMapping.ts(Instant.ofEpochMilli(rs.getLong(11))))
                   .setVersion(rs.getLong(12));
           int best = rs.getInt(9);
           boolean sealedAndOpen = "SEALED".equals(rs.getString(5)) && "OPEN".equals(rs.getString(7));

@@ -3,6 +3,8 @@ package io.rendan.bidding;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Timestamp;
 import io.rendan.bidding.RoundEntity.*;
+import io.rendan.bidding.RoundEvents.*;
+import io.rendan.bidding.RoundProtocol.*;
 import io.rendan.emc.EmcEntity;
 import io.rendan.emc.EmcSerializer;
 import io.rendan.protocol.persistence.v1.RoundSnapshot;
@@ -42,7 +44,7 @@ public final class RoundSerializer extends SerializerWithStringManifest {
     if (o instanceof RoundClosed) return CLOSED;
     if (o instanceof BidAwarded) return BID_AWARDED;
     if (o instanceof RoundCancelled) return CANCELLED;
-    if (o instanceof State) return SNAPSHOT;
+    if (o instanceof RoundState) return SNAPSHOT;
     throw new IllegalArgumentException("RoundSerializer cannot serialize " + o.getClass());
   }
 
@@ -105,7 +107,7 @@ public final class RoundSerializer extends SerializerWithStringManifest {
           .build()
           .toByteArray();
     }
-    if (o instanceof State s) {
+    if (o instanceof RoundState s) {
       RoundSnapshot.Builder b = RoundSnapshot.newBuilder().setRoundId(s.roundId()).setVersion(s.version());
       if (s.isPosted()) {
         b.setEmcId(s.emcId())
@@ -172,7 +174,7 @@ public final class RoundSerializer extends SerializerWithStringManifest {
         case SNAPSHOT -> {
           var p = RoundSnapshot.parseFrom(bytes);
           if (!p.hasCall()) {
-            yield new State(p.getRoundId(), null, null, null, null, null, null, Map.of(), null, null, 0, p.getVersion());
+            yield new RoundState(p.getRoundId(), null, null, null, null, null, null, Map.of(), null, null, 0, p.getVersion());
           }
           Map<String, Bid> bids = new LinkedHashMap<>();
           p.getBidsList().forEach(b -> bids.put(b.getBidId(), bid(b)));
@@ -185,7 +187,7 @@ public final class RoundSerializer extends SerializerWithStringManifest {
                 case STATUS_CANCELLED -> Status.CANCELLED;
                 default -> throw new IllegalArgumentException("stored round status " + p.getStatus());
               };
-          yield new State(
+          yield new RoundState(
               p.getRoundId(),
               p.getEmcId(),
               p.getOwnerMeId(),

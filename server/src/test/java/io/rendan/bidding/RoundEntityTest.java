@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.*;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.rendan.bidding.RoundEntity.*;
+import io.rendan.bidding.RoundEvents.*;
+import io.rendan.bidding.RoundProtocol.*;
 import io.rendan.vocabulary.Metric;
 import io.rendan.vocabulary.Side;
 import io.rendan.vocabulary.Target;
@@ -66,7 +68,7 @@ class RoundEntityTest {
   private final List<String> published = new CopyOnWriteArrayList<>();
   private String roundId;
   private TestProbe<Command> inbox;
-  private EventSourcedBehaviorTestKit<JournalCommand, Event, State> round;
+  private EventSourcedBehaviorTestKit<JournalCommand, Event, RoundState> round;
 
   @BeforeAll
   static void startActorSystem() {
@@ -88,7 +90,7 @@ class RoundEntityTest {
     round =
         EventSourcedBehaviorTestKit.create(
             testKit.system(),
-            RoundEntity.journal(
+            RoundJournal.create(
                 roundId,
                 new Settings(3, Duration.ofMillis(200), Duration.ofSeconds(5), 4, Duration.ofMinutes(2), Duration.ofMinutes(2), 50, 100, 100, Duration.ofMinutes(2), Duration.ZERO),
                 (event, state) -> published.add(event),
@@ -101,7 +103,7 @@ class RoundEntityTest {
     return new Call("iot-programming", Side.SOLUTION, "washer firmware", "IoT for the washer fleet", 2_000, mode, 100, 300, autoAward, TARGET, 3, null);
   }
 
-  private State post(Mode mode, boolean autoAward) {
+  private RoundState post(Mode mode, boolean autoAward) {
     TestProbe<Reply> reply = testKit.createTestProbe(Reply.class);
     round.runCommand(new Apply(new PostCall("emc-1", OWNER, call(mode, autoAward), START.plus(Duration.ofMinutes(10)), OWNER, reply.getRef())));
     return reply.expectMessageClass(Accepted.class).round();
@@ -142,14 +144,14 @@ class RoundEntityTest {
   }
 
   private void assertSurvivesRestart() {
-    State before = round.getState();
+    RoundState before = round.getState();
     round.restart();
     assertEquals(before, round.getState());
   }
 
   @Test
   void postingOpensTheRoundWithItsDeadline() {
-    State state = post(Mode.OPEN, false);
+    RoundState state = post(Mode.OPEN, false);
     assertEquals(Status.OPEN, state.status());
     assertEquals(START.plus(Duration.ofMinutes(10)), state.closesAt());
     assertEquals(List.of("round.posted"), published);
@@ -161,7 +163,7 @@ class RoundEntityTest {
     TestProbe<Reply> reply = testKit.createTestProbe(Reply.class);
     round.runCommand(new Apply(new PostCall("emc-1", OWNER, call(Mode.OPEN, false), START.plusSeconds(600), "someone-else", reply.getRef())));
     assertRejected(reply.receiveMessage(), BiddingCodes.NOT_OWNER);
-    State first = post(Mode.OPEN, false);
+    RoundState first = post(Mode.OPEN, false);
     assertEquals(first, post(Mode.OPEN, false));
     TestProbe<Reply> other = testKit.createTestProbe(Reply.class);
     round.runCommand(new Apply(new PostCall("emc-2", OWNER, call(Mode.SEALED, false), START.plusSeconds(600), OWNER, other.getRef())));
@@ -247,7 +249,7 @@ class RoundEntityTest {
     post(Mode.OPEN, false);
     bid("b1", "me-a", 1_800);
     bid("b2", "me-a", 1_600);
-    State state = round.getState();
+    RoundState state = round.getState();
     assertEquals(BidStatus.SUPERSEDED, state.bids().get("b1").status());
     assertEquals(BidStatus.ACTIVE, state.bids().get("b2").status());
     assertEquals(1, state.activeBids().size());
@@ -367,7 +369,7 @@ class RoundEntityTest {
     // scores: 1500*(1500-500)=1.5M for both equal asks; 1900*(1500-900)=1.14M for the rated bidder
     clock.advance(Duration.ofMinutes(10));
     round.runCommand(CloseDue.INSTANCE);
-    State state = round.getState();
+    RoundState state = round.getState();
     assertEquals(Status.AWARDED, state.status());
     assertEquals("rated", state.awardedBidId());
     assertSurvivesRestart();

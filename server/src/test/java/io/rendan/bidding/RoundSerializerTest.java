@@ -3,6 +3,8 @@ package io.rendan.bidding;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.rendan.bidding.RoundEntity.*;
+import io.rendan.bidding.RoundEvents.*;
+import io.rendan.bidding.RoundProtocol.*;
 import io.rendan.vocabulary.Metric;
 import io.rendan.vocabulary.Side;
 import io.rendan.vocabulary.Target;
@@ -46,11 +48,11 @@ class RoundSerializerTest {
     }
   }
 
-  private static State state() {
+  private static RoundState state() {
     Map<String, Bid> bids = new LinkedHashMap<>();
     bids.put("b1", BID);
     bids.put("b0", OLD);
-    return new State("r-1", "emc-1", "laundry", CALL, Status.AWARDED, AT.plusSeconds(600), AT, bids, "b1", "award-r-1", 2, 9);
+    return new RoundState("r-1", "emc-1", "laundry", CALL, Status.AWARDED, AT.plusSeconds(600), AT, bids, "b1", "award-r-1", 2, 9);
   }
 
   static final List<Sample> SAMPLES =
@@ -84,7 +86,7 @@ class RoundSerializerTest {
           new Sample("round.bid-awarded.bin", "round.bid-awarded", new BidAwarded("r-1", "b1", "award-r-1", AT)),
           new Sample("round.cancelled.bin", "round.cancelled", new RoundCancelled("r-1", AT)),
           new Sample("round.snapshot.bin", "round.snapshot", state()),
-          new Sample("round.snapshot-empty.bin", "round.snapshot", State.empty("r-3")));
+          new Sample("round.snapshot-empty.bin", "round.snapshot", RoundState.empty("r-3")));
 
   static Stream<Arguments> samples() {
     return SAMPLES.stream().map(Arguments::of);
