@@ -5,6 +5,8 @@ import static org.apache.pekko.http.javadsl.server.Directives.*;
 import io.rendan.http.ApiException;
 import io.rendan.http.ErrorCodes;
 import io.rendan.http.HttpCodec;
+import io.rendan.http.WsFraming;
+import org.apache.pekko.http.impl.engine.ws.UpgradeToWebSocketLowLevel;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -58,7 +60,7 @@ public final class Authenticator {
    * {@code bearer.<token>} offered beside {@value #WS_PROTOCOL}, which the server
    * then selects. The token never appears in a URL, so never in access logs.
    */
-  public Route webSocket(Function<Caller, Flow<Message, Message, ?>> session) {
+  public Route webSocket(Function<Caller, Flow<Message, Message, ?>> session, int maxMessageBytes) {
     return extractRequest(
         request -> {
           Optional<String> origin = request.getHeader("Origin").map(HttpHeader::value);
@@ -93,7 +95,13 @@ public final class Authenticator {
                   "at most " + limits.settings().maxWsConnections() + " WebSocket connections at once per subject");
             }
             Flow<Message, Message, ?> flow = paced(caller, session.apply(caller));
-            return inHeader ? handleWebSocketMessages(flow) : handleWebSocketMessagesForProtocol(flow, WS_PROTOCOL);
+            // frames straight to the session's stage, without a substream per message (see WsFraming)
+            UpgradeToWebSocketLowLevel upgrade =
+                (UpgradeToWebSocketLowLevel) request.getAttribute(AttributeKeys.webSocketUpgrade).get();
+            return complete(
+                upgrade.handleFrames(
+                    WsFraming.server(flow, maxMessageBytes),
+                    inHeader ? scala.Option.empty() : scala.Option.apply(WS_PROTOCOL)));
           } catch (ApiException e) {
             return complete(codec.error(request, e));
           }

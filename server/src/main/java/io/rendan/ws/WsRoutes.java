@@ -64,6 +64,7 @@ public final class WsRoutes {
                 () ->
                     auth.webSocket(
                         caller ->
-                            WsSession.flow(system, meApi, emcApi, biddingApi, applianceApi, painPointApi, topics, settings, metrics, caller))));
+                            WsSession.flow(system, meApi, emcApi, biddingApi, applianceApi, painPointApi, topics, settings, metrics, caller),
+                        settings.maxMessageBytes())));
   }
 }
