@@ -25,7 +25,7 @@ import io.rendan.cluster.DatabaseSchema;
 import io.rendan.cluster.SeedNodes;
 import io.rendan.console.ConsoleRoutes;
 import io.rendan.emc.EmcApi;
-import io.rendan.emc.EmcEntity;
+import io.rendan.emc.EmcSettings;
 import io.rendan.emc.EmcRoutes;
 import io.rendan.emc.MembershipDelivery;
 import io.rendan.http.HealthRoutes;
@@ -227,7 +227,7 @@ public final class RendanNode implements AutoCloseable {
               system,
               topics,
               meApi,
-              new EmcEntity.Settings(
+              new EmcSettings(
                   config.getInt("rendan.emc.snapshot-every"),
                   config.getDuration("rendan.emc.backoff-min"),
                   config.getDuration("rendan.emc.backoff-max"),

@@ -12,7 +12,7 @@ import io.rendan.bidding.RoundEntity.State;
 import io.rendan.bidding.RoundEntity.Summary;
 import io.rendan.cluster.Asks;
 import io.rendan.emc.EmcApi;
-import io.rendan.emc.EmcEntity;
+import io.rendan.emc.EmcMembership;
 import io.rendan.http.ApiException;
 import io.rendan.http.ErrorCodes;
 import io.rendan.me.MeApi;
@@ -253,8 +253,8 @@ public final class BiddingApi {
     String bidId = checkId("bidId", request.getBidId());
     String meId = checkId("meId", request.getMeId());
     int ask = request.getAskShareBps();
-    if (ask < 0 || ask > EmcEntity.MAX_BPS) {
-      throw invalid("askShareBps must be between 0 and " + EmcEntity.MAX_BPS);
+    if (ask < 0 || ask > EmcMembership.MAX_BPS) {
+      throw invalid("askShareBps must be between 0 and " + EmcMembership.MAX_BPS);
     }
     String plan = checkText("plan", request.getPlan(), true);
     return meApi
@@ -454,8 +454,8 @@ public final class BiddingApi {
       throw invalid("call.role is required: 1 to " + MAX_ROLE + " characters");
     }
     String description = checkText("call.description", call.getDescription(), true);
-    if (call.getMaxShareBps() < 1 || call.getMaxShareBps() > EmcEntity.MAX_BPS) {
-      throw invalid("call.maxShareBps must be between 1 and " + EmcEntity.MAX_BPS);
+    if (call.getMaxShareBps() < 1 || call.getMaxShareBps() > EmcMembership.MAX_BPS) {
+      throw invalid("call.maxShareBps must be between 1 and " + EmcMembership.MAX_BPS);
     }
     RoundEntity.Mode mode =
         switch (call.getMode()) {
@@ -473,7 +473,7 @@ public final class BiddingApi {
       throw invalid("call.minRating must be between 0 and 1000");
     }
     // the winner's contract: the target and missed-period limit of the call, the share of the bid
-    EmcEntity.Terms terms =
+    EmcMembership.Terms terms =
         io.rendan.emc.EmcApi.checkTerms(
             Terms.newBuilder()
                 .setShareBps(0)

@@ -3,11 +3,10 @@ package io.rendan.emc;
 import com.google.protobuf.Timestamp;
 import io.rendan.auth.Caller;
 import io.rendan.cluster.Asks;
-import io.rendan.emc.EmcEntity.Accepted;
-import io.rendan.emc.EmcEntity.Command;
-import io.rendan.emc.EmcEntity.Rejected;
-import io.rendan.emc.EmcEntity.Reply;
-import io.rendan.emc.EmcEntity.State;
+import io.rendan.emc.EmcProtocol.Accepted;
+import io.rendan.emc.EmcProtocol.Command;
+import io.rendan.emc.EmcProtocol.Rejected;
+import io.rendan.emc.EmcProtocol.Reply;
 import io.rendan.http.ApiException;
 import io.rendan.http.ErrorCodes;
 import io.rendan.me.MeApi;
@@ -88,19 +87,19 @@ public final class EmcApi {
    * each completes normally or fails with the refusal naming its clause.
    */
   public interface CharterGate {
-    CompletionStage<Integer> checkTerms(State emc, String meId, EmcEntity.Terms terms);
+    CompletionStage<Integer> checkTerms(EmcState emc, String meId, EmcMembership.Terms terms);
 
-    CompletionStage<Void> checkRemoval(State emc, String meId, boolean byOwner);
+    CompletionStage<Void> checkRemoval(EmcState emc, String meId, boolean byOwner);
 
     CompletionStage<Void> checkAward(String emcId, String ownerMeId, String bidderMeId);
 
     CharterGate NONE =
         new CharterGate() {
-          public CompletionStage<Integer> checkTerms(State emc, String meId, EmcEntity.Terms terms) {
+          public CompletionStage<Integer> checkTerms(EmcState emc, String meId, EmcMembership.Terms terms) {
             return CompletableFuture.completedFuture(0);
           }
 
-          public CompletionStage<Void> checkRemoval(State emc, String meId, boolean byOwner) {
+          public CompletionStage<Void> checkRemoval(EmcState emc, String meId, boolean byOwner) {
             return CompletableFuture.completedFuture(null);
           }
 
@@ -140,7 +139,7 @@ public final class EmcApi {
       ActorSystem<?> system,
       LiveTopics topics,
       MeApi meApi,
-      EmcEntity.Settings settings,
+      EmcSettings settings,
       Limits limits,
       Duration askTimeout,
       Clock clock) {
@@ -162,7 +161,7 @@ public final class EmcApi {
         .requireOperator(caller, ownerMeId)
         .thenCompose(
             owner ->
-                ask(emcId, replyTo -> new EmcEntity.StartEmc(name, userGroup, ownerMeId, side, caller.subject(), currency, replyTo)))
+                ask(emcId, replyTo -> new EmcProtocol.StartEmc(name, userGroup, ownerMeId, side, caller.subject(), currency, replyTo)))
         .thenApply(a -> new Started(toProto(a.emc(), clock.instant()), a.created()));
   }
 
@@ -172,7 +171,7 @@ public final class EmcApi {
 
   /** The EMC's current version, if the caller may watch {@code emc/{emcId}}. */
   public CompletionStage<Long> authorizeWatch(Caller caller, String emcId) {
-    return visible(caller, emcId).thenApply(State::version);
+    return visible(caller, emcId).thenApply(EmcState::version);
   }
 
   public CompletionStage<Invitation> invite(Caller caller, InviteMemberRequest request) {
@@ -182,7 +181,7 @@ public final class EmcApi {
     String meId = checkId("meId", request.getMeId());
     Side side = side("side", request.getSide());
     String role = checkRole(request.getRole());
-    EmcEntity.Terms terms = terms(request.getTerms());
+    EmcMembership.Terms terms = terms(request.getTerms());
     Duration validFor = ttl(request.getExpiresInSeconds());
     String replaces = request.getReplacesMeId().isEmpty() ? null : checkId("replacesMeId", request.getReplacesMeId());
     return meApi
@@ -193,16 +192,16 @@ public final class EmcApi {
                     caller,
                     emcId,
                     state -> charter.checkTerms(state, meId, terms),
-                    owner -> replyTo -> new EmcEntity.InviteMember(invitationId, meId, side, role, terms, validFor, owner, replaces, replyTo)))
+                    owner -> replyTo -> new EmcProtocol.InviteMember(invitationId, meId, side, role, terms, validFor, owner, replaces, replyTo)))
         .thenApply(a -> toProto(a.emc().invitations().get(invitationId), clock.instant()));
   }
 
   public CompletionStage<Emc> acceptInvitation(Caller caller, AnswerInvitationRequest request) {
-    return asInvitee(caller, request, (invitationId, me) -> replyTo -> new EmcEntity.AcceptInvitation(invitationId, me, replyTo));
+    return asInvitee(caller, request, (invitationId, me) -> replyTo -> new EmcProtocol.AcceptInvitation(invitationId, me, replyTo));
   }
 
   public CompletionStage<Emc> declineInvitation(Caller caller, AnswerInvitationRequest request) {
-    return asInvitee(caller, request, (invitationId, me) -> replyTo -> new EmcEntity.DeclineInvitation(invitationId, me, replyTo));
+    return asInvitee(caller, request, (invitationId, me) -> replyTo -> new EmcProtocol.DeclineInvitation(invitationId, me, replyTo));
   }
 
   /** The member's operators make it leave; the owner's operators remove it. */
@@ -230,15 +229,15 @@ public final class EmcApi {
             acting ->
                 current(emcId)
                     .thenCompose(state -> charter.checkRemoval(state, meId, !acting.equals(meId)))
-                    .thenCompose(checked -> ask(emcId, replyTo -> new EmcEntity.RemoveMember(meId, acting, replyTo))))
+                    .thenCompose(checked -> ask(emcId, replyTo -> new EmcProtocol.RemoveMember(meId, acting, replyTo))))
         .thenApply(this::view);
   }
 
   public CompletionStage<Emc> proposeTerms(Caller caller, ProposeTermsRequest request) {
     String emcId = checkId("emcId", request.getEmcId());
     String meId = checkId("meId", request.getMeId());
-    EmcEntity.Terms terms = terms(request.getTerms());
-    return asOwner(caller, emcId, state -> charter.checkTerms(state, meId, terms), owner -> replyTo -> new EmcEntity.ProposeTerms(meId, terms, owner, replyTo))
+    EmcMembership.Terms terms = terms(request.getTerms());
+    return asOwner(caller, emcId, state -> charter.checkTerms(state, meId, terms), owner -> replyTo -> new EmcProtocol.ProposeTerms(meId, terms, owner, replyTo))
         .thenApply(this::view);
   }
 
@@ -247,19 +246,19 @@ public final class EmcApi {
     String meId = checkId("meId", request.getMeId());
     return meApi
         .requireOperator(caller, meId)
-        .thenCompose(me -> ask(emcId, replyTo -> new EmcEntity.AcceptTerms(meId, meId, replyTo)))
+        .thenCompose(me -> ask(emcId, replyTo -> new EmcProtocol.AcceptTerms(meId, meId, replyTo)))
         .thenApply(this::view);
   }
 
   public CompletionStage<Emc> dissolve(Caller caller, DissolveEmcRequest request) {
     String emcId = checkId("emcId", request.getEmcId());
-    return asOwner(caller, emcId, owner -> replyTo -> new EmcEntity.DissolveEmc(owner, replyTo)).thenApply(this::view);
+    return asOwner(caller, emcId, owner -> replyTo -> new EmcProtocol.DissolveEmc(owner, replyTo)).thenApply(this::view);
   }
 
   public CompletionStage<Emc> transferOwnership(Caller caller, TransferOwnershipRequest request) {
     String emcId = checkId("emcId", request.getEmcId());
     String meId = checkId("meId", request.getMeId());
-    return asOwner(caller, emcId, owner -> replyTo -> new EmcEntity.TransferOwnership(meId, owner, replyTo))
+    return asOwner(caller, emcId, owner -> replyTo -> new EmcProtocol.TransferOwnership(meId, owner, replyTo))
         .thenApply(this::view);
   }
 
@@ -298,7 +297,7 @@ public final class EmcApi {
                             ask(
                                 emcId,
                                 replyTo ->
-                                    new EmcEntity.RecordRevenue(
+                                    new EmcProtocol.RecordRevenue(
                                         revenueId, amount, currency, source, earnedAt, request.getUnits(), attributed, refundOf,
                                         state.ownerMeId(), replyTo))))
         .thenApply(a -> toProto(a.emc().accounts().revenues().get(revenueId)));
@@ -313,7 +312,7 @@ public final class EmcApi {
    * already); refunds lower balances.
    */
   private CompletionStage<Void> refuseOverLimit(
-      EmcEntity.State emc, String revenueId, long amount, String currency, Instant earnedAt) {
+      EmcState emc, String revenueId, long amount, String currency, Instant earnedAt) {
     if (amount <= 0 || emc.accounts().revenues().containsKey(revenueId) || emc.ownerMeId() == null) {
       return CompletableFuture.completedFuture(null);
     }
@@ -358,7 +357,7 @@ public final class EmcApi {
                 ask(
                     emcId,
                     replyTo ->
-                        new EmcEntity.RecordRevenue(
+                        new EmcProtocol.RecordRevenue(
                             revenueId, amountMinor, currency, source, earnedAt, 1, null, null, state.ownerMeId(), replyTo)))
         .handle(
             (accepted, failure) -> {
@@ -383,7 +382,7 @@ public final class EmcApi {
     }
     return meApi
         .requireOperator(caller, meId)
-        .thenCompose(me -> ask(emcId, replyTo -> new EmcEntity.ReportPeriodValue(period, meId, request.getValue(), meId, replyTo)))
+        .thenCompose(me -> ask(emcId, replyTo -> new EmcProtocol.ReportPeriodValue(period, meId, request.getValue(), meId, replyTo)))
         .thenApply(this::view);
   }
 
@@ -391,7 +390,7 @@ public final class EmcApi {
   public CompletionStage<Emc> closePeriod(Caller caller, io.rendan.protocol.api.v1.ClosePeriodRequest request) {
     String emcId = checkId("emcId", request.getEmcId());
     String period = checkPeriod(request.getPeriod());
-    return asOwner(caller, emcId, owner -> replyTo -> new EmcEntity.ClosePeriod(period, owner, replyTo)).thenApply(this::view);
+    return asOwner(caller, emcId, owner -> replyTo -> new EmcProtocol.ClosePeriod(period, owner, replyTo)).thenApply(this::view);
   }
 
   /**
@@ -405,12 +404,12 @@ public final class EmcApi {
       String meId,
       Side side,
       String role,
-      EmcEntity.Terms terms,
+      EmcMembership.Terms terms,
       String replacesMeId) {
     return ask(
             emcId,
             replyTo ->
-                new EmcEntity.InviteMember(
+                new EmcProtocol.InviteMember(
                     invitationId, meId, side, role, terms, limits.defaultInvitationTtl(), ownerMeId, replacesMeId, replyTo))
         .handle(
             (accepted, failure) -> {
@@ -426,8 +425,8 @@ public final class EmcApi {
   }
 
   /** The EMC as stored, for other aggregates' APIs (no permission check: they make their own). */
-  public CompletionStage<State> current(String emcId) {
-    return ask(checkId("emcId", emcId), EmcEntity.GetEmc::new).thenApply(Accepted::emc);
+  public CompletionStage<EmcState> current(String emcId) {
+    return ask(checkId("emcId", emcId), EmcProtocol.GetEmc::new).thenApply(Accepted::emc);
   }
 
   /**
@@ -436,11 +435,11 @@ public final class EmcApi {
    * same invitation. Completes with the EMC's refusal code, or null when issued.
    */
   public CompletionStage<String> inviteFromAward(
-      String emcId, String invitationId, String ownerMeId, String meId, Side side, String role, EmcEntity.Terms terms) {
+      String emcId, String invitationId, String ownerMeId, String meId, Side side, String role, EmcMembership.Terms terms) {
     return ask(
             emcId,
             replyTo ->
-                new EmcEntity.InviteMember(invitationId, meId, side, role, terms, limits.defaultInvitationTtl(), ownerMeId, replyTo))
+                new EmcProtocol.InviteMember(invitationId, meId, side, role, terms, limits.defaultInvitationTtl(), ownerMeId, replyTo))
         .handle(
             (accepted, failure) -> {
               if (failure == null) {
@@ -465,7 +464,7 @@ public final class EmcApi {
   private CompletionStage<Accepted> asOwner(
       Caller caller,
       String emcId,
-      Function<State, CompletionStage<?>> check,
+      Function<EmcState, CompletionStage<?>> check,
       Function<String, Function<ActorRef<Reply>, Command>> command) {
     return current(emcId)
         .thenCompose(
@@ -485,7 +484,7 @@ public final class EmcApi {
     return current(emcId)
         .thenCompose(
             state -> {
-              EmcEntity.Invitation invitation = state.invitations().get(invitationId);
+              EmcMembership.Invitation invitation = state.invitations().get(invitationId);
               if (invitation == null) {
                 throw new ApiException(EmcCodes.INVITATION_NOT_FOUND, "no invitation " + invitationId);
               }
@@ -497,7 +496,7 @@ public final class EmcApi {
   }
 
   /** The EMC, if the caller is an admin or operates its owner, a member or an invited ME. */
-  private CompletionStage<State> visible(Caller caller, String emcId) {
+  private CompletionStage<EmcState> visible(Caller caller, String emcId) {
     return current(checkId("emcId", emcId))
         .thenCompose(
             state -> {
@@ -544,7 +543,7 @@ public final class EmcApi {
   // ---- mapping --------------------------------------------------------------------------------
 
   /** The EMC as clients see it at {@code now}: pending invitations past their expiry show as expired. */
-  public static Emc toProto(State s, Instant now) {
+  public static Emc toProto(EmcState s, Instant now) {
     Emc.Builder b = Emc.newBuilder().setEmcId(s.emcId()).setVersion(s.version());
     if (!s.isStarted()) {
       return b.build();
@@ -557,9 +556,9 @@ public final class EmcApi {
         .setStatus(Emc.Status.valueOf(s.status().name()))
         .setOwnerShareBps(s.ownerShareBps())
         .setCreatedAt(ts(s.createdAt()));
-    List<EmcEntity.Member> members = new ArrayList<>(s.members().values());
-    members.sort(Comparator.comparing((EmcEntity.Member m) -> !m.owner()).thenComparing(EmcEntity.Member::meId));
-    for (EmcEntity.Member m : members) {
+    List<EmcMembership.Member> members = new ArrayList<>(s.members().values());
+    members.sort(Comparator.comparing((EmcMembership.Member m) -> !m.owner()).thenComparing(EmcMembership.Member::meId));
+    for (EmcMembership.Member m : members) {
       Member.Builder mb =
           Member.newBuilder()
               .setMeId(m.meId())
@@ -578,14 +577,14 @@ public final class EmcApi {
       }
       b.addMembers(mb);
     }
-    List<EmcEntity.Invitation> invitations = new ArrayList<>(s.invitations().values());
+    List<EmcMembership.Invitation> invitations = new ArrayList<>(s.invitations().values());
     java.util.Collections.reverse(invitations);
     invitations.forEach(i -> b.addInvitations(toProto(i, now)));
     s.help().cases().values().forEach(c -> b.addHelpCases(HelpApi.toProto(c)));
     return b.build();
   }
 
-  static io.rendan.protocol.api.v1.Revenue toProto(EmcEntity.RevenueShared r) {
+  static io.rendan.protocol.api.v1.Revenue toProto(EmcEvents.RevenueShared r) {
     io.rendan.protocol.api.v1.Revenue.Builder b =
         io.rendan.protocol.api.v1.Revenue.newBuilder()
             .setEmcId(r.emcId())
@@ -617,10 +616,10 @@ public final class EmcApi {
     return currency;
   }
 
-  static Invitation toProto(EmcEntity.Invitation i, Instant now) {
-    EmcEntity.InvitationStatus status =
-        i.status() == EmcEntity.InvitationStatus.PENDING && !now.isBefore(i.expiresAt())
-            ? EmcEntity.InvitationStatus.EXPIRED
+  static Invitation toProto(EmcMembership.Invitation i, Instant now) {
+    EmcMembership.InvitationStatus status =
+        i.status() == EmcMembership.InvitationStatus.PENDING && !now.isBefore(i.expiresAt())
+            ? EmcMembership.InvitationStatus.EXPIRED
             : i.status();
     return Invitation.newBuilder()
         .setInvitationId(i.invitationId())
@@ -639,7 +638,7 @@ public final class EmcApi {
     return Side.toProto(side);
   }
 
-  static Contract toProto(EmcEntity.Contract c) {
+  static Contract toProto(EmcMembership.Contract c) {
     return Contract.newBuilder()
         .setVersion(c.version())
         .setTerms(toProto(c.terms()))
@@ -647,7 +646,7 @@ public final class EmcApi {
         .build();
   }
 
-  static Terms toProto(EmcEntity.Terms t) {
+  static Terms toProto(EmcMembership.Terms t) {
     return Terms.newBuilder()
         .setShareBps(t.shareBps())
         .setTarget(Target.newBuilder().setMetric(Target.Metric.valueOf(t.target().metric().name())).setAmount(t.target().amount()))
@@ -656,7 +655,7 @@ public final class EmcApi {
         .build();
   }
 
-  static Push push(String event, State state, Clock clock) {
+  static Push push(String event, EmcState state, Clock clock) {
     Instant now = clock.instant();
     return Push.newBuilder()
         .setTopic(TOPIC_PREFIX + state.emcId())
@@ -704,14 +703,14 @@ public final class EmcApi {
     };
   }
 
-  static EmcEntity.Terms terms(Terms terms) {
+  static EmcMembership.Terms terms(Terms terms) {
     return checkTerms(terms, "terms");
   }
 
   /** Contract terms as a request gives them; {@code field} names them in messages. */
-  public static EmcEntity.Terms checkTerms(Terms terms, String field) {
-    if (terms.getShareBps() < 0 || terms.getShareBps() > EmcEntity.MAX_BPS) {
-      throw invalid(field + ".shareBps must be between 0 and " + EmcEntity.MAX_BPS);
+  public static EmcMembership.Terms checkTerms(Terms terms, String field) {
+    if (terms.getShareBps() < 0 || terms.getShareBps() > EmcMembership.MAX_BPS) {
+      throw invalid(field + ".shareBps must be between 0 and " + EmcMembership.MAX_BPS);
     }
     if (!terms.hasTarget()) {
       throw invalid(field + ".target is required: a metric and an amount per month");
@@ -727,8 +726,8 @@ public final class EmcApi {
     if (terms.getTarget().getAmount() < 0) {
       throw invalid(field + ".target.amount must not be negative");
     }
-    if (metric == Metric.UPTIME && terms.getTarget().getAmount() > EmcEntity.MAX_BPS) {
-      throw invalid("an UPTIME target is in basis points: at most " + EmcEntity.MAX_BPS);
+    if (metric == Metric.UPTIME && terms.getTarget().getAmount() > EmcMembership.MAX_BPS) {
+      throw invalid("an UPTIME target is in basis points: at most " + EmcMembership.MAX_BPS);
     }
     int limit = terms.getMissedPeriodLimit();
     if (limit < 0 || limit > MAX_MISSED_PERIOD_LIMIT) {
@@ -738,7 +737,7 @@ public final class EmcApi {
     if (helpPeriods < 0 || helpPeriods > MAX_MISSED_PERIOD_LIMIT) {
       throw invalid(field + ".helpPeriods must be between 1 and " + MAX_MISSED_PERIOD_LIMIT + " (0 means 1)");
     }
-    return new EmcEntity.Terms(
+    return new EmcMembership.Terms(
         terms.getShareBps(),
         new io.rendan.vocabulary.Target(metric, terms.getTarget().getAmount()),
         limit == 0 ? DEFAULT_MISSED_PERIOD_LIMIT : limit,

@@ -2,7 +2,10 @@ package io.rendan.emc;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Timestamp;
-import io.rendan.emc.EmcEntity.*;
+import io.rendan.emc.EmcAccounts.*;
+import io.rendan.emc.EmcEvents.*;
+import io.rendan.emc.EmcMembership.*;
+import io.rendan.emc.EmcProtocol.*;
 import io.rendan.protocol.persistence.v1.EmcSnapshot;
 import io.rendan.protocol.persistence.v1.StoredContract;
 import io.rendan.protocol.persistence.v1.StoredInvitation;
@@ -63,7 +66,7 @@ public final class EmcSerializer extends SerializerWithStringManifest {
     if (o instanceof PeriodValueReported) return PERIOD_VALUE_REPORTED;
     if (o instanceof PeriodClosed) return PERIOD_CLOSED;
     if (o instanceof SeatReplaced) return SEAT_REPLACED;
-    if (o instanceof State) return SNAPSHOT;
+    if (o instanceof EmcState) return SNAPSHOT;
     String help = HelpSerialization.manifest(o);
     if (help != null) return help;
     throw new IllegalArgumentException("EmcSerializer cannot serialize " + o.getClass());
@@ -218,7 +221,7 @@ public final class EmcSerializer extends SerializerWithStringManifest {
           .build()
           .toByteArray();
     }
-    if (o instanceof State s) {
+    if (o instanceof EmcState s) {
       return snapshot(s).toByteArray();
     }
     if (HelpSerialization.manifest(o) != null) {
@@ -356,7 +359,7 @@ public final class EmcSerializer extends SerializerWithStringManifest {
     }
   }
 
-  private static EmcSnapshot snapshot(State s) {
+  private static EmcSnapshot snapshot(EmcState s) {
     EmcSnapshot.Builder b = EmcSnapshot.newBuilder().setEmcId(s.emcId()).setVersion(s.version());
     if (!s.isStarted()) {
       return b.build();
@@ -446,9 +449,9 @@ public final class EmcSerializer extends SerializerWithStringManifest {
     return b.build();
   }
 
-  private static State state(EmcSnapshot p) {
+  private static EmcState state(EmcSnapshot p) {
     if (!p.hasCreatedAt()) {
-      return new State(p.getEmcId(), null, null, null, null, Map.of(), Map.of(), null, p.getVersion());
+      return new EmcState(p.getEmcId(), null, null, null, null, Map.of(), Map.of(), null, p.getVersion());
     }
     Map<String, Member> members = new TreeMap<>();
     for (StoredMember m : p.getMembersList()) {
@@ -497,7 +500,7 @@ public final class EmcSerializer extends SerializerWithStringManifest {
           case STATUS_DISSOLVED -> Status.DISSOLVED;
           default -> throw new IllegalArgumentException("stored EMC status " + p.getStatus());
         };
-    return new State(
+    return new EmcState(
         p.getEmcId(),
         p.getName(),
         p.getUserGroup(),

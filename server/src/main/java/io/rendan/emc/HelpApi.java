@@ -63,7 +63,7 @@ public final class HelpApi {
       throw invalid("an ADVANCE needs a positive amountMinor (at most " + RevenueSplit.MAX_AMOUNT + "); other kinds none");
     }
     int repayBps = request.getRepayBps();
-    if (repayBps < 0 || repayBps > EmcEntity.MAX_BPS || (kind != HelpCases.Kind.ADVANCE && repayBps != 0)) {
+    if (repayBps < 0 || repayBps > EmcMembership.MAX_BPS || (kind != HelpCases.Kind.ADVANCE && repayBps != 0)) {
       throw invalid("repayBps is for an ADVANCE only: 1 to 10 000 (0: 10 000)");
     }
     return meApi
@@ -163,7 +163,7 @@ public final class HelpApi {
               .setKind(Pledge.Kind.valueOf(p.kind().name()))
               .setDescription(p.description())
               .setAmountMinor(p.amountMinor())
-              .setRepayBps(p.kind() == HelpCases.Kind.ADVANCE && p.repayBps() == 0 ? EmcEntity.MAX_BPS : p.repayBps())
+              .setRepayBps(p.kind() == HelpCases.Kind.ADVANCE && p.repayBps() == 0 ? EmcMembership.MAX_BPS : p.repayBps())
               .setStatus(Pledge.Status.valueOf(p.status().name()))
               .setRepaidMinor(p.repaidMinor())
               .setPledgedAt(ts(p.at())));
