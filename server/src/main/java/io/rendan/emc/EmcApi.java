@@ -1,6 +1,7 @@
 package io.rendan.emc;
 
 import com.google.protobuf.Timestamp;
+import com.typesafe.config.Config;
 import io.rendan.auth.Caller;
 import io.rendan.cluster.Asks;
 import io.rendan.emc.EmcProtocol.Accepted;
@@ -46,7 +47,6 @@ import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 
 /**
@@ -70,6 +70,13 @@ public final class EmcApi {
   public record Limits(Duration defaultInvitationTtl, Duration maxInvitationTtl, long maxBalance) {
     public Limits(Duration defaultInvitationTtl, Duration maxInvitationTtl) {
       this(defaultInvitationTtl, maxInvitationTtl, DEFAULT_MAX_BALANCE);
+    }
+
+    public static Limits from(Config config) {
+      return new Limits(
+          config.getDuration("rendan.emc.invitation-ttl"),
+          config.getDuration("rendan.emc.max-invitation-ttl"),
+          config.getLong("rendan.ledger.max-balance"));
     }
   }
 
@@ -134,20 +141,14 @@ public final class EmcApi {
     this.clock = clock;
   }
 
-  /** Starts the EMC shard region on this node. */
-  public static EmcApi start(
-      ActorSystem<?> system,
-      LiveTopics topics,
-      MeApi meApi,
-      EmcSettings settings,
-      Limits limits,
-      Duration askTimeout,
-      Clock clock) {
-    ClusterSharding sharding = ClusterSharding.get(system);
-    EmcEntity.ChangePublisher publisher = (event, state) -> topics.publish(push(event, state, clock));
-    sharding.init(
-        Entity.of(EmcEntity.TYPE_KEY, ctx -> EmcEntity.create(ctx.getEntityId(), settings, publisher, clock)));
-    return new EmcApi(sharding, meApi, askTimeout, limits, clock);
+  /** The API over the EMC shard region, which {@link EmcEntity#init} starts. */
+  public static EmcApi start(ActorSystem<?> system, MeApi meApi, Limits limits, Duration askTimeout, Clock clock) {
+    return new EmcApi(ClusterSharding.get(system), meApi, askTimeout, limits, clock);
+  }
+
+  /** Where the entities' changes go: pushes on the cluster-wide topic {@code emc/{emcId}}. */
+  public static EmcEntity.ChangePublisher publisher(LiveTopics topics, Clock clock) {
+    return (event, state) -> topics.publish(push(event, state, clock));
   }
 
   public CompletionStage<Started> start(Caller caller, StartEmcRequest request) {
