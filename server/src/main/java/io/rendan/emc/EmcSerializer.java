@@ -1,5 +1,8 @@
 package io.rendan.emc;
 
+import static io.rendan.vocabulary.StoredVocabulary.metric;
+import static io.rendan.vocabulary.StoredVocabulary.side;
+
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Timestamp;
 import io.rendan.emc.EmcAccounts.*;
@@ -619,45 +622,6 @@ public final class EmcSerializer extends SerializerWithStringManifest {
 
   static Terms terms(StoredTerms t) {
     return new Terms(t.getShareBps(), new Target(metric(t.getTargetMetric()), t.getTargetAmount()), t.getMissedPeriodLimit(), t.getHelpPeriods());
-  }
-
-  public static TargetMetric metric(Metric m) {
-    return switch (m) {
-      case REVENUE -> TargetMetric.TARGET_METRIC_REVENUE;
-      case CYCLES -> TargetMetric.TARGET_METRIC_CYCLES;
-      case UPTIME -> TargetMetric.TARGET_METRIC_UPTIME;
-      case REPORTED -> TargetMetric.TARGET_METRIC_REPORTED;
-    };
-  }
-
-  public static Metric metric(TargetMetric m) {
-    return switch (m) {
-      case TARGET_METRIC_REVENUE -> Metric.REVENUE;
-      case TARGET_METRIC_CYCLES -> Metric.CYCLES;
-      case TARGET_METRIC_UPTIME -> Metric.UPTIME;
-      case TARGET_METRIC_REPORTED -> Metric.REPORTED;
-      default -> throw new IllegalArgumentException("stored target metric " + m);
-    };
-  }
-
-  /** Shared with the ME's serializer, which stores the side of a membership. */
-  public static io.rendan.protocol.persistence.v1.Side side(Side s) {
-    if (s == null) {
-      return io.rendan.protocol.persistence.v1.Side.SIDE_UNSPECIFIED;
-    }
-    return switch (s) {
-      case EXPERIENCE -> io.rendan.protocol.persistence.v1.Side.SIDE_EXPERIENCE;
-      case SOLUTION -> io.rendan.protocol.persistence.v1.Side.SIDE_SOLUTION;
-    };
-  }
-
-  /** {@code null} for an unspecified side (an ended membership stores none). */
-  public static Side side(io.rendan.protocol.persistence.v1.Side s) {
-    return switch (s) {
-      case SIDE_EXPERIENCE -> Side.EXPERIENCE;
-      case SIDE_SOLUTION -> Side.SOLUTION;
-      default -> null;
-    };
   }
 
   static Timestamp ts(Instant at) {
