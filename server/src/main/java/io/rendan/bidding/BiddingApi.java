@@ -12,7 +12,9 @@ import io.rendan.bidding.RoundEntity.State;
 import io.rendan.bidding.RoundEntity.Summary;
 import io.rendan.cluster.Asks;
 import io.rendan.emc.EmcApi;
+import io.rendan.emc.EmcChecks;
 import io.rendan.emc.EmcMembership;
+import io.rendan.emc.EmcViews;
 import io.rendan.http.ApiException;
 import io.rendan.http.ErrorCodes;
 import io.rendan.me.MeApi;
@@ -408,7 +410,7 @@ public final class BiddingApi {
   static Call toProto(RoundEntity.Call c) {
     return Call.newBuilder()
         .setCapability(c.capability())
-        .setSide(EmcApi.toProto(c.side()))
+        .setSide(EmcViews.toProto(c.side()))
         .setRole(c.role())
         .setDescription(c.description())
         .setMaxShareBps(c.maxShareBps())
@@ -474,7 +476,7 @@ public final class BiddingApi {
     }
     // the winner's contract: the target and missed-period limit of the call, the share of the bid
     EmcMembership.Terms terms =
-        io.rendan.emc.EmcApi.checkTerms(
+        io.rendan.emc.EmcChecks.checkTerms(
             Terms.newBuilder()
                 .setShareBps(0)
                 .setTarget(call.hasTarget() ? call.getTarget() : Target.getDefaultInstance())

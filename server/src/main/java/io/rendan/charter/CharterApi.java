@@ -3,6 +3,7 @@ package io.rendan.charter;
 import com.google.protobuf.Timestamp;
 import io.rendan.auth.Caller;
 import io.rendan.cluster.Asks;
+import io.rendan.emc.CharterGate;
 import io.rendan.emc.EmcApi;
 import io.rendan.emc.EmcCodes;
 import io.rendan.emc.EmcMembership;
@@ -32,10 +33,10 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 /**
  * The charter: the organisation's (admins set it, everyone signed in reads it)
  * and the stricter values an EMC's owner adopts; and, as the EMC's
- * {@link EmcApi.CharterGate}, the check of every command a clause governs
+ * {@link CharterGate}, the check of every command a clause governs
  * against what is in force in that EMC, refused with the clause's code.
  */
-public final class CharterApi implements EmcApi.CharterGate {
+public final class CharterApi implements CharterGate {
   /** At most ten years of notice or interval: beyond that a value is a mistake. */
   private static final long MAX_SECONDS = Duration.ofDays(3650).toSeconds();
 

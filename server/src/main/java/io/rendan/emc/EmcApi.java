@@ -1,6 +1,17 @@
 package io.rendan.emc;
 
-import com.google.protobuf.Timestamp;
+import static io.rendan.emc.EmcViews.toProto;
+import static io.rendan.emc.EmcViews.push;
+import static io.rendan.emc.EmcChecks.checkId;
+import static io.rendan.emc.EmcChecks.checkText;
+import static io.rendan.emc.EmcChecks.checkRole;
+import static io.rendan.emc.EmcChecks.side;
+import static io.rendan.emc.EmcChecks.terms;
+import static io.rendan.emc.EmcChecks.checkTerms;
+import static io.rendan.emc.EmcChecks.checkCurrency;
+import static io.rendan.emc.EmcChecks.invalid;
+import static io.rendan.emc.EmcChecks.checkPeriod;
+
 import com.typesafe.config.Config;
 import io.rendan.auth.Caller;
 import io.rendan.cluster.Asks;
@@ -13,29 +24,21 @@ import io.rendan.http.ErrorCodes;
 import io.rendan.me.MeApi;
 import io.rendan.protocol.api.v1.AcceptTermsRequest;
 import io.rendan.protocol.api.v1.AnswerInvitationRequest;
-import io.rendan.protocol.api.v1.Contract;
 import io.rendan.protocol.api.v1.DissolveEmcRequest;
 import io.rendan.protocol.api.v1.Emc;
 import io.rendan.protocol.api.v1.Invitation;
 import io.rendan.protocol.api.v1.InviteMemberRequest;
-import io.rendan.protocol.api.v1.Member;
 import io.rendan.protocol.api.v1.ProposeTermsRequest;
-import io.rendan.protocol.api.v1.Push;
 import io.rendan.protocol.api.v1.RemoveMemberRequest;
 import io.rendan.protocol.api.v1.StartEmcRequest;
-import io.rendan.protocol.api.v1.Target;
 import io.rendan.protocol.api.v1.Terms;
 import io.rendan.protocol.api.v1.TransferOwnershipRequest;
 import io.rendan.pubsub.LiveTopics;
-import io.rendan.vocabulary.Metric;
 import io.rendan.vocabulary.Side;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.YearMonth;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -43,7 +46,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
-import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -57,11 +59,6 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
  */
 public final class EmcApi {
   public static final String TOPIC_PREFIX = "emc/";
-  private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
-  private static final int MAX_TEXT = 200;
-  private static final int MAX_ROLE = 64;
-  private static final int DEFAULT_MISSED_PERIOD_LIMIT = 3;
-  private static final int MAX_MISSED_PERIOD_LIMIT = 24;
 
   /**
    * Request limits, from {@code rendan.emc}; {@code maxBalance} from
@@ -88,33 +85,6 @@ public final class EmcApi {
   public static final long DEFAULT_MAX_BALANCE = 1L << 62;
 
   public record Started(Emc emc, boolean created) {}
-
-  /**
-   * The charter's check of the commands its clauses govern (io.rendan.charter):
-   * each completes normally or fails with the refusal naming its clause.
-   */
-  public interface CharterGate {
-    CompletionStage<Integer> checkTerms(EmcState emc, String meId, EmcMembership.Terms terms);
-
-    CompletionStage<Void> checkRemoval(EmcState emc, String meId, boolean byOwner);
-
-    CompletionStage<Void> checkAward(String emcId, String ownerMeId, String bidderMeId);
-
-    CharterGate NONE =
-        new CharterGate() {
-          public CompletionStage<Integer> checkTerms(EmcState emc, String meId, EmcMembership.Terms terms) {
-            return CompletableFuture.completedFuture(0);
-          }
-
-          public CompletionStage<Void> checkRemoval(EmcState emc, String meId, boolean byOwner) {
-            return CompletableFuture.completedFuture(null);
-          }
-
-          public CompletionStage<Void> checkAward(String emcId, String ownerMeId, String bidderMeId) {
-            return CompletableFuture.completedFuture(null);
-          }
-        };
-  }
 
   private volatile CharterGate charter = CharterGate.NONE;
 
@@ -541,210 +511,6 @@ public final class EmcApi {
     return toProto(accepted.emc(), clock.instant());
   }
 
-  // ---- mapping --------------------------------------------------------------------------------
-
-  /** The EMC as clients see it at {@code now}: pending invitations past their expiry show as expired. */
-  public static Emc toProto(EmcState s, Instant now) {
-    Emc.Builder b = Emc.newBuilder().setEmcId(s.emcId()).setVersion(s.version());
-    if (!s.isStarted()) {
-      return b.build();
-    }
-    b.setName(s.name())
-        .setCurrency(s.accounts().currency() == null ? "" : s.accounts().currency())
-        .setClosedThrough(s.accounts().closedThrough() == null ? "" : s.accounts().closedThrough())
-        .setUserGroup(s.userGroup())
-        .setOwnerMeId(s.ownerMeId())
-        .setStatus(Emc.Status.valueOf(s.status().name()))
-        .setOwnerShareBps(s.ownerShareBps())
-        .setCreatedAt(ts(s.createdAt()));
-    List<EmcMembership.Member> members = new ArrayList<>(s.members().values());
-    members.sort(Comparator.comparing((EmcMembership.Member m) -> !m.owner()).thenComparing(EmcMembership.Member::meId));
-    for (EmcMembership.Member m : members) {
-      Member.Builder mb =
-          Member.newBuilder()
-              .setMeId(m.meId())
-              .setSide(toProto(m.side()))
-              .setRole(m.role())
-              .setOwner(m.owner())
-              .setJoinedAt(ts(m.joinedAt()))
-              .setMissedInRow(s.standing(m.meId()).missedInRow())
-              .setAtRisk(s.standing(m.meId()).atRisk());
-      m.history().forEach(c -> mb.addHistory(toProto(c)));
-      if (!m.owner()) {
-        m.contract().ifPresent(c -> mb.setContract(toProto(c)));
-      }
-      if (m.proposedTerms() != null) {
-        mb.setProposedTerms(toProto(m.proposedTerms()));
-      }
-      b.addMembers(mb);
-    }
-    List<EmcMembership.Invitation> invitations = new ArrayList<>(s.invitations().values());
-    java.util.Collections.reverse(invitations);
-    invitations.forEach(i -> b.addInvitations(toProto(i, now)));
-    s.help().cases().values().forEach(c -> b.addHelpCases(HelpApi.toProto(c)));
-    return b.build();
-  }
-
-  static io.rendan.protocol.api.v1.Revenue toProto(EmcEvents.RevenueShared r) {
-    io.rendan.protocol.api.v1.Revenue.Builder b =
-        io.rendan.protocol.api.v1.Revenue.newBuilder()
-            .setEmcId(r.emcId())
-            .setRevenueId(r.revenueId())
-            .setAmountMinor(r.amountMinor())
-            .setCurrency(r.currency())
-            .setSource(r.source())
-            .setEarnedAt(ts(r.earnedAt()))
-            .setUnits(r.units())
-            .setAttributedMeId(r.attributedMeId() == null ? "" : r.attributedMeId())
-            .setRefundOf(r.refundOf() == null ? "" : r.refundOf())
-            .setRecordedAt(ts(r.at()));
-    for (RevenueSplit.Part p : r.parts()) {
-      b.addParts(
-          io.rendan.protocol.api.v1.RevenuePart.newBuilder()
-              .setMeId(p.meId())
-              .setAmountMinor(p.amountMinor())
-              .setShareBps(p.shareBps())
-              .setContractVersion(p.contractVersion())
-              .setOwner(p.owner()));
-    }
-    return b.build();
-  }
-
-  static String checkCurrency(String currency) {
-    if (currency == null || !currency.matches("[A-Z]{3}")) {
-      throw invalid("currency must be an ISO-4217 code such as EUR");
-    }
-    return currency;
-  }
-
-  static Invitation toProto(EmcMembership.Invitation i, Instant now) {
-    EmcMembership.InvitationStatus status =
-        i.status() == EmcMembership.InvitationStatus.PENDING && !now.isBefore(i.expiresAt())
-            ? EmcMembership.InvitationStatus.EXPIRED
-            : i.status();
-    return Invitation.newBuilder()
-        .setInvitationId(i.invitationId())
-        .setMeId(i.meId())
-        .setSide(toProto(i.side()))
-        .setRole(i.role())
-        .setTerms(toProto(i.terms()))
-        .setStatus(Invitation.Status.valueOf(status.name()))
-        .setExpiresAt(ts(i.expiresAt()))
-        .setCreatedAt(ts(i.createdAt()))
-        .setReplacesMeId(i.replacesMeId() == null ? "" : i.replacesMeId())
-        .build();
-  }
-
-  public static Member.Side toProto(Side side) {
-    return Side.toProto(side);
-  }
-
-  static Contract toProto(EmcMembership.Contract c) {
-    return Contract.newBuilder()
-        .setVersion(c.version())
-        .setTerms(toProto(c.terms()))
-        .setEffectiveFrom(ts(c.effectiveFrom()))
-        .build();
-  }
-
-  static Terms toProto(EmcMembership.Terms t) {
-    return Terms.newBuilder()
-        .setShareBps(t.shareBps())
-        .setTarget(Target.newBuilder().setMetric(Target.Metric.valueOf(t.target().metric().name())).setAmount(t.target().amount()))
-        .setMissedPeriodLimit(t.missedPeriodLimit())
-        .setHelpPeriods(t.helpPeriods() == 0 ? 1 : t.helpPeriods())
-        .build();
-  }
-
-  static Push push(String event, EmcState state, Clock clock) {
-    Instant now = clock.instant();
-    return Push.newBuilder()
-        .setTopic(TOPIC_PREFIX + state.emcId())
-        .setSeq(state.version())
-        .setAt(ts(now))
-        .setEvent(event)
-        .setEmc(toProto(state, now))
-        .build();
-  }
-
-  static Timestamp ts(Instant at) {
-    return Timestamp.newBuilder().setSeconds(at.getEpochSecond()).setNanos(at.getNano()).build();
-  }
-
-  // ---- validation -----------------------------------------------------------------------------
-
-  static String checkId(String field, String id) {
-    if (id == null || !ID.matcher(id).matches()) {
-      throw invalid(field + " must be 1 to 64 letters, digits, '-' or '_', starting with a letter or digit");
-    }
-    return id;
-  }
-
-  private static String checkText(String field, String value) {
-    String trimmed = value.strip();
-    if (trimmed.isEmpty() || trimmed.length() > MAX_TEXT || trimmed.chars().anyMatch(Character::isISOControl)) {
-      throw invalid(field + " is required: 1 to " + MAX_TEXT + " characters, no control characters");
-    }
-    return trimmed;
-  }
-
-  private static String checkRole(String role) {
-    String trimmed = role.strip();
-    if (trimmed.isEmpty() || trimmed.length() > MAX_ROLE || trimmed.chars().anyMatch(Character::isISOControl)) {
-      throw invalid("role is required: 1 to " + MAX_ROLE + " characters");
-    }
-    return trimmed;
-  }
-
-  private static Side side(String field, Member.Side side) {
-    return switch (side) {
-      case EXPERIENCE -> Side.EXPERIENCE;
-      case SOLUTION -> Side.SOLUTION;
-      default -> throw invalid(field + " is required: EXPERIENCE or SOLUTION");
-    };
-  }
-
-  static EmcMembership.Terms terms(Terms terms) {
-    return checkTerms(terms, "terms");
-  }
-
-  /** Contract terms as a request gives them; {@code field} names them in messages. */
-  public static EmcMembership.Terms checkTerms(Terms terms, String field) {
-    if (terms.getShareBps() < 0 || terms.getShareBps() > EmcMembership.MAX_BPS) {
-      throw invalid(field + ".shareBps must be between 0 and " + EmcMembership.MAX_BPS);
-    }
-    if (!terms.hasTarget()) {
-      throw invalid(field + ".target is required: a metric and an amount per month");
-    }
-    Metric metric =
-        switch (terms.getTarget().getMetric()) {
-          case REVENUE -> Metric.REVENUE;
-          case CYCLES -> Metric.CYCLES;
-          case UPTIME -> Metric.UPTIME;
-          case REPORTED -> Metric.REPORTED;
-          default -> throw invalid(field + ".target.metric is required: REVENUE, CYCLES, UPTIME or REPORTED");
-        };
-    if (terms.getTarget().getAmount() < 0) {
-      throw invalid(field + ".target.amount must not be negative");
-    }
-    if (metric == Metric.UPTIME && terms.getTarget().getAmount() > EmcMembership.MAX_BPS) {
-      throw invalid("an UPTIME target is in basis points: at most " + EmcMembership.MAX_BPS);
-    }
-    int limit = terms.getMissedPeriodLimit();
-    if (limit < 0 || limit > MAX_MISSED_PERIOD_LIMIT) {
-      throw invalid(field + ".missedPeriodLimit must be between 1 and " + MAX_MISSED_PERIOD_LIMIT + " (0 means 3)");
-    }
-    int helpPeriods = terms.getHelpPeriods();
-    if (helpPeriods < 0 || helpPeriods > MAX_MISSED_PERIOD_LIMIT) {
-      throw invalid(field + ".helpPeriods must be between 1 and " + MAX_MISSED_PERIOD_LIMIT + " (0 means 1)");
-    }
-    return new EmcMembership.Terms(
-        terms.getShareBps(),
-        new io.rendan.vocabulary.Target(metric, terms.getTarget().getAmount()),
-        limit == 0 ? DEFAULT_MISSED_PERIOD_LIMIT : limit,
-        helpPeriods == 1 ? 0 : helpPeriods);
-  }
-
   private Duration ttl(long seconds) {
     if (seconds < 0 || seconds > limits.maxInvitationTtl().toSeconds()) {
       throw invalid("expiresInSeconds must be between 1 and " + limits.maxInvitationTtl().toSeconds() + " (0: default)");
@@ -752,16 +518,4 @@ public final class EmcApi {
     return seconds == 0 ? limits.defaultInvitationTtl() : Duration.ofSeconds(seconds);
   }
 
-  private static ApiException invalid(String message) {
-    return new ApiException(ErrorCodes.REQUEST_INVALID, message);
-  }
-
-  /** A period of an EMC (its targets, its statements): a month, YYYY-MM. */
-  public static String checkPeriod(String period) {
-    try {
-      return YearMonth.parse(period == null ? "" : period).toString();
-    } catch (DateTimeParseException e) {
-      throw new ApiException(ErrorCodes.REQUEST_INVALID, "period must be a month: YYYY-MM");
-    }
-  }
 }

@@ -38,13 +38,13 @@ public final class HelpApi {
 
   /** A member pledges help on a case (operators of {@code helperMeId}). */
   public CompletionStage<EmcApi.Started> pledge(Caller caller, PledgeHelpRequest request) {
-    String emcId = EmcApi.checkId("emcId", request.getEmcId());
-    String caseId = EmcApi.checkId("caseId", request.getCaseId());
+    String emcId = EmcChecks.checkId("emcId", request.getEmcId());
+    String caseId = EmcChecks.checkId("caseId", request.getCaseId());
     String pledgeId = request.getPledgeId().isEmpty() ? UUID.randomUUID().toString() : request.getPledgeId();
     if (!PLEDGE_ID.matcher(pledgeId).matches()) {
       throw invalid("pledgeId must be 1 to 40 letters, digits, '-' or '_', starting with a letter or digit");
     }
-    String helper = EmcApi.checkId("helperMeId", request.getHelperMeId());
+    String helper = EmcChecks.checkId("helperMeId", request.getHelperMeId());
     HelpCases.Kind kind =
         switch (request.getKind()) {
           case KNOWLEDGE -> HelpCases.Kind.KNOWLEDGE;
@@ -78,9 +78,9 @@ public final class HelpApi {
 
   /** The helped member accepts or declines a pledge. */
   public CompletionStage<Emc> answer(Caller caller, AnswerPledgeRequest request) {
-    String emcId = EmcApi.checkId("emcId", request.getEmcId());
-    String caseId = EmcApi.checkId("caseId", request.getCaseId());
-    String pledgeId = EmcApi.checkId("pledgeId", request.getPledgeId());
+    String emcId = EmcChecks.checkId("emcId", request.getEmcId());
+    String caseId = EmcChecks.checkId("caseId", request.getCaseId());
+    String pledgeId = EmcChecks.checkId("pledgeId", request.getPledgeId());
     return asHelped(caller, emcId, caseId)
         .thenCompose(helped -> emcApi.ask(emcId, replyTo -> new HelpCases.AnswerPledge(caseId, pledgeId, request.getAccept(), helped, replyTo)))
         .thenApply(emcApi::view);
@@ -88,9 +88,9 @@ public final class HelpApi {
 
   /** The helper marks its accepted pledge delivered; an advance moves its money then. */
   public CompletionStage<Emc> deliver(Caller caller, DeliverHelpRequest request) {
-    String emcId = EmcApi.checkId("emcId", request.getEmcId());
-    String caseId = EmcApi.checkId("caseId", request.getCaseId());
-    String pledgeId = EmcApi.checkId("pledgeId", request.getPledgeId());
+    String emcId = EmcChecks.checkId("emcId", request.getEmcId());
+    String caseId = EmcChecks.checkId("caseId", request.getCaseId());
+    String pledgeId = EmcChecks.checkId("pledgeId", request.getPledgeId());
     return emcApi
         .current(emcId)
         .thenCompose(
@@ -110,8 +110,8 @@ public final class HelpApi {
 
   /** The helped member agrees to give up its seat: the owner may replace it before the case fails. */
   public CompletionStage<Emc> agreeToLeave(Caller caller, AgreeToLeaveRequest request) {
-    String emcId = EmcApi.checkId("emcId", request.getEmcId());
-    String caseId = EmcApi.checkId("caseId", request.getCaseId());
+    String emcId = EmcChecks.checkId("emcId", request.getEmcId());
+    String caseId = EmcChecks.checkId("caseId", request.getCaseId());
     return asHelped(caller, emcId, caseId)
         .thenCompose(helped -> emcApi.ask(emcId, replyTo -> new HelpCases.AgreeToLeave(caseId, helped, replyTo)))
         .thenApply(emcApi::view);
