@@ -205,7 +205,7 @@ public record EmcState(
   EmcState apply(Event event) {
     long next = version + 1;
     if (HelpCases.isHelpEvent(event)) {
-      return new EmcState(emcId, name, userGroup, ownerMeId, status, members, invitations, createdAt, next, accounts, HelpCases.apply(help, event));
+      return new EmcState(emcId, name, userGroup, ownerMeId, status, members, invitations, createdAt, next, accounts, HelpCaseChanges.apply(help, event));
     }
     HelpCases.Cases cases = help;
     Map<String, Member> ms = new TreeMap<>(members);
@@ -252,7 +252,7 @@ public record EmcState(
       e.invitationIds().forEach(id -> is.computeIfPresent(id, (k, i) -> i.withStatus(InvitationStatus.EXPIRED)));
     } else if (event instanceof MemberLeft e) {
       acc = leave(acc, ms.remove(e.meId()), e.at());
-      cases = HelpCases.memberGone(cases, e.meId(), e.at());
+      cases = HelpCaseChanges.memberGone(cases, e.meId(), e.at());
     } else if (event instanceof TermsProposed e) {
       Member m = ms.get(e.meId());
       ms.put(e.meId(), new Member(m.meId(), m.side(), m.role(), m.owner(), m.history(), e.terms(), m.joinedAt()));
@@ -292,11 +292,11 @@ public record EmcState(
         standings.put(r.meId(), new Standing(r.missedInRow(), r.atRisk()));
       }
       acc = new Accounts(acc.currency(), acc.owners(), acc.formers(), acc.revenues(), e.period(), tallies, standings);
-      cases = HelpCases.periodClosed(cases, e);
+      cases = HelpCaseChanges.periodClosed(cases, e);
     } else if (event instanceof SeatReplaced e) {
       is.computeIfPresent(e.invitationId(), (id, i) -> i.withStatus(InvitationStatus.ACCEPTED));
       acc = leave(acc, ms.remove(e.oldMeId()), e.at());
-      cases = HelpCases.memberGone(cases, e.oldMeId(), e.at());
+      cases = HelpCaseChanges.memberGone(cases, e.oldMeId(), e.at());
       ms.put(
           e.newMeId(),
           new Member(e.newMeId(), e.side(), e.role(), false, List.of(), null, e.at()).withContract(e.terms(), e.at()));
