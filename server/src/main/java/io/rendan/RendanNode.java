@@ -12,6 +12,7 @@ import io.rendan.cluster.DatabaseSchema;
 import io.rendan.cluster.SeedNodes;
 import io.rendan.emc.EmcApi;
 import io.rendan.emc.EmcEntity;
+import io.rendan.emc.EmcSettings;
 import io.rendan.emc.MembershipDelivery;
 import io.rendan.ledger.LedgerApi;
 import io.rendan.me.MeApi;
@@ -158,25 +159,9 @@ public final class RendanNode implements AutoCloseable {
               clock);
       metrics.entityType(MeEntity.TYPE_KEY);
 
-      EmcApi emcApi =
-          EmcApi.start(
-              system,
-              topics,
-              meApi,
-              new EmcEntity.Settings(
-                  config.getInt("rendan.emc.snapshot-every"),
-                  config.getDuration("rendan.emc.backoff-min"),
-                  config.getDuration("rendan.emc.backoff-max"),
-                  config.getInt("rendan.emc.tag-slices"),
-                  config.getInt("rendan.emc.max-members"),
-                  config.getString("rendan.emc.default-currency"),
-                  config.getDuration("rendan.emc.revenue-window")),
-              new EmcApi.Limits(
-                  config.getDuration("rendan.emc.invitation-ttl"),
-                  config.getDuration("rendan.emc.max-invitation-ttl"),
-                  config.getLong("rendan.ledger.max-balance")),
-              askTimeout,
-              clock);
+
+      EmcEntity.init(system, EmcSettings.from(config), EmcApi.publisher(topics, clock), clock);
+      EmcApi emcApi = EmcApi.start(system, meApi, EmcApi.Limits.from(config), askTimeout, clock);
       MembershipDelivery.start(system, projectionJdbc, meApi, config.getInt("rendan.emc.tag-slices"));
       io.rendan.charter.CharterApi charterApi =
           io.rendan.charter.CharterApi.start(

@@ -5,7 +5,7 @@ import io.rendan.bidding.RoundEvents.BidAwarded;
 import io.rendan.bidding.RoundEvents.Event;
 import io.rendan.bidding.RoundEvents.RoundClosed;
 import io.rendan.emc.EmcApi;
-import io.rendan.emc.EmcEntity;
+import io.rendan.emc.EmcMembership;
 import io.rendan.projection.ProjectionJdbc;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -73,7 +73,7 @@ public final class AwardDelivery extends Handler<EventEnvelope<Event>> {
             round -> {
               Bid bid = round.bids().get(round.awardedBidId());
               RoundEntity.Call call = round.call();
-              EmcEntity.Terms terms = new EmcEntity.Terms(bid.askShareBps(), call.target(), call.missedPeriodLimit());
+              EmcMembership.Terms terms = new EmcMembership.Terms(bid.askShareBps(), call.target(), call.missedPeriodLimit());
               CompletionStage<String> invited =
                   call.replacesMeId() == null
                       ? emcApi.inviteFromAward(

@@ -9,7 +9,9 @@ import io.rendan.bidding.RoundProtocol.Rejected;
 import io.rendan.bidding.RoundProtocol.Reply;
 import io.rendan.cluster.Asks;
 import io.rendan.emc.EmcApi;
-import io.rendan.emc.EmcEntity;
+import io.rendan.emc.EmcChecks;
+import io.rendan.emc.EmcMembership;
+import io.rendan.emc.EmcViews;
 import io.rendan.http.ApiException;
 import io.rendan.http.ErrorCodes;
 import io.rendan.me.MeApi;
@@ -228,8 +230,8 @@ public final class BiddingApi {
     String bidId = checkId("bidId", request.getBidId());
     String meId = checkId("meId", request.getMeId());
     int ask = request.getAskShareBps();
-    if (ask < 0 || ask > EmcEntity.MAX_BPS) {
-      throw invalid("askShareBps must be between 0 and " + EmcEntity.MAX_BPS);
+    if (ask < 0 || ask > EmcMembership.MAX_BPS) {
+      throw invalid("askShareBps must be between 0 and " + EmcMembership.MAX_BPS);
     }
     String plan = checkText("plan", request.getPlan(), true);
     return meApi
@@ -343,8 +345,8 @@ public final class BiddingApi {
       throw invalid("call.role is required: 1 to " + MAX_ROLE + " characters");
     }
     String description = checkText("call.description", call.getDescription(), true);
-    if (call.getMaxShareBps() < 1 || call.getMaxShareBps() > EmcEntity.MAX_BPS) {
-      throw invalid("call.maxShareBps must be between 1 and " + EmcEntity.MAX_BPS);
+    if (call.getMaxShareBps() < 1 || call.getMaxShareBps() > EmcMembership.MAX_BPS) {
+      throw invalid("call.maxShareBps must be between 1 and " + EmcMembership.MAX_BPS);
     }
     RoundEntity.Mode mode =
         switch (call.getMode()) {
@@ -362,8 +364,8 @@ public final class BiddingApi {
       throw invalid("call.minRating must be between 0 and 1000");
     }
     // the winner's contract: the target and missed-period limit of the call, the share of the bid
-    EmcEntity.Terms terms =
-        io.rendan.emc.EmcApi.checkTerms(
+    EmcMembership.Terms terms =
+        io.rendan.emc.EmcChecks.checkTerms(
             Terms.newBuilder()
                 .setShareBps(0)
                 .setTarget(call.hasTarget() ? call.getTarget() : Target.getDefaultInstance())

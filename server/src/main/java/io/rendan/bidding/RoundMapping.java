@@ -3,7 +3,7 @@ package io.rendan.bidding;
 import com.google.protobuf.Timestamp;
 import io.rendan.bidding.RoundEntity.Bid;
 import io.rendan.bidding.RoundProtocol.Summary;
-import io.rendan.emc.EmcApi;
+import io.rendan.emc.EmcViews;
 import io.rendan.protocol.api.v1.Call;
 import io.rendan.protocol.api.v1.Push;
 import io.rendan.protocol.api.v1.Round;
@@ -80,7 +80,7 @@ final class RoundMapping {
   static Call toProto(RoundEntity.Call c) {
     return Call.newBuilder()
         .setCapability(c.capability())
-        .setSide(EmcApi.toProto(c.side()))
+        .setSide(EmcViews.toProto(c.side()))
         .setRole(c.role())
         .setDescription(c.description())
         .setMaxShareBps(c.maxShareBps())

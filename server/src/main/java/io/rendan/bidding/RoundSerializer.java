@@ -6,13 +6,13 @@ import io.rendan.bidding.RoundEntity.*;
 import io.rendan.bidding.RoundEvents.*;
 import io.rendan.bidding.RoundProtocol.*;
 import io.rendan.emc.EmcEntity;
-import io.rendan.emc.EmcSerializer;
 import io.rendan.protocol.persistence.v1.RoundSnapshot;
 import io.rendan.protocol.persistence.v1.StoredBid;
 import io.rendan.protocol.persistence.v1.StoredCall;
 import io.rendan.protocol.persistence.v1.TargetMetric;
 import io.rendan.vocabulary.Metric;
 import io.rendan.vocabulary.Target;
+import io.rendan.vocabulary.StoredVocabulary;
 import java.io.NotSerializableException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -213,7 +213,7 @@ public final class RoundSerializer extends SerializerWithStringManifest {
   private static StoredCall call(Call c) {
     return StoredCall.newBuilder()
         .setCapability(c.capability())
-        .setSide(EmcSerializer.side(c.side()))
+        .setSide(StoredVocabulary.side(c.side()))
         .setRole(c.role())
         .setDescription(c.description())
         .setMaxShareBps(c.maxShareBps())
@@ -246,7 +246,7 @@ public final class RoundSerializer extends SerializerWithStringManifest {
         };
     return new Call(
         c.getCapability(),
-        EmcSerializer.side(c.getSide()),
+        StoredVocabulary.side(c.getSide()),
         c.getRole(),
         c.getDescription(),
         c.getMaxShareBps(),

@@ -3,9 +3,11 @@ package io.rendan.charter;
 import com.google.protobuf.Timestamp;
 import io.rendan.auth.Caller;
 import io.rendan.cluster.Asks;
+import io.rendan.emc.CharterGate;
 import io.rendan.emc.EmcApi;
 import io.rendan.emc.EmcCodes;
-import io.rendan.emc.EmcEntity;
+import io.rendan.emc.EmcMembership;
+import io.rendan.emc.EmcState;
 import io.rendan.http.ApiException;
 import io.rendan.http.ErrorCodes;
 import io.rendan.me.MeApi;
@@ -31,10 +33,10 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 /**
  * The charter: the organisation's (admins set it, everyone signed in reads it)
  * and the stricter values an EMC's owner adopts; and, as the EMC's
- * {@link EmcApi.CharterGate}, the check of every command a clause governs
+ * {@link CharterGate}, the check of every command a clause governs
  * against what is in force in that EMC, refused with the clause's code.
  */
-public final class CharterApi implements EmcApi.CharterGate {
+public final class CharterApi implements CharterGate {
   /** At most ten years of notice or interval: beyond that a value is a mistake. */
   private static final long MAX_SECONDS = Duration.ofDays(3650).toSeconds();
 
@@ -117,8 +119,8 @@ public final class CharterApi implements EmcApi.CharterGate {
                       .setAdopted(toProto(f.emc().clauses()))
                       .setOrgVersion(f.org().version())
                       .setInForce(toProto(f.clauses()));
-              for (EmcEntity.Member m : emc.members().values()) {
-                for (EmcEntity.Contract c : m.history()) {
+              for (EmcMembership.Member m : emc.members().values()) {
+                for (EmcMembership.Contract c : m.history()) {
                   b.addContracts(
                       io.rendan.protocol.api.v1.ContractCharter.newBuilder()
                           .setMeId(m.meId())
@@ -154,7 +156,7 @@ public final class CharterApi implements EmcApi.CharterGate {
   // ---- the gate: commands the clauses govern ----------------------------------------------------
 
   @Override
-  public CompletionStage<Integer> checkTerms(EmcEntity.State emc, String meId, EmcEntity.Terms terms) {
+  public CompletionStage<Integer> checkTerms(EmcState emc, String meId, EmcMembership.Terms terms) {
     return inForce(emc.emcId())
         .thenApply(
             f -> {
@@ -164,7 +166,7 @@ public final class CharterApi implements EmcApi.CharterGate {
   }
 
   @Override
-  public CompletionStage<Void> checkRemoval(EmcEntity.State emc, String meId, boolean byOwner) {
+  public CompletionStage<Void> checkRemoval(EmcState emc, String meId, boolean byOwner) {
     return inForce(emc.emcId())
         .thenAccept(f -> CharterChecks.removal(emc, meId, byOwner, f.clauses()).ifPresent(CharterApi::refuse));
   }
@@ -202,10 +204,10 @@ public final class CharterApi implements EmcApi.CharterGate {
     if (!present) {
       throw new ApiException(ErrorCodes.REQUEST_INVALID, "clauses are required");
     }
-    if (c.getMinShareBps() < 0 || c.getMinShareBps() > EmcEntity.MAX_BPS) {
+    if (c.getMinShareBps() < 0 || c.getMinShareBps() > EmcMembership.MAX_BPS) {
       throw new ApiException(ErrorCodes.REQUEST_INVALID, "clauses.minShareBps must be between 0 and 10 000");
     }
-    if (c.getMaxOwnerShareBps() < 0 || c.getMaxOwnerShareBps() > EmcEntity.MAX_BPS) {
+    if (c.getMaxOwnerShareBps() < 0 || c.getMaxOwnerShareBps() > EmcMembership.MAX_BPS) {
       throw new ApiException(ErrorCodes.REQUEST_INVALID, "clauses.maxOwnerShareBps must be between 1 and 10 000 (0: 10 000)");
     }
     if (c.getRemovalNoticeSeconds() < 0 || c.getRemovalNoticeSeconds() > MAX_SECONDS
@@ -214,7 +216,7 @@ public final class CharterApi implements EmcApi.CharterGate {
     }
     return new Clauses(
         c.getMinShareBps(),
-        c.getMaxOwnerShareBps() == 0 ? EmcEntity.MAX_BPS : c.getMaxOwnerShareBps(),
+        c.getMaxOwnerShareBps() == 0 ? EmcMembership.MAX_BPS : c.getMaxOwnerShareBps(),
         Duration.ofSeconds(c.getRemovalNoticeSeconds()),
         Duration.ofSeconds(c.getMinTermsIntervalSeconds()),
         c.getReplaceOnlyAfterFailedHelp(),

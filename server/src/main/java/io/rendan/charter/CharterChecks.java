@@ -1,6 +1,7 @@
 package io.rendan.charter;
 
-import io.rendan.emc.EmcEntity;
+import io.rendan.emc.EmcMembership;
+import io.rendan.emc.EmcState;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -16,22 +17,22 @@ public final class CharterChecks {
    * contract last changed, and max-owner-share when the owner would keep more
    * than the most it may after a cut of the member's share.
    */
-  public static Optional<Refusal> terms(EmcEntity.State emc, String meId, EmcEntity.Terms terms, Clauses c, Instant now) {
+  public static Optional<Refusal> terms(EmcState emc, String meId, EmcMembership.Terms terms, Clauses c, Instant now) {
     if (terms.shareBps() < c.minShareBps()) {
       return Optional.of(new Refusal(CharterCodes.MIN_SHARE, "a member holds at least " + c.minShareBps() + " bps under the charter"));
     }
-    EmcEntity.Member member = emc.members().get(meId);
+    EmcMembership.Member member = emc.members().get(meId);
     if (member == null || member.owner()) {
       return Optional.empty();
     }
-    Optional<EmcEntity.Contract> contract = member.contract();
+    Optional<EmcMembership.Contract> contract = member.contract();
     if (contract.isPresent() && now.isBefore(contract.get().effectiveFrom().plus(c.minTermsInterval()))) {
       return Optional.of(
           new Refusal(
               CharterCodes.TERMS_INTERVAL,
               "the terms of " + meId + " changed at " + contract.get().effectiveFrom() + "; the charter allows a change every " + c.minTermsInterval()));
     }
-    int ownerAfter = EmcEntity.MAX_BPS - emc.sharesHeld(meId) - terms.shareBps();
+    int ownerAfter = EmcMembership.MAX_BPS - emc.sharesHeld(meId) - terms.shareBps();
     if (terms.shareBps() < member.shareBps() && ownerAfter > c.maxOwnerShareBps()) {
       return Optional.of(
           new Refusal(
@@ -42,7 +43,7 @@ public final class CharterChecks {
   }
 
   /** removal-notice: the owner removes a member that has missed no target only with notice. */
-  public static Optional<Refusal> removal(EmcEntity.State emc, String meId, boolean byOwner, Clauses c) {
+  public static Optional<Refusal> removal(EmcState emc, String meId, boolean byOwner, Clauses c) {
     if (!byOwner || c.removalNotice().isZero() || emc.standing(meId).missedInRow() > 0) {
       return Optional.empty();
     }

@@ -1,41 +1,44 @@
 package io.rendan.emc;
 
-import com.google.protobuf.Timestamp;
+import static io.rendan.emc.EmcViews.toProto;
+import static io.rendan.emc.EmcViews.push;
+import static io.rendan.emc.EmcChecks.checkId;
+import static io.rendan.emc.EmcChecks.checkText;
+import static io.rendan.emc.EmcChecks.checkRole;
+import static io.rendan.emc.EmcChecks.side;
+import static io.rendan.emc.EmcChecks.terms;
+import static io.rendan.emc.EmcChecks.checkTerms;
+import static io.rendan.emc.EmcChecks.checkCurrency;
+import static io.rendan.emc.EmcChecks.invalid;
+import static io.rendan.emc.EmcChecks.checkPeriod;
+
+import com.typesafe.config.Config;
 import io.rendan.auth.Caller;
 import io.rendan.cluster.Asks;
-import io.rendan.emc.EmcEntity.Accepted;
-import io.rendan.emc.EmcEntity.Command;
-import io.rendan.emc.EmcEntity.Rejected;
-import io.rendan.emc.EmcEntity.Reply;
-import io.rendan.emc.EmcEntity.State;
+import io.rendan.emc.EmcProtocol.Accepted;
+import io.rendan.emc.EmcProtocol.Command;
+import io.rendan.emc.EmcProtocol.Rejected;
+import io.rendan.emc.EmcProtocol.Reply;
 import io.rendan.http.ApiException;
 import io.rendan.http.ErrorCodes;
 import io.rendan.me.MeApi;
 import io.rendan.protocol.api.v1.AcceptTermsRequest;
 import io.rendan.protocol.api.v1.AnswerInvitationRequest;
-import io.rendan.protocol.api.v1.Contract;
 import io.rendan.protocol.api.v1.DissolveEmcRequest;
 import io.rendan.protocol.api.v1.Emc;
 import io.rendan.protocol.api.v1.Invitation;
 import io.rendan.protocol.api.v1.InviteMemberRequest;
-import io.rendan.protocol.api.v1.Member;
 import io.rendan.protocol.api.v1.ProposeTermsRequest;
-import io.rendan.protocol.api.v1.Push;
 import io.rendan.protocol.api.v1.RemoveMemberRequest;
 import io.rendan.protocol.api.v1.StartEmcRequest;
-import io.rendan.protocol.api.v1.Target;
 import io.rendan.protocol.api.v1.Terms;
 import io.rendan.protocol.api.v1.TransferOwnershipRequest;
 import io.rendan.pubsub.LiveTopics;
-import io.rendan.vocabulary.Metric;
 import io.rendan.vocabulary.Side;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.YearMonth;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -43,11 +46,9 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
-import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 
 /**
@@ -58,11 +59,6 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
  */
 public final class EmcApi {
   public static final String TOPIC_PREFIX = "emc/";
-  private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
-  private static final int MAX_TEXT = 200;
-  private static final int MAX_ROLE = 64;
-  private static final int DEFAULT_MISSED_PERIOD_LIMIT = 3;
-  private static final int MAX_MISSED_PERIOD_LIMIT = 24;
 
   /**
    * Request limits, from {@code rendan.emc}; {@code maxBalance} from
@@ -71,6 +67,13 @@ public final class EmcApi {
   public record Limits(Duration defaultInvitationTtl, Duration maxInvitationTtl, long maxBalance) {
     public Limits(Duration defaultInvitationTtl, Duration maxInvitationTtl) {
       this(defaultInvitationTtl, maxInvitationTtl, DEFAULT_MAX_BALANCE);
+    }
+
+    public static Limits from(Config config) {
+      return new Limits(
+          config.getDuration("rendan.emc.invitation-ttl"),
+          config.getDuration("rendan.emc.max-invitation-ttl"),
+          config.getLong("rendan.ledger.max-balance"));
     }
   }
 
@@ -82,33 +85,6 @@ public final class EmcApi {
   public static final long DEFAULT_MAX_BALANCE = 1L << 62;
 
   public record Started(Emc emc, boolean created) {}
-
-  /**
-   * The charter's check of the commands its clauses govern (io.rendan.charter):
-   * each completes normally or fails with the refusal naming its clause.
-   */
-  public interface CharterGate {
-    CompletionStage<Integer> checkTerms(State emc, String meId, EmcEntity.Terms terms);
-
-    CompletionStage<Void> checkRemoval(State emc, String meId, boolean byOwner);
-
-    CompletionStage<Void> checkAward(String emcId, String ownerMeId, String bidderMeId);
-
-    CharterGate NONE =
-        new CharterGate() {
-          public CompletionStage<Integer> checkTerms(State emc, String meId, EmcEntity.Terms terms) {
-            return CompletableFuture.completedFuture(0);
-          }
-
-          public CompletionStage<Void> checkRemoval(State emc, String meId, boolean byOwner) {
-            return CompletableFuture.completedFuture(null);
-          }
-
-          public CompletionStage<Void> checkAward(String emcId, String ownerMeId, String bidderMeId) {
-            return CompletableFuture.completedFuture(null);
-          }
-        };
-  }
 
   private volatile CharterGate charter = CharterGate.NONE;
 
@@ -135,20 +111,14 @@ public final class EmcApi {
     this.clock = clock;
   }
 
-  /** Starts the EMC shard region on this node. */
-  public static EmcApi start(
-      ActorSystem<?> system,
-      LiveTopics topics,
-      MeApi meApi,
-      EmcEntity.Settings settings,
-      Limits limits,
-      Duration askTimeout,
-      Clock clock) {
-    ClusterSharding sharding = ClusterSharding.get(system);
-    EmcEntity.ChangePublisher publisher = (event, state) -> topics.publish(push(event, state, clock));
-    sharding.init(
-        Entity.of(EmcEntity.TYPE_KEY, ctx -> EmcEntity.create(ctx.getEntityId(), settings, publisher, clock)));
-    return new EmcApi(sharding, meApi, askTimeout, limits, clock);
+  /** The API over the EMC shard region, which {@link EmcEntity#init} starts. */
+  public static EmcApi start(ActorSystem<?> system, MeApi meApi, Limits limits, Duration askTimeout, Clock clock) {
+    return new EmcApi(ClusterSharding.get(system), meApi, askTimeout, limits, clock);
+  }
+
+  /** Where the entities' changes go: pushes on the cluster-wide topic {@code emc/{emcId}}. */
+  public static EmcEntity.ChangePublisher publisher(LiveTopics topics, Clock clock) {
+    return (event, state) -> topics.publish(push(event, state, clock));
   }
 
   public CompletionStage<Started> start(Caller caller, StartEmcRequest request) {
@@ -162,7 +132,7 @@ public final class EmcApi {
         .requireOperator(caller, ownerMeId)
         .thenCompose(
             owner ->
-                ask(emcId, replyTo -> new EmcEntity.StartEmc(name, userGroup, ownerMeId, side, caller.subject(), currency, replyTo)))
+                ask(emcId, replyTo -> new EmcProtocol.StartEmc(name, userGroup, ownerMeId, side, caller.subject(), currency, replyTo)))
         .thenApply(a -> new Started(toProto(a.emc(), clock.instant()), a.created()));
   }
 
@@ -172,7 +142,7 @@ public final class EmcApi {
 
   /** The EMC's current version, if the caller may watch {@code emc/{emcId}}. */
   public CompletionStage<Long> authorizeWatch(Caller caller, String emcId) {
-    return visible(caller, emcId).thenApply(State::version);
+    return visible(caller, emcId).thenApply(EmcState::version);
   }
 
   public CompletionStage<Invitation> invite(Caller caller, InviteMemberRequest request) {
@@ -182,7 +152,7 @@ public final class EmcApi {
     String meId = checkId("meId", request.getMeId());
     Side side = side("side", request.getSide());
     String role = checkRole(request.getRole());
-    EmcEntity.Terms terms = terms(request.getTerms());
+    EmcMembership.Terms terms = terms(request.getTerms());
     Duration validFor = ttl(request.getExpiresInSeconds());
     String replaces = request.getReplacesMeId().isEmpty() ? null : checkId("replacesMeId", request.getReplacesMeId());
     return meApi
@@ -193,16 +163,16 @@ public final class EmcApi {
                     caller,
                     emcId,
                     state -> charter.checkTerms(state, meId, terms),
-                    owner -> replyTo -> new EmcEntity.InviteMember(invitationId, meId, side, role, terms, validFor, owner, replaces, replyTo)))
+                    owner -> replyTo -> new EmcProtocol.InviteMember(invitationId, meId, side, role, terms, validFor, owner, replaces, replyTo)))
         .thenApply(a -> toProto(a.emc().invitations().get(invitationId), clock.instant()));
   }
 
   public CompletionStage<Emc> acceptInvitation(Caller caller, AnswerInvitationRequest request) {
-    return asInvitee(caller, request, (invitationId, me) -> replyTo -> new EmcEntity.AcceptInvitation(invitationId, me, replyTo));
+    return asInvitee(caller, request, (invitationId, me) -> replyTo -> new EmcProtocol.AcceptInvitation(invitationId, me, replyTo));
   }
 
   public CompletionStage<Emc> declineInvitation(Caller caller, AnswerInvitationRequest request) {
-    return asInvitee(caller, request, (invitationId, me) -> replyTo -> new EmcEntity.DeclineInvitation(invitationId, me, replyTo));
+    return asInvitee(caller, request, (invitationId, me) -> replyTo -> new EmcProtocol.DeclineInvitation(invitationId, me, replyTo));
   }
 
   /** The member's operators make it leave; the owner's operators remove it. */
@@ -230,15 +200,15 @@ public final class EmcApi {
             acting ->
                 current(emcId)
                     .thenCompose(state -> charter.checkRemoval(state, meId, !acting.equals(meId)))
-                    .thenCompose(checked -> ask(emcId, replyTo -> new EmcEntity.RemoveMember(meId, acting, replyTo))))
+                    .thenCompose(checked -> ask(emcId, replyTo -> new EmcProtocol.RemoveMember(meId, acting, replyTo))))
         .thenApply(this::view);
   }
 
   public CompletionStage<Emc> proposeTerms(Caller caller, ProposeTermsRequest request) {
     String emcId = checkId("emcId", request.getEmcId());
     String meId = checkId("meId", request.getMeId());
-    EmcEntity.Terms terms = terms(request.getTerms());
-    return asOwner(caller, emcId, state -> charter.checkTerms(state, meId, terms), owner -> replyTo -> new EmcEntity.ProposeTerms(meId, terms, owner, replyTo))
+    EmcMembership.Terms terms = terms(request.getTerms());
+    return asOwner(caller, emcId, state -> charter.checkTerms(state, meId, terms), owner -> replyTo -> new EmcProtocol.ProposeTerms(meId, terms, owner, replyTo))
         .thenApply(this::view);
   }
 
@@ -247,19 +217,19 @@ public final class EmcApi {
     String meId = checkId("meId", request.getMeId());
     return meApi
         .requireOperator(caller, meId)
-        .thenCompose(me -> ask(emcId, replyTo -> new EmcEntity.AcceptTerms(meId, meId, replyTo)))
+        .thenCompose(me -> ask(emcId, replyTo -> new EmcProtocol.AcceptTerms(meId, meId, replyTo)))
         .thenApply(this::view);
   }
 
   public CompletionStage<Emc> dissolve(Caller caller, DissolveEmcRequest request) {
     String emcId = checkId("emcId", request.getEmcId());
-    return asOwner(caller, emcId, owner -> replyTo -> new EmcEntity.DissolveEmc(owner, replyTo)).thenApply(this::view);
+    return asOwner(caller, emcId, owner -> replyTo -> new EmcProtocol.DissolveEmc(owner, replyTo)).thenApply(this::view);
   }
 
   public CompletionStage<Emc> transferOwnership(Caller caller, TransferOwnershipRequest request) {
     String emcId = checkId("emcId", request.getEmcId());
     String meId = checkId("meId", request.getMeId());
-    return asOwner(caller, emcId, owner -> replyTo -> new EmcEntity.TransferOwnership(meId, owner, replyTo))
+    return asOwner(caller, emcId, owner -> replyTo -> new EmcProtocol.TransferOwnership(meId, owner, replyTo))
         .thenApply(this::view);
   }
 
@@ -298,7 +268,7 @@ public final class EmcApi {
                             ask(
                                 emcId,
                                 replyTo ->
-                                    new EmcEntity.RecordRevenue(
+                                    new EmcProtocol.RecordRevenue(
                                         revenueId, amount, currency, source, earnedAt, request.getUnits(), attributed, refundOf,
                                         state.ownerMeId(), replyTo))))
         .thenApply(a -> toProto(a.emc().accounts().revenues().get(revenueId)));
@@ -313,7 +283,7 @@ public final class EmcApi {
    * already); refunds lower balances.
    */
   private CompletionStage<Void> refuseOverLimit(
-      EmcEntity.State emc, String revenueId, long amount, String currency, Instant earnedAt) {
+      EmcState emc, String revenueId, long amount, String currency, Instant earnedAt) {
     if (amount <= 0 || emc.accounts().revenues().containsKey(revenueId) || emc.ownerMeId() == null) {
       return CompletableFuture.completedFuture(null);
     }
@@ -358,7 +328,7 @@ public final class EmcApi {
                 ask(
                     emcId,
                     replyTo ->
-                        new EmcEntity.RecordRevenue(
+                        new EmcProtocol.RecordRevenue(
                             revenueId, amountMinor, currency, source, earnedAt, 1, null, null, state.ownerMeId(), replyTo)))
         .handle(
             (accepted, failure) -> {
@@ -383,7 +353,7 @@ public final class EmcApi {
     }
     return meApi
         .requireOperator(caller, meId)
-        .thenCompose(me -> ask(emcId, replyTo -> new EmcEntity.ReportPeriodValue(period, meId, request.getValue(), meId, replyTo)))
+        .thenCompose(me -> ask(emcId, replyTo -> new EmcProtocol.ReportPeriodValue(period, meId, request.getValue(), meId, replyTo)))
         .thenApply(this::view);
   }
 
@@ -391,7 +361,7 @@ public final class EmcApi {
   public CompletionStage<Emc> closePeriod(Caller caller, io.rendan.protocol.api.v1.ClosePeriodRequest request) {
     String emcId = checkId("emcId", request.getEmcId());
     String period = checkPeriod(request.getPeriod());
-    return asOwner(caller, emcId, owner -> replyTo -> new EmcEntity.ClosePeriod(period, owner, replyTo)).thenApply(this::view);
+    return asOwner(caller, emcId, owner -> replyTo -> new EmcProtocol.ClosePeriod(period, owner, replyTo)).thenApply(this::view);
   }
 
   /**
@@ -405,12 +375,12 @@ public final class EmcApi {
       String meId,
       Side side,
       String role,
-      EmcEntity.Terms terms,
+      EmcMembership.Terms terms,
       String replacesMeId) {
     return ask(
             emcId,
             replyTo ->
-                new EmcEntity.InviteMember(
+                new EmcProtocol.InviteMember(
                     invitationId, meId, side, role, terms, limits.defaultInvitationTtl(), ownerMeId, replacesMeId, replyTo))
         .handle(
             (accepted, failure) -> {
@@ -426,8 +396,8 @@ public final class EmcApi {
   }
 
   /** The EMC as stored, for other aggregates' APIs (no permission check: they make their own). */
-  public CompletionStage<State> current(String emcId) {
-    return ask(checkId("emcId", emcId), EmcEntity.GetEmc::new).thenApply(Accepted::emc);
+  public CompletionStage<EmcState> current(String emcId) {
+    return ask(checkId("emcId", emcId), EmcProtocol.GetEmc::new).thenApply(Accepted::emc);
   }
 
   /**
@@ -436,11 +406,11 @@ public final class EmcApi {
    * same invitation. Completes with the EMC's refusal code, or null when issued.
    */
   public CompletionStage<String> inviteFromAward(
-      String emcId, String invitationId, String ownerMeId, String meId, Side side, String role, EmcEntity.Terms terms) {
+      String emcId, String invitationId, String ownerMeId, String meId, Side side, String role, EmcMembership.Terms terms) {
     return ask(
             emcId,
             replyTo ->
-                new EmcEntity.InviteMember(invitationId, meId, side, role, terms, limits.defaultInvitationTtl(), ownerMeId, replyTo))
+                new EmcProtocol.InviteMember(invitationId, meId, side, role, terms, limits.defaultInvitationTtl(), ownerMeId, replyTo))
         .handle(
             (accepted, failure) -> {
               if (failure == null) {
@@ -465,7 +435,7 @@ public final class EmcApi {
   private CompletionStage<Accepted> asOwner(
       Caller caller,
       String emcId,
-      Function<State, CompletionStage<?>> check,
+      Function<EmcState, CompletionStage<?>> check,
       Function<String, Function<ActorRef<Reply>, Command>> command) {
     return current(emcId)
         .thenCompose(
@@ -485,7 +455,7 @@ public final class EmcApi {
     return current(emcId)
         .thenCompose(
             state -> {
-              EmcEntity.Invitation invitation = state.invitations().get(invitationId);
+              EmcMembership.Invitation invitation = state.invitations().get(invitationId);
               if (invitation == null) {
                 throw new ApiException(EmcCodes.INVITATION_NOT_FOUND, "no invitation " + invitationId);
               }
@@ -497,7 +467,7 @@ public final class EmcApi {
   }
 
   /** The EMC, if the caller is an admin or operates its owner, a member or an invited ME. */
-  private CompletionStage<State> visible(Caller caller, String emcId) {
+  private CompletionStage<EmcState> visible(Caller caller, String emcId) {
     return current(checkId("emcId", emcId))
         .thenCompose(
             state -> {
@@ -541,210 +511,6 @@ public final class EmcApi {
     return toProto(accepted.emc(), clock.instant());
   }
 
-  // ---- mapping --------------------------------------------------------------------------------
-
-  /** The EMC as clients see it at {@code now}: pending invitations past their expiry show as expired. */
-  public static Emc toProto(State s, Instant now) {
-    Emc.Builder b = Emc.newBuilder().setEmcId(s.emcId()).setVersion(s.version());
-    if (!s.isStarted()) {
-      return b.build();
-    }
-    b.setName(s.name())
-        .setCurrency(s.accounts().currency() == null ? "" : s.accounts().currency())
-        .setClosedThrough(s.accounts().closedThrough() == null ? "" : s.accounts().closedThrough())
-        .setUserGroup(s.userGroup())
-        .setOwnerMeId(s.ownerMeId())
-        .setStatus(Emc.Status.valueOf(s.status().name()))
-        .setOwnerShareBps(s.ownerShareBps())
-        .setCreatedAt(ts(s.createdAt()));
-    List<EmcEntity.Member> members = new ArrayList<>(s.members().values());
-    members.sort(Comparator.comparing((EmcEntity.Member m) -> !m.owner()).thenComparing(EmcEntity.Member::meId));
-    for (EmcEntity.Member m : members) {
-      Member.Builder mb =
-          Member.newBuilder()
-              .setMeId(m.meId())
-              .setSide(toProto(m.side()))
-              .setRole(m.role())
-              .setOwner(m.owner())
-              .setJoinedAt(ts(m.joinedAt()))
-              .setMissedInRow(s.standing(m.meId()).missedInRow())
-              .setAtRisk(s.standing(m.meId()).atRisk());
-      m.history().forEach(c -> mb.addHistory(toProto(c)));
-      if (!m.owner()) {
-        m.contract().ifPresent(c -> mb.setContract(toProto(c)));
-      }
-      if (m.proposedTerms() != null) {
-        mb.setProposedTerms(toProto(m.proposedTerms()));
-      }
-      b.addMembers(mb);
-    }
-    List<EmcEntity.Invitation> invitations = new ArrayList<>(s.invitations().values());
-    java.util.Collections.reverse(invitations);
-    invitations.forEach(i -> b.addInvitations(toProto(i, now)));
-    s.help().cases().values().forEach(c -> b.addHelpCases(HelpApi.toProto(c)));
-    return b.build();
-  }
-
-  static io.rendan.protocol.api.v1.Revenue toProto(EmcEntity.RevenueShared r) {
-    io.rendan.protocol.api.v1.Revenue.Builder b =
-        io.rendan.protocol.api.v1.Revenue.newBuilder()
-            .setEmcId(r.emcId())
-            .setRevenueId(r.revenueId())
-            .setAmountMinor(r.amountMinor())
-            .setCurrency(r.currency())
-            .setSource(r.source())
-            .setEarnedAt(ts(r.earnedAt()))
-            .setUnits(r.units())
-            .setAttributedMeId(r.attributedMeId() == null ? "" : r.attributedMeId())
-            .setRefundOf(r.refundOf() == null ? "" : r.refundOf())
-            .setRecordedAt(ts(r.at()));
-    for (RevenueSplit.Part p : r.parts()) {
-      b.addParts(
-          io.rendan.protocol.api.v1.RevenuePart.newBuilder()
-              .setMeId(p.meId())
-              .setAmountMinor(p.amountMinor())
-              .setShareBps(p.shareBps())
-              .setContractVersion(p.contractVersion())
-              .setOwner(p.owner()));
-    }
-    return b.build();
-  }
-
-  static String checkCurrency(String currency) {
-    if (currency == null || !currency.matches("[A-Z]{3}")) {
-      throw invalid("currency must be an ISO-4217 code such as EUR");
-    }
-    return currency;
-  }
-
-  static Invitation toProto(EmcEntity.Invitation i, Instant now) {
-    EmcEntity.InvitationStatus status =
-        i.status() == EmcEntity.InvitationStatus.PENDING && !now.isBefore(i.expiresAt())
-            ? EmcEntity.InvitationStatus.EXPIRED
-            : i.status();
-    return Invitation.newBuilder()
-        .setInvitationId(i.invitationId())
-        .setMeId(i.meId())
-        .setSide(toProto(i.side()))
-        .setRole(i.role())
-        .setTerms(toProto(i.terms()))
-        .setStatus(Invitation.Status.valueOf(status.name()))
-        .setExpiresAt(ts(i.expiresAt()))
-        .setCreatedAt(ts(i.createdAt()))
-        .setReplacesMeId(i.replacesMeId() == null ? "" : i.replacesMeId())
-        .build();
-  }
-
-  public static Member.Side toProto(Side side) {
-    return Side.toProto(side);
-  }
-
-  static Contract toProto(EmcEntity.Contract c) {
-    return Contract.newBuilder()
-        .setVersion(c.version())
-        .setTerms(toProto(c.terms()))
-        .setEffectiveFrom(ts(c.effectiveFrom()))
-        .build();
-  }
-
-  static Terms toProto(EmcEntity.Terms t) {
-    return Terms.newBuilder()
-        .setShareBps(t.shareBps())
-        .setTarget(Target.newBuilder().setMetric(Target.Metric.valueOf(t.target().metric().name())).setAmount(t.target().amount()))
-        .setMissedPeriodLimit(t.missedPeriodLimit())
-        .setHelpPeriods(t.helpPeriods() == 0 ? 1 : t.helpPeriods())
-        .build();
-  }
-
-  static Push push(String event, State state, Clock clock) {
-    Instant now = clock.instant();
-    return Push.newBuilder()
-        .setTopic(TOPIC_PREFIX + state.emcId())
-        .setSeq(state.version())
-        .setAt(ts(now))
-        .setEvent(event)
-        .setEmc(toProto(state, now))
-        .build();
-  }
-
-  static Timestamp ts(Instant at) {
-    return Timestamp.newBuilder().setSeconds(at.getEpochSecond()).setNanos(at.getNano()).build();
-  }
-
-  // ---- validation -----------------------------------------------------------------------------
-
-  static String checkId(String field, String id) {
-    if (id == null || !ID.matcher(id).matches()) {
-      throw invalid(field + " must be 1 to 64 letters, digits, '-' or '_', starting with a letter or digit");
-    }
-    return id;
-  }
-
-  private static String checkText(String field, String value) {
-    String trimmed = value.strip();
-    if (trimmed.isEmpty() || trimmed.length() > MAX_TEXT || trimmed.chars().anyMatch(Character::isISOControl)) {
-      throw invalid(field + " is required: 1 to " + MAX_TEXT + " characters, no control characters");
-    }
-    return trimmed;
-  }
-
-  private static String checkRole(String role) {
-    String trimmed = role.strip();
-    if (trimmed.isEmpty() || trimmed.length() > MAX_ROLE || trimmed.chars().anyMatch(Character::isISOControl)) {
-      throw invalid("role is required: 1 to " + MAX_ROLE + " characters");
-    }
-    return trimmed;
-  }
-
-  private static Side side(String field, Member.Side side) {
-    return switch (side) {
-      case EXPERIENCE -> Side.EXPERIENCE;
-      case SOLUTION -> Side.SOLUTION;
-      default -> throw invalid(field + " is required: EXPERIENCE or SOLUTION");
-    };
-  }
-
-  static EmcEntity.Terms terms(Terms terms) {
-    return checkTerms(terms, "terms");
-  }
-
-  /** Contract terms as a request gives them; {@code field} names them in messages. */
-  public static EmcEntity.Terms checkTerms(Terms terms, String field) {
-    if (terms.getShareBps() < 0 || terms.getShareBps() > EmcEntity.MAX_BPS) {
-      throw invalid(field + ".shareBps must be between 0 and " + EmcEntity.MAX_BPS);
-    }
-    if (!terms.hasTarget()) {
-      throw invalid(field + ".target is required: a metric and an amount per month");
-    }
-    Metric metric =
-        switch (terms.getTarget().getMetric()) {
-          case REVENUE -> Metric.REVENUE;
-          case CYCLES -> Metric.CYCLES;
-          case UPTIME -> Metric.UPTIME;
-          case REPORTED -> Metric.REPORTED;
-          default -> throw invalid(field + ".target.metric is required: REVENUE, CYCLES, UPTIME or REPORTED");
-        };
-    if (terms.getTarget().getAmount() < 0) {
-      throw invalid(field + ".target.amount must not be negative");
-    }
-    if (metric == Metric.UPTIME && terms.getTarget().getAmount() > EmcEntity.MAX_BPS) {
-      throw invalid("an UPTIME target is in basis points: at most " + EmcEntity.MAX_BPS);
-    }
-    int limit = terms.getMissedPeriodLimit();
-    if (limit < 0 || limit > MAX_MISSED_PERIOD_LIMIT) {
-      throw invalid(field + ".missedPeriodLimit must be between 1 and " + MAX_MISSED_PERIOD_LIMIT + " (0 means 3)");
-    }
-    int helpPeriods = terms.getHelpPeriods();
-    if (helpPeriods < 0 || helpPeriods > MAX_MISSED_PERIOD_LIMIT) {
-      throw invalid(field + ".helpPeriods must be between 1 and " + MAX_MISSED_PERIOD_LIMIT + " (0 means 1)");
-    }
-    return new EmcEntity.Terms(
-        terms.getShareBps(),
-        new io.rendan.vocabulary.Target(metric, terms.getTarget().getAmount()),
-        limit == 0 ? DEFAULT_MISSED_PERIOD_LIMIT : limit,
-        helpPeriods == 1 ? 0 : helpPeriods);
-  }
-
   private Duration ttl(long seconds) {
     if (seconds < 0 || seconds > limits.maxInvitationTtl().toSeconds()) {
       throw invalid("expiresInSeconds must be between 1 and " + limits.maxInvitationTtl().toSeconds() + " (0: default)");
@@ -752,16 +518,4 @@ public final class EmcApi {
     return seconds == 0 ? limits.defaultInvitationTtl() : Duration.ofSeconds(seconds);
   }
 
-  private static ApiException invalid(String message) {
-    return new ApiException(ErrorCodes.REQUEST_INVALID, message);
-  }
-
-  /** A period of an EMC (its targets, its statements): a month, YYYY-MM. */
-  public static String checkPeriod(String period) {
-    try {
-      return YearMonth.parse(period == null ? "" : period).toString();
-    } catch (DateTimeParseException e) {
-      throw new ApiException(ErrorCodes.REQUEST_INVALID, "period must be a month: YYYY-MM");
-    }
-  }
 }

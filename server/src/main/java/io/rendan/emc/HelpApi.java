@@ -38,13 +38,13 @@ public final class HelpApi {
 
   /** A member pledges help on a case (operators of {@code helperMeId}). */
   public CompletionStage<EmcApi.Started> pledge(Caller caller, PledgeHelpRequest request) {
-    String emcId = EmcApi.checkId("emcId", request.getEmcId());
-    String caseId = EmcApi.checkId("caseId", request.getCaseId());
+    String emcId = EmcChecks.checkId("emcId", request.getEmcId());
+    String caseId = EmcChecks.checkId("caseId", request.getCaseId());
     String pledgeId = request.getPledgeId().isEmpty() ? UUID.randomUUID().toString() : request.getPledgeId();
     if (!PLEDGE_ID.matcher(pledgeId).matches()) {
       throw invalid("pledgeId must be 1 to 40 letters, digits, '-' or '_', starting with a letter or digit");
     }
-    String helper = EmcApi.checkId("helperMeId", request.getHelperMeId());
+    String helper = EmcChecks.checkId("helperMeId", request.getHelperMeId());
     HelpCases.Kind kind =
         switch (request.getKind()) {
           case KNOWLEDGE -> HelpCases.Kind.KNOWLEDGE;
@@ -63,7 +63,7 @@ public final class HelpApi {
       throw invalid("an ADVANCE needs a positive amountMinor (at most " + RevenueSplit.MAX_AMOUNT + "); other kinds none");
     }
     int repayBps = request.getRepayBps();
-    if (repayBps < 0 || repayBps > EmcEntity.MAX_BPS || (kind != HelpCases.Kind.ADVANCE && repayBps != 0)) {
+    if (repayBps < 0 || repayBps > EmcMembership.MAX_BPS || (kind != HelpCases.Kind.ADVANCE && repayBps != 0)) {
       throw invalid("repayBps is for an ADVANCE only: 1 to 10 000 (0: 10 000)");
     }
     return meApi
@@ -78,9 +78,9 @@ public final class HelpApi {
 
   /** The helped member accepts or declines a pledge. */
   public CompletionStage<Emc> answer(Caller caller, AnswerPledgeRequest request) {
-    String emcId = EmcApi.checkId("emcId", request.getEmcId());
-    String caseId = EmcApi.checkId("caseId", request.getCaseId());
-    String pledgeId = EmcApi.checkId("pledgeId", request.getPledgeId());
+    String emcId = EmcChecks.checkId("emcId", request.getEmcId());
+    String caseId = EmcChecks.checkId("caseId", request.getCaseId());
+    String pledgeId = EmcChecks.checkId("pledgeId", request.getPledgeId());
     return asHelped(caller, emcId, caseId)
         .thenCompose(helped -> emcApi.ask(emcId, replyTo -> new HelpCases.AnswerPledge(caseId, pledgeId, request.getAccept(), helped, replyTo)))
         .thenApply(emcApi::view);
@@ -88,9 +88,9 @@ public final class HelpApi {
 
   /** The helper marks its accepted pledge delivered; an advance moves its money then. */
   public CompletionStage<Emc> deliver(Caller caller, DeliverHelpRequest request) {
-    String emcId = EmcApi.checkId("emcId", request.getEmcId());
-    String caseId = EmcApi.checkId("caseId", request.getCaseId());
-    String pledgeId = EmcApi.checkId("pledgeId", request.getPledgeId());
+    String emcId = EmcChecks.checkId("emcId", request.getEmcId());
+    String caseId = EmcChecks.checkId("caseId", request.getCaseId());
+    String pledgeId = EmcChecks.checkId("pledgeId", request.getPledgeId());
     return emcApi
         .current(emcId)
         .thenCompose(
@@ -110,8 +110,8 @@ public final class HelpApi {
 
   /** The helped member agrees to give up its seat: the owner may replace it before the case fails. */
   public CompletionStage<Emc> agreeToLeave(Caller caller, AgreeToLeaveRequest request) {
-    String emcId = EmcApi.checkId("emcId", request.getEmcId());
-    String caseId = EmcApi.checkId("caseId", request.getCaseId());
+    String emcId = EmcChecks.checkId("emcId", request.getEmcId());
+    String caseId = EmcChecks.checkId("caseId", request.getCaseId());
     return asHelped(caller, emcId, caseId)
         .thenCompose(helped -> emcApi.ask(emcId, replyTo -> new HelpCases.AgreeToLeave(caseId, helped, replyTo)))
         .thenApply(emcApi::view);
@@ -163,7 +163,7 @@ public final class HelpApi {
               .setKind(Pledge.Kind.valueOf(p.kind().name()))
               .setDescription(p.description())
               .setAmountMinor(p.amountMinor())
-              .setRepayBps(p.kind() == HelpCases.Kind.ADVANCE && p.repayBps() == 0 ? EmcEntity.MAX_BPS : p.repayBps())
+              .setRepayBps(p.kind() == HelpCases.Kind.ADVANCE && p.repayBps() == 0 ? EmcMembership.MAX_BPS : p.repayBps())
               .setStatus(Pledge.Status.valueOf(p.status().name()))
               .setRepaidMinor(p.repaidMinor())
               .setPledgedAt(ts(p.at())));

@@ -1,12 +1,11 @@
 package io.rendan.emc;
 
-import io.rendan.emc.EmcEntity.Event;
+import io.rendan.emc.EmcEvents.Event;
 import io.rendan.vocabulary.Metric;
-import io.rendan.emc.EmcEntity.PeriodClosed;
-import io.rendan.emc.EmcEntity.Rejected;
-import io.rendan.emc.EmcEntity.RevenueShared;
-import io.rendan.emc.EmcEntity.State;
-import io.rendan.emc.EmcEntity.TargetResult;
+import io.rendan.emc.EmcEvents.PeriodClosed;
+import io.rendan.emc.EmcProtocol.Rejected;
+import io.rendan.emc.EmcEvents.RevenueShared;
+import io.rendan.emc.EmcAccounts.TargetResult;
 import io.rendan.http.ErrorCodes;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -165,21 +164,21 @@ public final class HelpCases {
       long amountMinor,
       int repayBps,
       String actingMeId,
-      org.apache.pekko.actor.typed.ActorRef<EmcEntity.Reply> replyTo)
-      implements EmcEntity.Command {}
+      org.apache.pekko.actor.typed.ActorRef<EmcProtocol.Reply> replyTo)
+      implements EmcProtocol.Command {}
 
   public record AnswerPledge(
-      String caseId, String pledgeId, boolean accept, String actingMeId, org.apache.pekko.actor.typed.ActorRef<EmcEntity.Reply> replyTo)
-      implements EmcEntity.Command {}
+      String caseId, String pledgeId, boolean accept, String actingMeId, org.apache.pekko.actor.typed.ActorRef<EmcProtocol.Reply> replyTo)
+      implements EmcProtocol.Command {}
 
-  public record DeliverHelp(String caseId, String pledgeId, String actingMeId, org.apache.pekko.actor.typed.ActorRef<EmcEntity.Reply> replyTo)
-      implements EmcEntity.Command {}
+  public record DeliverHelp(String caseId, String pledgeId, String actingMeId, org.apache.pekko.actor.typed.ActorRef<EmcProtocol.Reply> replyTo)
+      implements EmcProtocol.Command {}
 
-  public record AgreeToLeave(String caseId, String actingMeId, org.apache.pekko.actor.typed.ActorRef<EmcEntity.Reply> replyTo)
-      implements EmcEntity.Command {}
+  public record AgreeToLeave(String caseId, String actingMeId, org.apache.pekko.actor.typed.ActorRef<EmcProtocol.Reply> replyTo)
+      implements EmcProtocol.Command {}
 
   /** The reply address of a help command, or null for another command. */
-  static org.apache.pekko.actor.typed.ActorRef<EmcEntity.Reply> replyTo(EmcEntity.Command cmd) {
+  static org.apache.pekko.actor.typed.ActorRef<EmcProtocol.Reply> replyTo(EmcProtocol.Command cmd) {
     if (cmd instanceof PledgeHelp c) return c.replyTo();
     if (cmd instanceof AnswerPledge c) return c.replyTo();
     if (cmd instanceof DeliverHelp c) return c.replyTo();
@@ -188,7 +187,7 @@ public final class HelpCases {
   }
 
   /** What a help command decides in this state. */
-  static Decision decide(State state, String emcId, EmcEntity.Command cmd, String currency, Instant now) {
+  static Decision decide(EmcState state, String emcId, EmcProtocol.Command cmd, String currency, Instant now) {
     if (cmd instanceof PledgeHelp c) {
       return pledge(state, emcId, c.caseId(), c.pledgeId(), c.actingMeId(), c.kind(), c.description(), c.amountMinor(), c.repayBps(), now);
     }
@@ -314,7 +313,7 @@ public final class HelpCases {
   }
 
   public static Decision pledge(
-      State state,
+      EmcState state,
       String emcId,
       String caseId,
       String pledgeId,
@@ -341,7 +340,7 @@ public final class HelpCases {
     if (!c.isOpen()) {
       return refuse(EmcCodes.HELP_CASE_CLOSED, "help case " + caseId + " is " + c.status());
     }
-    EmcEntity.Member helper = state.members().get(helperMeId);
+    EmcMembership.Member helper = state.members().get(helperMeId);
     if (helper == null) {
       return refuse(EmcCodes.NOT_MEMBER, helperMeId + " is not a member of the EMC");
     }
@@ -351,7 +350,7 @@ public final class HelpCases {
     if (kind == Kind.ADVANCE ? amountMinor <= 0 || amountMinor > RevenueSplit.MAX_AMOUNT : amountMinor != 0) {
       return refuse(ErrorCodes.REQUEST_INVALID, "an ADVANCE has a positive amountMinor, other kinds none");
     }
-    if (repayBps < 0 || repayBps > EmcEntity.MAX_BPS || (kind != Kind.ADVANCE && repayBps != 0)) {
+    if (repayBps < 0 || repayBps > EmcMembership.MAX_BPS || (kind != Kind.ADVANCE && repayBps != 0)) {
       return refuse(ErrorCodes.REQUEST_INVALID, "repayBps is for an ADVANCE only, between 1 and 10 000 (0: 10 000)");
     }
     if (c.pledges().size() >= MAX_PLEDGES_PER_CASE) {
@@ -362,7 +361,7 @@ public final class HelpCases {
   }
 
   /** The helped member ({@code actingMeId}) accepts or declines a pledge; the same answer again changes nothing. */
-  public static Decision answer(State state, String emcId, String caseId, String pledgeId, boolean accept, String actingMeId, Instant now) {
+  public static Decision answer(EmcState state, String emcId, String caseId, String pledgeId, boolean accept, String actingMeId, Instant now) {
     HelpCase c = state.help().cases().get(caseId);
     if (c == null) {
       return refuse(EmcCodes.HELP_CASE_NOT_FOUND, "no help case " + caseId);
@@ -388,7 +387,7 @@ public final class HelpCases {
   }
 
   /** The helper ({@code actingMeId}) marks an accepted pledge delivered; an advance moves its money then. */
-  public static Decision deliver(State state, String emcId, String caseId, String pledgeId, String actingMeId, String currency, Instant now) {
+  public static Decision deliver(EmcState state, String emcId, String caseId, String pledgeId, String actingMeId, String currency, Instant now) {
     HelpCase c = state.help().cases().get(caseId);
     if (c == null) {
       return refuse(EmcCodes.HELP_CASE_NOT_FOUND, "no help case " + caseId);
@@ -414,7 +413,7 @@ public final class HelpCases {
   }
 
   /** The helped member agrees to leave: the owner may replace its seat before the case fails. */
-  public static Decision agreeToLeave(State state, String emcId, String caseId, String actingMeId, Instant now) {
+  public static Decision agreeToLeave(EmcState state, String emcId, String caseId, String actingMeId, Instant now) {
     HelpCase c = state.help().cases().get(caseId);
     if (c == null) {
       return refuse(EmcCodes.HELP_CASE_NOT_FOUND, "no help case " + caseId);
@@ -436,7 +435,7 @@ public final class HelpCases {
    * members that met their target recover, those that have had their help
    * periods fail, and members newly flagged at risk get a case.
    */
-  public static List<Event> afterPeriod(State state, PeriodClosed closed) {
+  public static List<Event> afterPeriod(EmcState state, PeriodClosed closed) {
     List<Event> events = new ArrayList<>();
     Cases cases = state.help();
     int next = cases.opened();
@@ -463,8 +462,8 @@ public final class HelpCases {
     return events;
   }
 
-  private static int helpPeriods(State state, String meId) {
-    EmcEntity.Member m = state.members().get(meId);
+  private static int helpPeriods(EmcState state, String meId) {
+    EmcMembership.Member m = state.members().get(meId);
     int periods = m == null ? 0 : m.contract().map(c -> c.terms().helpPeriods()).orElse(0);
     return periods <= 0 ? 1 : periods;
   }
@@ -474,7 +473,7 @@ public final class HelpCases {
    * that owes on delivered advances repays them, oldest first, by each advance's
    * rate, never more than the part nor more than what is owed.
    */
-  public static List<Event> repayments(State state, RevenueShared revenue) {
+  public static List<Event> repayments(EmcState state, RevenueShared revenue) {
     if (revenue.refundOf() != null) {
       return List.of();
     }
@@ -493,9 +492,9 @@ public final class HelpCases {
           if (owed <= 0 || left <= 0) {
             continue;
           }
-          int rate = p.repayBps() == 0 ? EmcEntity.MAX_BPS : p.repayBps();
+          int rate = p.repayBps() == 0 ? EmcMembership.MAX_BPS : p.repayBps();
           // rate ≤ 10 000 and part ≤ MAX_AMOUNT: no overflow
-          long byRate = part.amountMinor() * rate / EmcEntity.MAX_BPS;
+          long byRate = part.amountMinor() * rate / EmcMembership.MAX_BPS;
           long repay = Math.min(Math.min(owed, byRate), left);
           if (repay <= 0) {
             continue;
@@ -508,81 +507,5 @@ public final class HelpCases {
       }
     }
     return events;
-  }
-
-  // ---- state changes --------------------------------------------------------------------------
-
-  /** The cases after one help event. */
-  public static Cases apply(Cases cases, Event event) {
-    if (event instanceof HelpCaseOpened e) {
-      HelpCase c =
-          new HelpCase(e.caseId(), e.meId(), e.helpPeriods(), CaseStatus.OPEN, false, List.of(e.shortfall()), Map.of(), e.at(), null);
-      Map<String, HelpCase> next = new LinkedHashMap<>(cases.cases());
-      next.put(c.caseId(), c);
-      // bounded: the oldest closed cases go first
-      var it = next.values().iterator();
-      while (next.size() > MAX_CASES_KEPT && it.hasNext()) {
-        if (!it.next().isOpen()) {
-          it.remove();
-        }
-      }
-      return new Cases(next, cases.opened() + 1);
-    }
-    if (event instanceof HelpPledged e) {
-      HelpCase c = cases.cases().get(e.caseId());
-      Map<String, Pledge> ps = new LinkedHashMap<>(c.pledges());
-      ps.put(e.pledgeId(), new Pledge(e.pledgeId(), e.helperMeId(), e.kind(), e.description(), e.amountMinor(), e.repayBps(), PledgeStatus.PLEDGED, 0, e.at()));
-      return cases.put(c.with(c.status(), c.leaveAgreed(), c.shortfalls(), ps, c.closedAt()));
-    }
-    if (event instanceof HelpPledgeAnswered e) {
-      return withPledge(cases, e.caseId(), e.pledgeId(), p -> p.with(e.accepted() ? PledgeStatus.ACCEPTED : PledgeStatus.DECLINED, p.repaidMinor()));
-    }
-    if (event instanceof HelpDelivered e) {
-      return withPledge(cases, e.caseId(), e.pledgeId(), p -> p.with(PledgeStatus.DELIVERED, p.repaidMinor()));
-    }
-    if (event instanceof AdvanceRepaid e) {
-      return withPledge(cases, e.caseId(), e.pledgeId(), p -> p.with(p.status(), p.repaidMinor() + e.amountMinor()));
-    }
-    if (event instanceof HelpCaseClosed e) {
-      HelpCase c = cases.cases().get(e.caseId());
-      return cases.put(c.with(e.outcome(), c.leaveAgreed(), c.shortfalls(), c.pledges(), e.at()));
-    }
-    if (event instanceof LeaveAgreed e) {
-      HelpCase c = cases.cases().get(e.caseId());
-      return cases.put(c.with(c.status(), true, c.shortfalls(), c.pledges(), c.closedAt()));
-    }
-    throw new IllegalArgumentException("not a help event: " + event);
-  }
-
-  /** A period's close adds its result to every open case of a member it evaluated (before the case may close). */
-  public static Cases periodClosed(Cases cases, PeriodClosed e) {
-    Cases next = cases;
-    for (TargetResult r : e.results()) {
-      Optional<HelpCase> latest = next.latestOf(r.meId());
-      if (latest.isPresent() && latest.get().isOpen()) {
-        HelpCase c = latest.get();
-        List<Shortfall> sf = new ArrayList<>(c.shortfalls());
-        sf.add(new Shortfall(e.period(), r.metric(), r.target(), r.achieved()));
-        next = next.put(c.with(c.status(), c.leaveAgreed(), sf, c.pledges(), c.closedAt()));
-      }
-    }
-    return next;
-  }
-
-  /** A member that gives up its seat ends its open case; what it still owes stays recorded. */
-  public static Cases memberGone(Cases cases, String meId, Instant at) {
-    Optional<HelpCase> latest = cases.latestOf(meId);
-    if (latest.isPresent() && latest.get().isOpen()) {
-      HelpCase c = latest.get();
-      return cases.put(c.with(CaseStatus.ENDED, c.leaveAgreed(), c.shortfalls(), c.pledges(), at));
-    }
-    return cases;
-  }
-
-  private static Cases withPledge(Cases cases, String caseId, String pledgeId, java.util.function.UnaryOperator<Pledge> change) {
-    HelpCase c = cases.cases().get(caseId);
-    Map<String, Pledge> ps = new LinkedHashMap<>(c.pledges());
-    ps.put(pledgeId, change.apply(ps.get(pledgeId)));
-    return cases.put(c.with(c.status(), c.leaveAgreed(), c.shortfalls(), ps, c.closedAt()));
   }
 }

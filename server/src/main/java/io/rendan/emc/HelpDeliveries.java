@@ -1,6 +1,6 @@
 package io.rendan.emc;
 
-import io.rendan.emc.EmcEntity.Event;
+import io.rendan.emc.EmcEvents.Event;
 import io.rendan.emc.HelpCases.AdvanceRepaid;
 import io.rendan.emc.HelpCases.CaseStatus;
 import io.rendan.emc.HelpCases.HelpCaseClosed;

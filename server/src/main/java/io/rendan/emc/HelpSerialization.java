@@ -23,6 +23,7 @@ import io.rendan.protocol.persistence.v1.HelpKind;
 import io.rendan.protocol.persistence.v1.StoredHelpCase;
 import io.rendan.protocol.persistence.v1.StoredPledge;
 import io.rendan.protocol.persistence.v1.StoredShortfall;
+import io.rendan.vocabulary.StoredVocabulary;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -197,14 +198,14 @@ final class HelpSerialization {
   private static StoredShortfall shortfall(Shortfall s) {
     return StoredShortfall.newBuilder()
         .setPeriod(s.period())
-        .setMetric(EmcSerializer.metric(s.metric()))
+        .setMetric(StoredVocabulary.metric(s.metric()))
         .setTarget(s.target())
         .setAchieved(s.achieved())
         .build();
   }
 
   private static Shortfall shortfall(StoredShortfall s) {
-    return new Shortfall(s.getPeriod(), EmcSerializer.metric(s.getMetric()), s.getTarget(), s.getAchieved());
+    return new Shortfall(s.getPeriod(), StoredVocabulary.metric(s.getMetric()), s.getTarget(), s.getAchieved());
   }
 
   static HelpKind kind(Kind k) {

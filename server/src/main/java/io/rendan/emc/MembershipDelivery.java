@@ -1,14 +1,14 @@
 package io.rendan.emc;
 
-import io.rendan.emc.EmcEntity.EmcDissolved;
-import io.rendan.emc.EmcEntity.EmcStarted;
-import io.rendan.emc.EmcEntity.Event;
-import io.rendan.emc.EmcEntity.MemberJoined;
-import io.rendan.emc.EmcEntity.MemberLeft;
-import io.rendan.emc.EmcEntity.OwnershipTransferred;
-import io.rendan.emc.EmcEntity.PeriodClosed;
-import io.rendan.emc.EmcEntity.RevenueShared;
-import io.rendan.emc.EmcEntity.SeatReplaced;
+import io.rendan.emc.EmcEvents.EmcDissolved;
+import io.rendan.emc.EmcEvents.EmcStarted;
+import io.rendan.emc.EmcEvents.Event;
+import io.rendan.emc.EmcEvents.MemberJoined;
+import io.rendan.emc.EmcEvents.MemberLeft;
+import io.rendan.emc.EmcEvents.OwnershipTransferred;
+import io.rendan.emc.EmcEvents.PeriodClosed;
+import io.rendan.emc.EmcEvents.RevenueShared;
+import io.rendan.emc.EmcEvents.SeatReplaced;
 import io.rendan.me.MeEntity;
 import io.rendan.me.MeApi;
 import io.rendan.me.MeEntity.Membership;
@@ -145,7 +145,7 @@ public final class MembershipDelivery extends Handler<EventEnvelope<Event>> {
       return List.of(
           new MembershipChange(
               e.ownerMeId(),
-              new Membership(e.emcId(), e.name(), e.ownerSide(), EmcEntity.OWNER_ROLE, true, true, emcSeq)));
+              new Membership(e.emcId(), e.name(), e.ownerSide(), EmcMembership.OWNER_ROLE, true, true, emcSeq)));
     }
     if (event instanceof MemberJoined e) {
       return List.of(

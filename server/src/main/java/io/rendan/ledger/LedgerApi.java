@@ -3,6 +3,7 @@ package io.rendan.ledger;
 import com.google.protobuf.Timestamp;
 import io.rendan.auth.Caller;
 import io.rendan.emc.EmcApi;
+import io.rendan.emc.EmcChecks;
 import io.rendan.http.ApiException;
 import io.rendan.http.ErrorCodes;
 import io.rendan.me.MeApi;
@@ -110,7 +111,7 @@ public final class LedgerApi {
   }
 
   public CompletionStage<MeStatement> meStatement(Caller caller, String meId, String period) {
-    String month = EmcApi.checkPeriod(period);
+    String month = EmcChecks.checkPeriod(period);
     return ownerOrAdmin(caller, meId)
         .thenCompose(
             ok ->
@@ -163,7 +164,7 @@ public final class LedgerApi {
   }
 
   public CompletionStage<EmcStatement> emcStatement(Caller caller, String emcId, String period) {
-    String month = EmcApi.checkPeriod(period);
+    String month = EmcChecks.checkPeriod(period);
     return emcApi
         .get(caller, emcId)
         .thenCompose(

@@ -1,6 +1,7 @@
 package io.rendan.ledger;
 
-import io.rendan.emc.EmcEntity;
+import io.rendan.emc.EmcAccounts;
+import io.rendan.emc.EmcEvents;
 import io.rendan.emc.RevenueSplit;
 import io.rendan.me.MeEntity;
 import io.rendan.projection.ProjectionJdbc;
@@ -72,7 +73,7 @@ public final class LedgerReadModel {
               return ProjectionBehavior.create(
                   JdbcProjection.exactlyOnce(
                       ProjectionId.of(REVENUE_NAME, tag),
-                      EventSourcedProvider.<EmcEntity.Event>eventsByTag(system, JdbcReadJournal.Identifier(), tag),
+                      EventSourcedProvider.<EmcEvents.Event>eventsByTag(system, JdbcReadJournal.Identifier(), tag),
                       jdbc.sessions(),
                       RevenueWriter::new,
                       system));
@@ -158,22 +159,22 @@ public final class LedgerReadModel {
     return new MeEntity.Credit(n.emcId(), n.emcSeq(), id, n.amountMinor(), n.currency(), repayment ? "help repayment" : "help advance", n.earnedAt(), 0, 0, false);
   }
 
-  static final class RevenueWriter extends JdbcHandler<EventEnvelope<EmcEntity.Event>, ProjectionJdbc.Session> {
+  static final class RevenueWriter extends JdbcHandler<EventEnvelope<EmcEvents.Event>, ProjectionJdbc.Session> {
     @Override
-    public void process(ProjectionJdbc.Session session, EventEnvelope<EmcEntity.Event> envelope) throws Exception {
-      EmcEntity.Event event = envelope.event();
+    public void process(ProjectionJdbc.Session session, EventEnvelope<EmcEvents.Event> envelope) throws Exception {
+      EmcEvents.Event event = envelope.event();
       session.withConnection(
           c -> {
-            if (event instanceof EmcEntity.RevenueShared e) {
+            if (event instanceof EmcEvents.RevenueShared e) {
               writeRevenue(c, e);
-            } else if (event instanceof EmcEntity.PeriodClosed e) {
+            } else if (event instanceof EmcEvents.PeriodClosed e) {
               writeResults(c, e);
             }
             return null;
           });
     }
 
-    private static void writeRevenue(Connection c, EmcEntity.RevenueShared e) throws SQLException {
+    private static void writeRevenue(Connection c, EmcEvents.RevenueShared e) throws SQLException {
       if (exists(c, "SELECT 1 FROM " + REVENUE + " WHERE emc_id = ? AND revenue_id = ?", e.emcId(), e.revenueId())) {
         return;
       }
@@ -214,12 +215,12 @@ public final class LedgerReadModel {
       }
     }
 
-    private static void writeResults(Connection c, EmcEntity.PeriodClosed e) throws SQLException {
+    private static void writeResults(Connection c, EmcEvents.PeriodClosed e) throws SQLException {
       try (PreparedStatement ps =
           c.prepareStatement(
               "INSERT INTO " + RESULT + " (emc_id, period, me_id, metric, target, achieved, met, missed_in_row, at_risk, "
                   + "contract_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-        for (EmcEntity.TargetResult r : e.results()) {
+        for (EmcAccounts.TargetResult r : e.results()) {
           if (exists(c, "SELECT 1 FROM " + RESULT + " WHERE emc_id = ? AND period = ? AND me_id = ?", e.emcId(), e.period(), r.meId())) {
             continue;
           }

@@ -2,7 +2,6 @@ package io.rendan.me;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Timestamp;
-import io.rendan.emc.EmcSerializer;
 import io.rendan.me.MeEntity.CapabilitiesChanged;
 import io.rendan.me.MeEntity.Membership;
 import io.rendan.me.MeEntity.MembershipRecorded;
@@ -19,6 +18,7 @@ import io.rendan.protocol.persistence.v1.MeCapabilitiesChanged;
 import io.rendan.protocol.persistence.v1.MeKind;
 import io.rendan.protocol.persistence.v1.MeMembershipRecorded;
 import io.rendan.protocol.persistence.v1.StoredMembership;
+import io.rendan.vocabulary.StoredVocabulary;
 import java.util.HashMap;
 import java.util.Map;
 import io.rendan.protocol.persistence.v1.MeOperatorAdded;
@@ -109,7 +109,7 @@ public final class MeSerializer extends SerializerWithStringManifest {
           .setMeId(e.meId())
           .setEmcId(m.emcId())
           .setEmcName(m.emcName())
-          .setSide(EmcSerializer.side(m.side()))
+          .setSide(StoredVocabulary.side(m.side()))
           .setRole(m.role())
           .setOwner(m.owner())
           .setActive(m.active())
@@ -143,7 +143,7 @@ public final class MeSerializer extends SerializerWithStringManifest {
           .setEmcId(t.emcId())
           .setEmcSeq(t.emcSeq())
           .setPeriod(t.period())
-          .setMetric(EmcSerializer.metric(t.metric()))
+          .setMetric(StoredVocabulary.metric(t.metric()))
           .setTarget(t.target())
           .setAchieved(t.achieved())
           .setMet(t.met())
@@ -180,7 +180,7 @@ public final class MeSerializer extends SerializerWithStringManifest {
             StoredMembership.newBuilder()
                 .setEmcId(m.emcId())
                 .setEmcName(m.emcName())
-                .setSide(EmcSerializer.side(m.side()))
+                .setSide(StoredVocabulary.side(m.side()))
                 .setRole(m.role())
                 .setOwner(m.owner())
                 .setActive(m.active())
@@ -239,7 +239,7 @@ public final class MeSerializer extends SerializerWithStringManifest {
           return new MembershipRecorded(
               p.getMeId(),
               new Membership(
-                  p.getEmcId(), p.getEmcName(), EmcSerializer.side(p.getSide()), p.getRole(), p.getOwner(), p.getActive(), p.getEmcSeq()),
+                  p.getEmcId(), p.getEmcName(), StoredVocabulary.side(p.getSide()), p.getRole(), p.getOwner(), p.getActive(), p.getEmcSeq()),
               instant(p.getAt()));
         }
         case SNAPSHOT -> {
@@ -251,7 +251,7 @@ public final class MeSerializer extends SerializerWithStringManifest {
             memberships.put(
                 m.getEmcId(),
                 new Membership(
-                    m.getEmcId(), m.getEmcName(), EmcSerializer.side(m.getSide()), m.getRole(), m.getOwner(), m.getActive(), m.getEmcSeq()));
+                    m.getEmcId(), m.getEmcName(), StoredVocabulary.side(m.getSide()), m.getRole(), m.getOwner(), m.getActive(), m.getEmcSeq()));
           }
           return new State(
               p.getMeId(),
@@ -300,7 +300,7 @@ public final class MeSerializer extends SerializerWithStringManifest {
                   p.getEmcId(),
                   p.getEmcSeq(),
                   p.getPeriod(),
-                  EmcSerializer.metric(p.getMetric()),
+                  StoredVocabulary.metric(p.getMetric()),
                   p.getTarget(),
                   p.getAchieved(),
                   p.getMet(),

@@ -5,7 +5,8 @@ import io.rendan.auth.Caller;
 import io.rendan.cluster.Asks;
 import io.rendan.emc.EmcApi;
 import io.rendan.emc.EmcCodes;
-import io.rendan.emc.EmcEntity;
+import io.rendan.emc.EmcMembership;
+import io.rendan.emc.EmcState;
 import io.rendan.http.ApiException;
 import io.rendan.http.ErrorCodes;
 import io.rendan.me.MeApi;
@@ -129,7 +130,7 @@ public final class PainPointApi {
     return liveEmc(emcId)
         .thenCompose(
             emc -> {
-              EmcEntity.Member member = emc.members().get(meId);
+              EmcMembership.Member member = emc.members().get(meId);
               if (member == null || member.side() != io.rendan.vocabulary.Side.EXPERIENCE) {
                 throw new ApiException(
                     PainPointCodes.NOT_EXPERIENCE_SIDE, meId + " is not a member of " + emcId + " on the experience side");
@@ -237,7 +238,7 @@ public final class PainPointApi {
     return emcApi.current(emcId).thenCompose(emc -> ask(emcId, PainPointBoard.GetBoard::new)).thenApply(Accepted::board);
   }
 
-  private CompletionStage<EmcEntity.State> liveEmc(String emcId) {
+  private CompletionStage<EmcState> liveEmc(String emcId) {
     return emcApi
         .current(emcId)
         .thenApply(

@@ -1,6 +1,6 @@
 package io.rendan.painpoint;
 
-import io.rendan.emc.EmcEntity;
+import io.rendan.emc.EmcEvents;
 import io.rendan.projection.ProjectionHealth;
 import io.rendan.projection.ProjectionJdbc;
 import java.util.concurrent.CompletionStage;
@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * (at least once); the board resolves a pain point once and ignores rounds that
  * answer none.
  */
-public final class PainPointResolution extends Handler<EventEnvelope<EmcEntity.Event>> {
+public final class PainPointResolution extends Handler<EventEnvelope<EmcEvents.Event>> {
   private static final Logger log = LoggerFactory.getLogger(PainPointResolution.class);
   public static final String NAME = "painpoint-resolution";
   static final String AWARD_PREFIX = "award-";
@@ -52,7 +52,7 @@ public final class PainPointResolution extends Handler<EventEnvelope<EmcEntity.E
               return ProjectionBehavior.create(
                   JdbcProjection.atLeastOnceAsync(
                       ProjectionId.of(NAME, tag),
-                      EventSourcedProvider.<EmcEntity.Event>eventsByTag(system, JdbcReadJournal.Identifier(), tag),
+                      EventSourcedProvider.<EmcEvents.Event>eventsByTag(system, JdbcReadJournal.Identifier(), tag),
                       jdbc.sessions(),
                       () -> new PainPointResolution(api, ProjectionHealth.get(system), NAME + "/" + tag),
                       system));
@@ -61,8 +61,8 @@ public final class PainPointResolution extends Handler<EventEnvelope<EmcEntity.E
   }
 
   @Override
-  public CompletionStage<Done> process(EventEnvelope<EmcEntity.Event> envelope) {
-    if (!(envelope.event() instanceof EmcEntity.MemberJoined e) || e.invitationId() == null || !e.invitationId().startsWith(AWARD_PREFIX)) {
+  public CompletionStage<Done> process(EventEnvelope<EmcEvents.Event> envelope) {
+    if (!(envelope.event() instanceof EmcEvents.MemberJoined e) || e.invitationId() == null || !e.invitationId().startsWith(AWARD_PREFIX)) {
       return java.util.concurrent.CompletableFuture.completedFuture(Done.getInstance());
     }
     String roundId = e.invitationId().substring(AWARD_PREFIX.length());

@@ -1,6 +1,7 @@
 package io.rendan.prospect;
 
-import io.rendan.emc.EmcEntity;
+import io.rendan.emc.EmcAccounts;
+import io.rendan.emc.EmcEvents;
 import io.rendan.emc.RevenueSplit;
 import io.rendan.projection.ProjectionHealth;
 import io.rendan.projection.ProjectionJdbc;
@@ -59,7 +60,7 @@ public final class ProspectReadModel {
               return ProjectionBehavior.create(
                   JdbcProjection.exactlyOnce(
                       ProjectionId.of(NAME, tag),
-                      EventSourcedProvider.<EmcEntity.Event>eventsByTag(system, JdbcReadJournal.Identifier(), tag),
+                      EventSourcedProvider.<EmcEvents.Event>eventsByTag(system, JdbcReadJournal.Identifier(), tag),
                       jdbc.sessions(),
                       () -> new Writer(ProjectionHealth.get(system), NAME + "/" + tag),
                       system));
@@ -71,7 +72,7 @@ public final class ProspectReadModel {
     return YearMonth.from(at.atOffset(ZoneOffset.UTC)).toString();
   }
 
-  static final class Writer extends JdbcHandler<EventEnvelope<EmcEntity.Event>, ProjectionJdbc.Session> {
+  static final class Writer extends JdbcHandler<EventEnvelope<EmcEvents.Event>, ProjectionJdbc.Session> {
     private final ProjectionHealth health;
     private final String instance;
 
@@ -81,7 +82,7 @@ public final class ProspectReadModel {
     }
 
     @Override
-    public void process(ProjectionJdbc.Session session, EventEnvelope<EmcEntity.Event> envelope) throws Exception {
+    public void process(ProjectionJdbc.Session session, EventEnvelope<EmcEvents.Event> envelope) throws Exception {
       try {
         session.withConnection(
             c -> {
@@ -102,8 +103,8 @@ public final class ProspectReadModel {
   }
 
   /** The rows one event changes; nothing for an event already applied or of another kind. */
-  static void apply(Connection c, EmcEntity.Event event, long seq) throws SQLException {
-    if (event instanceof EmcEntity.RevenueShared e) {
+  static void apply(Connection c, EmcEvents.Event event, long seq) throws SQLException {
+    if (event instanceof EmcEvents.RevenueShared e) {
       long owner = 0;
       for (RevenueSplit.Part part : e.parts()) {
         if (part.owner()) {
@@ -128,8 +129,8 @@ public final class ProspectReadModel {
       if (updated == 0 && !exists(c, "SELECT 1 FROM " + PERIOD + " WHERE emc_id = ? AND period = ?", e.emcId(), period)) {
         insertPeriod(c, e.emcId(), period, e.currency(), e.amountMinor(), 1, owner, false, 0, 0, seq);
       }
-    } else if (event instanceof EmcEntity.PeriodClosed e) {
-      int met = (int) e.results().stream().filter(EmcEntity.TargetResult::met).count();
+    } else if (event instanceof EmcEvents.PeriodClosed e) {
+      int met = (int) e.results().stream().filter(EmcAccounts.TargetResult::met).count();
       int updated;
       try (PreparedStatement ps =
           c.prepareStatement(
@@ -149,7 +150,7 @@ public final class ProspectReadModel {
         }
         insertPeriod(c, e.emcId(), e.period(), null, 0, 0, 0, true, e.results().size(), met, seq);
       }
-      for (EmcEntity.TargetResult r : e.results()) {
+      for (EmcAccounts.TargetResult r : e.results()) {
         record(c, r.meId(), e.emcId(), r.met(), seq);
       }
     }

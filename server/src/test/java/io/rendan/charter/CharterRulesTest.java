@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.rendan.emc.EmcEntity;
+import io.rendan.emc.EmcAccounts;
+import io.rendan.emc.EmcMembership;
+import io.rendan.emc.EmcState;
 import io.rendan.vocabulary.Metric;
 import io.rendan.vocabulary.Side;
 import io.rendan.vocabulary.Target;
-import io.rendan.emc.EmcEntity.Terms;
+import io.rendan.emc.EmcMembership.Terms;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,14 +45,14 @@ class CharterRulesTest {
   }
 
   /** An EMC whose member "washers" holds 30 % since {@code since}, and has missed {@code missed} periods in a row. */
-  private static EmcEntity.State emc(Instant since, int missed) {
-    EmcEntity.Member owner = new EmcEntity.Member("laundry", Side.EXPERIENCE, "owner", true, List.of(), null, since);
-    EmcEntity.Member washers =
-        new EmcEntity.Member("washers", Side.SOLUTION, "washers", false, List.of(new EmcEntity.Contract(1, THIRTY, since)), null, since);
-    EmcEntity.Accounts accounts =
-        new EmcEntity.Accounts("EUR", List.of(), List.of(), Map.of(), null, Map.of(), Map.of("washers", new EmcEntity.Standing(missed, false)));
-    return new EmcEntity.State(
-        "laundry", "Community Laundry", "dorm", "laundry", EmcEntity.Status.ACTIVE, Map.of("laundry", owner, "washers", washers), Map.of(), since, 5, accounts);
+  private static EmcState emc(Instant since, int missed) {
+    EmcMembership.Member owner = new EmcMembership.Member("laundry", Side.EXPERIENCE, "owner", true, List.of(), null, since);
+    EmcMembership.Member washers =
+        new EmcMembership.Member("washers", Side.SOLUTION, "washers", false, List.of(new EmcMembership.Contract(1, THIRTY, since)), null, since);
+    EmcAccounts.Accounts accounts =
+        new EmcAccounts.Accounts("EUR", List.of(), List.of(), Map.of(), null, Map.of(), Map.of("washers", new EmcAccounts.Standing(missed, false)));
+    return new EmcState(
+        "laundry", "Community Laundry", "dorm", "laundry", EmcMembership.Status.ACTIVE, Map.of("laundry", owner, "washers", washers), Map.of(), since, 5, accounts);
   }
 
   private static Clauses clauses(int minShare, int maxOwner, Duration notice, Duration interval, boolean selfAward) {
@@ -68,7 +70,7 @@ class CharterRulesTest {
   @Test
   void maxOwnerShareRefusesACutThatLeavesTheOwnerMore() {
     Clauses c = clauses(0, 6_000, Duration.ZERO, Duration.ZERO, false);
-    EmcEntity.State s = emc(NOW.minus(Duration.ofDays(10)), 0);
+    EmcState s = emc(NOW.minus(Duration.ofDays(10)), 0);
     assertEquals(CharterCodes.MAX_OWNER_SHARE, CharterChecks.terms(s, "washers", new Terms(1_000, THIRTY.target(), 3), c, NOW).orElseThrow().code());
     assertTrue(CharterChecks.terms(s, "washers", new Terms(4_000, THIRTY.target(), 3), c, NOW).isEmpty(), "a raise is never refused by it");
   }

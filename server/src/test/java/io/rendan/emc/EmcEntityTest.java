@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.rendan.emc.EmcEntity.*;
+import io.rendan.emc.EmcAccounts.*;
+import io.rendan.emc.EmcEvents.*;
+import io.rendan.emc.EmcMembership.*;
+import io.rendan.emc.EmcProtocol.*;
 import io.rendan.vocabulary.Metric;
 import io.rendan.vocabulary.Side;
 import io.rendan.vocabulary.Target;
@@ -68,12 +71,12 @@ class EmcEntityTest {
     }
   }
 
-  private record Published(String event, State emc) {}
+  private record Published(String event, EmcState emc) {}
 
   private final TestClock clock = new TestClock();
   private final List<Published> published = new CopyOnWriteArrayList<>();
   private String emcId;
-  private EventSourcedBehaviorTestKit<Command, Event, State> emc;
+  private EventSourcedBehaviorTestKit<Command, Event, EmcState> emc;
 
   @BeforeAll
   static void startActorSystem() {
@@ -101,40 +104,40 @@ class EmcEntityTest {
             testKit.system(),
             EmcEntity.create(
                 emcId,
-                new Settings(snapshotEvery, Duration.ofMillis(200), Duration.ofSeconds(5), 4, 5),
+                new EmcSettings(snapshotEvery, Duration.ofMillis(200), Duration.ofSeconds(5), 4, 5),
                 (event, state) -> published.add(new Published(event, state)),
                 clock),
             EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyEquality(true));
   }
 
-  private CommandResultWithReply<Command, Event, State, Reply> run(Function<ActorRef<Reply>, Command> command) {
+  private CommandResultWithReply<Command, Event, EmcState, Reply> run(Function<ActorRef<Reply>, Command> command) {
     return emc.runCommand(command);
   }
 
-  private State started() {
+  private EmcState started() {
     return run(r -> new StartEmc("Community Laundry", "dorm students", OWNER, Side.EXPERIENCE, "alice", r))
         .replyOfType(Accepted.class)
         .emc();
   }
 
-  private State invite(String invitationId, String meId, Side side, Terms terms) {
+  private EmcState invite(String invitationId, String meId, Side side, Terms terms) {
     var result =
         run(r -> new InviteMember(invitationId, meId, side, "member", terms, Duration.ofDays(7), OWNER, r));
     return result.replyOfType(Accepted.class).emc();
   }
 
-  private State join(String invitationId, String meId, Side side, Terms terms) {
+  private EmcState join(String invitationId, String meId, Side side, Terms terms) {
     invite(invitationId, meId, side, terms);
     return run(r -> new AcceptInvitation(invitationId, meId, r)).replyOfType(Accepted.class).emc();
   }
 
-  private void assertRejected(CommandResultWithReply<Command, Event, State, Reply> result, String code) {
+  private void assertRejected(CommandResultWithReply<Command, Event, EmcState, Reply> result, String code) {
     assertEquals(code, result.replyOfType(Rejected.class).code());
     assertTrue(result.hasNoEvents(), "a rejection stores nothing");
   }
 
   private void assertSurvivesRestart() {
-    State before = emc.getState();
+    EmcState before = emc.getState();
     emc.restart();
     assertEquals(before, emc.getState());
   }
@@ -142,7 +145,7 @@ class EmcEntityTest {
   @Test
   void startingMakesTheCallerOwnerOnItsSideAndTheEmcForming() {
     var result = run(r -> new StartEmc("Community Laundry", "dorm students", OWNER, Side.EXPERIENCE, "alice", r));
-    State state = result.replyOfType(Accepted.class).emc();
+    EmcState state = result.replyOfType(Accepted.class).emc();
     assertTrue(result.replyOfType(Accepted.class).created());
     assertEquals(
         new EmcStarted(emcId, "Community Laundry", "dorm students", OWNER, Side.EXPERIENCE, "alice", START, "EUR"),
@@ -158,7 +161,7 @@ class EmcEntityTest {
 
   @Test
   void startingAgainIsIdempotentAndADifferentStartConflicts() {
-    State first = started();
+    EmcState first = started();
     var again = run(r -> new StartEmc("Community Laundry", "dorm students", OWNER, Side.EXPERIENCE, "alice", r));
     assertEquals(first, again.replyOfType(Accepted.class).emc());
     assertFalse(again.replyOfType(Accepted.class).created());
@@ -179,7 +182,7 @@ class EmcEntityTest {
     assertRejected(
         run(r -> new InviteMember("i1", WASHERS, Side.SOLUTION, "washers", THIRTY_PERCENT, Duration.ofDays(1), WASHERS, r)),
         EmcCodes.NOT_OWNER);
-    State state = invite("i1", WASHERS, Side.SOLUTION, THIRTY_PERCENT);
+    EmcState state = invite("i1", WASHERS, Side.SOLUTION, THIRTY_PERCENT);
     Invitation invitation = state.invitations().get("i1");
     assertEquals(InvitationStatus.PENDING, invitation.status());
     assertEquals(START.plus(Duration.ofDays(7)), invitation.expiresAt());
@@ -189,7 +192,7 @@ class EmcEntityTest {
   @Test
   void repeatingAnInvitationIsIdempotentAndChangingItConflicts() {
     started();
-    State state = invite("i1", WASHERS, Side.SOLUTION, THIRTY_PERCENT);
+    EmcState state = invite("i1", WASHERS, Side.SOLUTION, THIRTY_PERCENT);
     var again = run(r -> new InviteMember("i1", WASHERS, Side.SOLUTION, "member", THIRTY_PERCENT, Duration.ofDays(7), OWNER, r));
     assertEquals(state, again.replyOfType(Accepted.class).emc());
     assertTrue(again.hasNoEvents());
@@ -206,7 +209,7 @@ class EmcEntityTest {
     started();
     invite("i1", WASHERS, Side.SOLUTION, THIRTY_PERCENT);
     var result = run(r -> new AcceptInvitation("i1", WASHERS, r));
-    State state = result.replyOfType(Accepted.class).emc();
+    EmcState state = result.replyOfType(Accepted.class).emc();
     assertEquals(
         List.of(new MemberJoined(emcId, "Community Laundry", "i1", WASHERS, Side.SOLUTION, "member", THIRTY_PERCENT, START)),
         result.events());
@@ -221,7 +224,7 @@ class EmcEntityTest {
   @Test
   void aMemberOnTheOwnersSideLeavesTheEmcForming() {
     started();
-    State state = join("i1", MARKETING, Side.EXPERIENCE, FIFTEEN_PERCENT);
+    EmcState state = join("i1", MARKETING, Side.EXPERIENCE, FIFTEEN_PERCENT);
     assertEquals(Status.FORMING, state.status());
     assertSurvivesRestart();
   }
@@ -384,7 +387,7 @@ class EmcEntityTest {
     join("i1", WASHERS, Side.SOLUTION, THIRTY_PERCENT);
     assertRejected(run(r -> new TransferOwnership(MARKETING, OWNER, r)), EmcCodes.MEMBER_NOT_FOUND);
     var moved = run(r -> new TransferOwnership(WASHERS, OWNER, r));
-    State state = moved.replyOfType(Accepted.class).emc();
+    EmcState state = moved.replyOfType(Accepted.class).emc();
     assertEquals(WASHERS, state.ownerMeId());
     assertTrue(state.members().get(WASHERS).owner());
     assertFalse(state.members().get(OWNER).owner());

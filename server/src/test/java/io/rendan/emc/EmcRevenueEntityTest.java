@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.rendan.emc.EmcEntity.*;
+import io.rendan.emc.EmcAccounts.*;
+import io.rendan.emc.EmcEvents.*;
+import io.rendan.emc.EmcMembership.*;
+import io.rendan.emc.EmcProtocol.*;
 import io.rendan.vocabulary.Metric;
 import io.rendan.vocabulary.Side;
 import io.rendan.vocabulary.Target;
@@ -35,7 +38,7 @@ class EmcRevenueEntityTest {
   private static ActorTestKit testKit;
 
   private final EmcEntityTest.TestClock clock = new EmcEntityTest.TestClock();
-  private EventSourcedBehaviorTestKit<Command, Event, State> emc;
+  private EventSourcedBehaviorTestKit<Command, Event, EmcState> emc;
 
   @BeforeAll
   static void startActorSystem() {
@@ -58,7 +61,7 @@ class EmcRevenueEntityTest {
             testKit.system(),
             EmcEntity.create(
                 "emc-r-" + IDS.incrementAndGet(),
-                new Settings(100, Duration.ofMillis(200), Duration.ofSeconds(5), 4, 5, "EUR", Duration.ofDays(90)),
+                new EmcSettings(100, Duration.ofMillis(200), Duration.ofSeconds(5), 4, 5, "EUR", Duration.ofDays(90)),
                 (event, state) -> {},
                 clock),
             EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyEquality(true));
@@ -67,11 +70,11 @@ class EmcRevenueEntityTest {
     run(r -> new AcceptInvitation("i1", WASHERS, r)).replyOfType(Accepted.class);
   }
 
-  private CommandResultWithReply<Command, Event, State, Reply> run(Function<ActorRef<Reply>, Command> command) {
+  private CommandResultWithReply<Command, Event, EmcState, Reply> run(Function<ActorRef<Reply>, Command> command) {
     return emc.runCommand(command);
   }
 
-  private CommandResultWithReply<Command, Event, State, Reply> revenue(String id, long amount, Instant earnedAt) {
+  private CommandResultWithReply<Command, Event, EmcState, Reply> revenue(String id, long amount, Instant earnedAt) {
     return run(r -> new RecordRevenue(id, amount, "EUR", "laundry-cycle", earnedAt, 1, null, null, OWNER, r));
   }
 
@@ -125,7 +128,7 @@ class EmcRevenueEntityTest {
             .code());
     revenue("r-mar", 2_000, null);
     clock.now = Instant.parse("2026-04-01T00:00:00Z");
-    State closed = run(r -> new ClosePeriod("2026-03", OWNER, r)).replyOfType(Accepted.class).emc();
+    EmcState closed = run(r -> new ClosePeriod("2026-03", OWNER, r)).replyOfType(Accepted.class).emc();
     assertEquals(new Standing(3, true), closed.standing(WASHERS));
     emc.restart();
     assertEquals(new Standing(3, true), emc.getState().standing(WASHERS));
@@ -142,7 +145,7 @@ class EmcRevenueEntityTest {
     var accepted = run(r -> new AcceptInvitation("i2", DRYERS, r));
     SeatReplaced replaced = (SeatReplaced) accepted.event();
     assertEquals(WASHERS, replaced.oldMeId());
-    State after = accepted.replyOfType(Accepted.class).emc();
+    EmcState after = accepted.replyOfType(Accepted.class).emc();
     assertFalse(after.members().containsKey(WASHERS));
     assertEquals(3_500, after.members().get(DRYERS).shareBps());
     assertEquals(6_500, after.ownerShareBps());

@@ -2,7 +2,10 @@ package io.rendan.emc;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import io.rendan.emc.EmcEntity.*;
+import io.rendan.emc.EmcAccounts.*;
+import io.rendan.emc.EmcEvents.*;
+import io.rendan.emc.EmcMembership.*;
+import io.rendan.emc.EmcProtocol.*;
 import io.rendan.vocabulary.Metric;
 import io.rendan.vocabulary.Side;
 import io.rendan.vocabulary.Target;
@@ -49,7 +52,7 @@ class EmcSerializerTest {
     }
   }
 
-  private static State fullState() {
+  private static EmcState fullState() {
     Map<String, Member> members = new TreeMap<>();
     members.put("laundry", new Member("laundry", Side.EXPERIENCE, "owner", true, List.of(), null, AT));
     members.put(
@@ -65,7 +68,7 @@ class EmcSerializerTest {
     Map<String, Invitation> invitations = new LinkedHashMap<>();
     invitations.put("i1", new Invitation("i1", "washers", Side.SOLUTION, "washer fleet", TERMS, InvitationStatus.ACCEPTED, AT.plusSeconds(3600), AT));
     invitations.put("i2", new Invitation("i2", "marketing", Side.EXPERIENCE, "campus", TERMS, InvitationStatus.PENDING, AT.plusSeconds(7200), AT));
-    return new State("emc-1", "Community Laundry", "dorm students", "laundry", Status.ACTIVE, members, invitations, AT, 12);
+    return new EmcState("emc-1", "Community Laundry", "dorm students", "laundry", Status.ACTIVE, members, invitations, AT, 12);
   }
 
   static final List<Sample> SAMPLES =
@@ -81,7 +84,7 @@ class EmcSerializerTest {
           new Sample("emc.dissolved.bin", "emc.dissolved", new EmcDissolved("emc-1", List.of("laundry", "washers"), AT)),
           new Sample("emc.ownership-transferred.bin", "emc.ownership-transferred", new OwnershipTransferred("emc-1", "Community Laundry", "laundry", Side.EXPERIENCE, "washers", Side.SOLUTION, "owner", AT)),
           new Sample("emc.snapshot.bin", "emc.snapshot", fullState()),
-          new Sample("emc.snapshot-empty.bin", "emc.snapshot", State.empty("emc-2")),
+          new Sample("emc.snapshot-empty.bin", "emc.snapshot", EmcState.empty("emc-2")),
           new Sample("emc.started-eur.bin", "emc.started", new EmcStarted("emc-1", "Community Laundry", "dorm students", "laundry", Side.EXPERIENCE, "alice", AT, "EUR")),
           new Sample("emc.member-invited-replacing.bin", "emc.member-invited", new MemberInvited("emc-1", "i9", "dryers", Side.SOLUTION, "dryer fleet", TERMS, AT.plusSeconds(3600), AT, "washers")),
           new Sample("emc.revenue-shared.bin", "emc.revenue-shared", revenue()),
@@ -99,15 +102,15 @@ class EmcSerializerTest {
           new Sample("emc.leave-agreed.bin", "emc.leave-agreed", new HelpCases.LeaveAgreed("emc-1", "case-2", "washers", AT)),
           new Sample("emc.snapshot-with-help.bin", "emc.snapshot", stateWithHelp()));
 
-  private static State stateWithHelp() {
-    State s = stateWithAccounts();
+  private static EmcState stateWithHelp() {
+    EmcState s = stateWithAccounts();
     Map<String, HelpCases.Pledge> pledges = new LinkedHashMap<>();
     pledges.put("p-1", new HelpCases.Pledge("p-1", "dryers", HelpCases.Kind.ADVANCE, "rent", 50_000, 0, HelpCases.PledgeStatus.DELIVERED, 150, AT));
     pledges.put("p-2", new HelpCases.Pledge("p-2", "laundry", HelpCases.Kind.INTRODUCTION, "to the dorm council", 0, 0, HelpCases.PledgeStatus.PLEDGED, 0, AT));
     Map<String, HelpCases.HelpCase> cases = new LinkedHashMap<>();
     cases.put("case-1", new HelpCases.HelpCase("case-1", "washers", 1, HelpCases.CaseStatus.FAILED, false, List.of(new HelpCases.Shortfall("2026-01", Metric.REVENUE, 500_000, 0)), Map.of(), AT, AT.plusSeconds(60)));
     cases.put("case-2", new HelpCases.HelpCase("case-2", "washers", 2, HelpCases.CaseStatus.OPEN, true, List.of(new HelpCases.Shortfall("2026-02", Metric.REVENUE, 500_000, 300)), pledges, AT, null));
-    return new State(s.emcId(), s.name(), s.userGroup(), s.ownerMeId(), s.status(), s.members(), s.invitations(), s.createdAt(), s.version(), s.accounts(), new HelpCases.Cases(cases, 2));
+    return new EmcState(s.emcId(), s.name(), s.userGroup(), s.ownerMeId(), s.status(), s.members(), s.invitations(), s.createdAt(), s.version(), s.accounts(), new HelpCases.Cases(cases, 2));
   }
 
   private static RevenueShared revenue() {
@@ -117,8 +120,8 @@ class EmcSerializerTest {
         AT.plusSeconds(1), AT.minusSeconds(90L * 86_400));
   }
 
-  private static State stateWithAccounts() {
-    State s = fullState();
+  private static EmcState stateWithAccounts() {
+    EmcState s = fullState();
     Map<String, RevenueShared> revenues = new LinkedHashMap<>();
     revenues.put("r-1", revenue());
     Accounts accounts =
@@ -130,7 +133,7 @@ class EmcSerializerTest {
             "2026-02",
             Map.of("2026-03", new Tally(Map.of("washers", 300L), Map.of("washers", 1L), Map.of("washers", 9_900L))),
             Map.of("washers", new Standing(2, false)));
-    return new State(s.emcId(), s.name(), s.userGroup(), s.ownerMeId(), s.status(), s.members(), s.invitations(), s.createdAt(), s.version(), accounts);
+    return new EmcState(s.emcId(), s.name(), s.userGroup(), s.ownerMeId(), s.status(), s.members(), s.invitations(), s.createdAt(), s.version(), accounts);
   }
 
   static Stream<Arguments> samples() {

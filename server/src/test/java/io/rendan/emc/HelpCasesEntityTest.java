@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.rendan.emc.EmcEntity.*;
+import io.rendan.emc.EmcAccounts.*;
+import io.rendan.emc.EmcEvents.*;
+import io.rendan.emc.EmcMembership.*;
+import io.rendan.emc.EmcProtocol.*;
 import io.rendan.vocabulary.*;
 import io.rendan.emc.HelpCases.*;
 import io.rendan.http.ErrorCodes;
@@ -44,7 +47,7 @@ class HelpCasesEntityTest {
   private static ActorTestKit testKit;
 
   private final EmcEntityTest.TestClock clock = new EmcEntityTest.TestClock();
-  private EventSourcedBehaviorTestKit<Command, Event, State> emc;
+  private EventSourcedBehaviorTestKit<Command, Event, EmcState> emc;
 
   @BeforeAll
   static void startActorSystem() {
@@ -67,7 +70,7 @@ class HelpCasesEntityTest {
             testKit.system(),
             EmcEntity.create(
                 "emc-h-" + IDS.incrementAndGet(),
-                new Settings(100, Duration.ofMillis(200), Duration.ofSeconds(5), 4, 6, "EUR", Duration.ofDays(90)),
+                new EmcSettings(100, Duration.ofMillis(200), Duration.ofSeconds(5), 4, 6, "EUR", Duration.ofDays(90)),
                 (event, state) -> {},
                 clock),
             EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyEquality(true));
@@ -81,31 +84,31 @@ class HelpCasesEntityTest {
     run(r -> new AcceptInvitation(invitationId, meId, r)).replyOfType(Accepted.class);
   }
 
-  private CommandResultWithReply<Command, Event, State, Reply> run(Function<ActorRef<Reply>, Command> command) {
+  private CommandResultWithReply<Command, Event, EmcState, Reply> run(Function<ActorRef<Reply>, Command> command) {
     return emc.runCommand(command);
   }
 
-  private CommandResultWithReply<Command, Event, State, Reply> revenue(String id, long amount) {
+  private CommandResultWithReply<Command, Event, EmcState, Reply> revenue(String id, long amount) {
     return run(r -> new RecordRevenue(id, amount, "EUR", "laundry-cycle", null, 1, null, null, OWNER, r));
   }
 
   /** Closes January (washers earned nothing): washers is flagged at risk and case-1 opens. */
-  private CommandResultWithReply<Command, Event, State, Reply> closeJanuary() {
+  private CommandResultWithReply<Command, Event, EmcState, Reply> closeJanuary() {
     clock.now = Instant.parse("2026-02-02T00:00:00Z");
     return run(r -> new ClosePeriod("2026-01", OWNER, r));
   }
 
-  private CommandResultWithReply<Command, Event, State, Reply> pledge(String pledgeId, String helper, Kind kind, long amount, int repayBps) {
+  private CommandResultWithReply<Command, Event, EmcState, Reply> pledge(String pledgeId, String helper, Kind kind, long amount, int repayBps) {
     return run(r -> new PledgeHelp("case-1", pledgeId, kind, "help " + pledgeId, amount, repayBps, helper, r));
   }
 
-  private Rejected refused(CommandResultWithReply<Command, Event, State, Reply> result) {
+  private Rejected refused(CommandResultWithReply<Command, Event, EmcState, Reply> result) {
     assertTrue(result.hasNoEvents(), "a refusal stores nothing");
     return result.replyOfType(Rejected.class);
   }
 
   private void assertSameAfterRestart() {
-    State before = emc.getState();
+    EmcState before = emc.getState();
     emc.restart();
     assertEquals(before, emc.getState());
   }

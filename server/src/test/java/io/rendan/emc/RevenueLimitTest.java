@@ -79,10 +79,10 @@ class RevenueLimitTest {
               .toCompletableFuture()
               .get());
       assertInstanceOf(
-          EmcEntity.Accepted.class,
+          EmcProtocol.Accepted.class,
           sharding.entityRefFor(EmcEntity.TYPE_KEY, emcId)
-              .<EmcEntity.Reply>ask(
-                  r -> new EmcEntity.RecordRevenue("r-1", 1_000, "EUR", "s", null, 0, null, null, owner, r), Duration.ofSeconds(10))
+              .<EmcProtocol.Reply>ask(
+                  r -> new EmcProtocol.RecordRevenue("r-1", 1_000, "EUR", "s", null, 0, null, null, owner, r), Duration.ofSeconds(10))
               .toCompletableFuture()
               .get());
 

@@ -18,7 +18,6 @@ import java.io.NotSerializableException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import io.rendan.emc.EmcEntity;
 import io.rendan.me.MeEntity.Membership;
 import io.rendan.me.MeEntity.MembershipRecorded;
 import java.util.List;

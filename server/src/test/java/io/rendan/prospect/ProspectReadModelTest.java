@@ -5,7 +5,8 @@ import static org.junit.jupiter.api.Assertions.*;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.rendan.cluster.DatabaseSchema;
-import io.rendan.emc.EmcEntity;
+import io.rendan.emc.EmcAccounts;
+import io.rendan.emc.EmcEvents;
 import io.rendan.emc.RevenueSplit;
 import io.rendan.projection.ProjectionJdbc;
 import java.sql.Connection;
@@ -37,11 +38,11 @@ class ProspectReadModelTest {
       journal.add(new Object[] {"e2", 1L, closed("e2", "2026-12", true, true)});
       journal.add(new Object[] {"e1", 5L, closed("e1", "2027-01", false, true)});
       for (Object[] e : journal) {
-        jdbc.execute(c -> ProspectReadModel.apply(c, (EmcEntity.Event) e[2], (Long) e[1]));
+        jdbc.execute(c -> ProspectReadModel.apply(c, (EmcEvents.Event) e[2], (Long) e[1]));
       }
       // every event again, as a replay would: nothing changes
       for (Object[] e : journal) {
-        jdbc.execute(c -> ProspectReadModel.apply(c, (EmcEntity.Event) e[2], (Long) e[1]));
+        jdbc.execute(c -> ProspectReadModel.apply(c, (EmcEvents.Event) e[2], (Long) e[1]));
       }
       List<ProspectFigures.PeriodRow> e1 = jdbc.query(c -> ProspectApi.periods(c, "e1"));
       assertEquals(
@@ -77,20 +78,20 @@ class ProspectReadModelTest {
   }
 
   /** A revenue split 70 / 30 between owner "o" and member "m", by the split rule (1 001: 701 / 300; 999: 699 / 300). */
-  private static EmcEntity.RevenueShared revenue(String emcId, String revenueId, long amount, Instant earned) {
+  private static EmcEvents.RevenueShared revenue(String emcId, String revenueId, long amount, Instant earned) {
     List<RevenueSplit.Part> parts =
         RevenueSplit.split(amount, List.of(new RevenueSplit.Party("o", 7_000, 0, true), new RevenueSplit.Party("m", 3_000, 1, false)));
-    return new EmcEntity.RevenueShared(emcId, revenueId, amount, "EUR", "cycle", earned, 1, null, null, parts, earned, earned.minusSeconds(86_400 * 90));
+    return new EmcEvents.RevenueShared(emcId, revenueId, amount, "EUR", "cycle", earned, 1, null, null, parts, earned, earned.minusSeconds(86_400 * 90));
   }
 
   /** Members "a" and "b" evaluated: a met; b met or missed as told. */
-  private static EmcEntity.PeriodClosed closed(String emcId, String period, boolean aMet, boolean bMet) {
-    return new EmcEntity.PeriodClosed(
+  private static EmcEvents.PeriodClosed closed(String emcId, String period, boolean aMet, boolean bMet) {
+    return new EmcEvents.PeriodClosed(
         emcId,
         period,
         List.of(
-            new EmcEntity.TargetResult("a", 1, io.rendan.vocabulary.Metric.CYCLES, 10, aMet ? 10 : 0, aMet, aMet ? 0 : 1, false),
-            new EmcEntity.TargetResult("b", 1, io.rendan.vocabulary.Metric.CYCLES, 10, bMet ? 10 : 0, bMet, bMet ? 0 : 1, false)),
+            new EmcAccounts.TargetResult("a", 1, io.rendan.vocabulary.Metric.CYCLES, 10, aMet ? 10 : 0, aMet, aMet ? 0 : 1, false),
+            new EmcAccounts.TargetResult("b", 1, io.rendan.vocabulary.Metric.CYCLES, 10, bMet ? 10 : 0, bMet, bMet ? 0 : 1, false)),
         JAN);
   }
 

@@ -1,0 +1,31 @@
+package io.rendan.emc;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The charter's check of the commands its clauses govern (io.rendan.charter):
+ * each completes normally or fails with the refusal naming its clause.
+ */
+public interface CharterGate {
+  CompletionStage<Integer> checkTerms(EmcState emc, String meId, EmcMembership.Terms terms);
+
+  CompletionStage<Void> checkRemoval(EmcState emc, String meId, boolean byOwner);
+
+  CompletionStage<Void> checkAward(String emcId, String ownerMeId, String bidderMeId);
+
+  CharterGate NONE =
+      new CharterGate() {
+        public CompletionStage<Integer> checkTerms(EmcState emc, String meId, EmcMembership.Terms terms) {
+          return CompletableFuture.completedFuture(0);
+        }
+
+        public CompletionStage<Void> checkRemoval(EmcState emc, String meId, boolean byOwner) {
+          return CompletableFuture.completedFuture(null);
+        }
+
+        public CompletionStage<Void> checkAward(String emcId, String ownerMeId, String bidderMeId) {
+          return CompletableFuture.completedFuture(null);
+        }
+      };
+}
