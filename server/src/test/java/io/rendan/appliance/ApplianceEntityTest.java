@@ -6,11 +6,9 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.rendan.appliance.ApplianceEntity.*;
 import io.rendan.http.ErrorCodes;
-import java.time.Clock;
+import io.rendan.testkit.TestClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -45,37 +43,9 @@ class ApplianceEntityTest {
 
   private static ActorTestKit testKit;
 
-  /** A clock the test moves. */
-  static final class TestClock extends Clock {
-    volatile Instant now = START;
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    void set(Instant at) {
-      now = at;
-    }
-  }
-
   private record Published(String name, Event event, State appliance) {}
 
-  private final TestClock clock = new TestClock();
+  private final TestClock clock = new TestClock(START);
   private final List<Published> published = new CopyOnWriteArrayList<>();
   private String id;
   private EventSourcedBehaviorTestKit<Command, Event, State> appliance;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.rendan.emc.EmcEntity.*;
+import io.rendan.testkit.TestClock;
 import io.rendan.vocabulary.Metric;
 import io.rendan.vocabulary.Side;
 import io.rendan.vocabulary.Target;
@@ -34,7 +35,7 @@ class EmcRevenueEntityTest {
   private static final AtomicInteger IDS = new AtomicInteger();
   private static ActorTestKit testKit;
 
-  private final EmcEntityTest.TestClock clock = new EmcEntityTest.TestClock();
+  private final TestClock clock = new TestClock(START);
   private EventSourcedBehaviorTestKit<Command, Event, State> emc;
 
   @BeforeAll

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.rendan.emc.EmcEntity.*;
+import io.rendan.testkit.TestClock;
 import io.rendan.vocabulary.*;
 import io.rendan.emc.HelpCases.*;
 import io.rendan.http.ErrorCodes;
@@ -43,7 +44,7 @@ class HelpCasesEntityTest {
   private static final AtomicInteger IDS = new AtomicInteger();
   private static ActorTestKit testKit;
 
-  private final EmcEntityTest.TestClock clock = new EmcEntityTest.TestClock();
+  private final TestClock clock = new TestClock(START);
   private EventSourcedBehaviorTestKit<Command, Event, State> emc;
 
   @BeforeAll
