@@ -2,7 +2,7 @@ package io.rendan;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.rendan.testkit.TestPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -14,13 +14,13 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("postgres")
 class PostgresJournalTest {
-  static EmbeddedPostgres postgres;
+  static TestPostgres postgres;
   static String url;
 
   @BeforeAll
   static void startPostgres() throws Exception {
-    postgres = EmbeddedPostgres.builder().start();
-    url = postgres.getJdbcUrl("postgres", "postgres");
+    postgres = TestPostgres.start();
+    url = postgres.url();
   }
 
   @AfterAll

@@ -26,7 +26,7 @@ class TierTagsTest {
   private static final Pattern TAG = Pattern.compile("^@Tag\\(\"([a-z]+)\"\\)", Pattern.MULTILINE);
   /** What only a test of a slower tier does: start a node, a node process or PostgreSQL. */
   private static final Pattern SLOW =
-      Pattern.compile("TestNode\\.(h2|postgres)\\(|RendanNode\\.start\\(|NodeProcess\\.start\\(|EmbeddedPostgres\\.builder");
+      Pattern.compile("TestNode\\.(h2|postgres)\\(|RendanNode\\.start\\(|NodeProcess\\.start\\(|TestPostgres\\.start\\(|EmbeddedPostgres\\.builder");
 
   @Test
   void everyTestClassHasExactlyOneTierTagAndUnitTestsStartNothing() throws IOException {

@@ -9,11 +9,9 @@ import io.rendan.appliance.ApplianceEvents.*;
 import io.rendan.appliance.ApplianceProtocol.*;
 import io.rendan.appliance.ApplianceState.*;
 import io.rendan.http.ErrorCodes;
-import java.time.Clock;
+import io.rendan.testkit.TestClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -48,37 +46,9 @@ class ApplianceEntityTest {
 
   private static ActorTestKit testKit;
 
-  /** A clock the test moves. */
-  static final class TestClock extends Clock {
-    volatile Instant now = START;
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    void set(Instant at) {
-      now = at;
-    }
-  }
-
   private record Published(String name, Event event, State appliance) {}
 
-  private final TestClock clock = new TestClock();
+  private final TestClock clock = new TestClock(START);
   private final List<Published> published = new CopyOnWriteArrayList<>();
   private String id;
   private EventSourcedBehaviorTestKit<Command, Event, State> appliance;

@@ -6,7 +6,7 @@ import io.rendan.TestNode;
 import io.rendan.protocol.api.v1.Appliance;
 import io.rendan.protocol.api.v1.EmcStatement;
 import io.rendan.protocol.api.v1.ProvisionedAppliance;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.rendan.testkit.TestPostgres;
 import java.time.Duration;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
@@ -24,13 +24,13 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("postgres")
 class AppliancePostgresTest {
-  static EmbeddedPostgres postgres;
+  static TestPostgres postgres;
   static String url;
 
   @BeforeAll
   static void startPostgres() throws Exception {
-    postgres = EmbeddedPostgres.builder().start();
-    url = postgres.getJdbcUrl("postgres", "postgres");
+    postgres = TestPostgres.start();
+    url = postgres.url();
   }
 
   @AfterAll

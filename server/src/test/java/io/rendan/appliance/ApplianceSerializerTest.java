@@ -6,11 +6,10 @@ import io.rendan.appliance.ApplianceEntity.*;
 import io.rendan.appliance.ApplianceEvents.*;
 import io.rendan.appliance.ApplianceProtocol.*;
 import io.rendan.appliance.ApplianceState.*;
+import io.rendan.testkit.GoldenSamples;
+import io.rendan.testkit.GoldenSamples.Sample;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.NotSerializableException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -37,8 +36,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @Tag("unit")
 class ApplianceSerializerTest {
-  private static final String WRITE_MISSING = "rendan.serialization.write-missing-samples";
-  private static final Path SOURCE_DIR = Path.of("src", "test", "resources", "serialization");
   private static final Instant AT = Instant.parse("2026-03-02T19:05:00.123456789Z");
   private static final ApplianceSerializer SERIALIZER = new ApplianceSerializer();
   private static final Provisioning WASHER =
@@ -57,13 +54,6 @@ class ApplianceSerializerTest {
           ReservationStatus.BOOKED,
           Instant.parse("2026-03-02T19:15:00Z"),
           AT);
-
-  record Sample(String file, String manifest, Object expected) {
-    @Override
-    public String toString() {
-      return file;
-    }
-  }
 
   /** Every kind of reading, so that the sample pins each body of the oneof. */
   private static List<Reading> everyReading() {
@@ -122,41 +112,33 @@ class ApplianceSerializerTest {
           new Sample("appliance.snapshot.bin", "appliance.snapshot", fullState()),
           new Sample("appliance.snapshot-empty.bin", "appliance.snapshot", State.empty("washer-2")));
 
+  private static final GoldenSamples GOLDEN = new GoldenSamples(SERIALIZER, SAMPLES);
+
   static Stream<Arguments> samples() {
-    return SAMPLES.stream().map(Arguments::of);
+    return GOLDEN.arguments();
   }
 
   @BeforeAll
   static void writeMissingSamplesWhenAsked() throws IOException {
-    if (!Boolean.getBoolean(WRITE_MISSING)) {
-      return;
-    }
-    Files.createDirectories(SOURCE_DIR);
-    for (Sample sample : SAMPLES) {
-      Path file = SOURCE_DIR.resolve(sample.file());
-      if (!Files.exists(file)) {
-        Files.write(file, SERIALIZER.toBinary(sample.expected()));
-      }
-    }
+    GOLDEN.writeMissingWhenAsked();
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("samples")
   void manifestIsThePermanentName(Sample sample) {
-    assertEquals(sample.manifest(), SERIALIZER.manifest(sample.expected()));
+    GOLDEN.assertManifest(sample);
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("samples")
   void roundTripGivesBackTheSameObject(Sample sample) throws NotSerializableException {
-    byte[] bytes = SERIALIZER.toBinary(sample.expected());
-    assertEquals(sample.expected(), SERIALIZER.fromBinary(bytes, SERIALIZER.manifest(sample.expected())));
+    GOLDEN.assertRoundTrip(sample);
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("samples")
   void committedSampleStillDecodes(Sample sample) throws IOException {
-    assertEquals(sample.expected(), SERIALIZER.fromBinary(committed(sample.file()), sample.manifest()));
+    GOLDEN.assertCommittedDecodes(sample);
   }
 
   @Test
@@ -181,18 +163,8 @@ class ApplianceSerializerTest {
 
   @Test
   void unknownManifestOrCorruptBytesAreNotSerializable() throws IOException {
-    byte[] bytes = committed("appliance.provisioned.bin");
+    byte[] bytes = GoldenSamples.committed("appliance.provisioned.bin");
     assertThrows(NotSerializableException.class, () -> SERIALIZER.fromBinary(bytes, "appliance.renamed"));
     assertThrows(NotSerializableException.class, () -> SERIALIZER.fromBinary(new byte[] {(byte) 0xFF}, "appliance.provisioned"));
-  }
-
-  private static byte[] committed(String file) throws IOException {
-    try (InputStream in = ApplianceSerializerTest.class.getResourceAsStream("/serialization/" + file)) {
-      if (in == null && Boolean.getBoolean(WRITE_MISSING)) {
-        return Files.readAllBytes(SOURCE_DIR.resolve(file));
-      }
-      assertNotNull(in, "committed sample serialization/" + file + " is missing; see this class's comment");
-      return in.readAllBytes();
-    }
   }
 }

@@ -7,14 +7,12 @@ import com.typesafe.config.ConfigFactory;
 import io.rendan.bidding.RoundEntity.*;
 import io.rendan.bidding.RoundEvents.*;
 import io.rendan.bidding.RoundProtocol.*;
+import io.rendan.testkit.TestClock;
 import io.rendan.vocabulary.Metric;
 import io.rendan.vocabulary.Side;
 import io.rendan.vocabulary.Target;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -41,30 +39,7 @@ class RoundEntityTest {
   private static final AtomicInteger IDS = new AtomicInteger();
   private static ActorTestKit testKit;
 
-  static final class TestClock extends Clock {
-    volatile Instant now = START;
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-  }
-
-  private final TestClock clock = new TestClock();
+  private final TestClock clock = new TestClock(START);
   private final List<String> published = new CopyOnWriteArrayList<>();
   private String roundId;
   private TestProbe<Command> inbox;

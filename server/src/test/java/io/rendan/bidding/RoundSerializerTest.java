@@ -5,14 +5,13 @@ import static org.junit.jupiter.api.Assertions.*;
 import io.rendan.bidding.RoundEntity.*;
 import io.rendan.bidding.RoundEvents.*;
 import io.rendan.bidding.RoundProtocol.*;
+import io.rendan.testkit.GoldenSamples;
+import io.rendan.testkit.GoldenSamples.Sample;
 import io.rendan.vocabulary.Metric;
 import io.rendan.vocabulary.Side;
 import io.rendan.vocabulary.Target;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.NotSerializableException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,21 +31,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @Tag("unit")
 class RoundSerializerTest {
-  private static final String WRITE_MISSING = "rendan.serialization.write-missing-samples";
-  private static final Path SOURCE_DIR = Path.of("src", "test", "resources", "serialization");
   private static final Instant AT = Instant.parse("2026-05-04T18:00:00.123456789Z");
   private static final RoundSerializer SERIALIZER = new RoundSerializer();
   private static final Call CALL =
       new Call("iot-programming", Side.SOLUTION, "firmware", "IoT for the washers", 2_000, Mode.OPEN, 100, 300, true, new Target(Metric.CYCLES, 900), 3, null);
   private static final Bid BID = new Bid("b1", "me-a", 1_800, "OTA updates", AT, 640, 1, BidStatus.ACTIVE);
   private static final Bid OLD = new Bid("b0", "me-b", 1_950, "", AT, 500, 2, BidStatus.SUPERSEDED);
-
-  record Sample(String file, String manifest, Object expected) {
-    @Override
-    public String toString() {
-      return file;
-    }
-  }
 
   private static RoundState state() {
     Map<String, Bid> bids = new LinkedHashMap<>();
@@ -88,41 +78,33 @@ class RoundSerializerTest {
           new Sample("round.snapshot.bin", "round.snapshot", state()),
           new Sample("round.snapshot-empty.bin", "round.snapshot", RoundState.empty("r-3")));
 
+  private static final GoldenSamples GOLDEN = new GoldenSamples(SERIALIZER, SAMPLES);
+
   static Stream<Arguments> samples() {
-    return SAMPLES.stream().map(Arguments::of);
+    return GOLDEN.arguments();
   }
 
   @BeforeAll
   static void writeMissingSamplesWhenAsked() throws IOException {
-    if (!Boolean.getBoolean(WRITE_MISSING)) {
-      return;
-    }
-    Files.createDirectories(SOURCE_DIR);
-    for (Sample sample : SAMPLES) {
-      Path file = SOURCE_DIR.resolve(sample.file());
-      if (!Files.exists(file)) {
-        Files.write(file, SERIALIZER.toBinary(sample.expected()));
-      }
-    }
+    GOLDEN.writeMissingWhenAsked();
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("samples")
   void manifestIsThePermanentName(Sample sample) {
-    assertEquals(sample.manifest(), SERIALIZER.manifest(sample.expected()));
+    GOLDEN.assertManifest(sample);
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("samples")
   void roundTripGivesBackTheSameObject(Sample sample) throws NotSerializableException {
-    byte[] bytes = SERIALIZER.toBinary(sample.expected());
-    assertEquals(sample.expected(), SERIALIZER.fromBinary(bytes, SERIALIZER.manifest(sample.expected())));
+    GOLDEN.assertRoundTrip(sample);
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("samples")
   void committedSampleStillDecodes(Sample sample) throws IOException {
-    assertEquals(sample.expected(), SERIALIZER.fromBinary(committed(sample.file()), sample.manifest()));
+    GOLDEN.assertCommittedDecodes(sample);
   }
 
   @Test
@@ -137,18 +119,8 @@ class RoundSerializerTest {
 
   @Test
   void unknownManifestOrCorruptBytesAreNotSerializable() throws IOException {
-    byte[] bytes = committed("round.posted.bin");
+    byte[] bytes = GoldenSamples.committed("round.posted.bin");
     assertThrows(NotSerializableException.class, () -> SERIALIZER.fromBinary(bytes, "round.renamed"));
     assertThrows(NotSerializableException.class, () -> SERIALIZER.fromBinary(new byte[] {(byte) 0xFF}, "round.posted"));
-  }
-
-  private static byte[] committed(String file) throws IOException {
-    try (InputStream in = RoundSerializerTest.class.getResourceAsStream("/serialization/" + file)) {
-      if (in == null && Boolean.getBoolean(WRITE_MISSING)) {
-        return Files.readAllBytes(SOURCE_DIR.resolve(file));
-      }
-      assertNotNull(in, "committed sample serialization/" + file + " is missing; see this class's comment");
-      return in.readAllBytes();
-    }
   }
 }

@@ -5,11 +5,10 @@ import static org.junit.jupiter.api.Assertions.*;
 import io.rendan.charter.CharterEntity.CharterAdopted;
 import io.rendan.charter.CharterEntity.State;
 import io.rendan.charter.CharterEntity.Version;
+import io.rendan.testkit.GoldenSamples;
+import io.rendan.testkit.GoldenSamples.Sample;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.NotSerializableException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -24,18 +23,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** The charter's stored form, pinned by committed samples (see EmcSerializerTest for how a new one is written). */
 @Tag("unit")
 class CharterSerializerTest {
-  private static final String WRITE_MISSING = "rendan.serialization.write-missing-samples";
-  private static final Path SOURCE_DIR = Path.of("src", "test", "resources", "serialization");
   private static final Instant AT = Instant.parse("2026-03-01T09:00:00.123456789Z");
   private static final CharterSerializer SERIALIZER = new CharterSerializer();
   private static final Clauses STRICT = new Clauses(500, 6_000, Duration.ofDays(30), Duration.ofDays(90), true, true);
-
-  record Sample(String file, String manifest, Object expected) {
-    @Override
-    public String toString() {
-      return file;
-    }
-  }
 
   static final List<Sample> SAMPLES =
       List.of(
@@ -46,29 +36,23 @@ class CharterSerializerTest {
               "charter.snapshot",
               new State("_org", List.of(new Version(1, Clauses.DEFAULT, "root", AT, 0), new Version(2, STRICT, "root", AT.plusSeconds(60), 0)))));
 
+  private static final GoldenSamples GOLDEN = new GoldenSamples(SERIALIZER, SAMPLES);
+
   static Stream<Arguments> samples() {
-    return SAMPLES.stream().map(Arguments::of);
+    return GOLDEN.arguments();
   }
 
   @BeforeAll
   static void writeMissingSamplesWhenAsked() throws IOException {
-    if (!Boolean.getBoolean(WRITE_MISSING)) {
-      return;
-    }
-    for (Sample sample : SAMPLES) {
-      Path file = SOURCE_DIR.resolve(sample.file());
-      if (!Files.exists(file)) {
-        Files.write(file, SERIALIZER.toBinary(sample.expected()));
-      }
-    }
+    GOLDEN.writeMissingWhenAsked();
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("samples")
   void roundTripAndCommittedSample(Sample sample) throws Exception {
-    assertEquals(sample.manifest(), SERIALIZER.manifest(sample.expected()));
-    assertEquals(sample.expected(), SERIALIZER.fromBinary(SERIALIZER.toBinary(sample.expected()), sample.manifest()));
-    assertEquals(sample.expected(), SERIALIZER.fromBinary(committed(sample.file()), sample.manifest()));
+    GOLDEN.assertManifest(sample);
+    GOLDEN.assertRoundTrip(sample);
+    GOLDEN.assertCommittedDecodes(sample);
   }
 
   @Test
@@ -77,15 +61,5 @@ class CharterSerializerTest {
     assertEquals("charter.snapshot", CharterSerializer.SNAPSHOT);
     assertEquals(7105, SERIALIZER.identifier());
     assertThrows(NotSerializableException.class, () -> SERIALIZER.fromBinary(new byte[0], "charter.renamed"));
-  }
-
-  private static byte[] committed(String file) throws IOException {
-    try (InputStream in = CharterSerializerTest.class.getResourceAsStream("/serialization/" + file)) {
-      if (in == null && Boolean.getBoolean(WRITE_MISSING)) {
-        return Files.readAllBytes(SOURCE_DIR.resolve(file));
-      }
-      assertNotNull(in, "committed sample serialization/" + file + " is missing");
-      return in.readAllBytes();
-    }
   }
 }

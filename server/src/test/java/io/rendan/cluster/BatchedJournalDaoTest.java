@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import io.rendan.TestNode;
 import io.rendan.me.MeEntity;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.rendan.testkit.TestPostgres;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -32,12 +32,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("postgres")
 class BatchedJournalDaoTest {
-  static EmbeddedPostgres postgres;
+  static TestPostgres postgres;
   @TempDir Path dataDir;
 
   @BeforeAll
   static void startPostgres() throws Exception {
-    postgres = EmbeddedPostgres.builder().start();
+    postgres = TestPostgres.start();
   }
 
   @AfterAll
@@ -52,7 +52,7 @@ class BatchedJournalDaoTest {
 
   @Test
   void taggedBatchesOnPostgres() throws Exception {
-    String url = postgres.getJdbcUrl("postgres", "postgres");
+    String url = postgres.url();
     check(() -> TestNode.postgres(url, "postgres", "postgres"));
   }
 

@@ -15,7 +15,7 @@ import io.rendan.protocol.api.v1.Push;
 import io.rendan.protocol.api.v1.Response;
 import io.rendan.protocol.api.v1.Subscribe;
 import io.rendan.ws.WsClient;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.rendan.testkit.TestPostgres;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -83,7 +83,7 @@ class ClusterIT {
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
   private final List<Ack> acks = Collections.synchronizedList(new ArrayList<>());
   private final List<String> report = new ArrayList<>();
-  private EmbeddedPostgres postgres;
+  private TestPostgres postgres;
   private Path logDir;
   private String token;
 
@@ -108,7 +108,7 @@ class ClusterIT {
       }
     }
     Files.createDirectories(logDir);
-    postgres = EmbeddedPostgres.builder().start();
+    postgres = TestPostgres.start();
     String url = createDatabase("rendan_cluster");
     token =
         new Jwt(TestNode.SECRET.getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(30), Clock.systemUTC())
@@ -164,9 +164,9 @@ class ClusterIT {
           "a WebSocket client on node 1 got the push of an ME on node 2, changed through node 0, %.1f s after subscribing",
           changeUntilPushed(ws, nodes.get(0), watched, "watched-before-kill"));
 
-      try (ClusterTraffic traffic = new ClusterTraffic(List.copyOf(nodes), meIds, token, 3, Duration.ofMillis(20));
-          BidTraffic bids = new BidTraffic(List.copyOf(nodes), List.copyOf(bidsAcked.keySet()), "bidder", token, 2, Duration.ofMillis(50))) {
-        await("traffic through all three nodes", Duration.ofSeconds(60), () -> traffic.acked() >= 150 && bids.ackedCount() >= 30);
+      try (ClusterTraffic traffic = ClusterTraffic.capabilities(List.copyOf(nodes), meIds, token, 3, Duration.ofMillis(20));
+          ClusterTraffic bids = ClusterTraffic.bids(List.copyOf(nodes), List.copyOf(bidsAcked.keySet()), "bidder", token, 2, Duration.ofMillis(50))) {
+        await("traffic through all three nodes", Duration.ofSeconds(60), () -> traffic.acked() >= 150 && bids.acked() >= 30);
 
         // ---- kill -9 of the oldest node (seed, shard coordinator) while traffic flows ---------
         NodeProcess victim = nodes.get(0);
@@ -183,7 +183,7 @@ class ClusterIT {
         List<String> survivorMes = meIds.stream().filter(id -> homeAtKill.get(id) != 0).toList();
         long killedAt;
         Failover failover;
-        try (ClusterTraffic bystanders = new ClusterTraffic(survivors, survivorMes, token, 2, Duration.ofMillis(20))) {
+        try (ClusterTraffic bystanders = ClusterTraffic.capabilities(survivors, survivorMes, token, 2, Duration.ofMillis(20))) {
           await(
               "bystander traffic to every survivor entity through both survivors",
               Duration.ofSeconds(60),
@@ -227,21 +227,21 @@ class ClusterIT {
         List<Result> unexpected =
             traffic.results.stream()
                 .filter(r -> r.outcome() == Outcome.FAILED)
-                .filter(r -> !(victimMes.contains(r.meId()) && r.at() >= killedAt && r.sent() <= failover.allServed()))
+                .filter(r -> !(victimMes.contains(r.entity()) && r.at() >= killedAt && r.sent() <= failover.allServed()))
                 .toList();
         assertEquals(List.of(), unexpected);
         traffic.targets = survivors;
         // bids go on through the failover: the kill loses none that was acknowledged
-        long bidsAtFailover = bids.ackedCount();
-        await("bids acknowledged after the failover", Duration.ofSeconds(60), () -> bids.ackedCount() >= bidsAtFailover + 20);
+        long bidsAtFailover = bids.acked();
+        await("bids acknowledged after the failover", Duration.ofSeconds(60), () -> bids.acked() >= bidsAtFailover + 20);
         bids.close();
         note(
             "bids placed under load through all three nodes across the kill: %d acknowledged, %d in doubt (an error or"
                 + " no answer), %d not sent (connection refused, sent again elsewhere)",
-            bids.ackedCount(),
-            bids.inDoubtCount(),
-            bids.notSent.get());
-        bids.acked.forEach((round, ids) -> bidsAcked.get(round).addAll(ids));
+            bids.acked(),
+            bids.inDoubt(),
+            bids.notSent());
+        bids.ackedIds().forEach((round, ids) -> bidsAcked.get(round).addAll(ids));
         checkRoundsAfterFailover(bidsAcked, survivors);
 
         String metrics = get(nodes.get(1).uri("/metrics")).body();
@@ -276,7 +276,7 @@ class ClusterIT {
         List<Result> failedAfterStop = afterStop.stream().filter(r -> r.outcome() == Outcome.FAILED).toList();
         long movedServed =
             afterStop.stream()
-                .filter(r -> r.outcome() == Outcome.ACKED && r.at() >= exitedAt && homeAtStop.get(r.meId()) == 2)
+                .filter(r -> r.outcome() == Outcome.ACKED && r.at() >= exitedAt && homeAtStop.get(r.entity()) == 2)
                 .count();
         note(
             "SIGTERM of node 2: exited with %d after %.1f s; from the signal on, %d writes acknowledged, %d reconnects,"
@@ -389,7 +389,7 @@ class ClusterIT {
   private void collect(ClusterTraffic traffic) {
     for (Result r : traffic.results) {
       if (r.outcome() == Outcome.ACKED) {
-        acks.add(new Ack(r.meId(), r.version(), List.of(r.capability())));
+        acks.add(new Ack(r.entity(), r.version(), List.of(r.id())));
       }
     }
   }
@@ -615,11 +615,7 @@ class ClusterIT {
   }
 
   private String createDatabase(String name) throws Exception {
-    try (Connection c = postgres.getPostgresDatabase().getConnection();
-        Statement s = c.createStatement()) {
-      s.execute("CREATE DATABASE " + name);
-    }
-    return postgres.getJdbcUrl("postgres", name);
+    return postgres.createDatabase(name);
   }
 
   // ---- report ---------------------------------------------------------------------------------

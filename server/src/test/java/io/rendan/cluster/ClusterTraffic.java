@@ -3,26 +3,33 @@ package io.rendan.cluster;
 import com.google.protobuf.util.JsonFormat;
 import io.rendan.protocol.api.v1.Me;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
- * Clients changing capabilities of MEs through the nodes, each at a steady pace,
- * recording every outcome. A client whose node refuses the connection moves to
- * the next node of {@link #targets}, as an app behind a load balancer would.
+ * Clients writing through the nodes of a cluster, each at a steady pace, every
+ * write with its own id, recording every outcome: capability changes of MEs
+ * ({@link #capabilities}) or bids on rounds ({@link #bids}). A client whose node
+ * refuses the connection or drops it moves to the next node of {@link #targets},
+ * as an app behind a load balancer would.
  */
 final class ClusterTraffic implements AutoCloseable {
   enum Outcome {
-    /** 200 with the ME's new version: the write is durable. */
+    /** 200: the write is durable (for an ME, with its new version). */
     ACKED,
     /** No connection, or the connection dropped: the client reconnects elsewhere. */
     RECONNECT,
@@ -30,32 +37,50 @@ final class ClusterTraffic implements AutoCloseable {
     FAILED
   }
 
-  /** One write: sent and answered (nanoTime), through which node, for which ME, and how it ended. */
+  /**
+   * One write: sent and answered (nanoTime), through which node, to which entity
+   * (an ME or a round), the write's own id (the capability or the bid id), how it
+   * ended, and whether it reached a node at all (a refused connection did not).
+   */
   record Result(
-      long sent, long at, int node, String meId, String capability, Outcome outcome, long version, String detail) {}
+      long sent, long at, int node, String entity, String id, Outcome outcome, long version, String detail, boolean reached) {
+    /** Stored or not: the node may have stored it before the error or the drop. */
+    boolean inDoubt() {
+      return outcome != Outcome.ACKED && reached;
+    }
+  }
+
+  /** The request of one write to an entity through a node; the answer's body gives the version (0 when none). */
+  private interface Write {
+    HttpRequest request(NodeProcess node, String entity, String id);
+
+    long version(String body) throws IOException;
+  }
 
   final ConcurrentLinkedQueue<Result> results = new ConcurrentLinkedQueue<>();
   volatile List<NodeProcess> targets;
-  volatile List<String> meIds;
-  private final String token;
-  private final HttpClient http;
+  volatile List<String> entities;
+  private final String prefix;
+  private final Write write;
   private final Duration period;
-  private final AtomicLong writes = new AtomicLong();
+  private final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+  private final AtomicLong serial = new AtomicLong();
   private final List<Thread> clients;
   private volatile boolean running = true;
 
-  ClusterTraffic(List<NodeProcess> targets, List<String> meIds, String token, int clients, Duration period) {
+  private ClusterTraffic(
+      String name, List<NodeProcess> targets, List<String> entities, int clients, Duration period, String prefix, Write write) {
     this.targets = targets;
-    this.meIds = meIds;
-    this.token = token;
+    this.entities = entities;
     this.period = period;
-    this.http =
-        HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+    this.prefix = prefix;
+    this.write = write;
     this.clients =
-        java.util.stream.IntStream.range(0, clients)
+        IntStream.range(0, clients)
             .mapToObj(
                 i -> {
-                  Thread t = new Thread(() -> run(i), "traffic-" + i);
+                  Thread t = new Thread(() -> run(i), name + "-" + i);
                   t.setDaemon(true);
                   t.start();
                   return t;
@@ -63,15 +88,63 @@ final class ClusterTraffic implements AutoCloseable {
             .toList();
   }
 
+  /** Clients putting a new capability on random MEs of {@code meIds}. */
+  static ClusterTraffic capabilities(List<NodeProcess> targets, List<String> meIds, String token, int clients, Duration period) {
+    Write write =
+        new Write() {
+          @Override
+          public HttpRequest request(NodeProcess node, String meId, String capability) {
+            return authorized(node, "/v1/mes/" + meId + "/capabilities", token)
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"capabilities\":[\"" + capability + "\"]}"))
+                .build();
+          }
+
+          @Override
+          public long version(String body) throws IOException {
+            Me.Builder me = Me.newBuilder();
+            JsonFormat.parser().ignoringUnknownFields().merge(body, me);
+            return me.getVersion();
+          }
+        };
+    return new ClusterTraffic("traffic", targets, meIds, clients, period, "w", write);
+  }
+
+  /** Clients of bidder {@code meId} placing bids on random rounds of {@code roundIds}. */
+  static ClusterTraffic bids(List<NodeProcess> targets, List<String> roundIds, String meId, String token, int clients, Duration period) {
+    AtomicLong asks = new AtomicLong();
+    Write write =
+        new Write() {
+          @Override
+          public HttpRequest request(NodeProcess node, String roundId, String bidId) {
+            String body =
+                "{\"bidId\":\"" + bidId + "\",\"meId\":\"" + meId + "\",\"askShareBps\":" + (1000 + asks.incrementAndGet() % 3000) + "}";
+            return authorized(node, "/v1/rounds/" + roundId + "/bids", token).POST(HttpRequest.BodyPublishers.ofString(body)).build();
+          }
+
+          @Override
+          public long version(String body) {
+            return 0;
+          }
+        };
+    return new ClusterTraffic("bids", targets, roundIds, clients, period, "load-", write);
+  }
+
+  private static HttpRequest.Builder authorized(NodeProcess node, String path, String token) {
+    return HttpRequest.newBuilder(node.uri(path))
+        .timeout(Duration.ofSeconds(10))
+        .header("Authorization", "Bearer " + token)
+        .header("Content-Type", "application/json");
+  }
+
   private void run(int client) {
     int target = client;
     long next = System.nanoTime();
     while (running) {
       List<NodeProcess> nodes = targets;
-      List<String> ids = meIds;
+      List<String> ids = entities;
       NodeProcess node = nodes.get(Math.floorMod(target, nodes.size()));
-      String meId = ids.get(ThreadLocalRandom.current().nextInt(ids.size()));
-      Result result = write(node, meId, "w" + writes.incrementAndGet());
+      String entity = ids.get(ThreadLocalRandom.current().nextInt(ids.size()));
+      Result result = send(node, entity, prefix + serial.incrementAndGet());
       results.add(result);
       if (result.outcome() == Outcome.RECONNECT) {
         target++;
@@ -81,39 +154,32 @@ final class ClusterTraffic implements AutoCloseable {
       next += period.toNanos();
       long wait = next - System.nanoTime();
       if (wait > 0) {
-        LockSupport.parkNanos(wait);
+        java.util.concurrent.locks.LockSupport.parkNanos(wait);
       } else {
         next = System.nanoTime();
       }
     }
   }
 
-  private Result write(NodeProcess node, String meId, String capability) {
-    HttpRequest request =
-        HttpRequest.newBuilder(node.uri("/v1/mes/" + meId + "/capabilities"))
-            .timeout(Duration.ofSeconds(10))
-            .header("Authorization", "Bearer " + token)
-            .header("Content-Type", "application/json")
-            .PUT(HttpRequest.BodyPublishers.ofString("{\"capabilities\":[\"" + capability + "\"]}"))
-            .build();
+  private Result send(NodeProcess node, String entity, String id) {
+    HttpRequest request = write.request(node, entity, id);
     long sent = System.nanoTime();
     try {
       HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
       long at = System.nanoTime();
       if (response.statusCode() != 200) {
-        return new Result(
-            sent, at, node.index, meId, capability, Outcome.FAILED, 0, response.statusCode() + " " + response.body());
+        return new Result(sent, at, node.index, entity, id, Outcome.FAILED, 0, response.statusCode() + " " + response.body(), true);
       }
-      Me.Builder me = Me.newBuilder();
-      JsonFormat.parser().ignoringUnknownFields().merge(response.body(), me);
-      return new Result(sent, at, node.index, meId, capability, Outcome.ACKED, me.getVersion(), "");
+      return new Result(sent, at, node.index, entity, id, Outcome.ACKED, write.version(response.body()), "", true);
     } catch (HttpTimeoutException e) {
-      return new Result(sent, System.nanoTime(), node.index, meId, capability, Outcome.FAILED, 0, e.toString());
+      return new Result(sent, System.nanoTime(), node.index, entity, id, Outcome.FAILED, 0, e.toString(), true);
+    } catch (ConnectException e) {
+      return new Result(sent, System.nanoTime(), node.index, entity, id, Outcome.RECONNECT, 0, e.toString(), false);
     } catch (IOException e) {
-      return new Result(sent, System.nanoTime(), node.index, meId, capability, Outcome.RECONNECT, 0, e.toString());
+      return new Result(sent, System.nanoTime(), node.index, entity, id, Outcome.RECONNECT, 0, e.toString(), true);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return new Result(sent, System.nanoTime(), node.index, meId, capability, Outcome.FAILED, 0, e.toString());
+      return new Result(sent, System.nanoTime(), node.index, entity, id, Outcome.FAILED, 0, e.toString(), true);
     }
   }
 
@@ -121,17 +187,33 @@ final class ClusterTraffic implements AutoCloseable {
     return results.stream().filter(r -> r.outcome() == Outcome.ACKED).count();
   }
 
-  /** How many different (node, ME) pairs have had a write acknowledged. */
+  /** How many different (node, entity) pairs have had a write acknowledged. */
   long ackedPairs() {
     return results.stream()
         .filter(r -> r.outcome() == Outcome.ACKED)
-        .map(r -> r.node() + "/" + r.meId())
+        .map(r -> r.node() + "/" + r.entity())
         .distinct()
         .count();
   }
 
   long ackedSince(long since, int node) {
     return results.stream().filter(r -> r.outcome() == Outcome.ACKED && r.at() >= since && r.node() == node).count();
+  }
+
+  /** The ids of the acknowledged writes, by entity. */
+  Map<String, Set<String>> ackedIds() {
+    return results.stream()
+        .filter(r -> r.outcome() == Outcome.ACKED)
+        .collect(Collectors.groupingBy(Result::entity, Collectors.mapping(Result::id, Collectors.toSet())));
+  }
+
+  long inDoubt() {
+    return results.stream().filter(Result::inDoubt).count();
+  }
+
+  /** Writes that never reached a node (connection refused) and were sent again elsewhere. */
+  long notSent() {
+    return results.stream().filter(r -> !r.reached()).count();
   }
 
   @Override

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import com.typesafe.config.ConfigFactory;
 import io.rendan.RendanNode;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.rendan.testkit.TestPostgres;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -26,11 +26,11 @@ import org.junit.jupiter.api.Test;
 /** Several nodes that start at once against one empty PostgreSQL database all get one valid schema, migrated once. */
 @Tag("postgres")
 class DatabaseSchemaTest {
-  static EmbeddedPostgres postgres;
+  static TestPostgres postgres;
 
   @BeforeAll
   static void startPostgres() throws Exception {
-    postgres = EmbeddedPostgres.builder().start();
+    postgres = TestPostgres.start();
   }
 
   @AfterAll
@@ -114,10 +114,6 @@ class DatabaseSchemaTest {
   }
 
   private static String emptyDatabase(String name) throws Exception {
-    try (Connection c = postgres.getPostgresDatabase().getConnection();
-        Statement s = c.createStatement()) {
-      s.execute("CREATE DATABASE " + name);
-    }
-    return postgres.getJdbcUrl("postgres", name);
+    return postgres.createDatabase(name);
   }
 }

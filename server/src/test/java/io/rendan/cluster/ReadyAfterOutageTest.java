@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rendan.TestNode;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.rendan.testkit.TestPostgres;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -28,8 +28,8 @@ import org.junit.jupiter.api.Test;
 class ReadyAfterOutageTest {
   @Test
   void readyAfterAnOutageMeansWritesWork() throws Exception {
-    try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().start()) {
-      try (Connection admin = postgres.getPostgresDatabase().getConnection();
+    try (TestPostgres postgres = TestPostgres.start()) {
+      try (Connection admin = postgres.admin();
           Statement s = admin.createStatement()) {
         s.execute("CREATE DATABASE rendan");
       }
@@ -43,7 +43,7 @@ class ReadyAfterOutageTest {
       // breakers (with the default 5 s it could still be waiting when the outage ends).
       Map<String, Object> settings =
           Map.of(
-              "rendan.db.url", postgres.getJdbcUrl("postgres", "rendan"),
+              "rendan.db.url", postgres.url("rendan"),
               "rendan.db.user", "postgres",
               "rendan.db.password", "postgres",
               "rendan.db.connection-timeout", "3s",
@@ -95,8 +95,8 @@ class ReadyAfterOutageTest {
     }
   }
 
-  private static void outage(EmbeddedPostgres postgres, boolean down) throws Exception {
-    try (Connection admin = postgres.getPostgresDatabase().getConnection();
+  private static void outage(TestPostgres postgres, boolean down) throws Exception {
+    try (Connection admin = postgres.admin();
         Statement s = admin.createStatement()) {
       s.execute("ALTER DATABASE rendan ALLOW_CONNECTIONS " + !down);
       if (down) {

@@ -8,14 +8,12 @@ import io.rendan.emc.EmcAccounts.*;
 import io.rendan.emc.EmcEvents.*;
 import io.rendan.emc.EmcMembership.*;
 import io.rendan.emc.EmcProtocol.*;
+import io.rendan.testkit.TestClock;
 import io.rendan.vocabulary.Metric;
 import io.rendan.vocabulary.Side;
 import io.rendan.vocabulary.Target;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -47,33 +45,9 @@ class EmcEntityTest {
 
   private static ActorTestKit testKit;
 
-  /** A clock the test moves. */
-  static final class TestClock extends Clock {
-    volatile Instant now = START;
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-  }
-
   private record Published(String event, EmcState emc) {}
 
-  private final TestClock clock = new TestClock();
+  private final TestClock clock = new TestClock(START);
   private final List<Published> published = new CopyOnWriteArrayList<>();
   private String emcId;
   private EventSourcedBehaviorTestKit<Command, Event, EmcState> emc;

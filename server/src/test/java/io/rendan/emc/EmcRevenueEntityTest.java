@@ -8,6 +8,7 @@ import io.rendan.emc.EmcAccounts.*;
 import io.rendan.emc.EmcEvents.*;
 import io.rendan.emc.EmcMembership.*;
 import io.rendan.emc.EmcProtocol.*;
+import io.rendan.testkit.TestClock;
 import io.rendan.vocabulary.Metric;
 import io.rendan.vocabulary.Side;
 import io.rendan.vocabulary.Target;
@@ -37,7 +38,7 @@ class EmcRevenueEntityTest {
   private static final AtomicInteger IDS = new AtomicInteger();
   private static ActorTestKit testKit;
 
-  private final EmcEntityTest.TestClock clock = new EmcEntityTest.TestClock();
+  private final TestClock clock = new TestClock(START);
   private EventSourcedBehaviorTestKit<Command, Event, EmcState> emc;
 
   @BeforeAll

@@ -6,14 +6,13 @@ import io.rendan.emc.EmcAccounts.*;
 import io.rendan.emc.EmcEvents.*;
 import io.rendan.emc.EmcMembership.*;
 import io.rendan.emc.EmcProtocol.*;
+import io.rendan.testkit.GoldenSamples;
+import io.rendan.testkit.GoldenSamples.Sample;
 import io.rendan.vocabulary.Metric;
 import io.rendan.vocabulary.Side;
 import io.rendan.vocabulary.Target;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.NotSerializableException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,18 +38,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @Tag("unit")
 class EmcSerializerTest {
-  private static final String WRITE_MISSING = "rendan.serialization.write-missing-samples";
-  private static final Path SOURCE_DIR = Path.of("src", "test", "resources", "serialization");
   private static final Instant AT = Instant.parse("2026-03-01T09:00:00.123456789Z");
   private static final EmcSerializer SERIALIZER = new EmcSerializer();
   private static final Terms TERMS = new Terms(3_000, new Target(Metric.REVENUE, 500_000), 3);
-
-  record Sample(String file, String manifest, Object expected) {
-    @Override
-    public String toString() {
-      return file;
-    }
-  }
 
   private static EmcState fullState() {
     Map<String, Member> members = new TreeMap<>();
@@ -136,41 +126,33 @@ class EmcSerializerTest {
     return new EmcState(s.emcId(), s.name(), s.userGroup(), s.ownerMeId(), s.status(), s.members(), s.invitations(), s.createdAt(), s.version(), accounts);
   }
 
+  private static final GoldenSamples GOLDEN = new GoldenSamples(SERIALIZER, SAMPLES);
+
   static Stream<Arguments> samples() {
-    return SAMPLES.stream().map(Arguments::of);
+    return GOLDEN.arguments();
   }
 
   @BeforeAll
   static void writeMissingSamplesWhenAsked() throws IOException {
-    if (!Boolean.getBoolean(WRITE_MISSING)) {
-      return;
-    }
-    Files.createDirectories(SOURCE_DIR);
-    for (Sample sample : SAMPLES) {
-      Path file = SOURCE_DIR.resolve(sample.file());
-      if (!Files.exists(file)) {
-        Files.write(file, SERIALIZER.toBinary(sample.expected()));
-      }
-    }
+    GOLDEN.writeMissingWhenAsked();
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("samples")
   void manifestIsThePermanentName(Sample sample) {
-    assertEquals(sample.manifest(), SERIALIZER.manifest(sample.expected()));
+    GOLDEN.assertManifest(sample);
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("samples")
   void roundTripGivesBackTheSameObject(Sample sample) throws NotSerializableException {
-    byte[] bytes = SERIALIZER.toBinary(sample.expected());
-    assertEquals(sample.expected(), SERIALIZER.fromBinary(bytes, SERIALIZER.manifest(sample.expected())));
+    GOLDEN.assertRoundTrip(sample);
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("samples")
   void committedSampleStillDecodes(Sample sample) throws IOException {
-    assertEquals(sample.expected(), SERIALIZER.fromBinary(committed(sample.file()), sample.manifest()));
+    GOLDEN.assertCommittedDecodes(sample);
   }
 
   @Test
@@ -194,18 +176,8 @@ class EmcSerializerTest {
 
   @Test
   void unknownManifestOrCorruptBytesAreNotSerializable() throws IOException {
-    byte[] bytes = committed("emc.started.bin");
+    byte[] bytes = GoldenSamples.committed("emc.started.bin");
     assertThrows(NotSerializableException.class, () -> SERIALIZER.fromBinary(bytes, "emc.renamed"));
     assertThrows(NotSerializableException.class, () -> SERIALIZER.fromBinary(new byte[] {(byte) 0xFF}, "emc.started"));
-  }
-
-  private static byte[] committed(String file) throws IOException {
-    try (InputStream in = EmcSerializerTest.class.getResourceAsStream("/serialization/" + file)) {
-      if (in == null && Boolean.getBoolean(WRITE_MISSING)) {
-        return Files.readAllBytes(SOURCE_DIR.resolve(file));
-      }
-      assertNotNull(in, "committed sample serialization/" + file + " is missing; see this class's comment");
-      return in.readAllBytes();
-    }
   }
 }

@@ -8,6 +8,7 @@ import io.rendan.emc.EmcAccounts.*;
 import io.rendan.emc.EmcEvents.*;
 import io.rendan.emc.EmcMembership.*;
 import io.rendan.emc.EmcProtocol.*;
+import io.rendan.testkit.TestClock;
 import io.rendan.vocabulary.*;
 import io.rendan.emc.HelpCases.*;
 import io.rendan.http.ErrorCodes;
@@ -46,7 +47,7 @@ class HelpCasesEntityTest {
   private static final AtomicInteger IDS = new AtomicInteger();
   private static ActorTestKit testKit;
 
-  private final EmcEntityTest.TestClock clock = new EmcEntityTest.TestClock();
+  private final TestClock clock = new TestClock(START);
   private EventSourcedBehaviorTestKit<Command, Event, EmcState> emc;
 
   @BeforeAll

@@ -42,9 +42,8 @@ class RevenueTest {
   /** The same on PostgreSQL, the production path: its read models and queries too. */
   @Test
   void onPostgresRevenueIsSplitOnceCreditedOnceAndTheBooksBalance() throws Exception {
-    try (io.zonky.test.db.postgres.embedded.EmbeddedPostgres postgres =
-            io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder().start();
-        TestNode node = TestNode.postgres(postgres.getJdbcUrl("postgres", "postgres"), "postgres", "postgres")) {
+    try (io.rendan.testkit.TestPostgres postgres = io.rendan.testkit.TestPostgres.start();
+        TestNode node = TestNode.postgres(postgres.url(), "postgres", "postgres")) {
       revenueStory(node);
     }
   }

@@ -10,13 +10,12 @@ import io.rendan.me.MeEntity.MeRegistered;
 import io.rendan.me.MeEntity.OperatorAdded;
 import io.rendan.me.MeEntity.OperatorRemoved;
 import io.rendan.me.MeEntity.State;
+import io.rendan.testkit.GoldenSamples;
+import io.rendan.testkit.GoldenSamples.Sample;
 import io.rendan.vocabulary.Metric;
 import io.rendan.vocabulary.Side;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.NotSerializableException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import io.rendan.me.MeEntity.Membership;
 import io.rendan.me.MeEntity.MembershipRecorded;
@@ -50,19 +49,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @Tag("unit")
 class MeSerializerTest {
-  private static final String WRITE_MISSING = "rendan.serialization.write-missing-samples";
-  private static final Path SOURCE_DIR = Path.of("src", "test", "resources", "serialization");
-
   private static final Instant AT = Instant.parse("2025-03-01T10:15:30.123456789Z");
   private static final MeSerializer SERIALIZER = new MeSerializer();
-
-  /** A sample file, the manifest it is stored under, and the object its bytes must decode to. */
-  record Sample(String file, String manifest, Object expected) {
-    @Override
-    public String toString() {
-      return file;
-    }
-  }
 
   static final List<Sample> SAMPLES =
       List.of(
@@ -149,43 +137,33 @@ class MeSerializerTest {
                   1,
                   new MeEntity.HelpRecord(2, 1, 3, 2, 1, 1, 0, 1))));
 
+  private static final GoldenSamples GOLDEN = new GoldenSamples(SERIALIZER, SAMPLES);
+
   static Stream<Arguments> samples() {
-    return SAMPLES.stream().map(Arguments::of);
+    return GOLDEN.arguments();
   }
 
   @BeforeAll
   static void writeMissingSamplesWhenAsked() throws IOException {
-    if (!Boolean.getBoolean(WRITE_MISSING)) {
-      return;
-    }
-    Files.createDirectories(SOURCE_DIR);
-    for (Sample sample : SAMPLES) {
-      Path file = SOURCE_DIR.resolve(sample.file());
-      if (!Files.exists(file)) {
-        Files.write(file, SERIALIZER.toBinary(sample.expected()));
-      }
-    }
+    GOLDEN.writeMissingWhenAsked();
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("samples")
   void manifestIsThePermanentName(Sample sample) {
-    assertEquals(sample.manifest(), SERIALIZER.manifest(sample.expected()));
+    GOLDEN.assertManifest(sample);
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("samples")
   void roundTripGivesBackTheSameObject(Sample sample) throws NotSerializableException {
-    Object original = sample.expected();
-    byte[] bytes = SERIALIZER.toBinary(original);
-
-    assertEquals(original, SERIALIZER.fromBinary(bytes, SERIALIZER.manifest(original)));
+    GOLDEN.assertRoundTrip(sample);
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("samples")
   void committedSampleStillDecodes(Sample sample) throws IOException {
-    assertEquals(sample.expected(), SERIALIZER.fromBinary(committed(sample.file()), sample.manifest()));
+    GOLDEN.assertCommittedDecodes(sample);
   }
 
   @Test
@@ -205,7 +183,7 @@ class MeSerializerTest {
 
   @Test
   void unknownManifestIsNotSerializable() throws IOException {
-    byte[] bytes = committed("me.registered.bin");
+    byte[] bytes = GoldenSamples.committed("me.registered.bin");
 
     assertThrows(NotSerializableException.class, () -> SERIALIZER.fromBinary(bytes, "me.renamed"));
     assertThrows(NotSerializableException.class, () -> SERIALIZER.fromBinary(bytes, MeRegistered.class.getName()));
@@ -221,16 +199,5 @@ class MeSerializerTest {
   void somethingElseCannotBeSerialized() {
     assertThrows(IllegalArgumentException.class, () -> SERIALIZER.manifest("not an ME event"));
     assertThrows(IllegalArgumentException.class, () -> SERIALIZER.toBinary("not an ME event"));
-  }
-
-  private static byte[] committed(String file) throws IOException {
-    try (InputStream in = MeSerializerTest.class.getResourceAsStream("/serialization/" + file)) {
-      if (in == null && Boolean.getBoolean(WRITE_MISSING)) {
-        // Just written by this run: the copy on the class path is made before tests start.
-        return Files.readAllBytes(SOURCE_DIR.resolve(file));
-      }
-      assertNotNull(in, "committed sample serialization/" + file + " is missing; see this class's comment");
-      return in.readAllBytes();
-    }
   }
 }

@@ -15,15 +15,12 @@ import io.rendan.painpoint.PainPointBoard.Rejected;
 import io.rendan.painpoint.PainPointBoard.Reply;
 import io.rendan.painpoint.PainPointBoard.State;
 import io.rendan.painpoint.PainPointBoard.Status;
-import java.time.Clock;
+import io.rendan.testkit.TestClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -47,7 +44,7 @@ class PainPointBoardTest {
 
   private static ActorTestKit testKit;
 
-  private final AtomicReference<Instant> now = new AtomicReference<>(DEC);
+  private final TestClock clock = new TestClock(DEC);
   private final List<String> published = new CopyOnWriteArrayList<>();
   private String emcId;
   private EventSourcedBehaviorTestKit<Command, Event, State> board;
@@ -69,23 +66,6 @@ class PainPointBoardTest {
 
   private void newBoard() {
     emcId = "emc-" + IDS.incrementAndGet();
-    Clock clock =
-        new Clock() {
-          @Override
-          public ZoneId getZone() {
-            return ZoneOffset.UTC;
-          }
-
-          @Override
-          public Clock withZone(ZoneId zone) {
-            return this;
-          }
-
-          @Override
-          public Instant instant() {
-            return now.get();
-          }
-        };
     board =
         EventSourcedBehaviorTestKit.create(
             testKit.system(),
@@ -149,7 +129,7 @@ class PainPointBoardTest {
     // the system's posts count against nobody
     var bySystem = run(r -> new PainPointBoard.PostPainPoint("pp-4", "Dryer faults", "appliance-faults", "dryer-2", PainPointBoard.SYSTEM, true, r));
     assertTrue(((PainPointPosted) bySystem.event()).bySystem());
-    now.set(Instant.parse("2027-01-01T00:00:01Z"));
+    clock.set(Instant.parse("2027-01-01T00:00:01Z"));
     assertRejected(post("pp-5", "student-1"), PainPointCodes.BOARD_FULL);
   }
 
@@ -158,7 +138,7 @@ class PainPointBoardTest {
     newBoard();
     post("pp-1", "student-1");
     post("pp-2", "student-1");
-    now.set(Instant.parse("2027-01-01T00:00:01Z"));
+    clock.set(Instant.parse("2027-01-01T00:00:01Z"));
     var january = post("pp-3", "student-1");
     assertEquals("2027-01", ((PainPointPosted) january.event()).period());
     State state = board.restart().state();

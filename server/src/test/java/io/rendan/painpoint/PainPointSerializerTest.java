@@ -12,11 +12,10 @@ import io.rendan.painpoint.PainPointBoard.PainPointVoted;
 import io.rendan.painpoint.PainPointBoard.Quota;
 import io.rendan.painpoint.PainPointBoard.State;
 import io.rendan.painpoint.PainPointBoard.Status;
+import io.rendan.testkit.GoldenSamples;
+import io.rendan.testkit.GoldenSamples.Sample;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.NotSerializableException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -36,17 +35,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @Tag("unit")
 class PainPointSerializerTest {
-  private static final String WRITE_MISSING = "rendan.serialization.write-missing-samples";
-  private static final Path SOURCE_DIR = Path.of("src", "test", "resources", "serialization");
   private static final Instant AT = Instant.parse("2026-12-07T10:15:30.123456789Z");
   private static final PainPointSerializer SERIALIZER = new PainPointSerializer();
-
-  record Sample(String file, String manifest, Object expected) {
-    @Override
-    public String toString() {
-      return file;
-    }
-  }
 
   static final List<Sample> SAMPLES =
       List.of(
@@ -105,41 +95,33 @@ class PainPointSerializerTest {
                           null, null, "dorm-laundry", "pp-5f0c4a3e-1d2b-3c4d-8e9f-001122334455", "sock-savers", AT, AT.plusSeconds(600), List.of(), 1)),
                   Map.of())));
 
+  private static final GoldenSamples GOLDEN = new GoldenSamples(SERIALIZER, SAMPLES);
+
   static Stream<Arguments> samples() {
-    return SAMPLES.stream().map(Arguments::of);
+    return GOLDEN.arguments();
   }
 
   @BeforeAll
   static void writeMissingSamplesWhenAsked() throws IOException {
-    if (!Boolean.getBoolean(WRITE_MISSING)) {
-      return;
-    }
-    Files.createDirectories(SOURCE_DIR);
-    for (Sample sample : SAMPLES) {
-      Path file = SOURCE_DIR.resolve(sample.file());
-      if (!Files.exists(file)) {
-        Files.write(file, SERIALIZER.toBinary(sample.expected()));
-      }
-    }
+    GOLDEN.writeMissingWhenAsked();
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("samples")
   void manifestIsThePermanentName(Sample sample) {
-    assertEquals(sample.manifest(), SERIALIZER.manifest(sample.expected()));
+    GOLDEN.assertManifest(sample);
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("samples")
   void roundTripGivesBackTheSameObject(Sample sample) throws NotSerializableException {
-    Object original = sample.expected();
-    assertEquals(original, SERIALIZER.fromBinary(SERIALIZER.toBinary(original), SERIALIZER.manifest(original)));
+    GOLDEN.assertRoundTrip(sample);
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("samples")
   void committedSampleStillDecodes(Sample sample) throws IOException {
-    assertEquals(sample.expected(), SERIALIZER.fromBinary(committed(sample.file()), sample.manifest()));
+    GOLDEN.assertCommittedDecodes(sample);
   }
 
   @Test
@@ -155,19 +137,9 @@ class PainPointSerializerTest {
 
   @Test
   void unknownManifestsAndCorruptBytesAreNotSerializable() throws IOException {
-    byte[] bytes = committed("painpoint.posted.bin");
+    byte[] bytes = GoldenSamples.committed("painpoint.posted.bin");
     assertThrows(NotSerializableException.class, () -> SERIALIZER.fromBinary(bytes, "painpoint.renamed"));
     assertThrows(NotSerializableException.class, () -> SERIALIZER.fromBinary(new byte[] {(byte) 0xFF}, "painpoint.posted"));
     assertThrows(IllegalArgumentException.class, () -> SERIALIZER.manifest("not a pain point event"));
-  }
-
-  private static byte[] committed(String file) throws IOException {
-    try (InputStream in = PainPointSerializerTest.class.getResourceAsStream("/serialization/" + file)) {
-      if (in == null && Boolean.getBoolean(WRITE_MISSING)) {
-        return Files.readAllBytes(SOURCE_DIR.resolve(file));
-      }
-      assertNotNull(in, "committed sample serialization/" + file + " is missing; see this class's comment");
-      return in.readAllBytes();
-    }
   }
 }

@@ -62,7 +62,7 @@ final class ClusterNodes implements AutoCloseable, ScenarioContext.NodeControl, 
 
   /** Until every node sees every node Up: a node is ready as soon as it is Up itself. */
   private void awaitMembers(Duration timeout) throws IOException, InterruptedException {
-    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    java.net.http.HttpClient http = io.rendan.load.client.ControlHttp.CLIENT;
     long deadline = System.nanoTime() + timeout.toNanos();
     for (int i = 0; i < nodes.size(); i++) {
       while (true) {

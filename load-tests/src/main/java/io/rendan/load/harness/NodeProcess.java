@@ -1,5 +1,6 @@
 package io.rendan.load.harness;
 
+import io.rendan.load.client.ControlHttp;
 import io.rendan.load.scenario.ScenarioContext;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -163,7 +164,7 @@ public final class NodeProcess implements AutoCloseable, ScenarioContext.NodeCon
   }
 
   private void awaitReady(Duration timeout) throws IOException, InterruptedException {
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    HttpClient http = ControlHttp.CLIENT;
     HttpRequest ready = HttpRequest.newBuilder(uri().resolve("/health/ready")).timeout(Duration.ofSeconds(5)).build();
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {

@@ -2,6 +2,7 @@ package io.rendan.load.harness;
 
 import io.rendan.load.Options;
 import io.rendan.load.client.Api;
+import io.rendan.load.client.ControlHttp;
 import io.rendan.load.client.HttpLane;
 import io.rendan.load.client.Tokens;
 import io.rendan.load.journal.JournalLoader;
@@ -204,7 +205,7 @@ public final class RecoveryBench {
 
   /** Polls the node's metrics until every appliance runs; notes when, and how the count grew. */
   private void watchEntities(URI node, int expected, long started, AtomicLong at, List<String> report) {
-    HttpClient http = HttpClient.newHttpClient();
+    HttpClient http = ControlHttp.CLIENT;
     List<String> curve = new ArrayList<>();
     long deadline = started + TimeUnit.MINUTES.toNanos(10);
     double lastNoted = -1;

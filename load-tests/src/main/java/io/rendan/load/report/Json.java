@@ -1,10 +1,18 @@
 package io.rendan.load.report;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.lang.reflect.Method;
-import java.math.BigDecimal;
-import java.math.MathContext;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.RecordComponent;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashSet;
@@ -12,93 +20,69 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Writes the report's records as JSON: each record's components, then the
- * figures it derives (its public no-argument methods returning a number or a
- * boolean, such as CPU per operation), so that report.json holds every number
- * the text report prints.
+ * Writes the report's records as JSON, with Jackson: each record's components,
+ * then the figures it derives (its public no-argument methods returning a number
+ * or a boolean, such as CPU per operation), so that report.json holds every
+ * number the text report prints. Numbers keep six significant digits; NaN and
+ * infinities are written as null.
  */
 public final class Json {
   private static final Set<String> NOT_DERIVED = Set.of("hashCode", "toString");
+  private static final JsonNodeFactory NODES = JsonNodeFactory.withExactBigDecimals(true);
+  private static final ObjectMapper MAPPER =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
 
   private Json() {}
 
   public static String write(Object value) {
-    StringBuilder sb = new StringBuilder();
-    write(sb, value, 0);
-    sb.append('\n');
-    return sb.toString();
-  }
-
-  private static void write(StringBuilder sb, Object v, int indent) {
-    if (v == null) {
-      sb.append("null");
-    } else if (v instanceof String s) {
-      string(sb, s);
-    } else if (v instanceof Double d) {
-      number(sb, d);
-    } else if (v instanceof Float f) {
-      number(sb, f.doubleValue());
-    } else if (v instanceof Number || v instanceof Boolean) {
-      sb.append(v);
-    } else if (v instanceof double[] a) {
-      sb.append('[');
-      for (int i = 0; i < a.length; i++) {
-        if (i > 0) {
-          sb.append(',');
-        }
-        number(sb, a[i]);
-      }
-      sb.append(']');
-    } else if (v instanceof Map<?, ?> m) {
-      sb.append('{');
-      boolean first = true;
-      for (Map.Entry<?, ?> e : m.entrySet()) {
-        first = separator(sb, first, indent + 1);
-        string(sb, String.valueOf(e.getKey()));
-        sb.append(": ");
-        write(sb, e.getValue(), indent + 1);
-      }
-      close(sb, first, indent, '}');
-    } else if (v instanceof Collection<?> c) {
-      boolean flat = c.stream().allMatch(x -> x instanceof double[] || x instanceof Number);
-      sb.append('[');
-      boolean first = true;
-      for (Object x : c) {
-        if (flat) {
-          if (!first) {
-            sb.append(',');
-          }
-          first = false;
-        } else {
-          first = separator(sb, first, indent + 1);
-        }
-        write(sb, x, indent + 1);
-      }
-      if (flat) {
-        sb.append(']');
-      } else {
-        close(sb, first, indent, ']');
-      }
-    } else if (v.getClass().isRecord()) {
-      record(sb, v, indent);
-    } else {
-      string(sb, v.toString());
+    try {
+      return MAPPER.writeValueAsString(tree(value)) + "\n";
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
     }
   }
 
-  private static void record(StringBuilder sb, Object r, int indent) {
-    sb.append('{');
-    boolean first = true;
+  private static JsonNode tree(Object v) {
+    if (v == null) {
+      return NODES.nullNode();
+    } else if (v instanceof String s) {
+      return NODES.textNode(s);
+    } else if (v instanceof Double d) {
+      return number(d);
+    } else if (v instanceof Float f) {
+      return number(f.doubleValue());
+    } else if (v instanceof Boolean b) {
+      return NODES.booleanNode(b);
+    } else if (v instanceof Number n) {
+      return NODES.numberNode(n.longValue());
+    } else if (v instanceof double[] a) {
+      ArrayNode array = NODES.arrayNode();
+      Arrays.stream(a).forEach(d -> array.add(number(d)));
+      return array;
+    } else if (v instanceof Map<?, ?> m) {
+      ObjectNode object = NODES.objectNode();
+      m.forEach((key, value) -> object.set(String.valueOf(key), tree(value)));
+      return object;
+    } else if (v instanceof Collection<?> c) {
+      ArrayNode array = NODES.arrayNode();
+      c.forEach(x -> array.add(tree(x)));
+      return array;
+    } else if (v.getClass().isRecord()) {
+      return record(v);
+    } else {
+      return NODES.textNode(v.toString());
+    }
+  }
+
+  private static ObjectNode record(Object r) {
+    ObjectNode object = NODES.objectNode();
     Set<String> names = new HashSet<>();
     try {
       for (RecordComponent c : r.getClass().getRecordComponents()) {
         names.add(c.getName());
-        first = separator(sb, first, indent + 1);
-        string(sb, c.getName());
-        sb.append(": ");
         Method accessor = c.getAccessor();
         accessor.setAccessible(true);
-        write(sb, accessor.invoke(r), indent + 1);
+        object.set(c.getName(), tree(accessor.invoke(r)));
       }
       Method[] methods = r.getClass().getDeclaredMethods();
       Arrays.sort(methods, (a, b) -> a.getName().compareTo(b.getName()));
@@ -111,62 +95,22 @@ public final class Json {
             && !Modifier.isStatic(m.getModifiers())
             && !names.contains(m.getName())
             && !NOT_DERIVED.contains(m.getName())) {
-          first = separator(sb, first, indent + 1);
-          string(sb, m.getName());
-          sb.append(": ");
-          write(sb, m.invoke(r), indent + 1);
+          object.set(m.getName(), tree(m.invoke(r)));
         }
       }
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException(e);
     }
-    close(sb, first, indent, '}');
+    return object;
   }
 
-  private static boolean separator(StringBuilder sb, boolean first, int indent) {
-    if (!first) {
-      sb.append(',');
-    }
-    sb.append('\n').append("  ".repeat(indent));
-    return false;
-  }
-
-  private static void close(StringBuilder sb, boolean empty, int indent, char bracket) {
-    if (!empty) {
-      sb.append('\n').append("  ".repeat(indent));
-    }
-    sb.append(bracket);
-  }
-
-  private static void number(StringBuilder sb, double d) {
+  private static JsonNode number(double d) {
     if (Double.isNaN(d) || Double.isInfinite(d)) {
-      sb.append("null");
+      return NODES.nullNode();
     } else if (d == Math.rint(d) && Math.abs(d) < 1e15) {
-      sb.append((long) d);
+      return NODES.numberNode((long) d);
     } else {
-      sb.append(new BigDecimal(d).round(new MathContext(6)).stripTrailingZeros().toPlainString());
+      return NODES.numberNode(new BigDecimal(d).round(new MathContext(6)).stripTrailingZeros());
     }
-  }
-
-  private static void string(StringBuilder sb, String s) {
-    sb.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> sb.append("\\\"");
-        case '\\' -> sb.append("\\\\");
-        case '\n' -> sb.append("\\n");
-        case '\r' -> sb.append("\\r");
-        case '\t' -> sb.append("\\t");
-        default -> {
-          if (c < 0x20) {
-            sb.append(String.format("\\u%04x", (int) c));
-          } else {
-            sb.append(c);
-          }
-        }
-      }
-    }
-    sb.append('"');
   }
 }

@@ -1,6 +1,7 @@
 package io.rendan.load.scenario;
 
 import io.rendan.load.client.Api;
+import io.rendan.load.client.ControlHttp;
 import io.rendan.load.client.HttpLane;
 import io.rendan.load.metrics.OperationStats;
 import java.io.IOException;
@@ -64,7 +65,7 @@ final class ClusterScenario implements Scenario {
   private final List<String> notes = new ArrayList<>();
   private Thread actor;
   private Thread reconnector;
-  private final HttpClient management = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final HttpClient management = ControlHttp.CLIENT;
 
   ClusterScenario(boolean rolling) {
     this.rolling = rolling;

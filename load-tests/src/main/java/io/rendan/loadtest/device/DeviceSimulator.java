@@ -1,7 +1,13 @@
 package io.rendan.loadtest.device;
 
+import static io.rendan.load.CommandLines.Opt.flag;
+import static io.rendan.load.CommandLines.Opt.value;
+
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
+import io.rendan.load.CommandLines;
+import io.rendan.load.CommandLines.Opt;
+import io.rendan.load.client.ControlHttp;
 import io.rendan.protocol.api.v1.Appliance;
 import io.rendan.protocol.api.v1.Emc;
 import io.rendan.protocol.api.v1.IssueDevTokenRequest;
@@ -14,6 +20,7 @@ import io.rendan.protocol.api.v1.RegisterMeRequest;
 import io.rendan.protocol.api.v1.StartEmcRequest;
 import io.rendan.protocol.api.v1.Tariff;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,6 +38,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
 
 /**
  * Runs simulated washers and fridges against a Rendan node, for demos and
@@ -39,40 +47,54 @@ import java.util.concurrent.TimeUnit;
  * {@code --help} for the options; README.md shows the commands.
  */
 public final class DeviceSimulator {
-  private static final String USAGE =
-      """
-      Simulated appliances streaming telemetry to a Rendan node.
-
-        java -jar load-tests/target/device-simulator.jar [options]
-
-        --url URL            the node (default http://localhost:8080)
-        --devices FILE       run the appliances listed in FILE (lines: applianceId<TAB>secret<TAB>WASHER|FRIDGE)
-        --provision N        provision N new appliances first, and write them to --save
-        --type T             WASHER, FRIDGE or MIXED (every fifth a fridge) for --provision (default WASHER)
-        --tariff MINOR       price of a washer cycle in euro cents for --provision (default 250)
-        --emc ID             EMC to provision into (default: a new "Simulated Community Laundry")
-        --token JWT          bearer token of an operator of the EMC's owner (default: a dev token, dev mode only)
-        --save FILE          where --provision writes the appliances (default devices.tsv; holds their secrets)
-        --parallel N         provisioning requests in flight (default 16)
-        --provision-only     provision, save and stop without streaming
-        --rate R             readings per second per appliance (default 1)
-        --cycle N            readings a washer cycle lasts (default 20)
-        --protobuf           length-delimited protobuf instead of JSON lines
-        --cut-every SECONDS  drop each appliance's connection about this often, to watch it resume (default never)
-        --loops N            event-loop threads (default 1)
-        --ramp-up SECONDS    spread the first connections over this long (default 1)
-        --duration SECONDS   stop after this long (default: run until Ctrl-C)
-        --report SECONDS     print the counters this often (default 5)
-      """;
+  /** Every option; {@code --help} lists them. */
+  public static final List<Opt> OPTIONS =
+      List.of(
+          value("url", "URL", "the node (default http://localhost:8080)"),
+          value("devices", "FILE", "run the appliances listed in FILE (lines: applianceId<TAB>secret<TAB>WASHER|FRIDGE)"),
+          value("provision", "N", "provision N new appliances first, and write them to --save"),
+          value("type", "T", "WASHER, FRIDGE or MIXED (every fifth a fridge) for --provision (default WASHER)"),
+          value("tariff", "MINOR", "price of a washer cycle in euro cents for --provision (default 250)"),
+          value("emc", "ID", "EMC to provision into (default: a new \"Simulated Community Laundry\")"),
+          value("token", "JWT", "bearer token of an operator of the EMC's owner (default: a dev token, dev mode only)"),
+          value("save", "FILE", "where --provision writes the appliances (default devices.tsv; holds their secrets)"),
+          value("parallel", "N", "provisioning requests in flight (default 16)"),
+          flag("provision-only", "provision, save and stop without streaming"),
+          value("rate", "R", "readings per second per appliance (default 1)"),
+          value("cycle", "N", "readings a washer cycle lasts (default 20)"),
+          flag("protobuf", "length-delimited protobuf instead of JSON lines"),
+          value("cut-every", "SECONDS", "drop each appliance's connection about this often, to watch it resume (default never)"),
+          value("loops", "N", "event-loop threads (default 1)"),
+          value("ramp-up", "SECONDS", "spread the first connections over this long (default 1)"),
+          value("duration", "SECONDS", "stop after this long (default: run until Ctrl-C)"),
+          value("report", "SECONDS", "print the counters this often (default 5)"));
 
   private DeviceSimulator() {}
 
+  public static CommandLine commandLine() {
+    return new CommandLine(
+            CommandLines.command(
+                "device-simulator",
+                "Simulated appliances streaming telemetry to a Rendan node: java -jar load-tests/target/device-simulator.jar [options]",
+                OPTIONS))
+        .setOverwrittenOptionsAllowed(true);
+  }
+
   public static void main(String[] args) throws Exception {
-    Map<String, String> opts = parse(args);
-    if (opts.containsKey("help")) {
-      System.out.print(USAGE);
-      return;
+    PrintWriter out = new PrintWriter(System.out, true);
+    PrintWriter err = new PrintWriter(System.err, true);
+    Map<String, String> given = new LinkedHashMap<>();
+    int status = CommandLines.execute(commandLine(), args, out, err, parsed -> {
+      given.putAll(CommandLines.toOptions(parsed, null).all());
+      return -1;
+    });
+    if (status >= 0) {
+      System.exit(status);
     }
+    simulate(given);
+  }
+
+  private static void simulate(Map<String, String> opts) throws Exception {
     URI server = URI.create(opts.getOrDefault("url", "http://localhost:8080"));
     List<DeviceFleet.Device> devices = new ArrayList<>();
     if (opts.containsKey("devices")) {
@@ -89,9 +111,8 @@ public final class DeviceSimulator {
       }
     }
     if (devices.isEmpty()) {
-      System.err.println("no appliances: give --devices FILE or --provision N\n");
-      System.err.print(USAGE);
-      System.exit(2);
+      System.err.println("no appliances: give --devices FILE or --provision N; see --help");
+      System.exit(CommandLines.USAGE_ERROR);
     }
     DeviceFleet.Options options =
         DeviceFleet.Options.defaults(server)
@@ -128,20 +149,6 @@ public final class DeviceSimulator {
     }
   }
 
-  private static Map<String, String> parse(String[] args) {
-    Map<String, String> opts = new LinkedHashMap<>();
-    for (int i = 0; i < args.length; i++) {
-      String a = args[i];
-      if (!a.startsWith("--")) {
-        throw new IllegalArgumentException("unexpected argument " + a + "; see --help");
-      }
-      String name = a.substring(2);
-      boolean flag = name.equals("help") || name.equals("protobuf") || name.equals("provision-only");
-      opts.put(name, flag ? "" : (i + 1 < args.length ? args[++i] : ""));
-    }
-    return opts;
-  }
-
   // ---- the devices file -----------------------------------------------------------------------
 
   static List<DeviceFleet.Device> read(Path file) throws IOException {
@@ -176,7 +183,7 @@ public final class DeviceSimulator {
 
   /** Provisions {@code opts.get("provision")} appliances (options as on the command line); answers them with their secrets. */
   public static List<DeviceFleet.Device> provision(URI server, Map<String, String> opts) throws Exception {
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    HttpClient http = ControlHttp.CLIENT;
     String token = opts.get("token");
     if (token == null) {
       token =

@@ -30,6 +30,6 @@ class JsonTest {
 
   @Test
   void roundsToSixSignificantDigitsAndWritesNoNaN() {
-    assertEquals("[1234.57,null]", Json.write(List.of(1234.5678, Double.NaN)).trim());
+    assertEquals("[1234.57,null]", Json.write(List.of(1234.5678, Double.NaN)).replaceAll("\\s+", ""));
   }
 }
