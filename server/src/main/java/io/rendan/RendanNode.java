@@ -229,6 +229,8 @@ public final class RendanNode implements AutoCloseable {
               askTimeout,
               clock);
       io.rendan.painpoint.PainPointResolution.start(system, projectionJdbc, painPointApi, config.getInt("rendan.emc.tag-slices"));
+      io.rendan.painpoint.FaultPainPoints.start(
+          system, projectionJdbc, applianceApi, painPointApi, io.rendan.painpoint.FaultRule.from(config), applianceConfig.entity().tagSlices());
       io.rendan.prospect.ProspectApi.start(
           system, projectionJdbc, biddingApi, config.getInt("rendan.emc.tag-slices"), config.getInt("rendan.prospect.max-bids"));
       Route api =
