@@ -232,7 +232,12 @@ public final class RendanNode implements AutoCloseable {
       io.rendan.painpoint.FaultPainPoints.start(
           system, projectionJdbc, applianceApi, painPointApi, io.rendan.painpoint.FaultRule.from(config), applianceConfig.entity().tagSlices());
       io.rendan.prospect.ProspectApi.start(
-          system, projectionJdbc, biddingApi, config.getInt("rendan.emc.tag-slices"), config.getInt("rendan.prospect.max-bids"));
+          system,
+          projectionJdbc,
+          biddingApi,
+          config.getInt("rendan.emc.tag-slices"),
+          config.getInt("rendan.me.tag-slices"),
+          config.getInt("rendan.prospect.max-bids"));
       Route api =
           NodeRoutes.build(
               system,
