@@ -27,6 +27,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -94,6 +95,15 @@ public final class RendanNode implements AutoCloseable {
   }
 
   /** Starts a node and returns once it serves HTTP. */
+  /**
+   * A sharded entity type whose region this node runs: counted in
+   * {@code rendan_sharding_entities} and checked by readiness (its shards can start).
+   */
+  private static void shardedType(ActorSystem<?> system, NodeMetrics metrics, EntityTypeKey<?> type) {
+    metrics.entityType(type);
+    io.rendan.http.ShardProbe.get(system).watch(type);
+  }
+
   public static RendanNode start(Config config) throws Exception {
     long started = System.nanoTime();
     boolean postgres = usesPostgres(config);
@@ -156,7 +166,7 @@ public final class RendanNode implements AutoCloseable {
               new MeApi.Limits(config.getInt("rendan.me.max-capabilities")),
               askTimeout,
               clock);
-      metrics.entityType(MeEntity.TYPE_KEY);
+      shardedType(system, metrics, MeEntity.TYPE_KEY);
 
       EmcApi emcApi =
           EmcApi.start(
@@ -193,6 +203,8 @@ public final class RendanNode implements AutoCloseable {
           io.rendan.appliance.ApplianceDirectory.start(system, projectionJdbc, applianceConfig.entity().tagSlices());
       ApplianceApi applianceApi =
           ApplianceApi.start(system, topics, meApi, emcApi, applianceDirectory, applianceConfig, askTimeout, clock);
+      shardedType(system, metrics, io.rendan.appliance.ApplianceEntity.TYPE_KEY);
+      shardedType(system, metrics, EmcEntity.TYPE_KEY);
       io.rendan.appliance.MeteringDelivery.start(
           system, projectionJdbc, applianceApi, emcApi, applianceConfig.entity().tagSlices());
       LedgerApi ledgerApi =
@@ -208,6 +220,7 @@ public final class RendanNode implements AutoCloseable {
       BiddingSettings bidding = BiddingSettings.from(config);
       RoundDirectory directory = RoundDirectory.start(system, projectionJdbc, bidding.tagSlices(), bidding.directory());
       BiddingApi biddingApi = BiddingApi.start(system, topics, meApi, emcApi, directory, bidding, askTimeout, clock);
+      shardedType(system, metrics, io.rendan.bidding.RoundEntity.TYPE_KEY);
       AwardDelivery.start(system, projectionJdbc, biddingApi, emcApi, bidding.tagSlices());
       RoundWaker.start(system, directory, biddingApi, bidding.wakeInterval(), bidding.maxWoken());
       Config painpoint = config.getConfig("rendan.painpoint");
