@@ -43,7 +43,8 @@ class TelemetryBatchFailureTest {
         ConfigFactory.parseString("rendan.appliance.ingest { max-batch = 1, linger = 0ms }")
             .withFallback(ConfigFactory.parseResources("application.conf"))
             .resolve();
-    testKit = ActorTestKit.create();
+    // a local actor system: binding the cluster's port would collide with node tests running beside it
+    testKit = ActorTestKit.create(ConfigFactory.parseString("pekko.actor.provider = local").withFallback(ConfigFactory.load()));
     materializer = Materializer.createMaterializer(testKit.system());
     ingest =
         new TelemetryIngest(testKit.system(), null, new HttpCodec(materializer, 1_000_000, Duration.ofSeconds(5)), ApplianceConfig.from(config));
