@@ -28,6 +28,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -95,6 +96,15 @@ public final class RendanNode implements AutoCloseable {
   }
 
   /** Starts a node and returns once it serves HTTP. */
+  /**
+   * A sharded entity type whose region this node runs: counted in
+   * {@code rendan_sharding_entities} and checked by readiness (its shards can start).
+   */
+  private static void shardedType(ActorSystem<?> system, NodeMetrics metrics, EntityTypeKey<?> type) {
+    metrics.entityType(type);
+    io.rendan.http.ShardProbe.get(system).watch(type);
+  }
+
   public static RendanNode start(Config config) throws Exception {
     long started = System.nanoTime();
     boolean postgres = usesPostgres(config);
@@ -157,7 +167,7 @@ public final class RendanNode implements AutoCloseable {
               new MeApi.Limits(config.getInt("rendan.me.max-capabilities")),
               askTimeout,
               clock);
-      metrics.entityType(MeEntity.TYPE_KEY);
+      shardedType(system, metrics, MeEntity.TYPE_KEY);
 
 
       EmcEntity.init(system, EmcSettings.from(config), EmcApi.publisher(topics, clock), clock);
@@ -178,6 +188,8 @@ public final class RendanNode implements AutoCloseable {
           io.rendan.appliance.ApplianceDirectory.start(system, projectionJdbc, applianceConfig.entity().tagSlices());
       ApplianceApi applianceApi =
           ApplianceApi.start(system, topics, meApi, emcApi, applianceDirectory, applianceConfig, askTimeout, clock);
+      shardedType(system, metrics, io.rendan.appliance.ApplianceEntity.TYPE_KEY);
+      shardedType(system, metrics, EmcEntity.TYPE_KEY);
       io.rendan.appliance.MeteringDelivery.start(
           system, projectionJdbc, applianceApi, emcApi, applianceConfig.entity().tagSlices());
       LedgerApi ledgerApi =
@@ -193,6 +205,7 @@ public final class RendanNode implements AutoCloseable {
       BiddingSettings bidding = BiddingSettings.from(config);
       RoundDirectory directory = RoundDirectory.start(system, projectionJdbc, bidding.tagSlices(), bidding.directory());
       BiddingApi biddingApi = BiddingApi.start(system, topics, meApi, emcApi, directory, bidding, askTimeout, clock);
+      shardedType(system, metrics, io.rendan.bidding.RoundEntity.TYPE_KEY);
       AwardDelivery.start(system, projectionJdbc, biddingApi, emcApi, bidding.tagSlices());
       RoundWaker.start(system, directory, biddingApi, bidding.wakeInterval(), bidding.maxWoken());
       Config painpoint = config.getConfig("rendan.painpoint");
@@ -214,8 +227,15 @@ public final class RendanNode implements AutoCloseable {
               askTimeout,
               clock);
       io.rendan.painpoint.PainPointResolution.start(system, projectionJdbc, painPointApi, config.getInt("rendan.emc.tag-slices"));
+      io.rendan.painpoint.FaultPainPoints.start(
+          system, projectionJdbc, applianceApi, painPointApi, io.rendan.painpoint.FaultRule.from(config), applianceConfig.entity().tagSlices());
       io.rendan.prospect.ProspectApi.start(
-          system, projectionJdbc, biddingApi, config.getInt("rendan.emc.tag-slices"), config.getInt("rendan.prospect.max-bids"));
+          system,
+          projectionJdbc,
+          biddingApi,
+          config.getInt("rendan.emc.tag-slices"),
+          config.getInt("rendan.me.tag-slices"),
+          config.getInt("rendan.prospect.max-bids"));
       Route api =
           NodeRoutes.build(
               system,

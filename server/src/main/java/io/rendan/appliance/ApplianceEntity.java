@@ -50,7 +50,9 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  *
  * <p>Events that carry metered cycles are tagged {@code appliance-usage-{slice}}:
  * the journal is the at-least-once source from which revenue will be delivered
- * to the EMC, keyed by {@code revenueId} so that it is applied once. The
+ * to the EMC, keyed by {@code revenueId} so that it is applied once. Events with
+ * fault reports are tagged {@code appliance-faults-{slice}}, the source of the
+ * pain points repeated faults open ({@code painpoint/FaultPainPoints}). The
  * provisioning is tagged {@code appliance-directory-{slice}}: the source of the
  * EMC's listing of appliances ({@link ApplianceDirectory}).
  *
@@ -124,6 +126,11 @@ public final class ApplianceEntity
     return "appliance-usage-" + Math.floorMod(applianceId.hashCode(), slices);
   }
 
+  /** The tag of events that carry fault reports (the fault rule's pain points): one of {@code slices}. */
+  public static String faultsTag(String applianceId, int slices) {
+    return "appliance-faults-" + Math.floorMod(applianceId.hashCode(), slices);
+  }
+
   /** The tag of events that change an EMC's listing of appliances (provisioning): one of {@code slices}. */
   public static String directoryTag(String applianceId, int slices) {
     return "appliance-directory-" + Math.floorMod(applianceId.hashCode(), slices);
@@ -187,8 +194,13 @@ public final class ApplianceEntity
    * listing): keeps the tag table small under telemetry load.
    */
   static Set<String> tagsOf(String applianceId, Event event, int slices) {
-    if (event instanceof TelemetryRecorded t && !t.meteredCycles().isEmpty()) {
-      return Set.of(usageTag(applianceId, slices));
+    if (event instanceof TelemetryRecorded t) {
+      boolean metered = !t.meteredCycles().isEmpty();
+      boolean faults = t.readings().stream().anyMatch(r -> r.body() instanceof ApplianceProtocol.FaultReported);
+      if (metered && faults) {
+        return Set.of(usageTag(applianceId, slices), faultsTag(applianceId, slices));
+      }
+      return metered ? Set.of(usageTag(applianceId, slices)) : faults ? Set.of(faultsTag(applianceId, slices)) : Set.of();
     }
     if (event instanceof ApplianceProvisioned) {
       return Set.of(directoryTag(applianceId, slices));

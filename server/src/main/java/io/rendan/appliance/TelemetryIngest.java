@@ -28,6 +28,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.ContentType;
@@ -170,6 +171,8 @@ public final class TelemetryIngest {
   private HttpResponse stream(String applianceId, long ackedSeq, HttpRequest request, boolean protobuf, Store store) {
     log.debug("telemetry of {} opened at seq {}", applianceId, ackedSeq);
     DeviceRateLimits.Bucket bucket = rates.bucket(applianceId);
+    // Set when a batch was not stored; no later batch of this stream is written then (see write).
+    AtomicBoolean broken = new AtomicBoolean();
     Source<TelemetryResponse, ?> responses =
         request
             .entity()
@@ -185,7 +188,7 @@ public final class TelemetryIngest {
             .mapConcat(items -> items)
             .takeWhile(item -> !(item instanceof Fatal), true)
             .via(new LingerBatches<>(settings.maxBatch(), settings.linger()))
-            .mapAsync(1, group -> write(applianceId, store, group))
+            .mapAsync(1, group -> write(applianceId, store, group, broken))
             .mapConcat(frames -> frames)
             .takeWhile(frame -> !frame.hasError(), true);
     Source<ByteString, ?> body =
@@ -197,8 +200,19 @@ public final class TelemetryIngest {
 
   // ---- one batch ------------------------------------------------------------------------------
 
-  /** Stores the readings of a group, and answers its line errors and then its ack, in line order. */
-  private CompletionStage<List<TelemetryResponse>> write(String applianceId, Store store, List<Item> group) {
+  /**
+   * Stores the readings of a group, and answers its line errors and then its ack, in
+   * line order. Once a group of the stream was not stored, the stream ends with that
+   * error and no later group is written: {@code mapAsync} pulls the next group as soon
+   * as it has passed on the failed one's frames, before the error frame ends the
+   * stream, and a later group stored after a lost one would leave a gap under a higher
+   * stored seq, which the device's next stream would take as acknowledging the lost
+   * readings (issue 20, the rolling restart's "stored seqs exceed counted readings").
+   */
+  private CompletionStage<List<TelemetryResponse>> write(String applianceId, Store store, List<Item> group, AtomicBoolean broken) {
+    if (broken.get()) {
+      return CompletableFuture.completedFuture(List.of());
+    }
     List<ApplianceProtocol.Reading> readings = new ArrayList<>();
     Map<Long, Long> lineOfSeq = new HashMap<>();
     List<LineError> errors = new ArrayList<>();
@@ -222,6 +236,7 @@ public final class TelemetryIngest {
         .handle(
             (recorded, failure) -> {
               if (failure != null) {
+                broken.set(true);
                 ApiException e = ErrorCodes.fromThrowable(failure);
                 if (e.status() >= 500) {
                   log.warn("telemetry of {}: a batch of {} readings was not stored: {}", applianceId, readings.size(), failure.toString());

@@ -18,7 +18,8 @@ import org.apache.pekko.cluster.typed.Cluster;
  * recovers through the journal plugin and its circuit breaker, as writes go: see
  * {@link JournalProbe}; cheap however large the journal is), and no
  * projection instance of this node is stuck on an event it cannot apply
- * ({@link ProjectionHealth}). Served
+ * ({@link ProjectionHealth}), and every shard region of this node can start its
+ * shards ({@link ShardProbe}: {@code shards:<type>}). Served
  * as {@code /health/ready} on the API port and {@code /ready} on the management
  * port.
  */
@@ -46,6 +47,10 @@ public final class Readiness {
     for (ProjectionHealth.Stuck stuck : ProjectionHealth.get(system).stuck()) {
       failed.add("projection:" + stuck.instance());
     }
+    // a region answers once its shards have, or after shard-region-query-timeout
+    Duration regionTimeout =
+        system.settings().config().getDuration("pekko.cluster.sharding.shard-region-query-timeout").plus(Duration.ofSeconds(1));
+    CompletableFuture<List<String>> shards = ShardProbe.get(system).failedChecks(regionTimeout).toCompletableFuture();
     // through the journal plugin's circuit breaker, as writes go: a database that answers
     // again is not enough while the breaker still refuses every write
     return JournalProbe.run(system)
@@ -56,6 +61,12 @@ public final class Readiness {
               if (failure != null) {
                 failed.add("journal");
               }
+              return failed;
+            })
+        .thenCombine(
+            shards,
+            (journal, regions) -> {
+              failed.addAll(regions);
               return failed;
             });
   }

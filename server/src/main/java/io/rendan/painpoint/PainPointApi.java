@@ -180,6 +180,11 @@ public final class PainPointApi {
     return "pp-" + UUID.nameUUIDFromBytes(("painpoint/" + emcId + "/" + painPointId).getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
+  /** For the fault delivery: a report of a fault, counted by {@link FaultRule}. */
+  CompletionStage<Reply> reportFault(String emcId, Function<ActorRef<Reply>, Command> report) {
+    return Asks.<Command, Reply>ask(sharding.entityRefFor(PainPointBoard.TYPE_KEY, emcId), report, askTimeout);
+  }
+
   /** For the resolution delivery: the member awarded {@code roundId} joined. */
   CompletionStage<Accepted> resolve(String emcId, String roundId, String meId) {
     return ask(emcId, replyTo -> new PainPointBoard.ResolveByRound(roundId, meId, replyTo));
@@ -283,6 +288,9 @@ public final class PainPointApi {
             .setUpdatedAt(ts(p.updatedAt()))
             .addAllMergedFrom(p.mergedFrom())
             .setVoted(subject != null && p.voters().contains(subject));
+    if (p.fault() != null) {
+      b.setFaultCode(p.fault().code()).setFaultReports(p.fault().reports());
+    }
     return b.build();
   }
 

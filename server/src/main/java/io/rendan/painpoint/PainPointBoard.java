@@ -41,6 +41,8 @@ public final class PainPointBoard
   public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "PainPoints");
   /** Who posts a pain point opened by a rule rather than a user. */
   public static final String SYSTEM = "system";
+  /** The category of a pain point opened by the appliance-fault rule. */
+  public static final String FAULT_CATEGORY = "appliance-fault";
 
   public enum Status {
     OPEN,
@@ -68,7 +70,7 @@ public final class PainPointBoard
 
   // ---- commands -------------------------------------------------------------------------------
 
-  public sealed interface Command extends CborSerializable permits PostPainPoint, VotePainPoint, TriagePainPoint, OpenCall, ResolveByRound, GetBoard {}
+  public sealed interface Command extends CborSerializable permits PostPainPoint, VotePainPoint, TriagePainPoint, OpenCall, ResolveByRound, ReportFault, GetBoard {}
 
   /** {@code subject}: who posts ({@link #SYSTEM} with {@code bySystem}, which no limit counts). */
   public record PostPainPoint(
@@ -92,6 +94,18 @@ public final class PainPointBoard
    */
   public record ResolveByRound(String roundId, String meId, ActorRef<Reply> replyTo) implements Command {}
 
+  /**
+   * Sent by the fault delivery ({@link FaultPainPoints}, at least once) for every
+   * report of fault {@code code} by {@code applianceId}, device seq {@code seq}:
+   * {@code reportsInWindow} reports of that code within the rule's window, and
+   * whether that many open a pain point ({@link FaultRule}). A report adds to the
+   * live system pain point of that appliance and code; without one it opens one
+   * when {@code opens}; a seq counted before changes nothing.
+   */
+  public record ReportFault(
+      String applianceId, String code, String message, long seq, int reportsInWindow, boolean opens, String windowText, ActorRef<Reply> replyTo)
+      implements Command {}
+
   public record GetBoard(ActorRef<Reply> replyTo) implements Command {}
 
   public sealed interface Reply extends CborSerializable permits Accepted, Rejected {}
@@ -103,7 +117,7 @@ public final class PainPointBoard
 
   // ---- events ---------------------------------------------------------------------------------
 
-  public sealed interface Event permits PainPointPosted, PainPointVoted, PainPointTriaged, PainPointCallOpened, PainPointResolved {
+  public sealed interface Event permits PainPointPosted, PainPointVoted, PainPointTriaged, PainPointCallOpened, PainPointResolved, PainPointFaultRepeated {
     String emcId();
 
     String painPointId();
@@ -121,8 +135,28 @@ public final class PainPointBoard
       String postedBy,
       boolean bySystem,
       String period,
-      Instant at)
-      implements Event {}
+      Instant at,
+      FaultCount fault)
+      implements Event {
+    /** A post by a user, or by the system without a fault. */
+    public PainPointPosted(
+        String emcId, String painPointId, String text, String category, String applianceId, String postedBy, boolean bySystem, String period, Instant at) {
+      this(emcId, painPointId, text, category, applianceId, postedBy, bySystem, period, at, null);
+    }
+  }
+
+  /** The fault of a live system pain point was reported again, at device seq {@code seq}. */
+  public record PainPointFaultRepeated(String emcId, String painPointId, long seq, Instant at) implements Event {}
+
+  /**
+   * The fault a system pain point counts: its code, the device seq of the last
+   * report counted (a report at or below it was counted already) and how many.
+   */
+  public record FaultCount(String code, long lastSeq, int reports) {
+    FaultCount repeated(long seq) {
+      return new FaultCount(code, seq, reports + 1);
+    }
+  }
 
   public record PainPointVoted(String emcId, String painPointId, String subject, String period, Instant at) implements Event {}
 
@@ -153,20 +187,40 @@ public final class PainPointBoard
       Instant postedAt,
       Instant updatedAt,
       List<String> mergedFrom,
-      long order) {
+      long order,
+      FaultCount fault) {
     public PainPoint {
       voters = List.copyOf(new TreeSet<>(voters));
       mergedFrom = List.copyOf(mergedFrom);
     }
 
+    /** A pain point that counts no fault. */
+    public PainPoint(
+        String painPointId, String text, String category, String applianceId, String postedBy, boolean bySystem, Status status,
+        List<String> voters, String mergedInto, String reason, String triagedByMeId, String roundId, String resolvedByMeId,
+        Instant postedAt, Instant updatedAt, List<String> mergedFrom, long order) {
+      this(painPointId, text, category, applianceId, postedBy, bySystem, status, voters, mergedInto, reason, triagedByMeId, roundId,
+          resolvedByMeId, postedAt, updatedAt, mergedFrom, order, null);
+    }
+
     PainPoint with(Status next, List<String> nextVoters, String into, String why, String by, Instant at, List<String> from) {
       return new PainPoint(
-          painPointId, text, category, applianceId, postedBy, bySystem, next, nextVoters, into, why, by, roundId, resolvedByMeId, postedAt, at, from, order);
+          painPointId, text, category, applianceId, postedBy, bySystem, next, nextVoters, into, why, by, roundId, resolvedByMeId, postedAt, at, from, order, fault);
     }
 
     PainPoint withCall(Status next, String round, String resolvedBy, Instant at) {
       return new PainPoint(
-          painPointId, text, category, applianceId, postedBy, bySystem, next, voters, mergedInto, reason, triagedByMeId, round, resolvedBy, postedAt, at, mergedFrom, order);
+          painPointId, text, category, applianceId, postedBy, bySystem, next, voters, mergedInto, reason, triagedByMeId, round, resolvedBy, postedAt, at, mergedFrom, order, fault);
+    }
+
+    PainPoint withFault(FaultCount next, Instant at) {
+      return new PainPoint(
+          painPointId, text, category, applianceId, postedBy, bySystem, status, voters, mergedInto, reason, triagedByMeId, roundId, resolvedByMeId, postedAt, at, mergedFrom, order, next);
+    }
+
+    /** Whether this is the system's pain point of fault {@code code} of {@code appliance}. */
+    boolean countsFault(String appliance, String code) {
+      return fault != null && fault.code().equals(code) && appliance.equals(applianceId);
     }
   }
 
@@ -196,7 +250,7 @@ public final class PainPointBoard
             e.painPointId(),
             new PainPoint(
                 e.painPointId(), e.text(), e.category(), e.applianceId(), e.postedBy(), e.bySystem(), Status.OPEN, List.of(),
-                null, null, null, null, null, e.at(), e.at(), List.of(), version + 1));
+                null, null, null, null, null, e.at(), e.at(), List.of(), version + 1, e.fault()));
         if (!e.bySystem()) {
           count(counted, e.postedBy(), e.period(), 1, 0);
         }
@@ -227,6 +281,9 @@ public final class PainPointBoard
       } else if (event instanceof PainPointResolved e) {
         PainPoint p = points.get(e.painPointId());
         points.put(p.painPointId(), p.withCall(Status.RESOLVED, e.roundId(), e.meId(), e.at()));
+      } else if (event instanceof PainPointFaultRepeated e) {
+        PainPoint p = points.get(e.painPointId());
+        points.put(p.painPointId(), p.withFault(p.fault().repeated(e.seq()), e.at()));
       }
       return new State(emcId, version + 1, points, counted);
     }
@@ -296,6 +353,7 @@ public final class PainPointBoard
         .onCommand(TriagePainPoint.class, this::triage)
         .onCommand(OpenCall.class, this::openCall)
         .onCommand(ResolveByRound.class, this::resolve)
+        .onCommand(ReportFault.class, this::reportFault)
         .onCommand(GetBoard.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new Accepted(state, null, false)))
         .build();
   }
@@ -419,6 +477,56 @@ public final class PainPointBoard
       return Effect().reply(cmd.replyTo(), new Accepted(state, null, false));
     }
     return persist(new PainPointResolved(emcId, p.painPointId(), cmd.roundId(), cmd.meId(), clock.instant()), "painpoint.resolved", cmd.replyTo());
+  }
+
+  /** The id of the pain point a fault report opens: the same for every delivery of that report. */
+  static String faultPainPointId(String applianceId, String code, long seq) {
+    return "fault-"
+        + java.util.UUID.nameUUIDFromBytes(
+            ("fault/" + applianceId + "/" + code + "/" + seq).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  private ReplyEffect<Event, State> reportFault(State state, ReportFault cmd) {
+    long counted =
+        state.painPoints().values().stream()
+            .filter(p -> p.countsFault(cmd.applianceId(), cmd.code()))
+            .mapToLong(p -> p.fault().lastSeq())
+            .max()
+            .orElse(0);
+    if (cmd.seq() <= counted) {
+      return Effect().reply(cmd.replyTo(), new Accepted(state, null, false)); // delivered again
+    }
+    PainPoint live =
+        state.painPoints().values().stream()
+            .filter(p -> p.countsFault(cmd.applianceId(), cmd.code()) && p.status().live())
+            .findFirst()
+            .orElse(null);
+    if (live != null) {
+      return persist(new PainPointFaultRepeated(emcId, live.painPointId(), cmd.seq(), clock.instant()), "painpoint.fault-repeated", cmd.replyTo());
+    }
+    if (!cmd.opens()) {
+      return Effect().reply(cmd.replyTo(), new Accepted(state, null, false));
+    }
+    if (state.painPoints().size() >= settings.maxPainPoints()) {
+      return reject(cmd.replyTo(), PainPointCodes.BOARD_FULL, "this EMC holds " + settings.maxPainPoints() + " pain points, the most it may");
+    }
+    String text =
+        "Appliance " + cmd.applianceId() + " reported fault " + cmd.code() + " " + cmd.reportsInWindow() + " times within "
+            + cmd.windowText() + (cmd.message().isEmpty() ? "" : ": " + cmd.message());
+    return persist(
+        new PainPointPosted(
+            emcId,
+            faultPainPointId(cmd.applianceId(), cmd.code(), cmd.seq()),
+            text.length() > PainPointApi.MAX_TEXT ? text.substring(0, PainPointApi.MAX_TEXT) : text,
+            FAULT_CATEGORY,
+            cmd.applianceId(),
+            SYSTEM,
+            true,
+            period(),
+            clock.instant(),
+            new FaultCount(cmd.code(), cmd.seq(), cmd.reportsInWindow())),
+        "painpoint.posted",
+        cmd.replyTo());
   }
 
   private ReplyEffect<Event, State> persist(Event event, String pushed, ActorRef<Reply> replyTo) {

@@ -29,6 +29,7 @@ public final class PainPointSerializer extends SerializerWithStringManifest {
   static final String SNAPSHOT = "painpoint.snapshot";
   static final String CALL_OPENED = "painpoint.call-opened";
   static final String RESOLVED = "painpoint.resolved";
+  static final String FAULT_REPEATED = "painpoint.fault-repeated";
 
   @Override
   public int identifier() {
@@ -43,13 +44,18 @@ public final class PainPointSerializer extends SerializerWithStringManifest {
     if (o instanceof State) return SNAPSHOT;
     if (o instanceof PainPointBoard.PainPointCallOpened) return CALL_OPENED;
     if (o instanceof PainPointBoard.PainPointResolved) return RESOLVED;
+    if (o instanceof PainPointBoard.PainPointFaultRepeated) return FAULT_REPEATED;
     throw new IllegalArgumentException("PainPointSerializer cannot serialize " + o.getClass());
   }
 
   @Override
   public byte[] toBinary(Object o) {
     if (o instanceof PainPointPosted e) {
-      return io.rendan.protocol.persistence.v1.PainPointPosted.newBuilder()
+      var b = io.rendan.protocol.persistence.v1.PainPointPosted.newBuilder();
+      if (e.fault() != null) {
+        b.setFault(fault(e.fault()));
+      }
+      return b
           .setEmcId(e.emcId())
           .setPainPointId(e.painPointId())
           .setText(e.text())
@@ -98,6 +104,15 @@ public final class PainPointSerializer extends SerializerWithStringManifest {
           .build()
           .toByteArray();
     }
+    if (o instanceof PainPointBoard.PainPointFaultRepeated e) {
+      return io.rendan.protocol.persistence.v1.PainPointFaultRepeated.newBuilder()
+          .setEmcId(e.emcId())
+          .setPainPointId(e.painPointId())
+          .setSeq(e.seq())
+          .setAt(ts(e.at()))
+          .build()
+          .toByteArray();
+    }
     if (o instanceof PainPointBoard.PainPointResolved e) {
       return io.rendan.protocol.persistence.v1.PainPointResolved.newBuilder()
           .setEmcId(e.emcId())
@@ -111,8 +126,12 @@ public final class PainPointSerializer extends SerializerWithStringManifest {
     if (o instanceof State s) {
       PainPointBoardSnapshot.Builder b = PainPointBoardSnapshot.newBuilder().setEmcId(s.emcId()).setVersion(s.version());
       for (PainPoint p : s.painPoints().values()) {
+        PainPointBoardSnapshot.StoredPainPoint.Builder stored = PainPointBoardSnapshot.StoredPainPoint.newBuilder();
+        if (p.fault() != null) {
+          stored.setFault(fault(p.fault()));
+        }
         b.addPainPoints(
-            PainPointBoardSnapshot.StoredPainPoint.newBuilder()
+            stored
                 .setPainPointId(p.painPointId())
                 .setText(p.text())
                 .setCategory(p.category())
@@ -160,7 +179,8 @@ public final class PainPointSerializer extends SerializerWithStringManifest {
               e.getPostedBy(),
               e.getBySystem(),
               e.getPeriod(),
-              instant(e.getAt()));
+              instant(e.getAt()),
+              e.hasFault() ? fault(e.getFault()) : null);
         }
         case VOTED -> {
           var e = io.rendan.protocol.persistence.v1.PainPointVoted.parseFrom(bytes);
@@ -201,7 +221,8 @@ public final class PainPointSerializer extends SerializerWithStringManifest {
                     instant(p.getPostedAt()),
                     instant(p.getUpdatedAt()),
                     p.getMergedFromList(),
-                    p.getOrder()));
+                    p.getOrder(),
+                    p.hasFault() ? fault(p.getFault()) : null));
           }
           Map<String, Quota> quotas = new LinkedHashMap<>();
           for (PainPointBoardSnapshot.StoredQuota q : s.getQuotasList()) {
@@ -217,11 +238,23 @@ public final class PainPointSerializer extends SerializerWithStringManifest {
           var e = io.rendan.protocol.persistence.v1.PainPointResolved.parseFrom(bytes);
           return new PainPointBoard.PainPointResolved(e.getEmcId(), e.getPainPointId(), e.getRoundId(), e.getMeId(), instant(e.getAt()));
         }
+        case FAULT_REPEATED -> {
+          var e = io.rendan.protocol.persistence.v1.PainPointFaultRepeated.parseFrom(bytes);
+          return new PainPointBoard.PainPointFaultRepeated(e.getEmcId(), e.getPainPointId(), e.getSeq(), instant(e.getAt()));
+        }
         default -> throw new NotSerializableException("unknown manifest " + manifest);
       }
     } catch (InvalidProtocolBufferException e) {
       throw new NotSerializableException("cannot read " + manifest + ": " + e.getMessage());
     }
+  }
+
+  private static io.rendan.protocol.persistence.v1.FaultCount fault(PainPointBoard.FaultCount f) {
+    return io.rendan.protocol.persistence.v1.FaultCount.newBuilder().setCode(f.code()).setLastSeq(f.lastSeq()).setReports(f.reports()).build();
+  }
+
+  private static PainPointBoard.FaultCount fault(io.rendan.protocol.persistence.v1.FaultCount f) {
+    return new PainPointBoard.FaultCount(f.getCode(), f.getLastSeq(), f.getReports());
   }
 
   private static String orEmpty(String s) {

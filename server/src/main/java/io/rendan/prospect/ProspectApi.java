@@ -29,9 +29,10 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
 /**
  * Prospectuses of calls, shared by HTTP and WebSocket: the round as the caller may
  * see it (from the round, through {@link BiddingApi}), and the EMC's closed periods
- * and the bidders' records from {@link ProspectReadModel}'s tables. Nothing is
- * replayed per request: one indexed read of at most six rows, and for the owner one
- * more of the bidders' records.
+ * and the bidders' records from {@link ProspectReadModel}'s and
+ * {@link HelpGivenReadModel}'s tables. Nothing is replayed per request: one indexed
+ * read of at most six rows, and for the owner two more of the bidders' records
+ * (periods met and missed, help given).
  */
 public final class ProspectApi implements BiddingApi.RoundViews {
   private final ProjectionJdbc jdbc;
@@ -47,8 +48,10 @@ public final class ProspectApi implements BiddingApi.RoundViews {
   }
 
   /** Starts the read model's projection and adds prospectuses to the round views of {@code biddingApi}. */
-  public static ProspectApi start(ActorSystem<?> system, ProjectionJdbc jdbc, BiddingApi biddingApi, int emcTagSlices, int maxBids) {
+  public static ProspectApi start(
+      ActorSystem<?> system, ProjectionJdbc jdbc, BiddingApi biddingApi, int emcTagSlices, int meTagSlices, int maxBids) {
     ProspectReadModel.start(system, jdbc, emcTagSlices);
+    HelpGivenReadModel.start(system, jdbc, meTagSlices);
     Executor blocking =
         system.dispatchers().lookup(DispatcherSelector.fromConfig("pekko.projection.jdbc.blocking-jdbc-dispatcher"));
     ProspectApi api = new ProspectApi(jdbc, blocking, biddingApi, maxBids);
@@ -79,7 +82,7 @@ public final class ProspectApi implements BiddingApi.RoundViews {
     return query(
             c -> {
               List<ProspectFigures.PeriodRow> periods = periods(c, round.getEmcId());
-              Map<String, ProspectFigures.Record> records = bids == null || bids.isEmpty() ? Map.of() : records(c, bids);
+              Map<String, ProspectFigures.Record> records = bids == null || bids.isEmpty() ? Map.of() : records(c, bids, maxBids);
               return ProspectFigures.compute(periods, ask, bids, records, maxBids);
             })
         .thenApply(
@@ -125,7 +128,7 @@ public final class ProspectApi implements BiddingApi.RoundViews {
     return rows;
   }
 
-  private Map<String, ProspectFigures.Record> records(Connection c, List<ProspectFigures.BidRow> bids) throws SQLException {
+  static Map<String, ProspectFigures.Record> records(Connection c, List<ProspectFigures.BidRow> bids, int maxBids) throws SQLException {
     List<String> meIds = bids.subList(0, Math.min(maxBids, bids.size())).stream().map(ProspectFigures.BidRow::meId).distinct().toList();
     Map<String, ProspectFigures.Record> records = new HashMap<>();
     String marks = String.join(", ", java.util.Collections.nCopies(meIds.size(), "?"));
@@ -139,6 +142,21 @@ public final class ProspectApi implements BiddingApi.RoundViews {
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           records.put(rs.getString(1), new ProspectFigures.Record(rs.getInt(2), rs.getInt(3)));
+        }
+      }
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT me_id, delivered_given, recoveries_helped FROM " + HelpGivenReadModel.TABLE + " WHERE me_id IN (" + marks + ")")) {
+      for (int i = 0; i < meIds.size(); i++) {
+        ps.setString(i + 1, meIds.get(i));
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          records.merge(
+              rs.getString(1),
+              ProspectFigures.Record.NONE.withHelp(rs.getLong(2), rs.getLong(3)),
+              (kept, help) -> kept.withHelp(help.helpDelivered(), help.recoveriesHelped()));
         }
       }
     }

@@ -24,9 +24,20 @@ public final class ProspectFigures {
   /** One active bid the owner weighs. */
   public record BidRow(String bidId, String meId, int askBps, int rating) {}
 
-  /** A bidder's closed periods in every EMC: met and missed. */
-  public record Record(int met, int missed) {
-    static final Record NONE = new Record(0, 0);
+  /**
+   * A bidder's record in every EMC: closed periods met and missed, pledges of help
+   * it delivered, and help cases that recovered with its help.
+   */
+  public record Record(int met, int missed, long helpDelivered, long recoveriesHelped) {
+    static final Record NONE = new Record(0, 0, 0, 0);
+
+    public Record(int met, int missed) {
+      this(met, missed, 0, 0);
+    }
+
+    Record withHelp(long delivered, long recoveries) {
+      return new Record(met, missed, delivered, recoveries);
+    }
   }
 
   private ProspectFigures() {}
@@ -135,7 +146,9 @@ public final class ProspectFigures {
                 .setEmcKeeps(range(keeps))
                 .setRating(bid.rating())
                 .setPeriodsMet(record.met())
-                .setPeriodsMissed(record.missed()));
+                .setPeriodsMissed(record.missed())
+                .setHelpDelivered(record.helpDelivered())
+                .setRecoveriesHelped(record.recoveriesHelped()));
       }
       b.setBidsOmitted(bids.size() - shown.size());
     }

@@ -185,7 +185,7 @@ class ApplianceEntityTest {
   }
 
   @Test
-  void onlyProvisioningsAndMeteredBatchesAreTaggedForTheirProjections() {
+  void onlyProvisioningsMeteredBatchesAndFaultReportsAreTaggedForTheirProjections() {
     int slices = 4;
     String usage = ApplianceEntity.usageTag(id, slices);
     String directory = ApplianceEntity.directoryTag(id, slices);
@@ -198,7 +198,10 @@ class ApplianceEntityTest {
     assertEquals(Set.of(directory), ApplianceEntity.tagsOf(id, provisioned, slices), "the EMC's listing follows provisioning");
     Event metered = record(state(1, "RUNNING"), start(2, "c-1", ""), finish(3, "c-1")).event();
     assertEquals(Set.of(usage), ApplianceEntity.tagsOf(id, metered, slices), "revenue delivery follows metered cycles");
-    Event heartbeats = record(heartbeat(4)).event();
+    String faults = ApplianceEntity.faultsTag(id, slices);
+    Event faulted = record(fault(4, "E21")).event();
+    assertEquals(Set.of(faults), ApplianceEntity.tagsOf(id, faulted, slices), "the fault rule follows fault reports");
+    Event heartbeats = record(heartbeat(5)).event();
     assertEquals(Set.of(), ApplianceEntity.tagsOf(id, heartbeats, slices), "plain telemetry stays out of the tag table");
     Event rotated = run(r -> new RotateDeviceSecret(ApplianceEntity.hashSecret("new"), "alice", r)).event();
     assertEquals(Set.of(), ApplianceEntity.tagsOf(id, rotated, slices));

@@ -48,6 +48,7 @@ class MetricsTest {
     assertTrue(text.contains("rendan_http_requests_seconds_bucket{"), "latency buckets: " + text);
     // Both GETs started the entity they asked for; the unregistered one stays until passivated.
     assertTrue(text.contains("rendan_sharding_entities{type=\"Me\"} 2"), text);
+    assertTrue(text.contains("rendan_sharding_entities{type=\"Appliance\"} 0"), "appliances are counted too: " + text);
     assertTrue(text.contains("rendan_cluster_members{status=\"up\"} 1"), text);
     assertTrue(text.contains("rendan_cluster_members_unreachable 0"), text);
     assertTrue(text.contains("rendan_ws_connections 0"), text);

@@ -233,4 +233,65 @@ class PainPointBoardTest {
     assertRejected(triage("pp-1", Action.DECLINE, null, "again"), PainPointCodes.CLOSED);
     assertRejected(vote("pp-1", "a"), PainPointCodes.CLOSED);
   }
+
+  private CommandResultWithReply<Command, Event, State, Reply> fault(String appliance, String code, long seq, int reports) {
+    FaultRule rule = new FaultRule(3, Duration.ofHours(24));
+    return run(r -> new PainPointBoard.ReportFault(appliance, code, "drum stuck", seq, reports, rule.opens(reports), rule.windowText(), r));
+  }
+
+  @Test
+  void repeatedFaultsOpenOneSystemPainPointPerApplianceAndCodeAndRepeatsAddToIt() {
+    newBoard();
+    assertTrue(fault("dryer-2", "E21", 4, 1).hasNoEvents(), "below the rule's count nothing opens");
+    assertTrue(fault("dryer-2", "E21", 9, 2).hasNoEvents());
+    var opened = fault("dryer-2", "E21", 12, 3);
+    PainPointPosted posted = (PainPointPosted) opened.event();
+    String id = PainPointBoard.faultPainPointId("dryer-2", "E21", 12);
+    assertEquals(
+        new PainPointPosted(
+            emcId, id, "Appliance dryer-2 reported fault E21 3 times within 24 hours: drum stuck", PainPointBoard.FAULT_CATEGORY, "dryer-2",
+            PainPointBoard.SYSTEM, true, "2026-12", DEC, new PainPointBoard.FaultCount("E21", 12, 3)),
+        posted);
+    assertEquals(List.of("painpoint.posted " + id + " 1"), published);
+    assertTrue(fault("dryer-2", "E21", 12, 3).hasNoEvents(), "the same report delivered again opens nothing more");
+    // a repeat adds to the open one, whatever the window's count
+    var repeated = fault("dryer-2", "E21", 15, 1);
+    assertEquals(new PainPointBoard.PainPointFaultRepeated(emcId, id, 15, DEC), repeated.event());
+    assertTrue(fault("dryer-2", "E21", 15, 1).hasNoEvents(), "a repeat delivered again is counted once");
+    // another code or another appliance is another pain point
+    assertFalse(fault("dryer-2", "E30", 16, 3).hasNoEvents());
+    assertFalse(fault("washer-1", "E21", 3, 3).hasNoEvents());
+    State state = board.restart().state();
+    assertEquals(3, state.painPoints().size());
+    assertEquals(new PainPointBoard.FaultCount("E21", 15, 4), state.painPoints().get(id).fault());
+    assertEquals(0, state.quota(PainPointBoard.SYSTEM, "2026-12").posts(), "the system's posts count against no limit");
+  }
+
+  @Test
+  void aFaultPainPointThatIsClosedIsFollowedByANewOneOnlyWhenTheRuleOpensIt() {
+    newBoard();
+    fault("dryer-2", "E21", 12, 3);
+    String first = PainPointBoard.faultPainPointId("dryer-2", "E21", 12);
+    triage(first, Action.DECLINE, null, "fixed by the technician");
+    assertTrue(fault("dryer-2", "E21", 12, 3).hasNoEvents(), "a report counted before a decline does not reopen");
+    assertTrue(fault("dryer-2", "E21", 20, 2).hasNoEvents(), "a report after the decline does not add to a closed one");
+    var reopened = fault("dryer-2", "E21", 25, 3);
+    assertEquals(PainPointBoard.faultPainPointId("dryer-2", "E21", 25), ((PainPointPosted) reopened.event()).painPointId());
+    assertEquals(Status.DECLINED, board.restart().state().painPoints().get(first).status());
+  }
+
+  @Test
+  void theFaultRuleCountsReportsWithinItsWindow() {
+    FaultRule rule = new FaultRule(3, Duration.ofMinutes(90));
+    assertFalse(rule.opens(2));
+    assertTrue(rule.opens(3));
+    assertTrue(rule.opens(4));
+    assertEquals(DEC.minus(Duration.ofMinutes(90)), rule.windowStart(DEC));
+    assertEquals("90 minutes", rule.windowText());
+    assertEquals("1 hour", new FaultRule(1, Duration.ofHours(1)).windowText());
+    FaultRule configured = FaultRule.from(ConfigFactory.parseResources("application.conf").resolve());
+    assertEquals(new FaultRule(3, Duration.ofHours(24)), configured, "the documented default");
+    assertThrows(IllegalArgumentException.class, () -> new FaultRule(0, Duration.ofHours(1)));
+    assertThrows(IllegalArgumentException.class, () -> new FaultRule(2, Duration.ZERO));
+  }
 }

@@ -48,6 +48,29 @@ class PainPointSerializerTest {
               "painpoint.posted-by-system.bin",
               "painpoint.posted",
               new PainPointPosted("emc-1", "pp-2", "Dryer 2 faulted 3 times in 7 days", "appliance-faults", null, PainPointBoard.SYSTEM, true, "2026-12", AT)),
+          new Sample(
+              "painpoint.posted-by-fault-rule.bin",
+              "painpoint.posted",
+              new PainPointPosted(
+                  "emc-1", "fault-0b7d2a8e-4c1f-3a5e-9d6b-112233445566", "Appliance dryer-2 reported fault E21 3 times within 24 hours",
+                  PainPointBoard.FAULT_CATEGORY, "dryer-2", PainPointBoard.SYSTEM, true, "2026-12", AT, new PainPointBoard.FaultCount("E21", 41, 3))),
+          new Sample(
+              "painpoint.fault-repeated.bin",
+              "painpoint.fault-repeated",
+              new PainPointBoard.PainPointFaultRepeated("emc-1", "fault-0b7d2a8e-4c1f-3a5e-9d6b-112233445566", 57, AT)),
+          new Sample(
+              "painpoint.snapshot-fault.bin",
+              "painpoint.snapshot",
+              new State(
+                  "emc-1",
+                  2,
+                  Map.of(
+                      "fault-0b7d2a8e-4c1f-3a5e-9d6b-112233445566",
+                      new PainPoint(
+                          "fault-0b7d2a8e-4c1f-3a5e-9d6b-112233445566", "Appliance dryer-2 reported fault E21 3 times within 24 hours",
+                          PainPointBoard.FAULT_CATEGORY, "dryer-2", PainPointBoard.SYSTEM, true, Status.OPEN, List.of(), null, null, null, null,
+                          null, AT, AT.plusSeconds(60), List.of(), 1, new PainPointBoard.FaultCount("E21", 57, 4))),
+                  Map.of())),
           new Sample("painpoint.voted.bin", "painpoint.voted", new PainPointVoted("emc-1", "pp-1", "student-8", "2026-12", AT)),
           new Sample(
               "painpoint.triaged-merge.bin",
@@ -132,6 +155,7 @@ class PainPointSerializerTest {
     assertEquals("painpoint.snapshot", PainPointSerializer.SNAPSHOT);
     assertEquals("painpoint.call-opened", PainPointSerializer.CALL_OPENED);
     assertEquals("painpoint.resolved", PainPointSerializer.RESOLVED);
+    assertEquals("painpoint.fault-repeated", PainPointSerializer.FAULT_REPEATED);
     assertEquals(7119, SERIALIZER.identifier(), "the serializer id is stored with every row too");
   }
 

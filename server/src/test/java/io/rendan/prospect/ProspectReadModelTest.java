@@ -95,6 +95,44 @@ class ProspectReadModelTest {
         JAN);
   }
 
+  private static io.rendan.me.MeEntity.HelpRecorded help(String meId, io.rendan.me.MeEntity.HelpStep step, long emcSeq) {
+    return new io.rendan.me.MeEntity.HelpRecorded(
+        meId, new io.rendan.me.MeEntity.HelpNote("e1", emcSeq, "case-1", "pledge-1", step, 0, "EUR", DEC), DEC);
+  }
+
+  @Test
+  void theOwnersViewOfABidShowsTheBiddersHelpGivenBesidePeriodsMetCountedOnce() throws Exception {
+    try (ProjectionJdbc jdbc = jdbc("help")) {
+      List<Object[]> journal = new ArrayList<>();
+      journal.add(new Object[] {1L, help("a", io.rendan.me.MeEntity.HelpStep.PLEDGE_GIVEN, 1)});
+      journal.add(new Object[] {2L, help("a", io.rendan.me.MeEntity.HelpStep.DELIVERED_GIVEN, 2)});
+      journal.add(new Object[] {3L, help("a", io.rendan.me.MeEntity.HelpStep.DELIVERED_GIVEN, 3)});
+      journal.add(new Object[] {4L, help("a", io.rendan.me.MeEntity.HelpStep.RECOVERY_HELPED, 4)});
+      journal.add(new Object[] {1L, help("c", io.rendan.me.MeEntity.HelpStep.DELIVERED_RECEIVED, 2)}); // received, not given
+      journal.add(new Object[] {2L, help("c", io.rendan.me.MeEntity.HelpStep.CASE_RECOVERED, 5)}); // its own case
+      for (Object[] e : journal) {
+        jdbc.execute(c -> HelpGivenReadModel.apply(c, (io.rendan.me.MeEntity.Event) e[1], (Long) e[0]));
+      }
+      for (Object[] e : journal) { // delivered again after a crash: counted once
+        jdbc.execute(c -> HelpGivenReadModel.apply(c, (io.rendan.me.MeEntity.Event) e[1], (Long) e[0]));
+      }
+      jdbc.execute(c -> ProspectReadModel.apply(c, closed("e1", "2026-12", true, false), 1));
+      List<ProspectFigures.BidRow> bids =
+          List.of(new ProspectFigures.BidRow("bid-a", "a", 1_000, 700), new ProspectFigures.BidRow("bid-b", "b", 1_500, 600),
+              new ProspectFigures.BidRow("bid-c", "c", 2_000, 500));
+      Map<String, ProspectFigures.Record> records = jdbc.query(c -> ProspectApi.records(c, bids, 10));
+      assertEquals(new ProspectFigures.Record(1, 0, 2, 1), records.get("a"), "periods met, pledges delivered, recoveries helped");
+      assertEquals(new ProspectFigures.Record(0, 1, 0, 0), records.get("b"));
+      assertNull(records.get("c"), "help received and its own recovered case are not help given");
+      var view =
+          ProspectFigures.compute(List.of(), 1_000, bids, records, 10).build().getBidsList();
+      assertEquals(2, view.get(0).getHelpDelivered());
+      assertEquals(1, view.get(0).getRecoveriesHelped());
+      assertEquals(1, view.get(0).getPeriodsMet());
+      assertEquals(0, view.get(2).getHelpDelivered());
+    }
+  }
+
   /** A database of its own, with the node's schema (the migrations). */
   private static ProjectionJdbc jdbc(String name) throws Exception {
     Config config =
