@@ -545,7 +545,10 @@ public final class EmcApi {
         .thenApply(this::view);
   }
 
-  /** The EMC, if the caller is an admin or operates its owner, a member or an invited ME. */
+  /**
+   * The EMC, if the caller is an admin or operates its owner, a member or an
+   * invited ME, or the owner of an EMC that holds a seat or an invitation.
+   */
   private CompletionStage<EmcState> visible(Caller caller, String emcId) {
     return current(checkId("emcId", emcId))
         .thenCompose(
@@ -553,10 +556,12 @@ public final class EmcApi {
               if (caller.isAdmin()) {
                 return CompletableFuture.completedFuture(state);
               }
-              Set<String> involved = new LinkedHashSet<>(state.members().keySet());
-              state.invitations().values().forEach(i -> involved.add(i.meId()));
-              return meApi
-                  .operatesAny(caller, involved)
+              Set<String> involved = new LinkedHashSet<>();
+              Set<String> memberEmcs = new LinkedHashSet<>();
+              state.members().values().forEach(m -> (m.emcMember() ? memberEmcs : involved).add(m.meId()));
+              state.invitations().values().forEach(i -> (i.emcMember() ? memberEmcs : involved).add(i.meId()));
+              return withOwnersOf(memberEmcs, involved)
+                  .thenCompose(mes -> meApi.operatesAny(caller, mes))
                   .thenApply(
                       allowed -> {
                         if (!allowed) {
@@ -566,6 +571,20 @@ public final class EmcApi {
                         return state;
                       });
             });
+  }
+
+  /** {@code mes} and the owners of the EMCs {@code emcIds} (seats or invitations of EMCs: their owners act for them). */
+  private CompletionStage<Set<String>> withOwnersOf(Set<String> emcIds, Set<String> mes) {
+    CompletionStage<Set<String>> all = CompletableFuture.completedFuture(mes);
+    for (String id : emcIds) {
+      all = all.thenCombine(current(id), (acc, emc) -> {
+        if (emc.isStarted()) {
+          acc.add(emc.ownerMeId());
+        }
+        return acc;
+      });
+    }
+    return all;
   }
 
   /** Help before replacement: pledges, their answers and deliveries (HelpApi). */

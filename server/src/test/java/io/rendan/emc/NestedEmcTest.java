@@ -32,6 +32,9 @@ class NestedEmcTest {
 
       // The outer EMC invites the middle one as one member; only its owner's operators answer.
       Invitation seat = inviteEmc(node, alice, outer, middle, 3_000);
+      // The invited EMC's owner sees the EMC it is invited to; others do not.
+      assertEquals(1, story.emc(bob, outer).getInvitationsCount());
+      assertEquals(403, node.get("/v1/emcs/" + outer, carol).statusCode());
       assertEquals("emc", seat.getMemberKind());
       assertEquals(middle, seat.getMeId());
       HttpResponse<String> byStranger = story.accept(carol, outer, seat.getInvitationId());
