@@ -155,24 +155,92 @@ public final class EmcApi {
     EmcMembership.Terms terms = terms(request.getTerms());
     Duration validFor = ttl(request.getExpiresInSeconds());
     String replaces = request.getReplacesMeId().isEmpty() ? null : checkId("replacesMeId", request.getReplacesMeId());
-    return meApi
-        .requireExists(meId)
+    boolean emcMember = memberKind(request.getMemberKind());
+    if (emcMember && replaces != null) {
+      throw invalid("an EMC is invited to a seat of its own, not as a replacement (replacesMeId)");
+    }
+    CompletionStage<?> exists = emcMember ? requireStartedEmc(meId) : meApi.requireExists(meId);
+    return exists
         .thenCompose(
             invited ->
                 asOwner(
                     caller,
                     emcId,
                     state -> charter.checkTerms(state, meId, terms),
-                    owner -> replyTo -> new EmcProtocol.InviteMember(invitationId, meId, side, role, terms, validFor, owner, replaces, replyTo)))
+                    owner ->
+                        replyTo ->
+                            new EmcProtocol.InviteMember(
+                                invitationId, meId, side, role, terms, validFor, owner, replaces, emcMember, replyTo)))
         .thenApply(a -> toProto(a.emc().invitations().get(invitationId), clock.instant()));
   }
 
+  private static boolean memberKind(String kind) {
+    return switch (kind) {
+      case "", "me" -> false;
+      case EmcViews.EMC_KIND -> true;
+      default -> throw invalid("memberKind must be \"me\" or \"emc\"");
+    };
+  }
+
+  /** The EMC invited as a member, which must have been started and not dissolved. */
+  private CompletionStage<EmcState> requireStartedEmc(String emcId) {
+    return current(emcId)
+        .thenApply(
+            inner -> {
+              if (!inner.isStarted()) {
+                throw new ApiException(EmcCodes.NOT_FOUND, "no EMC " + emcId);
+              }
+              if (inner.isDissolved()) {
+                throw new ApiException(EmcCodes.DISSOLVED, "EMC " + emcId + " is dissolved");
+              }
+              return inner;
+            });
+  }
+
+  /**
+   * Refuses ({@link EmcCodes#CYCLE}) when {@code outerId} is {@code innerId} or a
+   * seat holder, directly or deeper, of {@code innerId}: then {@code innerId}
+   * taking a seat in {@code outerId} would make EMCs hold seats in each other.
+   * Walks the EMC seats below {@code innerId} as they are now; at most
+   * {@link #MAX_NESTED_EMCS} EMCs are read.
+   */
+  CompletionStage<Void> refuseCycle(String outerId, String innerId) {
+    return walkDown(outerId, new java.util.ArrayDeque<>(List.of(innerId)), new java.util.HashSet<>());
+  }
+
+  static final int MAX_NESTED_EMCS = 256;
+
+  private CompletionStage<Void> walkDown(String outerId, java.util.Deque<String> toVisit, Set<String> seen) {
+    String next = toVisit.poll();
+    if (next == null) {
+      return CompletableFuture.completedFuture(null);
+    }
+    if (next.equals(outerId)) {
+      return CompletableFuture.failedFuture(
+          new ApiException(EmcCodes.CYCLE, "EMC " + outerId + " already holds a seat, directly or deeper, in the invited EMC"));
+    }
+    if (!seen.add(next)) {
+      return walkDown(outerId, toVisit, seen);
+    }
+    if (seen.size() > MAX_NESTED_EMCS) {
+      return CompletableFuture.failedFuture(
+          new ApiException(EmcCodes.CYCLE, "EMCs nest deeper than " + MAX_NESTED_EMCS + " seats; refused"));
+    }
+    return current(next)
+        .thenCompose(
+            state -> {
+              state.members().values().stream().filter(EmcMembership.Member::emcMember).forEach(m -> toVisit.add(m.meId()));
+              return walkDown(outerId, toVisit, seen);
+            });
+  }
+
+  /** For an EMC invited as a member, only once its seat is found to make no cycle. */
   public CompletionStage<Emc> acceptInvitation(Caller caller, AnswerInvitationRequest request) {
-    return asInvitee(caller, request, (invitationId, me) -> replyTo -> new EmcProtocol.AcceptInvitation(invitationId, me, replyTo));
+    return asInvitee(caller, request, true, (invitationId, me) -> replyTo -> new EmcProtocol.AcceptInvitation(invitationId, me, replyTo));
   }
 
   public CompletionStage<Emc> declineInvitation(Caller caller, AnswerInvitationRequest request) {
-    return asInvitee(caller, request, (invitationId, me) -> replyTo -> new EmcProtocol.DeclineInvitation(invitationId, me, replyTo));
+    return asInvitee(caller, request, false, (invitationId, me) -> replyTo -> new EmcProtocol.DeclineInvitation(invitationId, me, replyTo));
   }
 
   /** The member's operators make it leave; the owner's operators remove it. */
@@ -449,6 +517,7 @@ public final class EmcApi {
   private CompletionStage<Emc> asInvitee(
       Caller caller,
       AnswerInvitationRequest request,
+      boolean accepting,
       java.util.function.BiFunction<String, String, Function<ActorRef<Reply>, Command>> command) {
     String emcId = checkId("emcId", request.getEmcId());
     String invitationId = checkId("invitationId", request.getInvitationId());
@@ -459,14 +528,27 @@ public final class EmcApi {
               if (invitation == null) {
                 throw new ApiException(EmcCodes.INVITATION_NOT_FOUND, "no invitation " + invitationId);
               }
-              return meApi
-                  .requireOperator(caller, invitation.meId(), EmcCodes.NOT_INVITEE, "only operators of the invited ME answer it")
-                  .thenCompose(me -> ask(emcId, command.apply(invitationId, invitation.meId())));
+              if (!invitation.emcMember()) {
+                return meApi
+                    .requireOperator(caller, invitation.meId(), EmcCodes.NOT_INVITEE, "only operators of the invited ME answer it")
+                    .thenCompose(me -> ask(emcId, command.apply(invitationId, invitation.meId())));
+              }
+              // An EMC invited as one member: its owner's operators answer for it.
+              return requireStartedEmc(invitation.meId())
+                  .thenCompose(
+                      inner ->
+                          meApi.requireOperator(
+                              caller, inner.ownerMeId(), EmcCodes.NOT_INVITEE, "only operators of the invited EMC's owner answer it"))
+                  .thenCompose(owner -> accepting ? refuseCycle(emcId, invitation.meId()) : CompletableFuture.completedFuture(null))
+                  .thenCompose(checked -> ask(emcId, command.apply(invitationId, invitation.meId())));
             })
         .thenApply(this::view);
   }
 
-  /** The EMC, if the caller is an admin or operates its owner, a member or an invited ME. */
+  /**
+   * The EMC, if the caller is an admin or operates its owner, a member or an
+   * invited ME, or the owner of an EMC that holds a seat or an invitation.
+   */
   private CompletionStage<EmcState> visible(Caller caller, String emcId) {
     return current(checkId("emcId", emcId))
         .thenCompose(
@@ -474,10 +556,12 @@ public final class EmcApi {
               if (caller.isAdmin()) {
                 return CompletableFuture.completedFuture(state);
               }
-              Set<String> involved = new LinkedHashSet<>(state.members().keySet());
-              state.invitations().values().forEach(i -> involved.add(i.meId()));
-              return meApi
-                  .operatesAny(caller, involved)
+              Set<String> involved = new LinkedHashSet<>();
+              Set<String> memberEmcs = new LinkedHashSet<>();
+              state.members().values().forEach(m -> (m.emcMember() ? memberEmcs : involved).add(m.meId()));
+              state.invitations().values().forEach(i -> (i.emcMember() ? memberEmcs : involved).add(i.meId()));
+              return withOwnersOf(memberEmcs, involved)
+                  .thenCompose(mes -> meApi.operatesAny(caller, mes))
                   .thenApply(
                       allowed -> {
                         if (!allowed) {
@@ -487,6 +571,20 @@ public final class EmcApi {
                         return state;
                       });
             });
+  }
+
+  /** {@code mes} and the owners of the EMCs {@code emcIds} (seats or invitations of EMCs: their owners act for them). */
+  private CompletionStage<Set<String>> withOwnersOf(Set<String> emcIds, Set<String> mes) {
+    CompletionStage<Set<String>> all = CompletableFuture.completedFuture(mes);
+    for (String id : emcIds) {
+      all = all.thenCombine(current(id), (acc, emc) -> {
+        if (emc.isStarted()) {
+          acc.add(emc.ownerMeId());
+        }
+        return acc;
+      });
+    }
+    return all;
   }
 
   /** Help before replacement: pledges, their answers and deliveries (HelpApi). */

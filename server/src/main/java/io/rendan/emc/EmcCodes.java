@@ -11,6 +11,8 @@ public final class EmcCodes {
   public static final String NOT_INVITEE = "emc:not-invitee";
   public static final String NOT_MEMBER = "emc:not-member";
   public static final String ALREADY_MEMBER = "emc:already-member";
+  /** The seat would make EMCs hold seats in each other, directly or deeper. */
+  public static final String CYCLE = "emc:cycle";
   public static final String MEMBER_NOT_FOUND = "emc:member.not-found";
   public static final String OWNER_CANNOT_LEAVE = "emc:owner.cannot-leave";
   public static final String SHARE_EXCEEDED = "emc:share.exceeded";
@@ -54,6 +56,7 @@ public final class EmcCodes {
           ErrorCode.of(NOT_INVITEE, 403),
           ErrorCode.of(NOT_MEMBER, 403),
           ErrorCode.of(ALREADY_MEMBER, 409),
+          ErrorCode.of(CYCLE, 409),
           ErrorCode.of(MEMBER_NOT_FOUND, 404),
           ErrorCode.of(OWNER_CANNOT_LEAVE, 409),
           ErrorCode.of(SHARE_EXCEEDED, 409),

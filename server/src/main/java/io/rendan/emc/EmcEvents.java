@@ -88,17 +88,45 @@ public final class EmcEvents {
       Terms terms,
       Instant expiresAt,
       Instant at,
-      String replacesMeId)
+      String replacesMeId,
+      boolean emcMember)
       implements Event {
     public MemberInvited(
         String emcId, String invitationId, String meId, Side side, String role, Terms terms, Instant expiresAt, Instant at) {
-      this(emcId, invitationId, meId, side, role, terms, expiresAt, at, null);
+      this(emcId, invitationId, meId, side, role, terms, expiresAt, at, null, false);
+    }
+
+    public MemberInvited(
+        String emcId,
+        String invitationId,
+        String meId,
+        Side side,
+        String role,
+        Terms terms,
+        Instant expiresAt,
+        Instant at,
+        String replacesMeId) {
+      this(emcId, invitationId, meId, side, role, terms, expiresAt, at, replacesMeId, false);
     }
   }
 
+  /** {@code emcMember}: {@code meId} is an EMC taking the seat as one member (false in older events). */
   public record MemberJoined(
-      String emcId, String emcName, String invitationId, String meId, Side side, String role, Terms terms, Instant at)
-      implements Event {}
+      String emcId,
+      String emcName,
+      String invitationId,
+      String meId,
+      Side side,
+      String role,
+      Terms terms,
+      Instant at,
+      boolean emcMember)
+      implements Event {
+    public MemberJoined(
+        String emcId, String emcName, String invitationId, String meId, Side side, String role, Terms terms, Instant at) {
+      this(emcId, emcName, invitationId, meId, side, role, terms, at, false);
+    }
+  }
 
   public record InvitationDeclined(String emcId, String invitationId, Instant at) implements Event {}
 

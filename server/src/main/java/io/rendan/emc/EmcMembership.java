@@ -36,11 +36,27 @@ public final class EmcMembership {
 
   public record Contract(int version, Terms terms, Instant effectiveFrom) {}
 
-  /** A seat in the EMC; the owner's has no contract (it keeps the rest). */
+  /**
+   * A seat in the EMC; the owner's has no contract (it keeps the rest).
+   * {@code emcMember}: the seat is held by another EMC as one member ({@code meId}
+   * is that EMC's id; its owner acts for it).
+   */
   public record Member(
-      String meId, Side side, String role, boolean owner, List<Contract> history, Terms proposedTerms, Instant joinedAt) {
+      String meId,
+      Side side,
+      String role,
+      boolean owner,
+      List<Contract> history,
+      Terms proposedTerms,
+      Instant joinedAt,
+      boolean emcMember) {
     public Member {
       history = List.copyOf(history);
+    }
+
+    public Member(
+        String meId, Side side, String role, boolean owner, List<Contract> history, Terms proposedTerms, Instant joinedAt) {
+      this(meId, side, role, owner, history, proposedTerms, joinedAt, false);
     }
 
     public Optional<Contract> contract() {
@@ -54,7 +70,7 @@ public final class EmcMembership {
     Member withContract(Terms terms, Instant from) {
       List<Contract> next = new ArrayList<>(history);
       next.add(new Contract(history.size() + 1, terms, from));
-      return new Member(meId, side, role, owner, next, null, joinedAt);
+      return new Member(meId, side, role, owner, next, null, joinedAt, emcMember);
     }
   }
 
@@ -77,7 +93,21 @@ public final class EmcMembership {
       InvitationStatus status,
       Instant expiresAt,
       Instant createdAt,
-      String replacesMeId) {
+      String replacesMeId,
+      boolean emcMember) {
+
+    public Invitation(
+        String invitationId,
+        String meId,
+        Side side,
+        String role,
+        Terms terms,
+        InvitationStatus status,
+        Instant expiresAt,
+        Instant createdAt,
+        String replacesMeId) {
+      this(invitationId, meId, side, role, terms, status, expiresAt, createdAt, replacesMeId, false);
+    }
 
     public Invitation(
         String invitationId,
@@ -88,11 +118,11 @@ public final class EmcMembership {
         InvitationStatus status,
         Instant expiresAt,
         Instant createdAt) {
-      this(invitationId, meId, side, role, terms, status, expiresAt, createdAt, null);
+      this(invitationId, meId, side, role, terms, status, expiresAt, createdAt, null, false);
     }
 
     Invitation withStatus(InvitationStatus next) {
-      return new Invitation(invitationId, meId, side, role, terms, next, expiresAt, createdAt, replacesMeId);
+      return new Invitation(invitationId, meId, side, role, terms, next, expiresAt, createdAt, replacesMeId, emcMember);
     }
 
     boolean isPendingAt(Instant now) {

@@ -57,6 +57,7 @@ public final class EmcProtocol {
       Duration validFor,
       String actingMeId,
       String replacesMeId,
+      boolean emcMember,
       ActorRef<Reply> replyTo)
       implements Command {
     public InviteMember(
@@ -67,11 +68,29 @@ public final class EmcProtocol {
         Terms terms,
         Duration validFor,
         String actingMeId,
+        String replacesMeId,
         ActorRef<Reply> replyTo) {
-      this(invitationId, meId, side, role, terms, validFor, actingMeId, null, replyTo);
+      this(invitationId, meId, side, role, terms, validFor, actingMeId, replacesMeId, false, replyTo);
+    }
+
+    public InviteMember(
+        String invitationId,
+        String meId,
+        Side side,
+        String role,
+        Terms terms,
+        Duration validFor,
+        String actingMeId,
+        ActorRef<Reply> replyTo) {
+      this(invitationId, meId, side, role, terms, validFor, actingMeId, null, false, replyTo);
     }
   }
 
+  /**
+   * {@code actingMeId}: the invited ME, or for an EMC invited as a member that
+   * EMC's id (the API has checked that the caller operates its owner and that
+   * the seat makes no cycle).
+   */
   public record AcceptInvitation(String invitationId, String actingMeId, ActorRef<Reply> replyTo) implements Command {}
 
   public record DeclineInvitation(String invitationId, String actingMeId, ActorRef<Reply> replyTo) implements Command {}

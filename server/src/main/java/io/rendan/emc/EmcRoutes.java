@@ -52,10 +52,13 @@ public final class EmcRoutes {
   public static final List<Endpoint> ENDPOINTS =
       List.of(
           Endpoint.post("/v1/emcs", BEARER, "operators of the owner ME named in the body"),
-          Endpoint.get("/v1/emcs/{emcId}", BEARER, "operators of its MEs (owner, members, invited), admins"),
+          Endpoint.get(
+              "/v1/emcs/{emcId}",
+              BEARER,
+              "operators of its MEs (owner, members, invited) and of the owners of EMCs holding or invited to a seat, admins"),
           Endpoint.post("/v1/emcs/{emcId}/invitations", BEARER, "operators of the owner ME"),
-          Endpoint.post("/v1/emcs/{emcId}/invitations/{invitationId}/accept", BEARER, "operators of the invited ME"),
-          Endpoint.post("/v1/emcs/{emcId}/invitations/{invitationId}/decline", BEARER, "operators of the invited ME"),
+          Endpoint.post("/v1/emcs/{emcId}/invitations/{invitationId}/accept", BEARER, "operators of the invited ME (for an invited EMC: of its owner ME)"),
+          Endpoint.post("/v1/emcs/{emcId}/invitations/{invitationId}/decline", BEARER, "operators of the invited ME (for an invited EMC: of its owner ME)"),
           Endpoint.delete("/v1/emcs/{emcId}/members/{meId}", BEARER, "operators of that member (leave) or of the owner (remove)"),
           Endpoint.post("/v1/emcs/{emcId}/members/{meId}/terms", BEARER, "operators of the owner ME"),
           Endpoint.post("/v1/emcs/{emcId}/members/{meId}/terms/accept", BEARER, "operators of that member"),

@@ -101,6 +101,7 @@ public final class EmcSerializer extends SerializerWithStringManifest {
           .setExpiresAt(ts(e.expiresAt()))
           .setAt(ts(e.at()))
           .setReplacesMeId(orEmpty(e.replacesMeId()))
+          .setEmcMember(e.emcMember())
           .build()
           .toByteArray();
     }
@@ -114,6 +115,7 @@ public final class EmcSerializer extends SerializerWithStringManifest {
           .setRole(e.role())
           .setTerms(terms(e.terms()))
           .setAt(ts(e.at()))
+          .setEmcMember(e.emcMember())
           .build()
           .toByteArray();
     }
@@ -260,7 +262,8 @@ public final class EmcSerializer extends SerializerWithStringManifest {
               terms(p.getTerms()),
               instant(p.getExpiresAt()),
               instant(p.getAt()),
-              orNull(p.getReplacesMeId()));
+              orNull(p.getReplacesMeId()),
+              p.getEmcMember());
         }
         case MEMBER_JOINED -> {
           var p = io.rendan.protocol.persistence.v1.EmcMemberJoined.parseFrom(bytes);
@@ -272,7 +275,8 @@ public final class EmcSerializer extends SerializerWithStringManifest {
               side(p.getSide()),
               p.getRole(),
               terms(p.getTerms()),
-              instant(p.getAt()));
+              instant(p.getAt()),
+              p.getEmcMember());
         }
         case INVITATION_DECLINED -> {
           var p = io.rendan.protocol.persistence.v1.EmcInvitationDeclined.parseFrom(bytes);

@@ -52,7 +52,8 @@ final class EmcSnapshots {
               .setSide(side(m.side()))
               .setRole(m.role())
               .setOwner(m.owner())
-              .setJoinedAt(ts(m.joinedAt()));
+              .setJoinedAt(ts(m.joinedAt()))
+              .setEmcMember(m.emcMember());
       for (Contract c : m.history()) {
         mb.addHistory(
             StoredContract.newBuilder()
@@ -82,7 +83,8 @@ final class EmcSnapshots {
                   })
               .setExpiresAt(ts(i.expiresAt()))
               .setCreatedAt(ts(i.createdAt()))
-              .setReplacesMeId(orEmpty(i.replacesMeId())));
+              .setReplacesMeId(orEmpty(i.replacesMeId()))
+              .setEmcMember(i.emcMember()));
     }
     Accounts acc = s.accounts();
     b.setCurrency(orEmpty(acc.currency())).setClosedThrough(orEmpty(acc.closedThrough()));
@@ -139,7 +141,8 @@ final class EmcSnapshots {
               m.getOwner(),
               history,
               m.hasProposedTerms() ? terms(m.getProposedTerms()) : null,
-              instant(m.getJoinedAt())));
+              instant(m.getJoinedAt()),
+              m.getEmcMember()));
     }
     Map<String, Invitation> invitations = new LinkedHashMap<>();
     for (StoredInvitation i : p.getInvitationsList()) {
@@ -162,7 +165,8 @@ final class EmcSnapshots {
               status,
               instant(i.getExpiresAt()),
               instant(i.getCreatedAt()),
-              orNull(i.getReplacesMeId())));
+              orNull(i.getReplacesMeId()),
+              i.getEmcMember()));
     }
     Status status =
         switch (p.getStatus()) {

@@ -236,12 +236,13 @@ public record EmcState(
               InvitationStatus.PENDING,
               e.expiresAt(),
               e.at(),
-              e.replacesMeId()));
+              e.replacesMeId(),
+              e.emcMember()));
     } else if (event instanceof MemberJoined e) {
       is.computeIfPresent(e.invitationId(), (id, i) -> i.withStatus(InvitationStatus.ACCEPTED));
       ms.put(
           e.meId(),
-          new Member(e.meId(), e.side(), e.role(), false, List.of(), null, e.at()).withContract(e.terms(), e.at()));
+          new Member(e.meId(), e.side(), e.role(), false, List.of(), null, e.at(), e.emcMember()).withContract(e.terms(), e.at()));
       // Active from the first moment both sides have a member; it stays active.
       if (newStatus == Status.FORMING && ms.values().stream().map(Member::side).distinct().count() == 2) {
         newStatus = Status.ACTIVE;

@@ -50,6 +50,9 @@ public final class EmcViews {
               .setJoinedAt(ts(m.joinedAt()))
               .setMissedInRow(s.standing(m.meId()).missedInRow())
               .setAtRisk(s.standing(m.meId()).atRisk());
+      if (m.emcMember()) {
+        mb.setMemberKind(EMC_KIND);
+      }
       m.history().forEach(c -> mb.addHistory(toProto(c)));
       if (!m.owner()) {
         m.contract().ifPresent(c -> mb.setContract(toProto(c)));
@@ -91,6 +94,9 @@ public final class EmcViews {
     return b.build();
   }
 
+  /** {@code memberKind} of a seat or invitation of an EMC as one member; empty for an ME. */
+  public static final String EMC_KIND = "emc";
+
   static Invitation toProto(EmcMembership.Invitation i, Instant now) {
     EmcMembership.InvitationStatus status =
         i.status() == EmcMembership.InvitationStatus.PENDING && !now.isBefore(i.expiresAt())
@@ -106,6 +112,7 @@ public final class EmcViews {
         .setExpiresAt(ts(i.expiresAt()))
         .setCreatedAt(ts(i.createdAt()))
         .setReplacesMeId(i.replacesMeId() == null ? "" : i.replacesMeId())
+        .setMemberKind(i.emcMember() ? EMC_KIND : "")
         .build();
   }
 

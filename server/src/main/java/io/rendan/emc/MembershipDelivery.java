@@ -148,6 +148,9 @@ public final class MembershipDelivery extends Handler<EventEnvelope<Event>> {
               new Membership(e.emcId(), e.name(), e.ownerSide(), EmcMembership.OWNER_ROLE, true, true, emcSeq)));
     }
     if (event instanceof MemberJoined e) {
+      if (e.emcMember()) {
+        return List.of(); // an EMC seat: no ME keeps this membership
+      }
       return List.of(
           new MembershipChange(e.meId(), new Membership(e.emcId(), e.emcName(), e.side(), e.role(), false, true, emcSeq)));
     }

@@ -55,13 +55,17 @@ final class MembershipRules {
     if (!cmd.actingMeId().equals(state.ownerMeId())) {
       return entity.notOwner(cmd.replyTo());
     }
+    if (cmd.emcMember() && cmd.meId().equals(emcId)) {
+      return entity.reject(cmd.replyTo(), EmcCodes.CYCLE, "an EMC cannot hold a seat in itself");
+    }
     Invitation existing = state.invitations().get(cmd.invitationId());
     if (existing != null) {
       boolean same =
           existing.meId().equals(cmd.meId())
               && existing.side() == cmd.side()
               && existing.role().equals(cmd.role())
-              && existing.terms().equals(cmd.terms());
+              && existing.terms().equals(cmd.terms())
+              && existing.emcMember() == cmd.emcMember();
       return same
           ? entity.effect().reply(cmd.replyTo(), new Accepted(state, false))
           : entity.reject(cmd.replyTo(), EmcCodes.INVITATION_CONFLICT, "invitation " + cmd.invitationId() + " has other terms");
@@ -99,7 +103,8 @@ final class MembershipRules {
             cmd.terms(),
             now.plus(cmd.validFor()),
             now,
-            cmd.replacesMeId());
+            cmd.replacesMeId(),
+            cmd.emcMember());
     return entity.persist(event, "emc.member-invited", cmd.replyTo(), true);
   }
 
@@ -148,7 +153,8 @@ final class MembershipRules {
             invitation.side(),
             invitation.role(),
             invitation.terms(),
-            now);
+            now,
+            invitation.emcMember());
     return entity.persist(joined, "emc.member-joined", cmd.replyTo(), false);
   }
 
@@ -237,7 +243,7 @@ final class MembershipRules {
       return entity.notOwner(cmd.replyTo());
     }
     Member to = state.members().get(cmd.meId());
-    if (to == null || to.owner()) {
+    if (to == null || to.owner() || to.emcMember()) {
       return entity.reject(cmd.replyTo(), EmcCodes.MEMBER_NOT_FOUND, cmd.meId() + " is not a member who could own the EMC");
     }
     Member from = state.members().get(state.ownerMeId());

@@ -117,6 +117,25 @@ class EmcEntityTest {
   }
 
   @Test
+  void anEmcHoldsASeatAsOneMemberButNeverInItselfAndNeverOwnsIt() {
+    started();
+    assertRejected(
+        run(r -> new InviteMember("i-self", emcId, Side.SOLUTION, "co-op", THIRTY_PERCENT, Duration.ofDays(7), OWNER, null, true, r)),
+        EmcCodes.CYCLE);
+    run(r -> new InviteMember("i-coop", "emc-coop", Side.SOLUTION, "co-op", THIRTY_PERCENT, Duration.ofDays(7), OWNER, null, true, r))
+        .replyOfType(Accepted.class);
+    // The same invitation for an ME is another one.
+    assertRejected(
+        run(r -> new InviteMember("i-coop", "emc-coop", Side.SOLUTION, "co-op", THIRTY_PERCENT, Duration.ofDays(7), OWNER, r)),
+        EmcCodes.INVITATION_CONFLICT);
+    EmcState joined = run(r -> new AcceptInvitation("i-coop", "emc-coop", r)).replyOfType(Accepted.class).emc();
+    assertTrue(joined.members().get("emc-coop").emcMember());
+    assertEquals(3_000, joined.members().get("emc-coop").shareBps());
+    assertRejected(run(r -> new TransferOwnership("emc-coop", OWNER, r)), EmcCodes.MEMBER_NOT_FOUND);
+    assertSurvivesRestart();
+  }
+
+  @Test
   void startingMakesTheCallerOwnerOnItsSideAndTheEmcForming() {
     var result = run(r -> new StartEmc("Community Laundry", "dorm students", OWNER, Side.EXPERIENCE, "alice", r));
     EmcState state = result.replyOfType(Accepted.class).emc();

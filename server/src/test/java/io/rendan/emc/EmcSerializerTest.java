@@ -90,7 +90,20 @@ class EmcSerializerTest {
           new Sample("emc.advance-repaid.bin", "emc.advance-repaid", new HelpCases.AdvanceRepaid("emc-1", "case-1", "p-1", "dryers", "washers", "r-7", 150, "EUR", AT, AT.minusSeconds(3_600))),
           new Sample("emc.help-case-closed.bin", "emc.help-case-closed", new HelpCases.HelpCaseClosed("emc-1", "case-1", "washers", HelpCases.CaseStatus.RECOVERED, List.of("dryers"), AT)),
           new Sample("emc.leave-agreed.bin", "emc.leave-agreed", new HelpCases.LeaveAgreed("emc-1", "case-2", "washers", AT)),
-          new Sample("emc.snapshot-with-help.bin", "emc.snapshot", stateWithHelp()));
+          new Sample("emc.snapshot-with-help.bin", "emc.snapshot", stateWithHelp()),
+          new Sample("emc.member-invited-emc.bin", "emc.member-invited", new MemberInvited("emc-1", "i5", "emc-9", Side.SOLUTION, "laundry co-op", TERMS, AT.plusSeconds(3600), AT, null, true)),
+          new Sample("emc.member-joined-emc.bin", "emc.member-joined", new MemberJoined("emc-1", "Community Laundry", "i5", "emc-9", Side.SOLUTION, "laundry co-op", TERMS, AT, true)),
+          new Sample("emc.snapshot-with-emc-seat.bin", "emc.snapshot", stateWithEmcSeat()));
+
+  /** A seat held by another EMC, and its invitation. */
+  private static EmcState stateWithEmcSeat() {
+    EmcState s = fullState();
+    Map<String, Member> members = new LinkedHashMap<>(s.members());
+    members.put("emc-9", new Member("emc-9", Side.SOLUTION, "laundry co-op", false, List.of(new Contract(1, TERMS, AT)), null, AT, true));
+    Map<String, Invitation> invitations = new LinkedHashMap<>(s.invitations());
+    invitations.put("i5", new Invitation("i5", "emc-9", Side.SOLUTION, "laundry co-op", TERMS, InvitationStatus.ACCEPTED, AT.plusSeconds(3600), AT, null, true));
+    return new EmcState(s.emcId(), s.name(), s.userGroup(), s.ownerMeId(), s.status(), members, invitations, s.createdAt(), s.version(), s.accounts());
+  }
 
   private static EmcState stateWithHelp() {
     EmcState s = stateWithAccounts();
