@@ -64,16 +64,22 @@ public final class EmcApi {
    * Request limits, from {@code rendan.emc}; {@code maxBalance} from
    * {@code rendan.ledger.max-balance}: how far revenue may take a party's balance.
    */
-  public record Limits(Duration defaultInvitationTtl, Duration maxInvitationTtl, long maxBalance) {
+  /**
+   * @param emcMembers whether an EMC may be invited to a seat of another
+   *     ({@code rendan.emc.emc-members}); off by default until revenue credited to
+   *     such a seat is passed on to the inner EMC's members (see API.md)
+   */
+  public record Limits(Duration defaultInvitationTtl, Duration maxInvitationTtl, long maxBalance, boolean emcMembers) {
     public Limits(Duration defaultInvitationTtl, Duration maxInvitationTtl) {
-      this(defaultInvitationTtl, maxInvitationTtl, DEFAULT_MAX_BALANCE);
+      this(defaultInvitationTtl, maxInvitationTtl, DEFAULT_MAX_BALANCE, false);
     }
 
     public static Limits from(Config config) {
       return new Limits(
           config.getDuration("rendan.emc.invitation-ttl"),
           config.getDuration("rendan.emc.max-invitation-ttl"),
-          config.getLong("rendan.ledger.max-balance"));
+          config.getLong("rendan.ledger.max-balance"),
+          config.getBoolean("rendan.emc.emc-members"));
     }
   }
 
@@ -156,6 +162,11 @@ public final class EmcApi {
     Duration validFor = ttl(request.getExpiresInSeconds());
     String replaces = request.getReplacesMeId().isEmpty() ? null : checkId("replacesMeId", request.getReplacesMeId());
     boolean emcMember = memberKind(request.getMemberKind());
+    if (emcMember && !limits.emcMembers()) {
+      throw invalid(
+          "EMCs as members are not enabled on this node (rendan.emc.emc-members): revenue credited to such a seat is"
+              + " not yet passed on to the inner EMC's members");
+    }
     if (emcMember && replaces != null) {
       throw invalid("an EMC is invited to a seat of its own, not as a replacement (replacesMeId)");
     }

@@ -20,8 +20,23 @@ class NestedEmcTest {
   @TempDir Path dataDir;
 
   @Test
-  void anEmcHoldsASeatThroughItsOwnerAndNoCycleIsAccepted() throws Exception {
+  void anEmcIsInvitedOnlyWhereTheNodeAllowsEmcMembers() throws Exception {
     try (TestNode node = TestNode.h2(dataDir)) {
+      EmcStories story = new EmcStories(node);
+      String alice = node.token("alice");
+      String bob = node.token("bob");
+      String outer = story.startEmc(alice, story.registerMe(alice, "Dorm Laundry"), "EXPERIENCE").getEmcId();
+      String middle = story.startEmc(bob, story.registerMe(bob, "Washer Co-op"), "SOLUTION").getEmcId();
+      HttpResponse<String> refused = inviteEmcResponse(node, alice, outer, middle, 3_000);
+      assertEquals(400, refused.statusCode(), refused.body());
+      assertTrue(refused.body().contains("rendan.emc.emc-members"), refused.body());
+      assertEquals(0, story.emc(alice, outer).getInvitationsCount(), "nothing stored");
+    }
+  }
+
+  @Test
+  void anEmcHoldsASeatThroughItsOwnerAndNoCycleIsAccepted() throws Exception {
+    try (TestNode node = TestNode.h2(dataDir, java.util.Map.of("rendan.emc.emc-members", true))) {
       EmcStories story = new EmcStories(node);
       String alice = node.token("alice");
       String bob = node.token("bob");
