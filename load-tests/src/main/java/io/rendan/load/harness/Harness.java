@@ -161,8 +161,7 @@ public final class Harness {
                 o.getDuration("baseline-warmup", smoke ? Duration.ofMillis(300) : Duration.ofSeconds(3)),
                 o.getDuration("baseline-duration", smoke ? Duration.ofMillis(800) : Duration.ofSeconds(5)),
                 out);
-        baselines.add(b.httpTrivial(api, connections, OptionalLong.of(node.pid())));
-        b.wrk(node.uri(), connections, OptionalLong.of(node.pid()), runNotes).ifPresent(baselines::add);
+        baselines.addAll(b.yardsticks(api, node.uri(), connections, OptionalLong.of(node.pid()), runNotes));
         baselines.add(b.naivePeer(api, tokens.admin(), connections, OptionalLong.of(node.pid())));
         baselines.add(b.insertCommits(scratch));
         baselines.add(b.batchInserts(scratch, o.getInt("batch-rows", 100)));
@@ -248,10 +247,11 @@ public final class Harness {
             o.getDuration("baseline-warmup", Duration.ofSeconds(3)),
             o.getDuration("baseline-duration", Duration.ofSeconds(5)),
             out);
-    if (wanted.contains("http")) {
+    if (wanted.contains("http") && wanted.contains("wrk")) {
+      baselines.addAll(b.yardsticks(api, api.base(), connections, pid, runNotes));
+    } else if (wanted.contains("http")) {
       baselines.add(b.httpTrivial(api, connections, pid));
-    }
-    if (wanted.contains("wrk")) {
+    } else if (wanted.contains("wrk")) {
       b.wrk(api.base(), connections, pid, runNotes).ifPresent(baselines::add);
     }
     if (wanted.contains("db")) {
