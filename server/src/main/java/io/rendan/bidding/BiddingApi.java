@@ -115,15 +115,18 @@ public final class BiddingApi {
     RoundEntity.Call call = painPointId == null ? call(request.getCall()) : call(request.getCall()).withPainPoint(painPointId);
     Instant closesAt = closesAt(request);
     return emcApi
-        .current(emcId)
+        .charter()
+        .helpFirst(emcId)
+        .thenCombine(emcApi.current(emcId), (helpFirst, emc) -> java.util.Map.entry(emc, helpFirst))
         .thenCompose(
-            emc -> {
+            found -> {
+              io.rendan.emc.EmcState emc = found.getKey();
               if (emc.isDissolved()) {
                 throw new ApiException(io.rendan.emc.EmcCodes.DISSOLVED, "the EMC is dissolved");
               }
               if (call.replacesMeId() != null) {
                 // checked again when the award's invitation is issued and accepted: the EMC decides
-                emc.seatNotReplaceable(call.replacesMeId())
+                emc.seatNotReplaceable(call.replacesMeId(), found.getValue())
                     .ifPresent(
                         refused -> {
                           throw new ApiException(refused.code(), refused.message());

@@ -150,7 +150,10 @@ public final class CharterApi implements CharterGate {
 
   public CompletionStage<InForce> inForce(String emcId) {
     return state(CharterEntity.ORG)
-        .thenCombine(state(emcId), (org, emc) -> new InForce(org, emc, org.clauses().strictest(emc.clauses())));
+        .thenCombine(
+            state(emcId),
+            // an EMC that adopted nothing follows the organisation's charter as it is
+            (org, emc) -> new InForce(org, emc, emc.current().isEmpty() ? org.clauses() : org.clauses().strictest(emc.clauses())));
   }
 
   // ---- the gate: commands the clauses govern ----------------------------------------------------
@@ -192,6 +195,11 @@ public final class CharterApi implements CharterGate {
                         return null;
                       });
             });
+  }
+
+  @Override
+  public CompletionStage<Boolean> helpFirst(String emcId) {
+    return inForce(emcId).thenApply(f -> f.clauses().replaceOnlyAfterFailedHelp());
   }
 
   private static void refuse(CharterChecks.Refusal r) {

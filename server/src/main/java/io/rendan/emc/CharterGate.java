@@ -14,6 +14,9 @@ public interface CharterGate {
 
   CompletionStage<Void> checkAward(String emcId, String ownerMeId, String bidderMeId);
 
+  /** Whether a seat of the EMC is replaced only after a failed help case (the clause replace-after-help). */
+  CompletionStage<Boolean> helpFirst(String emcId);
+
   CharterGate NONE =
       new CharterGate() {
         public CompletionStage<Integer> checkTerms(EmcState emc, String meId, EmcMembership.Terms terms) {
@@ -26,6 +29,10 @@ public interface CharterGate {
 
         public CompletionStage<Void> checkAward(String emcId, String ownerMeId, String bidderMeId) {
           return CompletableFuture.completedFuture(null);
+        }
+
+        public CompletionStage<Boolean> helpFirst(String emcId) {
+          return CompletableFuture.completedFuture(true);
         }
       };
 }

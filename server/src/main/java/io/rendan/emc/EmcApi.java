@@ -157,18 +157,24 @@ public final class EmcApi {
     String replaces = request.getReplacesMeId().isEmpty() ? null : checkId("replacesMeId", request.getReplacesMeId());
     return meApi
         .requireExists(meId)
+        .thenCompose(invited -> charter.helpFirst(emcId))
         .thenCompose(
-            invited ->
+            helpFirst ->
                 asOwner(
                     caller,
                     emcId,
                     state -> charter.checkTerms(state, meId, terms),
-                    owner -> replyTo -> new EmcProtocol.InviteMember(invitationId, meId, side, role, terms, validFor, owner, replaces, replyTo)))
+                    owner ->
+                        replyTo -> new EmcProtocol.InviteMember(invitationId, meId, side, role, terms, validFor, owner, replaces, helpFirst, replyTo)))
         .thenApply(a -> toProto(a.emc().invitations().get(invitationId), clock.instant()));
   }
 
   public CompletionStage<Emc> acceptInvitation(Caller caller, AnswerInvitationRequest request) {
-    return asInvitee(caller, request, (invitationId, me) -> replyTo -> new EmcProtocol.AcceptInvitation(invitationId, me, replyTo));
+    return charter
+        .helpFirst(checkId("emcId", request.getEmcId()))
+        .thenCompose(
+            helpFirst ->
+                asInvitee(caller, request, (invitationId, me) -> replyTo -> new EmcProtocol.AcceptInvitation(invitationId, me, helpFirst, replyTo)));
   }
 
   public CompletionStage<Emc> declineInvitation(Caller caller, AnswerInvitationRequest request) {
@@ -377,11 +383,15 @@ public final class EmcApi {
       String role,
       EmcMembership.Terms terms,
       String replacesMeId) {
-    return ask(
-            emcId,
-            replyTo ->
-                new EmcProtocol.InviteMember(
-                    invitationId, meId, side, role, terms, limits.defaultInvitationTtl(), ownerMeId, replacesMeId, replyTo))
+    return charter
+        .helpFirst(emcId)
+        .thenCompose(
+            helpFirst ->
+                ask(
+                    emcId,
+                    replyTo ->
+                        new EmcProtocol.InviteMember(
+                            invitationId, meId, side, role, terms, limits.defaultInvitationTtl(), ownerMeId, replacesMeId, helpFirst, replyTo)))
         .handle(
             (accepted, failure) -> {
               if (failure == null) {

@@ -57,8 +57,23 @@ public final class EmcProtocol {
       Duration validFor,
       String actingMeId,
       String replacesMeId,
+      boolean helpFirst,
       ActorRef<Reply> replyTo)
       implements Command {
+    /** Under the default charter: a seat is replaced only after a failed help case. */
+    public InviteMember(
+        String invitationId,
+        String meId,
+        Side side,
+        String role,
+        Terms terms,
+        Duration validFor,
+        String actingMeId,
+        String replacesMeId,
+        ActorRef<Reply> replyTo) {
+      this(invitationId, meId, side, role, terms, validFor, actingMeId, replacesMeId, true, replyTo);
+    }
+
     public InviteMember(
         String invitationId,
         String meId,
@@ -68,11 +83,16 @@ public final class EmcProtocol {
         Duration validFor,
         String actingMeId,
         ActorRef<Reply> replyTo) {
-      this(invitationId, meId, side, role, terms, validFor, actingMeId, null, replyTo);
+      this(invitationId, meId, side, role, terms, validFor, actingMeId, null, true, replyTo);
     }
   }
 
-  public record AcceptInvitation(String invitationId, String actingMeId, ActorRef<Reply> replyTo) implements Command {}
+  /** {@code helpFirst}: the charter in force replaces a seat only after a failed help case. */
+  public record AcceptInvitation(String invitationId, String actingMeId, boolean helpFirst, ActorRef<Reply> replyTo) implements Command {
+    public AcceptInvitation(String invitationId, String actingMeId, ActorRef<Reply> replyTo) {
+      this(invitationId, actingMeId, true, replyTo);
+    }
+  }
 
   public record DeclineInvitation(String invitationId, String actingMeId, ActorRef<Reply> replyTo) implements Command {}
 
@@ -116,8 +136,12 @@ public final class EmcProtocol {
    * The winner of a replacement round takes over an at-risk member's seat: the
    * invited ME ({@code invitationId}) joins, the old member leaves, in one event.
    */
-  public record ReplaceSeat(String invitationId, String replacesMeId, String actingMeId, ActorRef<Reply> replyTo)
-      implements Command {}
+  public record ReplaceSeat(String invitationId, String replacesMeId, String actingMeId, boolean helpFirst, ActorRef<Reply> replyTo)
+      implements Command {
+    public ReplaceSeat(String invitationId, String replacesMeId, String actingMeId, ActorRef<Reply> replyTo) {
+      this(invitationId, replacesMeId, actingMeId, true, replyTo);
+    }
+  }
 
   /** From the entity's own timer: pending invitations past their expiry are closed. */
   public enum ExpireInvitations implements Command {

@@ -167,6 +167,14 @@ public record EmcState(
    * invitations, their acceptance and replacement calls.
    */
   public Optional<Rejected> seatNotReplaceable(String meId) {
+    return seatNotReplaceable(meId, true);
+  }
+
+  /**
+   * As {@link #seatNotReplaceable(String)}; {@code helpFirst} false when the
+   * charter in force lets a seat be replaced without a failed help case.
+   */
+  public Optional<Rejected> seatNotReplaceable(String meId, boolean helpFirst) {
     Member seat = members.get(meId);
     if (seat == null || seat.owner()) {
       return Optional.of(new Rejected(EmcCodes.MEMBER_NOT_FOUND, meId + " is not a member with a seat"));
@@ -174,7 +182,7 @@ public record EmcState(
     if (!standing(meId).atRisk()) {
       return Optional.of(new Rejected(EmcCodes.NOT_AT_RISK, meId + " is not at risk"));
     }
-    return HelpCases.replacementRefused(help, meId);
+    return helpFirst ? HelpCases.replacementRefused(help, meId) : Optional.empty();
   }
 
   public boolean isStarted() {
