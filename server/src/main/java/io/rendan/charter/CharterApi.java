@@ -169,9 +169,12 @@ public final class CharterApi implements CharterGate {
   }
 
   @Override
-  public CompletionStage<Void> checkRemoval(EmcState emc, String meId, boolean byOwner) {
+  public CompletionStage<java.util.Optional<io.rendan.emc.RemovalNotice.Notice>> removalNotice(EmcState emc, String meId, boolean byOwner) {
     return inForce(emc.emcId())
-        .thenAccept(f -> CharterChecks.removal(emc, meId, byOwner, f.clauses()).ifPresent(CharterApi::refuse));
+        .thenApply(
+            f ->
+                CharterChecks.removal(emc, meId, byOwner, f.clauses())
+                    .map(refusal -> new io.rendan.emc.RemovalNotice.Notice(f.clauses().removalNotice(), f.org().version(), f.emc().version())));
   }
 
   @Override

@@ -10,7 +10,8 @@ import java.util.concurrent.CompletionStage;
 public interface CharterGate {
   CompletionStage<Integer> checkTerms(EmcState emc, String meId, EmcMembership.Terms terms);
 
-  CompletionStage<Void> checkRemoval(EmcState emc, String meId, boolean byOwner);
+  /** The notice a removal needs (removal-notice), empty when it takes effect at once. */
+  CompletionStage<java.util.Optional<RemovalNotice.Notice>> removalNotice(EmcState emc, String meId, boolean byOwner);
 
   CompletionStage<Void> checkAward(String emcId, String ownerMeId, String bidderMeId);
 
@@ -23,8 +24,8 @@ public interface CharterGate {
           return CompletableFuture.completedFuture(0);
         }
 
-        public CompletionStage<Void> checkRemoval(EmcState emc, String meId, boolean byOwner) {
-          return CompletableFuture.completedFuture(null);
+        public CompletionStage<java.util.Optional<RemovalNotice.Notice>> removalNotice(EmcState emc, String meId, boolean byOwner) {
+          return CompletableFuture.completedFuture(java.util.Optional.empty());
         }
 
         public CompletionStage<Void> checkAward(String emcId, String ownerMeId, String bidderMeId) {

@@ -181,8 +181,15 @@ public final class EmcApi {
     return asInvitee(caller, request, (invitationId, me) -> replyTo -> new EmcProtocol.DeclineInvitation(invitationId, me, replyTo));
   }
 
-  /** The member's operators make it leave; the owner's operators remove it. */
+  /** The member's operators make it leave; the owner's operators remove it (with notice when the charter asks). */
   public CompletionStage<Emc> removeMember(Caller caller, RemoveMemberRequest request) {
+    return removeOrSchedule(caller, request).thenApply(Removal::emc);
+  }
+
+  /** What a removal did: {@code scheduled} when the charter's notice runs first. */
+  public record Removal(Emc emc, boolean scheduled) {}
+
+  public CompletionStage<Removal> removeOrSchedule(Caller caller, RemoveMemberRequest request) {
     String emcId = checkId("emcId", request.getEmcId());
     String meId = checkId("meId", request.getMeId());
     return current(emcId)
@@ -205,9 +212,24 @@ public final class EmcApi {
         .thenCompose(
             acting ->
                 current(emcId)
-                    .thenCompose(state -> charter.checkRemoval(state, meId, !acting.equals(meId)))
-                    .thenCompose(checked -> ask(emcId, replyTo -> new EmcProtocol.RemoveMember(meId, acting, replyTo))))
-        .thenApply(this::view);
+                    .thenCompose(state -> charter.removalNotice(state, meId, !acting.equals(meId)))
+                    .thenCompose(
+                        notice ->
+                            notice.isEmpty()
+                                ? ask(emcId, replyTo -> new EmcProtocol.RemoveMember(meId, acting, replyTo)).thenApply(a -> new Removal(view(a), false))
+                                : ask(
+                                        emcId,
+                                        replyTo ->
+                                            new RemovalNotice.ScheduleRemoval(
+                                                meId, notice.get().notice(), notice.get().charterVersion(), notice.get().emcCharterVersion(), acting, replyTo))
+                                    .thenApply(a -> new Removal(view(a), true))));
+  }
+
+  /** The owner withdraws a removal with notice before it takes effect. */
+  public CompletionStage<Emc> cancelRemoval(Caller caller, String emcId, String meId) {
+    String id = checkId("emcId", emcId);
+    String member = checkId("meId", meId);
+    return asOwner(caller, id, owner -> replyTo -> new RemovalNotice.CancelRemoval(member, owner, replyTo)).thenApply(this::view);
   }
 
   public CompletionStage<Emc> proposeTerms(Caller caller, ProposeTermsRequest request) {

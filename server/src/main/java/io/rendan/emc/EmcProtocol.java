@@ -30,7 +30,10 @@ public final class EmcProtocol {
           HelpCases.PledgeHelp,
           HelpCases.AnswerPledge,
           HelpCases.DeliverHelp,
-          HelpCases.AgreeToLeave {}
+          HelpCases.AgreeToLeave,
+          RemovalNotice.ScheduleRemoval,
+          RemovalNotice.CancelRemoval,
+          RemovalNotice.RemovalsDue {}
 
   public record StartEmc(
       String name,

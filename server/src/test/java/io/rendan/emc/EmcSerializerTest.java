@@ -100,7 +100,21 @@ class EmcSerializerTest {
           new Sample("emc.advance-repaid.bin", "emc.advance-repaid", new HelpCases.AdvanceRepaid("emc-1", "case-1", "p-1", "dryers", "washers", "r-7", 150, "EUR", AT, AT.minusSeconds(3_600))),
           new Sample("emc.help-case-closed.bin", "emc.help-case-closed", new HelpCases.HelpCaseClosed("emc-1", "case-1", "washers", HelpCases.CaseStatus.RECOVERED, List.of("dryers"), AT)),
           new Sample("emc.leave-agreed.bin", "emc.leave-agreed", new HelpCases.LeaveAgreed("emc-1", "case-2", "washers", AT)),
-          new Sample("emc.snapshot-with-help.bin", "emc.snapshot", stateWithHelp()));
+          new Sample("emc.snapshot-with-help.bin", "emc.snapshot", stateWithHelp()),
+          new Sample("emc.removal-scheduled.bin", "emc.removal-scheduled", new RemovalNotice.RemovalScheduled("emc-1", removal())),
+          new Sample("emc.removal-cancelled.bin", "emc.removal-cancelled", new RemovalNotice.RemovalCancelled("emc-1", "washers", "laundry", AT)),
+          new Sample("emc.snapshot-with-removals.bin", "emc.snapshot", stateWithRemovals()));
+
+  private static RemovalNotice.Scheduled removal() {
+    return new RemovalNotice.Scheduled("washers", "laundry", AT.plusSeconds(2_592_000), 3, 1, AT);
+  }
+
+  private static EmcState stateWithRemovals() {
+    EmcState s = stateWithHelp();
+    return new EmcState(
+        s.emcId(), s.name(), s.userGroup(), s.ownerMeId(), s.status(), s.members(), s.invitations(), s.createdAt(), s.version(), s.accounts(), s.help(),
+        Map.of("washers", removal()));
+  }
 
   private static EmcState stateWithHelp() {
     EmcState s = stateWithAccounts();
@@ -181,14 +195,15 @@ class EmcSerializerTest {
             "emc.member-left", "emc.terms-proposed", "emc.contract-amended", "emc.dissolved", "emc.ownership-transferred",
             "emc.snapshot", "emc.revenue-shared", "emc.period-value-reported", "emc.period-closed", "emc.seat-replaced",
             "emc.help-case-opened", "emc.help-pledged", "emc.help-pledge-answered", "emc.help-delivered", "emc.advance-repaid",
-            "emc.help-case-closed", "emc.leave-agreed"),
+            "emc.help-case-closed", "emc.leave-agreed", "emc.removal-scheduled", "emc.removal-cancelled"),
         List.of(
             EmcSerializer.STARTED, EmcSerializer.MEMBER_INVITED, EmcSerializer.MEMBER_JOINED, EmcSerializer.INVITATION_DECLINED,
             EmcSerializer.INVITATIONS_EXPIRED, EmcSerializer.MEMBER_LEFT, EmcSerializer.TERMS_PROPOSED,
             EmcSerializer.CONTRACT_AMENDED, EmcSerializer.DISSOLVED, EmcSerializer.OWNERSHIP_TRANSFERRED, EmcSerializer.SNAPSHOT,
             EmcSerializer.REVENUE_SHARED, EmcSerializer.PERIOD_VALUE_REPORTED, EmcSerializer.PERIOD_CLOSED, EmcSerializer.SEAT_REPLACED,
             HelpSerialization.CASE_OPENED, HelpSerialization.PLEDGED, HelpSerialization.PLEDGE_ANSWERED, HelpSerialization.DELIVERED,
-            HelpSerialization.ADVANCE_REPAID, HelpSerialization.CASE_CLOSED, HelpSerialization.LEAVE_AGREED));
+            HelpSerialization.ADVANCE_REPAID, HelpSerialization.CASE_CLOSED, HelpSerialization.LEAVE_AGREED,
+            RemovalNotice.SCHEDULED, RemovalNotice.CANCELLED));
     assertEquals(7102, SERIALIZER.identifier());
   }
 
