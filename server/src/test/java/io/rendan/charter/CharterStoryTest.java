@@ -122,6 +122,16 @@ class CharterStoryTest {
       ok(node.postJson("/v1/rounds/" + round.getRoundId() + "/bids", alice, "{\"bidId\":\"self\",\"meId\":\"" + second + "\",\"askShareBps\":1200,\"plan\":\"ours\"}"), 200);
       TestNode.await(Duration.ofSeconds(20), "the round closes", () -> node.get("/v1/rounds/" + round.getRoundId(), alice).body().contains("\"CLOSED\""));
       assertRefused(node.postJson("/v1/rounds/" + round.getRoundId() + "/award", alice, "{\"bidId\":\"self\"}"), "charter:self-award");
+      // a round that awards itself at close never meets such a bidder: its bid is refused as it comes in
+      Round auto =
+          parse(
+                  ok(node.postJson(
+                      "/v1/emcs/" + emcId + "/calls",
+                      alice,
+                      "{\"closesInSeconds\":10,\"call\":{\"capability\":\"washers\",\"side\":\"SOLUTION\",\"role\":\"more washers\",\"maxShareBps\":1500,\"mode\":\"SEALED\",\"autoAward\":true,\"target\":{\"metric\":\"REVENUE\",\"amount\":\"1\"}}}"), 201),
+                  Round.newBuilder())
+              .build();
+      assertRefused(node.postJson("/v1/rounds/" + auto.getRoundId() + "/bids", alice, "{\"bidId\":\"self\",\"meId\":\"" + second + "\",\"askShareBps\":1200,\"plan\":\"ours\"}"), "charter:self-award");
 
       // a removal with a short notice: the member sees it scheduled over its WebSocket at once, then in effect
       ok(node.putJson("/v1/charter", admin, "{\"clauses\":{\"minShareBps\":500,\"removalNoticeSeconds\":\"10\",\"minTermsIntervalSeconds\":\"5184000\",\"replaceOnlyAfterFailedHelp\":true,\"noSelfAward\":true}}"), 200);
