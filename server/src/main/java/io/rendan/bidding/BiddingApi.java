@@ -115,15 +115,18 @@ public final class BiddingApi {
     RoundEntity.Call call = painPointId == null ? call(request.getCall()) : call(request.getCall()).withPainPoint(painPointId);
     Instant closesAt = closesAt(request);
     return emcApi
-        .current(emcId)
+        .charter()
+        .helpFirst(emcId)
+        .thenCombine(emcApi.current(emcId), (helpFirst, emc) -> java.util.Map.entry(emc, helpFirst))
         .thenCompose(
-            emc -> {
+            found -> {
+              io.rendan.emc.EmcState emc = found.getKey();
               if (emc.isDissolved()) {
                 throw new ApiException(io.rendan.emc.EmcCodes.DISSOLVED, "the EMC is dissolved");
               }
               if (call.replacesMeId() != null) {
                 // checked again when the award's invitation is issued and accepted: the EMC decides
-                emc.seatNotReplaceable(call.replacesMeId())
+                emc.seatNotReplaceable(call.replacesMeId(), found.getValue())
                     .ifPresent(
                         refused -> {
                           throw new ApiException(refused.code(), refused.message());
@@ -236,6 +239,7 @@ public final class BiddingApi {
     String plan = checkText("plan", request.getPlan(), true);
     return meApi
         .requireOperator(caller, meId)
+        .thenCompose(me -> selfAwardChecked(roundId, meId).thenApply(checked -> me))
         .thenCompose(
             me -> {
               RoundEntity.Bidder bidder =
@@ -251,6 +255,21 @@ public final class BiddingApi {
               BidAccepted accepted = (BidAccepted) reply;
               return RoundMapping.summaryProto(accepted.round()).addBids(RoundMapping.toProto(accepted.bid())).build();
             });
+  }
+
+  /**
+   * A round that awards itself at close picks its best bid with no owner in the
+   * loop, so the charter's noSelfAward is applied when a bid comes in: an ME the
+   * owner's operators also operate may not bid (charter:self-award), and the
+   * automatic award never meets it. Manual rounds check at the award.
+   */
+  private CompletionStage<Void> selfAwardChecked(String roundId, String meId) {
+    return state(roundId)
+        .thenCompose(
+            round ->
+                round.isPosted() && round.call().autoAward() && round.emcId() != null
+                    ? emcApi.charter().checkAward(round.emcId(), round.ownerMeId(), meId)
+                    : CompletableFuture.completedFuture(null));
   }
 
   public CompletionStage<Round> withdrawBid(Caller caller, WithdrawBidRequest request) {

@@ -150,7 +150,10 @@ public final class CharterApi implements CharterGate {
 
   public CompletionStage<InForce> inForce(String emcId) {
     return state(CharterEntity.ORG)
-        .thenCombine(state(emcId), (org, emc) -> new InForce(org, emc, org.clauses().strictest(emc.clauses())));
+        .thenCombine(
+            state(emcId),
+            // an EMC that adopted nothing follows the organisation's charter as it is
+            (org, emc) -> new InForce(org, emc, emc.current().isEmpty() ? org.clauses() : org.clauses().strictest(emc.clauses())));
   }
 
   // ---- the gate: commands the clauses govern ----------------------------------------------------
@@ -166,9 +169,12 @@ public final class CharterApi implements CharterGate {
   }
 
   @Override
-  public CompletionStage<Void> checkRemoval(EmcState emc, String meId, boolean byOwner) {
+  public CompletionStage<java.util.Optional<io.rendan.emc.RemovalNotice.Notice>> removalNotice(EmcState emc, String meId, boolean byOwner) {
     return inForce(emc.emcId())
-        .thenAccept(f -> CharterChecks.removal(emc, meId, byOwner, f.clauses()).ifPresent(CharterApi::refuse));
+        .thenApply(
+            f ->
+                CharterChecks.removal(emc, meId, byOwner, f.clauses())
+                    .map(refusal -> new io.rendan.emc.RemovalNotice.Notice(f.clauses().removalNotice(), f.org().version(), f.emc().version())));
   }
 
   @Override
@@ -192,6 +198,11 @@ public final class CharterApi implements CharterGate {
                         return null;
                       });
             });
+  }
+
+  @Override
+  public CompletionStage<Boolean> helpFirst(String emcId) {
+    return inForce(emcId).thenApply(f -> f.clauses().replaceOnlyAfterFailedHelp());
   }
 
   private static void refuse(CharterChecks.Refusal r) {

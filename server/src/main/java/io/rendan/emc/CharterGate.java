@@ -10,9 +10,13 @@ import java.util.concurrent.CompletionStage;
 public interface CharterGate {
   CompletionStage<Integer> checkTerms(EmcState emc, String meId, EmcMembership.Terms terms);
 
-  CompletionStage<Void> checkRemoval(EmcState emc, String meId, boolean byOwner);
+  /** The notice a removal needs (removal-notice), empty when it takes effect at once. */
+  CompletionStage<java.util.Optional<RemovalNotice.Notice>> removalNotice(EmcState emc, String meId, boolean byOwner);
 
   CompletionStage<Void> checkAward(String emcId, String ownerMeId, String bidderMeId);
+
+  /** Whether a seat of the EMC is replaced only after a failed help case (the clause replace-after-help). */
+  CompletionStage<Boolean> helpFirst(String emcId);
 
   CharterGate NONE =
       new CharterGate() {
@@ -20,12 +24,16 @@ public interface CharterGate {
           return CompletableFuture.completedFuture(0);
         }
 
-        public CompletionStage<Void> checkRemoval(EmcState emc, String meId, boolean byOwner) {
-          return CompletableFuture.completedFuture(null);
+        public CompletionStage<java.util.Optional<RemovalNotice.Notice>> removalNotice(EmcState emc, String meId, boolean byOwner) {
+          return CompletableFuture.completedFuture(java.util.Optional.empty());
         }
 
         public CompletionStage<Void> checkAward(String emcId, String ownerMeId, String bidderMeId) {
           return CompletableFuture.completedFuture(null);
+        }
+
+        public CompletionStage<Boolean> helpFirst(String emcId) {
+          return CompletableFuture.completedFuture(true);
         }
       };
 }

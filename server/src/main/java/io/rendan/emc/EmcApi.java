@@ -172,8 +172,9 @@ public final class EmcApi {
     }
     CompletionStage<?> exists = emcMember ? requireStartedEmc(meId) : meApi.requireExists(meId);
     return exists
+        .thenCompose(invited -> charter.helpFirst(emcId))
         .thenCompose(
-            invited ->
+            helpFirst ->
                 asOwner(
                     caller,
                     emcId,
@@ -181,7 +182,7 @@ public final class EmcApi {
                     owner ->
                         replyTo ->
                             new EmcProtocol.InviteMember(
-                                invitationId, meId, side, role, terms, validFor, owner, replaces, emcMember, replyTo)))
+                                invitationId, meId, side, role, terms, validFor, owner, replaces, emcMember, helpFirst, replyTo)))
         .thenApply(a -> toProto(a.emc().invitations().get(invitationId), clock.instant()));
   }
 
@@ -247,15 +248,27 @@ public final class EmcApi {
 
   /** For an EMC invited as a member, only once its seat is found to make no cycle. */
   public CompletionStage<Emc> acceptInvitation(Caller caller, AnswerInvitationRequest request) {
-    return asInvitee(caller, request, true, (invitationId, me) -> replyTo -> new EmcProtocol.AcceptInvitation(invitationId, me, replyTo));
+    return charter
+        .helpFirst(checkId("emcId", request.getEmcId()))
+        .thenCompose(
+            helpFirst ->
+                asInvitee(
+                    caller, request, true, (invitationId, me) -> replyTo -> new EmcProtocol.AcceptInvitation(invitationId, me, helpFirst, replyTo)));
   }
 
   public CompletionStage<Emc> declineInvitation(Caller caller, AnswerInvitationRequest request) {
     return asInvitee(caller, request, false, (invitationId, me) -> replyTo -> new EmcProtocol.DeclineInvitation(invitationId, me, replyTo));
   }
 
-  /** The member's operators make it leave; the owner's operators remove it. */
+  /** The member's operators make it leave; the owner's operators remove it (with notice when the charter asks). */
   public CompletionStage<Emc> removeMember(Caller caller, RemoveMemberRequest request) {
+    return removeOrSchedule(caller, request).thenApply(Removal::emc);
+  }
+
+  /** What a removal did: {@code scheduled} when the charter's notice runs first. */
+  public record Removal(Emc emc, boolean scheduled) {}
+
+  public CompletionStage<Removal> removeOrSchedule(Caller caller, RemoveMemberRequest request) {
     String emcId = checkId("emcId", request.getEmcId());
     String meId = checkId("meId", request.getMeId());
     return current(emcId)
@@ -278,9 +291,24 @@ public final class EmcApi {
         .thenCompose(
             acting ->
                 current(emcId)
-                    .thenCompose(state -> charter.checkRemoval(state, meId, !acting.equals(meId)))
-                    .thenCompose(checked -> ask(emcId, replyTo -> new EmcProtocol.RemoveMember(meId, acting, replyTo))))
-        .thenApply(this::view);
+                    .thenCompose(state -> charter.removalNotice(state, meId, !acting.equals(meId)))
+                    .thenCompose(
+                        notice ->
+                            notice.isEmpty()
+                                ? ask(emcId, replyTo -> new EmcProtocol.RemoveMember(meId, acting, replyTo)).thenApply(a -> new Removal(view(a), false))
+                                : ask(
+                                        emcId,
+                                        replyTo ->
+                                            new RemovalNotice.ScheduleRemoval(
+                                                meId, notice.get().notice(), notice.get().charterVersion(), notice.get().emcCharterVersion(), acting, replyTo))
+                                    .thenApply(a -> new Removal(view(a), true))));
+  }
+
+  /** The owner withdraws a removal with notice before it takes effect. */
+  public CompletionStage<Emc> cancelRemoval(Caller caller, String emcId, String meId) {
+    String id = checkId("emcId", emcId);
+    String member = checkId("meId", meId);
+    return asOwner(caller, id, owner -> replyTo -> new RemovalNotice.CancelRemoval(member, owner, replyTo)).thenApply(this::view);
   }
 
   public CompletionStage<Emc> proposeTerms(Caller caller, ProposeTermsRequest request) {
@@ -456,11 +484,15 @@ public final class EmcApi {
       String role,
       EmcMembership.Terms terms,
       String replacesMeId) {
-    return ask(
-            emcId,
-            replyTo ->
-                new EmcProtocol.InviteMember(
-                    invitationId, meId, side, role, terms, limits.defaultInvitationTtl(), ownerMeId, replacesMeId, replyTo))
+    return charter
+        .helpFirst(emcId)
+        .thenCompose(
+            helpFirst ->
+                ask(
+                    emcId,
+                    replyTo ->
+                        new EmcProtocol.InviteMember(
+                            invitationId, meId, side, role, terms, limits.defaultInvitationTtl(), ownerMeId, replacesMeId, false, helpFirst, replyTo)))
         .handle(
             (accepted, failure) -> {
               if (failure == null) {

@@ -46,6 +46,8 @@ public final class EmcCodes {
   public static final String HELP_NOT_HELPED = "emc:help.not-helped-member";
   public static final String HELP_NOT_HELPER = "emc:help.not-helper";
   public static final String HELP_TOO_MANY = "emc:help.too-many-pledges";
+  public static final String HELP_ADVANCE_EXCEEDS_BALANCE = "emc:help.advance-exceeds-balance";
+  public static final String REMOVAL_NOT_SCHEDULED = "emc:removal.not-scheduled";
 
   /** Every code of the package and its HTTP status; the node registers them with http/ErrorCodes. */
   public static final List<ErrorCode> CODES =
@@ -87,7 +89,9 @@ public final class EmcCodes {
           ErrorCode.of(HELP_SELF, 409),
           ErrorCode.of(HELP_NOT_HELPED, 403),
           ErrorCode.of(HELP_NOT_HELPER, 403),
-          ErrorCode.of(HELP_TOO_MANY, 409));
+          ErrorCode.of(HELP_TOO_MANY, 409),
+          ErrorCode.of(HELP_ADVANCE_EXCEEDS_BALANCE, 409),
+          ErrorCode.of(REMOVAL_NOT_SCHEDULED, 404));
 
   private EmcCodes() {}
 }

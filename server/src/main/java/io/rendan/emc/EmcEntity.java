@@ -34,6 +34,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import io.rendan.emc.EmcEvents.MemberLeft;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -184,7 +185,10 @@ public final class EmcEntity
         .onCommand(HelpCases.AnswerPledge.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(HelpCases.DeliverHelp.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
         .onCommand(HelpCases.AgreeToLeave.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
-        .onCommand(ExpireInvitations.class, (s, c) -> Effect().noReply());
+        .onCommand(ExpireInvitations.class, (s, c) -> Effect().noReply())
+        .onCommand(RemovalNotice.ScheduleRemoval.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(RemovalNotice.CancelRemoval.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(RemovalNotice.RemovalsDue.class, (s, c) -> Effect().noReply());
 
     builder
         .forState(EmcState::isDissolved)
@@ -192,6 +196,7 @@ public final class EmcEntity
         .onCommand(GetEmc.class, (s, c) -> Effect().reply(c.replyTo(), new Accepted(s, false)))
         .onCommand(DissolveEmc.class, (s, c) -> Effect().reply(c.replyTo(), new Accepted(s, false)))
         .onCommand(ExpireInvitations.class, (s, c) -> Effect().noReply())
+        .onCommand(RemovalNotice.RemovalsDue.class, (s, c) -> Effect().noReply())
         // A retried revenue of before the dissolution still gets its answer.
         .onCommand(RecordRevenue.class, (s, c) -> s.accounts().revenues().containsKey(c.revenueId()) ? revenue.recordRevenue(s, c) : refuseDissolved(s, c))
         .onAnyCommand(this::refuseDissolved);
@@ -216,7 +221,10 @@ public final class EmcEntity
         .onCommand(HelpCases.AnswerPledge.class, this::help)
         .onCommand(HelpCases.DeliverHelp.class, this::help)
         .onCommand(HelpCases.AgreeToLeave.class, this::help)
-        .onCommand(ExpireInvitations.class, this::expireInvitations);
+        .onCommand(ExpireInvitations.class, this::expireInvitations)
+        .onCommand(RemovalNotice.ScheduleRemoval.class, (s, c) -> RemovalNotice.schedule(this, s, emcId, c, clock))
+        .onCommand(RemovalNotice.CancelRemoval.class, (s, c) -> RemovalNotice.cancel(this, s, emcId, c, clock))
+        .onCommand(RemovalNotice.RemovalsDue.class, this::removalsDue);
 
     return builder.build();
   }
@@ -280,6 +288,23 @@ public final class EmcEntity
         .thenNoReply();
   }
 
+  /** Due removals take effect, one event each (the timer fires again at once for the next). */
+  private ReplyEffect<Event, EmcState> removalsDue(EmcState state, RemovalNotice.RemovalsDue cmd) {
+    Optional<MemberLeft> due = RemovalNotice.due(state, emcId, clock.instant());
+    if (due.isEmpty()) {
+      armExpiryTimer(state);
+      return Effect().noReply();
+    }
+    return Effect()
+        .persist(due.get())
+        .thenRun(
+            s -> {
+              published("emc.member-removed", s);
+              armExpiryTimer(s);
+            })
+        .thenNoReply();
+  }
+
   String currency(EmcState state) {
     return state.accounts().currency() == null ? settings.defaultCurrency() : state.accounts().currency();
   }
@@ -301,6 +326,8 @@ public final class EmcEntity
     if (cmd instanceof ReportPeriodValue c) return c.replyTo();
     if (cmd instanceof ClosePeriod c) return c.replyTo();
     if (cmd instanceof ReplaceSeat c) return c.replyTo();
+    if (cmd instanceof RemovalNotice.ScheduleRemoval c) return c.replyTo();
+    if (cmd instanceof RemovalNotice.CancelRemoval c) return c.replyTo();
     if (HelpCases.replyTo(cmd) != null) return HelpCases.replyTo(cmd);
     throw new IllegalArgumentException("no reply for " + cmd);
   }
@@ -361,15 +388,18 @@ public final class EmcEntity
     publisher.published(eventName, state);
   }
 
-  /** Re-armed after every change and on recovery: the entity's own deadline. */
+  /** Re-armed after every change and on recovery: the entity's own deadlines (invitations' expiry, removals with notice). */
   private void armExpiryTimer(EmcState state) {
-    Optional<Instant> next = state.isDissolved() ? Optional.empty() : state.nextExpiry();
+    arm(ExpireInvitations.INSTANCE, state.isDissolved() ? Optional.empty() : state.nextExpiry());
+    arm(RemovalNotice.RemovalsDue.INSTANCE, state.isDissolved() ? Optional.empty() : RemovalNotice.nextDue(state));
+  }
+
+  private void arm(Command key, Optional<Instant> next) {
     if (next.isEmpty()) {
-      timers.cancel(ExpireInvitations.INSTANCE);
+      timers.cancel(key);
       return;
     }
-    timers.startSingleTimer(
-        ExpireInvitations.INSTANCE, ExpireInvitations.INSTANCE, BusinessClock.delayUntil(clock, next.get()));
+    timers.startSingleTimer(key, key, BusinessClock.delayUntil(clock, next.get()));
   }
 
   ReplyEffect<Event, EmcState> reject(ActorRef<Reply> replyTo, String code, String message) {

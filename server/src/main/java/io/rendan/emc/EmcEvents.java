@@ -35,7 +35,9 @@ public final class EmcEvents {
           HelpCases.HelpDelivered,
           HelpCases.AdvanceRepaid,
           HelpCases.HelpCaseClosed,
-          HelpCases.LeaveAgreed {
+          HelpCases.LeaveAgreed,
+          RemovalNotice.RemovalScheduled,
+          RemovalNotice.RemovalCancelled {
     String emcId();
 
     Instant at();

@@ -30,7 +30,10 @@ public final class EmcProtocol {
           HelpCases.PledgeHelp,
           HelpCases.AnswerPledge,
           HelpCases.DeliverHelp,
-          HelpCases.AgreeToLeave {}
+          HelpCases.AgreeToLeave,
+          RemovalNotice.ScheduleRemoval,
+          RemovalNotice.CancelRemoval,
+          RemovalNotice.RemovalsDue {}
 
   public record StartEmc(
       String name,
@@ -48,6 +51,10 @@ public final class EmcProtocol {
 
   public record GetEmc(ActorRef<Reply> replyTo) implements Command {}
 
+  /**
+   * {@code emcMember}: the invited is an EMC (memberKind "emc"); {@code helpFirst}:
+   * the charter in force replaces a seat only after a failed help case.
+   */
   public record InviteMember(
       String invitationId,
       String meId,
@@ -58,8 +65,10 @@ public final class EmcProtocol {
       String actingMeId,
       String replacesMeId,
       boolean emcMember,
+      boolean helpFirst,
       ActorRef<Reply> replyTo)
       implements Command {
+    /** An ME, under the default charter: a seat is replaced only after a failed help case. */
     public InviteMember(
         String invitationId,
         String meId,
@@ -70,7 +79,7 @@ public final class EmcProtocol {
         String actingMeId,
         String replacesMeId,
         ActorRef<Reply> replyTo) {
-      this(invitationId, meId, side, role, terms, validFor, actingMeId, replacesMeId, false, replyTo);
+      this(invitationId, meId, side, role, terms, validFor, actingMeId, replacesMeId, false, true, replyTo);
     }
 
     public InviteMember(
@@ -82,16 +91,21 @@ public final class EmcProtocol {
         Duration validFor,
         String actingMeId,
         ActorRef<Reply> replyTo) {
-      this(invitationId, meId, side, role, terms, validFor, actingMeId, null, false, replyTo);
+      this(invitationId, meId, side, role, terms, validFor, actingMeId, null, false, true, replyTo);
     }
   }
 
   /**
    * {@code actingMeId}: the invited ME, or for an EMC invited as a member that
    * EMC's id (the API has checked that the caller operates its owner and that
-   * the seat makes no cycle).
+   * the seat makes no cycle); {@code helpFirst}: the charter in force replaces a
+   * seat only after a failed help case.
    */
-  public record AcceptInvitation(String invitationId, String actingMeId, ActorRef<Reply> replyTo) implements Command {}
+  public record AcceptInvitation(String invitationId, String actingMeId, boolean helpFirst, ActorRef<Reply> replyTo) implements Command {
+    public AcceptInvitation(String invitationId, String actingMeId, ActorRef<Reply> replyTo) {
+      this(invitationId, actingMeId, true, replyTo);
+    }
+  }
 
   public record DeclineInvitation(String invitationId, String actingMeId, ActorRef<Reply> replyTo) implements Command {}
 
@@ -135,8 +149,12 @@ public final class EmcProtocol {
    * The winner of a replacement round takes over an at-risk member's seat: the
    * invited ME ({@code invitationId}) joins, the old member leaves, in one event.
    */
-  public record ReplaceSeat(String invitationId, String replacesMeId, String actingMeId, ActorRef<Reply> replyTo)
-      implements Command {}
+  public record ReplaceSeat(String invitationId, String replacesMeId, String actingMeId, boolean helpFirst, ActorRef<Reply> replyTo)
+      implements Command {
+    public ReplaceSeat(String invitationId, String replacesMeId, String actingMeId, ActorRef<Reply> replyTo) {
+      this(invitationId, replacesMeId, actingMeId, true, replyTo);
+    }
+  }
 
   /** From the entity's own timer: pending invitations past their expiry are closed. */
   public enum ExpireInvitations implements Command {

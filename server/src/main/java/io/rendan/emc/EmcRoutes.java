@@ -36,7 +36,8 @@ import org.apache.pekko.http.javadsl.server.Route;
  * POST   /v1/emcs/{emcId}/invitations                          invite (owner; 201 with the invitation)
  * POST   /v1/emcs/{emcId}/invitations/{invitationId}/accept    accept (invited ME)
  * POST   /v1/emcs/{emcId}/invitations/{invitationId}/decline   decline (invited ME)
- * DELETE /v1/emcs/{emcId}/members/{meId}                       leave (member) or remove (owner)
+ * DELETE /v1/emcs/{emcId}/members/{meId}                       leave (member) or remove (owner; 202 when scheduled with notice)
+ * DELETE /v1/emcs/{emcId}/members/{meId}/removal               cancel a scheduled removal (owner)
  * POST   /v1/emcs/{emcId}/members/{meId}/terms                 propose new terms (owner)
  * POST   /v1/emcs/{emcId}/members/{meId}/terms/accept          accept them (member)
  * POST   /v1/emcs/{emcId}/dissolve                             dissolve (owner)
@@ -60,6 +61,7 @@ public final class EmcRoutes {
           Endpoint.post("/v1/emcs/{emcId}/invitations/{invitationId}/accept", BEARER, "operators of the invited ME (for an invited EMC: of its owner ME)"),
           Endpoint.post("/v1/emcs/{emcId}/invitations/{invitationId}/decline", BEARER, "operators of the invited ME (for an invited EMC: of its owner ME)"),
           Endpoint.delete("/v1/emcs/{emcId}/members/{meId}", BEARER, "operators of that member (leave) or of the owner (remove)"),
+          Endpoint.delete("/v1/emcs/{emcId}/members/{meId}/removal", BEARER, "operators of the owner ME"),
           Endpoint.post("/v1/emcs/{emcId}/members/{meId}/terms", BEARER, "operators of the owner ME"),
           Endpoint.post("/v1/emcs/{emcId}/members/{meId}/terms/accept", BEARER, "operators of that member"),
           Endpoint.post("/v1/emcs/{emcId}/dissolve", BEARER, "operators of the owner ME"),
@@ -115,16 +117,8 @@ public final class EmcRoutes {
                     PathMatchers.segment(),
                     meId ->
                         concat(
-                            pathEnd(
-                                () ->
-                                    delete(
-                                        () ->
-                                            answer(
-                                                request,
-                                                () ->
-                                                    api.removeMember(
-                                                        caller,
-                                                        RemoveMemberRequest.newBuilder().setEmcId(emcId).setMeId(meId).build())))),
+                            pathEnd(() -> delete(() -> removeMember(request, caller, emcId, meId))),
+                            path("removal", () -> delete(() -> answer(request, () -> api.cancelRemoval(caller, emcId, meId)))),
                             pathPrefix(
                                 "terms",
                                 () ->
@@ -246,6 +240,16 @@ public final class EmcRoutes {
             codec
                 .read(request, TransferOwnershipRequest.newBuilder())
                 .thenCompose(body -> api.transferOwnership(caller, body.setEmcId(samePath(emcId, body.getEmcId())).build())));
+  }
+
+  /** 200 when the member is gone, 202 when the charter's notice runs first (the EMC shows the scheduled removal). */
+  private Route removeMember(HttpRequest request, Caller caller, String emcId, String meId) {
+    return completeWithFuture(
+        codec.handle(
+            request,
+            () ->
+                api.removeOrSchedule(caller, RemoveMemberRequest.newBuilder().setEmcId(emcId).setMeId(meId).build())
+                    .thenApply(r -> codec.respond(request, r.scheduled() ? StatusCodes.ACCEPTED : StatusCodes.OK, r.emc()))));
   }
 
   private Route answer(HttpRequest request, Supplier<CompletionStage<Emc>> call) {

@@ -72,6 +72,8 @@ public final class EmcSerializer extends SerializerWithStringManifest {
     if (o instanceof EmcState) return SNAPSHOT;
     String help = HelpSerialization.manifest(o);
     if (help != null) return help;
+    String removal = RemovalNotice.manifest(o);
+    if (removal != null) return removal;
     throw new IllegalArgumentException("EmcSerializer cannot serialize " + o.getClass());
   }
 
@@ -232,6 +234,9 @@ public final class EmcSerializer extends SerializerWithStringManifest {
     if (HelpSerialization.manifest(o) != null) {
       return HelpSerialization.toBinary(o);
     }
+    if (RemovalNotice.manifest(o) != null) {
+      return RemovalNotice.toBinary(o);
+    }
     throw new IllegalArgumentException("EmcSerializer cannot serialize " + o.getClass());
   }
 
@@ -357,6 +362,7 @@ public final class EmcSerializer extends SerializerWithStringManifest {
             HelpSerialization.ADVANCE_REPAID,
             HelpSerialization.CASE_CLOSED,
             HelpSerialization.LEAVE_AGREED -> HelpSerialization.fromBinary(bytes, manifest);
+        case RemovalNotice.SCHEDULED, RemovalNotice.CANCELLED -> RemovalNotice.fromBinary(bytes, manifest);
         default -> throw new NotSerializableException("unknown EMC manifest " + manifest);
       };
     } catch (InvalidProtocolBufferException | IllegalArgumentException e) {

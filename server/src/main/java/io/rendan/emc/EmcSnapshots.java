@@ -119,6 +119,7 @@ final class EmcSnapshots {
                         .setMissedInRow(st.missedInRow())
                         .setAtRisk(st.atRisk())));
     HelpSerialization.addTo(b, s.help());
+    s.removals().values().forEach(r -> b.addScheduledRemovals(RemovalNotice.stored(r)));
     return b.build();
   }
 
@@ -186,7 +187,14 @@ final class EmcSnapshots {
         instant(p.getCreatedAt()),
         p.getVersion(),
         accounts(p),
-        HelpSerialization.cases(p));
+        HelpSerialization.cases(p),
+        removals(p));
+  }
+
+  private static Map<String, RemovalNotice.Scheduled> removals(EmcSnapshot p) {
+    Map<String, RemovalNotice.Scheduled> removals = new java.util.TreeMap<>();
+    p.getScheduledRemovalsList().forEach(r -> removals.put(r.getMeId(), RemovalNotice.scheduled(r)));
+    return removals;
   }
 
   private static Accounts accounts(EmcSnapshot p) {

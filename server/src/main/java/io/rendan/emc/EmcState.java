@@ -57,13 +57,31 @@ public record EmcState(
     Instant createdAt,
     long version,
     Accounts accounts,
-    HelpCases.Cases help) {
+    HelpCases.Cases help,
+    Map<String, RemovalNotice.Scheduled> removals) {
 
   public EmcState {
     members = Collections.unmodifiableMap(new TreeMap<>(members));
     invitations = Collections.unmodifiableMap(new LinkedHashMap<>(invitations));
     accounts = accounts == null ? Accounts.EMPTY : accounts;
     help = help == null ? HelpCases.Cases.EMPTY : help;
+    removals = removals == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(removals));
+  }
+
+  /** Without scheduled removals. */
+  public EmcState(
+      String emcId,
+      String name,
+      String userGroup,
+      String ownerMeId,
+      Status status,
+      Map<String, Member> members,
+      Map<String, Invitation> invitations,
+      Instant createdAt,
+      long version,
+      Accounts accounts,
+      HelpCases.Cases help) {
+    this(emcId, name, userGroup, ownerMeId, status, members, invitations, createdAt, version, accounts, help, Map.of());
   }
 
   public EmcState(
@@ -82,7 +100,7 @@ public record EmcState(
 
   /** The same state under another version: the earlier pushes of several events stored at once. */
   EmcState atVersion(long v) {
-    return new EmcState(emcId, name, userGroup, ownerMeId, status, members, invitations, createdAt, v, accounts, help);
+    return new EmcState(emcId, name, userGroup, ownerMeId, status, members, invitations, createdAt, v, accounts, help, removals);
   }
 
   public EmcState(
@@ -167,6 +185,14 @@ public record EmcState(
    * invitations, their acceptance and replacement calls.
    */
   public Optional<Rejected> seatNotReplaceable(String meId) {
+    return seatNotReplaceable(meId, true);
+  }
+
+  /**
+   * As {@link #seatNotReplaceable(String)}; {@code helpFirst} false when the
+   * charter in force lets a seat be replaced without a failed help case.
+   */
+  public Optional<Rejected> seatNotReplaceable(String meId, boolean helpFirst) {
     Member seat = members.get(meId);
     if (seat == null || seat.owner()) {
       return Optional.of(new Rejected(EmcCodes.MEMBER_NOT_FOUND, meId + " is not a member with a seat"));
@@ -174,7 +200,7 @@ public record EmcState(
     if (!standing(meId).atRisk()) {
       return Optional.of(new Rejected(EmcCodes.NOT_AT_RISK, meId + " is not at risk"));
     }
-    return HelpCases.replacementRefused(help, meId);
+    return helpFirst ? HelpCases.replacementRefused(help, meId) : Optional.empty();
   }
 
   public boolean isStarted() {
@@ -205,7 +231,7 @@ public record EmcState(
   EmcState apply(Event event) {
     long next = version + 1;
     if (HelpCases.isHelpEvent(event)) {
-      return new EmcState(emcId, name, userGroup, ownerMeId, status, members, invitations, createdAt, next, accounts, HelpCaseChanges.apply(help, event));
+      return new EmcState(emcId, name, userGroup, ownerMeId, status, members, invitations, createdAt, next, accounts, HelpCaseChanges.apply(help, event), removals);
     }
     HelpCases.Cases cases = help;
     Map<String, Member> ms = new TreeMap<>(members);
@@ -301,10 +327,10 @@ public record EmcState(
       ms.put(
           e.newMeId(),
           new Member(e.newMeId(), e.side(), e.role(), false, List.of(), null, e.at()).withContract(e.terms(), e.at()));
-    } else {
+    } else if (!(event instanceof RemovalNotice.RemovalScheduled || event instanceof RemovalNotice.RemovalCancelled)) {
       throw new IllegalStateException("unknown event " + event.getClass());
     }
-    return new EmcState(emcId, newName, newUserGroup, newOwner, newStatus, ms, is, created, next, acc, cases);
+    return new EmcState(emcId, newName, newUserGroup, newOwner, newStatus, ms, is, created, next, acc, cases, RemovalNotice.apply(removals, event));
   }
 
   private static Accounts leave(Accounts acc, Member gone, Instant at) {

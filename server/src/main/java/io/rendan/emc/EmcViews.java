@@ -38,6 +38,16 @@ public final class EmcViews {
         .setStatus(Emc.Status.valueOf(s.status().name()))
         .setOwnerShareBps(s.ownerShareBps())
         .setCreatedAt(ts(s.createdAt()));
+    for (RemovalNotice.Scheduled r : s.removals().values()) {
+      b.addScheduledRemovals(
+          io.rendan.protocol.api.v1.ScheduledRemoval.newBuilder()
+              .setMeId(r.meId())
+              .setByMeId(r.byMeId())
+              .setEffectiveAt(ts(r.effectiveAt()))
+              .setCharterVersion(r.charterVersion())
+              .setEmcCharterVersion(r.emcCharterVersion())
+              .setScheduledAt(ts(r.at())));
+    }
     List<EmcMembership.Member> members = new ArrayList<>(s.members().values());
     members.sort(Comparator.comparing((EmcMembership.Member m) -> !m.owner()).thenComparing(EmcMembership.Member::meId));
     for (EmcMembership.Member m : members) {

@@ -103,7 +103,18 @@ public final class HelpApi {
               }
               return meApi
                   .requireOperator(caller, p.helperMeId(), EmcCodes.HELP_NOT_HELPER, "only operators of the helper deliver its pledge")
-                  .thenCompose(me -> emcApi.ask(emcId, replyTo -> new HelpCases.DeliverHelp(caseId, pledgeId, p.helperMeId(), replyTo)));
+                  .thenCompose(
+                      helper -> {
+                        // an advance is paid from the helper's balance: never into the red (a delivered one answers as before)
+                        long balance = helper.balances().getOrDefault(state.accounts().currency(), 0L);
+                        if (p.kind() == HelpCases.Kind.ADVANCE && p.status() == HelpCases.PledgeStatus.ACCEPTED && p.amountMinor() > balance) {
+                          throw new ApiException(
+                              EmcCodes.HELP_ADVANCE_EXCEEDS_BALANCE,
+                              "an advance of " + p.amountMinor() + " exceeds the balance of " + p.helperMeId() + " (" + balance + " "
+                                  + state.accounts().currency() + ")");
+                        }
+                        return emcApi.ask(emcId, replyTo -> new HelpCases.DeliverHelp(caseId, pledgeId, p.helperMeId(), replyTo));
+                      });
             })
         .thenApply(emcApi::view);
   }

@@ -83,7 +83,7 @@ final class MembershipRules {
       return entity.reject(cmd.replyTo(), EmcCodes.TOO_MANY_MEMBERS, "an EMC has at most " + settings.maxMembers() + " members");
     }
     if (cmd.replacesMeId() != null) {
-      Optional<Rejected> refused = state.seatNotReplaceable(cmd.replacesMeId());
+      Optional<Rejected> refused = state.seatNotReplaceable(cmd.replacesMeId(), cmd.helpFirst());
       if (refused.isPresent()) {
         return entity.effect().reply(cmd.replyTo(), refused.get());
       }
@@ -135,7 +135,7 @@ final class MembershipRules {
           .thenReply(cmd.replyTo(), s -> new Rejected(EmcCodes.INVITATION_EXPIRED, "the invitation has expired"));
     }
     if (invitation.replacesMeId() != null) {
-      return replaceSeat(state, new ReplaceSeat(invitation.invitationId(), invitation.replacesMeId(), cmd.actingMeId(), cmd.replyTo()));
+      return replaceSeat(state, new ReplaceSeat(invitation.invitationId(), invitation.replacesMeId(), cmd.actingMeId(), cmd.helpFirst(), cmd.replyTo()));
     }
     if (state.members().containsKey(invitation.meId())) {
       return entity.reject(cmd.replyTo(), EmcCodes.ALREADY_MEMBER, invitation.meId() + " is already a member");
@@ -270,7 +270,7 @@ final class MembershipRules {
     if (invitation.status() != InvitationStatus.PENDING || !clock.instant().isBefore(invitation.expiresAt())) {
       return entity.reject(cmd.replyTo(), EmcCodes.INVITATION_EXPIRED, "the invitation is no longer open");
     }
-    Optional<Rejected> refused = state.seatNotReplaceable(cmd.replacesMeId());
+    Optional<Rejected> refused = state.seatNotReplaceable(cmd.replacesMeId(), cmd.helpFirst());
     if (refused.isPresent()) {
       return entity.effect().reply(cmd.replyTo(), refused.get());
     }

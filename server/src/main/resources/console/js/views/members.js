@@ -46,8 +46,10 @@ export function membersView(root, ctx) {
     return h('span', { class: 'tag ' + (result.met ? 'good' : 'warn') }, result.met ? 'target met' : 'target missed');
   }
 
-  function card(member, statement) {
+  function card(member, statement, emc) {
     const terms = member.contract?.terms;
+    // a removal with notice (the charter's removal-notice): the member stays until effectiveAt unless the owner cancels
+    const removal = (emc.scheduledRemovals ?? []).find((r) => r.meId === member.meId);
     const target = terms?.target;
     return h(
       'li',
@@ -61,6 +63,10 @@ export function membersView(root, ctx) {
         target ? h('span', { class: 'muted' }, targetText(target, ctx.emc?.currency)) : null,
       ),
       member.proposedTerms ? h('div', { class: 'tag warn' }, 'new terms proposed: ' + bps(member.proposedTerms.shareBps)) : null,
+      removal
+        ? h('div', { class: 'tag bad', 'data-removal-at': removal.effectiveAt },
+            `removal scheduled: leaves ${new Date(removal.effectiveAt).toLocaleString()} (charter v${removal.charterVersion ?? 0})`)
+        : null,
     );
   }
 
@@ -71,7 +77,7 @@ export function membersView(root, ctx) {
           'section',
           { class: 'side', 'data-side': side },
           h('h3', {}, side === 'EXPERIENCE' ? 'Experience side' : 'Solution side'),
-          h('ul', { class: 'cards' }, emc.members.filter((m) => m.side === side).map((m) => card(m, statement))),
+          h('ul', { class: 'cards' }, emc.members.filter((m) => m.side === side).map((m) => card(m, statement, emc))),
         ),
       );
       replace(body, sides);

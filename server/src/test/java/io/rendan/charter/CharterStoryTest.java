@@ -10,6 +10,9 @@ import io.rendan.protocol.api.v1.Emc;
 import io.rendan.protocol.api.v1.EmcCharter;
 import io.rendan.protocol.api.v1.Me;
 import io.rendan.protocol.api.v1.Round;
+import io.rendan.protocol.api.v1.ClientFrame;
+import io.rendan.protocol.api.v1.Subscribe;
+import io.rendan.ws.WsClient;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,9 +60,18 @@ class CharterStoryTest {
       assertRefused(node.postJson("/v1/emcs/" + emcId + "/invitations", alice, invitation("x", registerMe(node, node.token("carol"), "Tiny"), 400)), "charter:min-share");
       assertRefused(node.postJson("/v1/emcs/" + emcId + "/members/" + washers + "/terms", alice, "{\"terms\":{\"shareBps\":100,\"target\":{\"metric\":\"REVENUE\",\"amount\":\"1\"}}}"), "charter:min-share");
 
-      // charter:removal-notice: washers missed no target
-      HttpResponse<String> removal = node.delete("/v1/emcs/" + emcId + "/members/" + washers, alice);
-      assertRefused(removal, "charter:removal-notice");
+      // charter:removal-notice: washers missed no target, so its removal is scheduled 30 days ahead, and the owner may cancel it
+      assertEquals(403, node.delete("/v1/emcs/" + emcId + "/members/" + washers + "/removal", bob).statusCode(), "only the owner cancels");
+      Emc scheduled = parse(ok(node.delete("/v1/emcs/" + emcId + "/members/" + washers, alice), 202), Emc.newBuilder()).build();
+      assertEquals(washers, scheduled.getScheduledRemovals(0).getMeId());
+      assertEquals(1, scheduled.getScheduledRemovals(0).getCharterVersion());
+      assertTrue(scheduled.getMembersList().stream().anyMatch(m -> m.getMeId().equals(washers)), "a member during its notice");
+      assertTrue(
+          scheduled.getScheduledRemovals(0).getEffectiveAt().getSeconds() - scheduled.getScheduledRemovals(0).getScheduledAt().getSeconds() == 2_592_000,
+          scheduled.toString());
+      Emc cancelled = parse(ok(node.delete("/v1/emcs/" + emcId + "/members/" + washers + "/removal", alice), 200), Emc.newBuilder()).build();
+      assertEquals(0, cancelled.getScheduledRemovalsCount());
+      assertEquals(404, node.delete("/v1/emcs/" + emcId + "/members/" + washers + "/removal", alice).statusCode(), "nothing left to cancel");
 
       // an EMC adopts stricter values, never looser
       assertRefused(node.putJson("/v1/emcs/" + emcId + "/charter", alice, "{\"clauses\":{\"minShareBps\":100,\"replaceOnlyAfterFailedHelp\":true,\"noSelfAward\":true,\"removalNoticeSeconds\":\"2592000\"}}"), "charter:looser");
@@ -110,6 +122,37 @@ class CharterStoryTest {
       ok(node.postJson("/v1/rounds/" + round.getRoundId() + "/bids", alice, "{\"bidId\":\"self\",\"meId\":\"" + second + "\",\"askShareBps\":1200,\"plan\":\"ours\"}"), 200);
       TestNode.await(Duration.ofSeconds(20), "the round closes", () -> node.get("/v1/rounds/" + round.getRoundId(), alice).body().contains("\"CLOSED\""));
       assertRefused(node.postJson("/v1/rounds/" + round.getRoundId() + "/award", alice, "{\"bidId\":\"self\"}"), "charter:self-award");
+      // a round that awards itself at close never meets such a bidder: its bid is refused as it comes in
+      Round auto =
+          parse(
+                  ok(node.postJson(
+                      "/v1/emcs/" + emcId + "/calls",
+                      alice,
+                      "{\"closesInSeconds\":10,\"call\":{\"capability\":\"washers\",\"side\":\"SOLUTION\",\"role\":\"more washers\",\"maxShareBps\":1500,\"mode\":\"SEALED\",\"autoAward\":true,\"target\":{\"metric\":\"REVENUE\",\"amount\":\"1\"}}}"), 201),
+                  Round.newBuilder())
+              .build();
+      assertRefused(node.postJson("/v1/rounds/" + auto.getRoundId() + "/bids", alice, "{\"bidId\":\"self\",\"meId\":\"" + second + "\",\"askShareBps\":1200,\"plan\":\"ours\"}"), "charter:self-award");
+
+      // a removal with a short notice: the member sees it scheduled over its WebSocket at once, then in effect
+      ok(node.putJson("/v1/charter", admin, "{\"clauses\":{\"minShareBps\":500,\"removalNoticeSeconds\":\"10\",\"minTermsIntervalSeconds\":\"5184000\",\"replaceOnlyAfterFailedHelp\":true,\"noSelfAward\":true}}"), 200);
+      ok(node.putJson("/v1/emcs/" + emcId + "/charter", alice, "{\"clauses\":{\"minShareBps\":1000,\"maxOwnerShareBps\":7500,\"removalNoticeSeconds\":\"10\",\"minTermsIntervalSeconds\":\"5184000\",\"replaceOnlyAfterFailedHelp\":true,\"noSelfAward\":true}}"), 200);
+      try (WsClient ws = WsClient.connect(node.wsUri(), bob)) {
+        ws.sendJson(ClientFrame.newBuilder().setRequestId("sub").setSubscribe(Subscribe.newBuilder().setTopic("emc/" + emcId)).build());
+        assertTrue(ws.next().frame().getResponse().hasSubscribed());
+        Emc soon = parse(ok(node.delete("/v1/emcs/" + emcId + "/members/" + washers, alice), 202), Emc.newBuilder()).build();
+        assertEquals(3, soon.getScheduledRemovals(0).getCharterVersion());
+        java.util.List<String> pushed = new java.util.ArrayList<>();
+        while (!pushed.contains("emc.member-removed")) {
+          var frame = ws.next().frame();
+          if (frame.hasPush()) {
+            pushed.add(frame.getPush().getEvent());
+          }
+        }
+        assertTrue(pushed.indexOf("emc.removal-scheduled") >= 0 && pushed.indexOf("emc.removal-scheduled") < pushed.indexOf("emc.member-removed"), pushed.toString());
+      }
+      Emc after = parse(node.get("/v1/emcs/" + emcId, alice), Emc.newBuilder()).build();
+      assertTrue(after.getMembersList().stream().noneMatch(m -> m.getMeId().equals(washers)), "removed once the notice ran out");
+      assertEquals(0, after.getScheduledRemovalsCount());
     }
   }
 

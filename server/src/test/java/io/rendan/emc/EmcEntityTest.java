@@ -120,9 +120,9 @@ class EmcEntityTest {
   void anEmcHoldsASeatAsOneMemberButNeverInItselfAndNeverOwnsIt() {
     started();
     assertRejected(
-        run(r -> new InviteMember("i-self", emcId, Side.SOLUTION, "co-op", THIRTY_PERCENT, Duration.ofDays(7), OWNER, null, true, r)),
+        run(r -> new InviteMember("i-self", emcId, Side.SOLUTION, "co-op", THIRTY_PERCENT, Duration.ofDays(7), OWNER, null, true, true, r)),
         EmcCodes.CYCLE);
-    run(r -> new InviteMember("i-coop", "emc-coop", Side.SOLUTION, "co-op", THIRTY_PERCENT, Duration.ofDays(7), OWNER, null, true, r))
+    run(r -> new InviteMember("i-coop", "emc-coop", Side.SOLUTION, "co-op", THIRTY_PERCENT, Duration.ofDays(7), OWNER, null, true, true, r))
         .replyOfType(Accepted.class);
     // The same invitation for an ME is another one.
     assertRejected(

@@ -93,7 +93,10 @@ class EmcSerializerTest {
           new Sample("emc.snapshot-with-help.bin", "emc.snapshot", stateWithHelp()),
           new Sample("emc.member-invited-emc.bin", "emc.member-invited", new MemberInvited("emc-1", "i5", "emc-9", Side.SOLUTION, "laundry co-op", TERMS, AT.plusSeconds(3600), AT, null, true)),
           new Sample("emc.member-joined-emc.bin", "emc.member-joined", new MemberJoined("emc-1", "Community Laundry", "i5", "emc-9", Side.SOLUTION, "laundry co-op", TERMS, AT, true)),
-          new Sample("emc.snapshot-with-emc-seat.bin", "emc.snapshot", stateWithEmcSeat()));
+          new Sample("emc.snapshot-with-emc-seat.bin", "emc.snapshot", stateWithEmcSeat()),
+          new Sample("emc.removal-scheduled.bin", "emc.removal-scheduled", new RemovalNotice.RemovalScheduled("emc-1", removal())),
+          new Sample("emc.removal-cancelled.bin", "emc.removal-cancelled", new RemovalNotice.RemovalCancelled("emc-1", "washers", "laundry", AT)),
+          new Sample("emc.snapshot-with-removals.bin", "emc.snapshot", stateWithRemovals()));
 
   /** A seat held by another EMC, and its invitation. */
   private static EmcState stateWithEmcSeat() {
@@ -103,6 +106,17 @@ class EmcSerializerTest {
     Map<String, Invitation> invitations = new LinkedHashMap<>(s.invitations());
     invitations.put("i5", new Invitation("i5", "emc-9", Side.SOLUTION, "laundry co-op", TERMS, InvitationStatus.ACCEPTED, AT.plusSeconds(3600), AT, null, true));
     return new EmcState(s.emcId(), s.name(), s.userGroup(), s.ownerMeId(), s.status(), members, invitations, s.createdAt(), s.version(), s.accounts());
+  }
+
+  private static RemovalNotice.Scheduled removal() {
+    return new RemovalNotice.Scheduled("washers", "laundry", AT.plusSeconds(2_592_000), 3, 1, AT);
+  }
+
+  private static EmcState stateWithRemovals() {
+    EmcState s = stateWithHelp();
+    return new EmcState(
+        s.emcId(), s.name(), s.userGroup(), s.ownerMeId(), s.status(), s.members(), s.invitations(), s.createdAt(), s.version(), s.accounts(), s.help(),
+        Map.of("washers", removal()));
   }
 
   private static EmcState stateWithHelp() {
@@ -176,14 +190,15 @@ class EmcSerializerTest {
             "emc.member-left", "emc.terms-proposed", "emc.contract-amended", "emc.dissolved", "emc.ownership-transferred",
             "emc.snapshot", "emc.revenue-shared", "emc.period-value-reported", "emc.period-closed", "emc.seat-replaced",
             "emc.help-case-opened", "emc.help-pledged", "emc.help-pledge-answered", "emc.help-delivered", "emc.advance-repaid",
-            "emc.help-case-closed", "emc.leave-agreed"),
+            "emc.help-case-closed", "emc.leave-agreed", "emc.removal-scheduled", "emc.removal-cancelled"),
         List.of(
             EmcSerializer.STARTED, EmcSerializer.MEMBER_INVITED, EmcSerializer.MEMBER_JOINED, EmcSerializer.INVITATION_DECLINED,
             EmcSerializer.INVITATIONS_EXPIRED, EmcSerializer.MEMBER_LEFT, EmcSerializer.TERMS_PROPOSED,
             EmcSerializer.CONTRACT_AMENDED, EmcSerializer.DISSOLVED, EmcSerializer.OWNERSHIP_TRANSFERRED, EmcSerializer.SNAPSHOT,
             EmcSerializer.REVENUE_SHARED, EmcSerializer.PERIOD_VALUE_REPORTED, EmcSerializer.PERIOD_CLOSED, EmcSerializer.SEAT_REPLACED,
             HelpSerialization.CASE_OPENED, HelpSerialization.PLEDGED, HelpSerialization.PLEDGE_ANSWERED, HelpSerialization.DELIVERED,
-            HelpSerialization.ADVANCE_REPAID, HelpSerialization.CASE_CLOSED, HelpSerialization.LEAVE_AGREED));
+            HelpSerialization.ADVANCE_REPAID, HelpSerialization.CASE_CLOSED, HelpSerialization.LEAVE_AGREED,
+            RemovalNotice.SCHEDULED, RemovalNotice.CANCELLED));
     assertEquals(7102, SERIALIZER.identifier());
   }
 

@@ -281,6 +281,21 @@ class HelpCasesEntityTest {
   }
 
   @Test
+  void aCharterThatWaivesHelpFirstLetsTheSeatBeReplacedWhileTheCaseIsOpen() {
+    closeJanuary();
+    emc.restart();
+    // the charter's replaceOnlyAfterFailedHelp = false comes with the command (EmcApi asks the charter in force)
+    run(r -> new InviteMember("i9", FIXERS, Side.SOLUTION, "washers", WASHER_TERMS, Duration.ofDays(7), OWNER, WASHERS, false, false, r))
+        .replyOfType(Accepted.class);
+    assertEquals(EmcCodes.HELP_OPEN, refused(run(r -> new AcceptInvitation("i9", FIXERS, true, r))).code(), "with help first, still refused");
+    SeatReplaced replaced = (SeatReplaced) run(r -> new AcceptInvitation("i9", FIXERS, false, r)).event();
+    assertEquals(WASHERS, replaced.oldMeId());
+    assertEquals(CaseStatus.ENDED, emc.getState().help().cases().get("case-1").status());
+    assertTrue(emc.getState().seatNotReplaceable(FIXERS, false).isPresent(), "not at risk: the waiver waives the help case only");
+    assertSameAfterRestart();
+  }
+
+  @Test
   void aMemberThatAgreesToLeaveMayBeReplacedBeforeTheCaseFails() {
     closeJanuary();
     assertEquals(EmcCodes.HELP_NOT_HELPED, refused(run(r -> new AgreeToLeave("case-1", OWNER, r))).code());

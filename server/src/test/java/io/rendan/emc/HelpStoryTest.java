@@ -82,9 +82,20 @@ class HelpStoryTest {
   @Test
   void twoPledgesAnAdvanceRepaidOverTwoPeriodsAFailedCaseAndThenAReplacement() throws Exception {
     Setup s;
+    Revenue first0;
     try (TestNode node = TestNode.h2(dataDir)) {
       s = setUp(node);
+      // the first month's revenue: the dryers' part (20 %) is what they later advance; the washers stay short
+      HttpResponse<String> r0 =
+          node.postJson(
+              "/v1/emcs/" + s.emcId() + "/revenue",
+              s.alice(),
+              "{\"revenueId\":\"r-0\",\"amountMinor\":\"250005\",\"currency\":\"EUR\",\"source\":\"laundry-cycle\"}");
+      assertEquals(200, r0.statusCode(), r0.body());
+      first0 = EmcStories.parse(r0, Revenue.newBuilder()).build();
+      assertEquals(50_001, part(first0, s.dryers()));
     }
+    long washers0 = part(first0, s.washers());
     try (TestNode node = TestNode.h2(dataDir, later());
         WsClient ws = WsClient.connect(node.wsUri(), node.token("bob"))) {
       String admin = node.token("ops", "admin");
@@ -99,7 +110,7 @@ class HelpStoryTest {
       assertEquals("case-1", opened.getCaseId());
       assertEquals(s.washers(), opened.getMeId());
       assertEquals(HelpCase.Status.OPEN, opened.getStatus());
-      assertEquals(TARGET, opened.getShortfalls(0).getShortBy());
+      assertEquals(TARGET - washers0, opened.getShortfalls(0).getShortBy());
       awaitPush(ws, pushed, "emc.help-case-opened");
       awaitPush(ws, pushed, "me.help-recorded");
       booksBalanced(node, admin);
@@ -142,10 +153,11 @@ class HelpStoryTest {
       // both are delivered: the advance moves 50 001 from the dryers to the washers
       HttpResponse<String> notTheirs = node.postJson(emcPath + "/help/case-1/leave", s.alice(), "{}");
       assertEquals(403, notTheirs.statusCode(), "only the helped member agrees to leave: " + notTheirs.body());
+      TestNode.await(Duration.ofSeconds(15), "the dryers hold what they advance", () -> balance(node, s.carol(), s.dryers()) == 50_001);
       ok(node.postJson(emcPath + "/help/case-1/pledges/adv-1/deliver", s.carol(), "{}"));
       ok(node.postJson(emcPath + "/help/case-1/pledges/know-1/deliver", s.alice(), "{}"));
       awaitPush(ws, pushed, "emc.help-delivered");
-      TestNode.await(Duration.ofSeconds(15), "the advance reaches both ledgers", () -> balance(node, s.bob(), s.washers()) == 50_001 && balance(node, s.carol(), s.dryers()) == -50_001);
+      TestNode.await(Duration.ofSeconds(15), "the advance reaches both ledgers", () -> balance(node, s.bob(), s.washers()) == washers0 + 50_001 && balance(node, s.carol(), s.dryers()) == 0);
       booksBalanced(node, admin);
 
       // revenue of the next month: the washers' part, 30 000, all goes to repay
@@ -173,8 +185,8 @@ class HelpStoryTest {
       assertEquals(0, repaid.getHelpCases(0).getOutstandingMinor());
       booksBalanced(node, admin);
       // washers: +50 001 advanced, 3 × 30 000 earned, 50 001 repaid; dryers: the mirror, plus 3 parts of 20 %
-      TestNode.await(Duration.ofSeconds(15), "every credit reached the ledgers", () -> balance(node, s.bob(), s.washers()) == 90_000);
-      assertEquals(-50_001 + 20_000 + 20_000 + 20_000 + 50_001, balance(node, s.carol(), s.dryers()));
+      TestNode.await(Duration.ofSeconds(15), "every credit reached the ledgers", () -> balance(node, s.bob(), s.washers()) == washers0 + 90_000);
+      assertEquals(50_001 - 50_001 + 20_000 + 20_000 + 20_000 + 50_001, balance(node, s.carol(), s.dryers()));
 
       // statements show the repayments in the months of the credits they came from
       MeStatement nextMonth = statement(node, s.bob(), s.washers(), next);
@@ -239,6 +251,20 @@ class HelpStoryTest {
       assertEquals(201, pledged.statusCode(), pledged.body());
       ok(node.postJson(emcPath + "/help/case-1/pledges/staff-1/accept", s.bob(), "{}"));
       ok(node.postJson(emcPath + "/help/case-1/pledges/staff-1/deliver", s.carol(), "{}"));
+      // an advance is paid from the helper's balance: more than it holds is refused and nothing is stored
+      assertEquals(
+          201,
+          node.postJson(
+                  emcPath + "/help/case-1/pledges",
+                  s.alice(),
+                  "{\"pledgeId\":\"adv-9\",\"helperMeId\":\"" + s.laundry() + "\",\"kind\":\"ADVANCE\",\"description\":\"more than it has\",\"amountMinor\":\"999999\"}")
+              .statusCode());
+      ok(node.postJson(emcPath + "/help/case-1/pledges/adv-9/accept", s.bob(), "{}"));
+      HttpResponse<String> tooMuch = node.postJson(emcPath + "/help/case-1/pledges/adv-9/deliver", s.alice(), "{}");
+      assertEquals(409, tooMuch.statusCode(), tooMuch.body());
+      assertTrue(tooMuch.body().contains("emc:help.advance-exceeds-balance"), tooMuch.body());
+      assertEquals(Pledge.Status.ACCEPTED, pledge(new EmcStories(node).emc(s.alice(), s.emcId()), "adv-9").getStatus(), "nothing stored");
+      assertEquals(0, balance(node, s.alice(), s.laundry()));
       // the next month the washers earn 120 000 of their 100 000: the case recovers
       YearMonth next = s.month().plusMonths(1);
       revenue(node, s, "r-1", 400_000, next);

@@ -145,6 +145,7 @@ class AuthorizationMatrixTest {
     c.put("POST /v1/emcs/{emcId}/invitations/{invitationId}/accept", new Case("/v1/emcs/" + emcId + "/invitations/" + invitationId + "/accept", "{}", Unrelated.REFUSED));
     c.put("POST /v1/emcs/{emcId}/invitations/{invitationId}/decline", new Case("/v1/emcs/" + emcId + "/invitations/" + invitationId + "/decline", "{}", Unrelated.REFUSED));
     c.put("DELETE /v1/emcs/{emcId}/members/{meId}", new Case("/v1/emcs/" + emcId + "/members/" + carolMe, null, Unrelated.REFUSED));
+    c.put("DELETE /v1/emcs/{emcId}/members/{meId}/removal", new Case("/v1/emcs/" + emcId + "/members/" + carolMe + "/removal", null, Unrelated.REFUSED));
     c.put("POST /v1/emcs/{emcId}/members/{meId}/terms", new Case("/v1/emcs/" + emcId + "/members/" + carolMe + "/terms", "{\"terms\":{\"shareBps\":9000,\"target\":{\"metric\":\"CYCLES\",\"amount\":\"1\"}}}", Unrelated.REFUSED));
     c.put("POST /v1/emcs/{emcId}/members/{meId}/terms/accept", new Case("/v1/emcs/" + emcId + "/members/" + carolMe + "/terms/accept", "{}", Unrelated.REFUSED));
     c.put("POST /v1/emcs/{emcId}/dissolve", new Case("/v1/emcs/" + emcId + "/dissolve", "{}", Unrelated.REFUSED));
