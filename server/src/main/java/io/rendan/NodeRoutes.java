@@ -1,5 +1,6 @@
 package io.rendan;
 
+import io.rendan.vocabulary.BusinessClock;
 import static org.apache.pekko.http.javadsl.server.Directives.*;
 
 import com.typesafe.config.Config;

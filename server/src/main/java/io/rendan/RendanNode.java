@@ -1,5 +1,6 @@
 package io.rendan;
 
+import io.rendan.vocabulary.BusinessClock;
 import com.typesafe.config.Config;
 import io.rendan.appliance.ApplianceApi;
 import io.rendan.appliance.ApplianceConfig;

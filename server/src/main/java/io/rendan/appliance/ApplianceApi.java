@@ -55,7 +55,6 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
  */
 public final class ApplianceApi {
   public static final String TOPIC_PREFIX = "appliance/";
-  private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
   private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
   private static final int MAX_TEXT = 200;
   private static final long MAX_AMOUNT_MINOR = 1_000_000_000L;
@@ -275,7 +274,7 @@ public final class ApplianceApi {
 
   /** The device holding this appliance's current secret; {@code auth:unauthenticated} otherwise. */
   public CompletionStage<DeviceAuthenticated> authenticateDevice(String applianceId, String secret) {
-    if (!ID.matcher(applianceId).matches()) {
+    if (!io.rendan.http.Ids.valid(applianceId)) {
       return CompletableFuture.failedFuture(new ApiException(ErrorCodes.AUTH_UNAUTHENTICATED, "wrong device secret"));
     }
     String hash = ApplianceEntity.hashSecret(secret);
@@ -380,17 +379,14 @@ public final class ApplianceApi {
 
   static Instant instant(Timestamp t) {
     try {
-      return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
+      return io.rendan.vocabulary.Timestamps.instant(t);
     } catch (java.time.DateTimeException e) {
       throw invalid("a time is out of range");
     }
   }
 
   public static String checkId(String field, String id) {
-    if (id == null || !ID.matcher(id).matches()) {
-      throw invalid(field + " must be 1 to 64 letters, digits, '-' or '_', starting with a letter or digit");
-    }
-    return id;
+    return io.rendan.http.Ids.check(field, id);
   }
 
   private static String checkText(String field, String value) {

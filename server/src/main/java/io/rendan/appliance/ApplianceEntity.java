@@ -433,7 +433,7 @@ public final class ApplianceEntity
     }
     armedFor = next;
     // deadlines are business time: at RENDAN_CLOCK_SPEED=60 a 60 s window passes in 1 real second
-    timers.startSingleTimer(Tick.INSTANCE, Tick.INSTANCE, io.rendan.BusinessClock.delayUntil(clock, next));
+    timers.startSingleTimer(Tick.INSTANCE, Tick.INSTANCE, io.rendan.vocabulary.BusinessClock.delayUntil(clock, next));
   }
 
   private ReplyEffect<Event, State> reject(ActorRef<Reply> replyTo, String code, String message) {

@@ -2,7 +2,7 @@ package io.rendan.appliance;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
-import io.rendan.CborSerializable;
+import io.rendan.vocabulary.CborSerializable;
 import io.rendan.appliance.ApplianceState.*;
 import java.time.Instant;
 import java.util.List;

@@ -200,6 +200,6 @@ public final class ApplianceViews {
   }
 
   static Timestamp ts(Instant at) {
-    return Timestamp.newBuilder().setSeconds(at.getEpochSecond()).setNanos(at.getNano()).build();
+    return io.rendan.vocabulary.Timestamps.of(at);
   }
 }

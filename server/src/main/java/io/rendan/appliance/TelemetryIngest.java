@@ -475,7 +475,7 @@ public final class TelemetryIngest {
 
   private static Instant time(String field, com.google.protobuf.Timestamp t) {
     try {
-      return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
+      return io.rendan.vocabulary.Timestamps.instant(t);
     } catch (java.time.DateTimeException e) {
       throw invalid(field + " is out of range");
     }

@@ -50,7 +50,6 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
  */
 public final class BiddingApi {
   public static final String TOPIC_PREFIX = "round/";
-  private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
   private static final Pattern CAPABILITY = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
   private static final int MAX_TEXT = 2_000;
   private static final int MAX_ROLE = 64;
@@ -429,10 +428,7 @@ public final class BiddingApi {
   }
 
   static String checkId(String field, String id) {
-    if (id == null || !ID.matcher(id).matches()) {
-      throw invalid(field + " must be 1 to 64 letters, digits, '-' or '_', starting with a letter or digit");
-    }
-    return id;
+    return io.rendan.http.Ids.check(field, id);
   }
 
   private static String checkCapability(String capability) {

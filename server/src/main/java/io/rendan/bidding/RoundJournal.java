@@ -4,7 +4,7 @@ import static io.rendan.bidding.RoundEntity.invitationIdFor;
 import static io.rendan.bidding.RoundEntity.tag;
 import static io.rendan.bidding.RoundProtocol.replyTo;
 
-import io.rendan.BusinessClock;
+import io.rendan.vocabulary.BusinessClock;
 import io.rendan.bidding.RoundEntity.Bid;
 import io.rendan.bidding.RoundEntity.BidStatus;
 import io.rendan.bidding.RoundEntity.Bidder;

@@ -108,6 +108,6 @@ final class RoundMapping {
   }
 
   static Timestamp ts(Instant at) {
-    return Timestamp.newBuilder().setSeconds(at.getEpochSecond()).setNanos(at.getNano()).build();
+    return io.rendan.vocabulary.Timestamps.of(at);
   }
 }

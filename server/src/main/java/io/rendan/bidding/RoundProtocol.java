@@ -2,7 +2,7 @@ package io.rendan.bidding;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
-import io.rendan.CborSerializable;
+import io.rendan.vocabulary.CborSerializable;
 import io.rendan.bidding.RoundEntity.Bid;
 import io.rendan.bidding.RoundEntity.Bidder;
 import io.rendan.bidding.RoundEntity.Call;

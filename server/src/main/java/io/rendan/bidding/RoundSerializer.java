@@ -286,10 +286,10 @@ public final class RoundSerializer extends SerializerWithStringManifest {
   }
 
   static Timestamp ts(Instant at) {
-    return Timestamp.newBuilder().setSeconds(at.getEpochSecond()).setNanos(at.getNano()).build();
+    return io.rendan.vocabulary.Timestamps.of(at);
   }
 
   static Instant instant(Timestamp t) {
-    return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
+    return io.rendan.vocabulary.Timestamps.instant(t);
   }
 }

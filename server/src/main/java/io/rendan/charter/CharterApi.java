@@ -252,7 +252,7 @@ public final class CharterApi implements CharterGate {
   }
 
   private static Timestamp ts(Instant at) {
-    return Timestamp.newBuilder().setSeconds(at.getEpochSecond()).setNanos(at.getNano()).build();
+    return io.rendan.vocabulary.Timestamps.of(at);
   }
 
   private CompletionStage<CharterEntity.State> state(String charterId) {

@@ -1,6 +1,6 @@
 package io.rendan.charter;
 
-import io.rendan.CborSerializable;
+import io.rendan.vocabulary.CborSerializable;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -108,10 +108,10 @@ public final class CharterSerializer extends SerializerWithStringManifest {
   }
 
   private static Timestamp ts(Instant at) {
-    return Timestamp.newBuilder().setSeconds(at.getEpochSecond()).setNanos(at.getNano()).build();
+    return io.rendan.vocabulary.Timestamps.of(at);
   }
 
   private static Instant instant(Timestamp t) {
-    return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
+    return io.rendan.vocabulary.Timestamps.instant(t);
   }
 }

@@ -9,7 +9,6 @@ import io.rendan.vocabulary.Metric;
 import io.rendan.vocabulary.Side;
 import java.time.YearMonth;
 import java.time.format.DateTimeParseException;
-import java.util.regex.Pattern;
 
 /**
  * What EMC requests must hold before anything is asked of an entity: ids, texts,
@@ -17,7 +16,6 @@ import java.util.regex.Pattern;
  * value as the entity takes it or throws {@code request:invalid}.
  */
 public final class EmcChecks {
-  private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
   private static final int MAX_TEXT = 200;
   private static final int MAX_ROLE = 64;
   private static final int DEFAULT_MISSED_PERIOD_LIMIT = 3;
@@ -26,10 +24,7 @@ public final class EmcChecks {
   private EmcChecks() {}
 
   static String checkId(String field, String id) {
-    if (id == null || !ID.matcher(id).matches()) {
-      throw invalid(field + " must be 1 to 64 letters, digits, '-' or '_', starting with a letter or digit");
-    }
-    return id;
+    return io.rendan.http.Ids.check(field, id);
   }
 
   static String checkText(String field, String value) {

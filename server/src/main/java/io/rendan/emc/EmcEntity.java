@@ -2,7 +2,7 @@ package io.rendan.emc;
 
 import static io.rendan.emc.EmcMembership.MAX_BPS;
 
-import io.rendan.BusinessClock;
+import io.rendan.vocabulary.BusinessClock;
 import io.rendan.emc.EmcEvents.EmcDissolved;
 import io.rendan.emc.EmcEvents.EmcStarted;
 import io.rendan.emc.EmcEvents.Event;

@@ -1,6 +1,6 @@
 package io.rendan.emc;
 
-import io.rendan.CborSerializable;
+import io.rendan.vocabulary.CborSerializable;
 import io.rendan.emc.EmcMembership.Terms;
 import io.rendan.vocabulary.Side;
 import java.time.Duration;

@@ -449,10 +449,10 @@ public final class EmcSerializer extends SerializerWithStringManifest {
   }
 
   static Timestamp ts(Instant at) {
-    return Timestamp.newBuilder().setSeconds(at.getEpochSecond()).setNanos(at.getNano()).build();
+    return io.rendan.vocabulary.Timestamps.of(at);
   }
 
   static Instant instant(Timestamp t) {
-    return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
+    return io.rendan.vocabulary.Timestamps.instant(t);
   }
 }

@@ -183,7 +183,7 @@ public final class HelpApi {
   }
 
   private static Timestamp ts(Instant at) {
-    return Timestamp.newBuilder().setSeconds(at.getEpochSecond()).setNanos(at.getNano()).build();
+    return io.rendan.vocabulary.Timestamps.of(at);
   }
 
   private static ApiException invalid(String message) {

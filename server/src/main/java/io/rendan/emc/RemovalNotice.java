@@ -175,10 +175,10 @@ public final class RemovalNotice {
   }
 
   private static Timestamp ts(Instant t) {
-    return Timestamp.newBuilder().setSeconds(t.getEpochSecond()).setNanos(t.getNano()).build();
+    return io.rendan.vocabulary.Timestamps.of(t);
   }
 
   private static Instant instant(Timestamp t) {
-    return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
+    return io.rendan.vocabulary.Timestamps.instant(t);
   }
 }

@@ -438,6 +438,6 @@ public final class LedgerApi {
 
   private static Timestamp ts(long millis) {
     Instant at = Instant.ofEpochMilli(millis);
-    return Timestamp.newBuilder().setSeconds(at.getEpochSecond()).setNanos(at.getNano()).build();
+    return io.rendan.vocabulary.Timestamps.of(at);
   }
 }

@@ -40,7 +40,6 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
  */
 public final class MeApi {
   public static final String TOPIC_PREFIX = "me/";
-  private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
   private static final Pattern CAPABILITY = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
   private static final int MAX_NAME = 200;
   private static final int MAX_SUBJECT = 200;
@@ -298,7 +297,7 @@ public final class MeApi {
     return Push.newBuilder()
         .setTopic(TOPIC_PREFIX + state.meId())
         .setSeq(state.version())
-        .setAt(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
+        .setAt(io.rendan.vocabulary.Timestamps.of(now))
         .setEvent(event)
         .setMe(toProto(state))
         .build();
@@ -307,10 +306,7 @@ public final class MeApi {
   // ---- validation -----------------------------------------------------------------------------
 
   public static String checkId(String meId) {
-    if (meId == null || !ID.matcher(meId).matches()) {
-      throw invalid("meId must be 1 to 64 letters, digits, '-' or '_', starting with a letter or digit");
-    }
-    return meId;
+    return io.rendan.http.Ids.check("meId", meId);
   }
 
   private static String checkName(String name) {

@@ -1,6 +1,6 @@
 package io.rendan.me;
 
-import io.rendan.CborSerializable;
+import io.rendan.vocabulary.CborSerializable;
 import io.rendan.me.MeEntity.Credit;
 import io.rendan.me.MeEntity.HelpNote;
 import io.rendan.me.MeEntity.Kind;

@@ -350,10 +350,10 @@ public final class MeSerializer extends SerializerWithStringManifest {
   }
 
   static Timestamp timestamp(Instant at) {
-    return Timestamp.newBuilder().setSeconds(at.getEpochSecond()).setNanos(at.getNano()).build();
+    return io.rendan.vocabulary.Timestamps.of(at);
   }
 
   static Instant instant(Timestamp ts) {
-    return Instant.ofEpochSecond(ts.getSeconds(), ts.getNanos());
+    return io.rendan.vocabulary.Timestamps.instant(ts);
   }
 }

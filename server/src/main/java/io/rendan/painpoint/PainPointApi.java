@@ -48,7 +48,6 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
  */
 public final class PainPointApi {
   public static final String TOPIC_PREFIX = "painpoints/";
-  private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
   private static final Pattern CATEGORY = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
   static final int MAX_TEXT = 2_000;
   static final int MAX_REASON = 500;
@@ -311,16 +310,13 @@ public final class PainPointApi {
   }
 
   static Timestamp ts(Instant at) {
-    return Timestamp.newBuilder().setSeconds(at.getEpochSecond()).setNanos(at.getNano()).build();
+    return io.rendan.vocabulary.Timestamps.of(at);
   }
 
   // ---- validation -----------------------------------------------------------------------------
 
   static String checkId(String field, String id) {
-    if (id == null || !ID.matcher(id).matches()) {
-      throw invalid(field + " must be 1 to 64 letters, digits, '-' or '_', starting with a letter or digit");
-    }
-    return id;
+    return io.rendan.http.Ids.check(field, id);
   }
 
   private static String checkCategory(String category) {

@@ -1,4 +1,4 @@
-package io.rendan;
+package io.rendan.vocabulary;
 
 import java.time.Clock;
 import java.time.Duration;

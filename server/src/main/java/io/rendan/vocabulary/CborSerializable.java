@@ -1,4 +1,4 @@
-package io.rendan;
+package io.rendan.vocabulary;
 
 /**
  * Marker for messages that cross nodes inside the cluster (commands to sharded
