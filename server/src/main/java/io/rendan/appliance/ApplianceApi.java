@@ -359,14 +359,7 @@ public final class ApplianceApi {
 
   private CompletionStage<Reply> askReply(String applianceId, Function<ActorRef<Reply>, Command> command) {
     EntityRef<Command> ref = sharding.entityRefFor(ApplianceEntity.TYPE_KEY, applianceId);
-    return Asks.<Command, Reply>ask(ref, command, askTimeout)
-        .thenCompose(
-            reply -> {
-              if (reply instanceof Rejected r) {
-                return CompletableFuture.failedFuture(new ApiException(r.code(), r.message()));
-              }
-              return CompletableFuture.completedFuture(reply);
-            });
+    return ApiException.failOnRefusal(Asks.<Command, Reply>ask(ref, command, askTimeout));
   }
 
   private static String newSecret() {

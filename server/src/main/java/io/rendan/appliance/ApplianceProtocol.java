@@ -104,7 +104,7 @@ public interface ApplianceProtocol {
 
   public record Accepted(State appliance, boolean created) implements Reply {}
 
-  public record Rejected(String code, String message) implements Reply {}
+  public record Rejected(String code, String message) implements Reply, io.rendan.vocabulary.Refusal {}
 
   public record DeviceAuthenticated(long ackedSeq, int secretVersion) implements Reply {}
 

@@ -338,14 +338,7 @@ public final class BiddingApi {
 
   private CompletionStage<Reply> ask(String roundId, Function<ActorRef<Reply>, Command> command) {
     EntityRef<Command> ref = sharding.entityRefFor(RoundEntity.TYPE_KEY, roundId);
-    return Asks.<Command, Reply>ask(ref, command, askTimeout)
-        .thenCompose(
-            reply -> {
-              if (reply instanceof Rejected r) {
-                return CompletableFuture.failedFuture(new ApiException(r.code(), r.message()));
-              }
-              return CompletableFuture.completedFuture(reply);
-            });
+    return ApiException.failOnRefusal(Asks.<Command, Reply>ask(ref, command, askTimeout));
   }
 
   // ---- validation -----------------------------------------------------------------------------

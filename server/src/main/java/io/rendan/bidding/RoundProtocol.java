@@ -81,7 +81,7 @@ public final class RoundProtocol {
   /** A bid is stored (or was already): the bid and what everyone may see of the round. */
   public record BidAccepted(Bid bid, Summary round) implements Reply {}
 
-  public record Rejected(String code, String message) implements Reply {}
+  public record Rejected(String code, String message) implements Reply, io.rendan.vocabulary.Refusal {}
 
   /** The answer to {@link GetSummary}. */
   public record Summarized(Summary round) implements Reply {}

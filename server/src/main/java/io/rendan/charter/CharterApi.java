@@ -261,14 +261,7 @@ public final class CharterApi implements CharterGate {
 
   private CompletionStage<CharterEntity.State> ask(String charterId, Function<ActorRef<CharterEntity.Reply>, CharterEntity.Command> command) {
     EntityRef<CharterEntity.Command> ref = sharding.entityRefFor(CharterEntity.TYPE_KEY, charterId);
-    return Asks.<CharterEntity.Command, CharterEntity.Reply>ask(ref, command, askTimeout)
-        .thenApply(
-            reply -> {
-              if (reply instanceof CharterEntity.Accepted a) {
-                return a.charter();
-              }
-              CharterEntity.Rejected r = (CharterEntity.Rejected) reply;
-              throw new ApiException(r.code(), r.message());
-            });
+    return ApiException.failOnRefusal(Asks.<CharterEntity.Command, CharterEntity.Reply>ask(ref, command, askTimeout))
+        .thenApply(reply -> ((CharterEntity.Accepted) reply).charter());
   }
 }

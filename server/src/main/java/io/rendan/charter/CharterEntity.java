@@ -48,7 +48,7 @@ public final class CharterEntity
 
   public record Accepted(State charter) implements Reply {}
 
-  public record Rejected(String code, String message) implements Reply {}
+  public record Rejected(String code, String message) implements Reply, io.rendan.vocabulary.Refusal {}
 
   public sealed interface Event permits CharterAdopted {}
 

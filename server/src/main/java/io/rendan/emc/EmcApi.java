@@ -637,15 +637,7 @@ public final class EmcApi {
 
   CompletionStage<Accepted> ask(String emcId, Function<ActorRef<Reply>, Command> command) {
     EntityRef<Command> ref = sharding.entityRefFor(EmcEntity.TYPE_KEY, emcId);
-    return Asks.<Command, Reply>ask(ref, command, askTimeout)
-        .thenCompose(
-            reply -> {
-              if (reply instanceof Accepted a) {
-                return CompletableFuture.completedFuture(a);
-              }
-              Rejected r = (Rejected) reply;
-              return CompletableFuture.failedFuture(new ApiException(r.code(), r.message()));
-            });
+    return ApiException.failOnRefusal(Asks.<Command, Reply>ask(ref, command, askTimeout)).thenApply(reply -> (Accepted) reply);
   }
 
   Emc view(Accepted accepted) {

@@ -167,5 +167,5 @@ public final class EmcProtocol {
 
   public record Accepted(EmcState emc, boolean created) implements Reply {}
 
-  public record Rejected(String code, String message) implements Reply {}
+  public record Rejected(String code, String message) implements Reply, io.rendan.vocabulary.Refusal {}
 }

@@ -227,15 +227,7 @@ public final class MeApi {
 
   private CompletionStage<Accepted> ask(String meId, Function<ActorRef<Reply>, Command> command) {
     EntityRef<Command> ref = sharding.entityRefFor(MeEntity.TYPE_KEY, meId);
-    return Asks.<Command, Reply>ask(ref, command, askTimeout)
-        .thenCompose(
-            reply -> {
-              if (reply instanceof Accepted a) {
-                return CompletableFuture.completedFuture(a);
-              }
-              Rejected r = (Rejected) reply;
-              return CompletableFuture.failedFuture(new ApiException(r.code(), r.message()));
-            });
+    return ApiException.failOnRefusal(Asks.<Command, Reply>ask(ref, command, askTimeout)).thenApply(reply -> (Accepted) reply);
   }
 
   // ---- mapping --------------------------------------------------------------------------------

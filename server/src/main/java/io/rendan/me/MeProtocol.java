@@ -61,5 +61,5 @@ public interface MeProtocol {
   public record Accepted(State me, boolean created) implements Reply {}
 
   /** A business rule refused the command; nothing was stored. */
-  public record Rejected(String code, String message) implements Reply {}
+  public record Rejected(String code, String message) implements Reply, io.rendan.vocabulary.Refusal {}
 }

@@ -255,14 +255,9 @@ public final class PainPointApi {
   }
 
   private CompletionStage<Accepted> ask(String emcId, Function<ActorRef<Reply>, Command> command) {
-    return Asks.<Command, Reply>ask(sharding.entityRefFor(PainPointBoard.TYPE_KEY, emcId), command, askTimeout)
-        .thenCompose(
-            reply -> {
-              if (reply instanceof Rejected r) {
-                return CompletableFuture.failedFuture(new ApiException(r.code(), r.message()));
-              }
-              return CompletableFuture.completedFuture((Accepted) reply);
-            });
+    return ApiException.failOnRefusal(
+            Asks.<Command, Reply>ask(sharding.entityRefFor(PainPointBoard.TYPE_KEY, emcId), command, askTimeout))
+        .thenApply(reply -> (Accepted) reply);
   }
 
   // ---- mapping --------------------------------------------------------------------------------

@@ -113,7 +113,7 @@ public final class PainPointBoard
   /** The board as it now is, the pain point the command was about, and whether this command changed it. */
   public record Accepted(State board, String painPointId, boolean changed) implements Reply {}
 
-  public record Rejected(String code, String message) implements Reply {}
+  public record Rejected(String code, String message) implements Reply, io.rendan.vocabulary.Refusal {}
 
   // ---- events ---------------------------------------------------------------------------------
 
