@@ -107,6 +107,7 @@ public final class EmcApi {
   private final MeApi meApi;
   private final Duration askTimeout;
   private final Limits limits;
+  private final EmcAccess access;
   private final Clock clock;
 
   private EmcApi(ClusterSharding sharding, MeApi meApi, Duration askTimeout, Limits limits, Clock clock) {
@@ -114,6 +115,7 @@ public final class EmcApi {
     this.meApi = meApi;
     this.askTimeout = askTimeout;
     this.limits = limits;
+    this.access = new EmcAccess(this, meApi);
     this.clock = clock;
   }
 
@@ -143,12 +145,12 @@ public final class EmcApi {
   }
 
   public CompletionStage<Emc> get(Caller caller, String emcId) {
-    return visible(caller, emcId).thenApply(s -> toProto(s, clock.instant()));
+    return access.visible(caller, emcId).thenApply(s -> toProto(s, clock.instant()));
   }
 
   /** The EMC's current version, if the caller may watch {@code emc/{emcId}}. */
   public CompletionStage<Long> authorizeWatch(Caller caller, String emcId) {
-    return visible(caller, emcId).thenApply(EmcState::version);
+    return access.visible(caller, emcId).thenApply(EmcState::version);
   }
 
   public CompletionStage<Invitation> invite(Caller caller, InviteMemberRequest request) {
@@ -161,7 +163,7 @@ public final class EmcApi {
     EmcMembership.Terms terms = terms(request.getTerms());
     Duration validFor = ttl(request.getExpiresInSeconds());
     String replaces = request.getReplacesMeId().isEmpty() ? null : checkId("replacesMeId", request.getReplacesMeId());
-    boolean emcMember = memberKind(request.getMemberKind());
+    boolean emcMember = EmcAccess.memberKind(request.getMemberKind());
     if (emcMember && !limits.emcMembers()) {
       throw invalid(
           "EMCs as members are not enabled on this node (rendan.emc.emc-members): revenue credited to such a seat is"
@@ -170,12 +172,12 @@ public final class EmcApi {
     if (emcMember && replaces != null) {
       throw invalid("an EMC is invited to a seat of its own, not as a replacement (replacesMeId)");
     }
-    CompletionStage<?> exists = emcMember ? requireStartedEmc(meId) : meApi.requireExists(meId);
+    CompletionStage<?> exists = emcMember ? access.requireStartedEmc(meId) : meApi.requireExists(meId);
     return exists
         .thenCompose(invited -> charter.helpFirst(emcId))
         .thenCompose(
             helpFirst ->
-                asOwner(
+                access.asOwner(
                     caller,
                     emcId,
                     state -> charter.checkTerms(state, meId, terms),
@@ -186,78 +188,18 @@ public final class EmcApi {
         .thenApply(a -> toProto(a.emc().invitations().get(invitationId), clock.instant()));
   }
 
-  private static boolean memberKind(String kind) {
-    return switch (kind) {
-      case "", "me" -> false;
-      case EmcViews.EMC_KIND -> true;
-      default -> throw invalid("memberKind must be \"me\" or \"emc\"");
-    };
-  }
-
-  /** The EMC invited as a member, which must have been started and not dissolved. */
-  private CompletionStage<EmcState> requireStartedEmc(String emcId) {
-    return current(emcId)
-        .thenApply(
-            inner -> {
-              if (!inner.isStarted()) {
-                throw new ApiException(EmcCodes.NOT_FOUND, "no EMC " + emcId);
-              }
-              if (inner.isDissolved()) {
-                throw new ApiException(EmcCodes.DISSOLVED, "EMC " + emcId + " is dissolved");
-              }
-              return inner;
-            });
-  }
-
-  /**
-   * Refuses ({@link EmcCodes#CYCLE}) when {@code outerId} is {@code innerId} or a
-   * seat holder, directly or deeper, of {@code innerId}: then {@code innerId}
-   * taking a seat in {@code outerId} would make EMCs hold seats in each other.
-   * Walks the EMC seats below {@code innerId} as they are now; at most
-   * {@link #MAX_NESTED_EMCS} EMCs are read.
-   */
-  CompletionStage<Void> refuseCycle(String outerId, String innerId) {
-    return walkDown(outerId, new java.util.ArrayDeque<>(List.of(innerId)), new java.util.HashSet<>());
-  }
-
-  static final int MAX_NESTED_EMCS = 256;
-
-  private CompletionStage<Void> walkDown(String outerId, java.util.Deque<String> toVisit, Set<String> seen) {
-    String next = toVisit.poll();
-    if (next == null) {
-      return CompletableFuture.completedFuture(null);
-    }
-    if (next.equals(outerId)) {
-      return CompletableFuture.failedFuture(
-          new ApiException(EmcCodes.CYCLE, "EMC " + outerId + " already holds a seat, directly or deeper, in the invited EMC"));
-    }
-    if (!seen.add(next)) {
-      return walkDown(outerId, toVisit, seen);
-    }
-    if (seen.size() > MAX_NESTED_EMCS) {
-      return CompletableFuture.failedFuture(
-          new ApiException(EmcCodes.CYCLE, "EMCs nest deeper than " + MAX_NESTED_EMCS + " seats; refused"));
-    }
-    return current(next)
-        .thenCompose(
-            state -> {
-              state.members().values().stream().filter(EmcMembership.Member::emcMember).forEach(m -> toVisit.add(m.meId()));
-              return walkDown(outerId, toVisit, seen);
-            });
-  }
-
   /** For an EMC invited as a member, only once its seat is found to make no cycle. */
   public CompletionStage<Emc> acceptInvitation(Caller caller, AnswerInvitationRequest request) {
     return charter
         .helpFirst(checkId("emcId", request.getEmcId()))
         .thenCompose(
             helpFirst ->
-                asInvitee(
+                access.asInvitee(
                     caller, request, true, (invitationId, me) -> replyTo -> new EmcProtocol.AcceptInvitation(invitationId, me, helpFirst, replyTo)));
   }
 
   public CompletionStage<Emc> declineInvitation(Caller caller, AnswerInvitationRequest request) {
-    return asInvitee(caller, request, false, (invitationId, me) -> replyTo -> new EmcProtocol.DeclineInvitation(invitationId, me, replyTo));
+    return access.asInvitee(caller, request, false, (invitationId, me) -> replyTo -> new EmcProtocol.DeclineInvitation(invitationId, me, replyTo));
   }
 
   /** The member's operators make it leave; the owner's operators remove it (with notice when the charter asks). */
@@ -308,14 +250,14 @@ public final class EmcApi {
   public CompletionStage<Emc> cancelRemoval(Caller caller, String emcId, String meId) {
     String id = checkId("emcId", emcId);
     String member = checkId("meId", meId);
-    return asOwner(caller, id, owner -> replyTo -> new RemovalNotice.CancelRemoval(member, owner, replyTo)).thenApply(this::view);
+    return access.asOwner(caller, id, owner -> replyTo -> new RemovalNotice.CancelRemoval(member, owner, replyTo)).thenApply(this::view);
   }
 
   public CompletionStage<Emc> proposeTerms(Caller caller, ProposeTermsRequest request) {
     String emcId = checkId("emcId", request.getEmcId());
     String meId = checkId("meId", request.getMeId());
     EmcMembership.Terms terms = terms(request.getTerms());
-    return asOwner(caller, emcId, state -> charter.checkTerms(state, meId, terms), owner -> replyTo -> new EmcProtocol.ProposeTerms(meId, terms, owner, replyTo))
+    return access.asOwner(caller, emcId, state -> charter.checkTerms(state, meId, terms), owner -> replyTo -> new EmcProtocol.ProposeTerms(meId, terms, owner, replyTo))
         .thenApply(this::view);
   }
 
@@ -330,13 +272,13 @@ public final class EmcApi {
 
   public CompletionStage<Emc> dissolve(Caller caller, DissolveEmcRequest request) {
     String emcId = checkId("emcId", request.getEmcId());
-    return asOwner(caller, emcId, owner -> replyTo -> new EmcProtocol.DissolveEmc(owner, replyTo)).thenApply(this::view);
+    return access.asOwner(caller, emcId, owner -> replyTo -> new EmcProtocol.DissolveEmc(owner, replyTo)).thenApply(this::view);
   }
 
   public CompletionStage<Emc> transferOwnership(Caller caller, TransferOwnershipRequest request) {
     String emcId = checkId("emcId", request.getEmcId());
     String meId = checkId("meId", request.getMeId());
-    return asOwner(caller, emcId, owner -> replyTo -> new EmcProtocol.TransferOwnership(meId, owner, replyTo))
+    return access.asOwner(caller, emcId, owner -> replyTo -> new EmcProtocol.TransferOwnership(meId, owner, replyTo))
         .thenApply(this::view);
   }
 
@@ -468,7 +410,7 @@ public final class EmcApi {
   public CompletionStage<Emc> closePeriod(Caller caller, io.rendan.protocol.api.v1.ClosePeriodRequest request) {
     String emcId = checkId("emcId", request.getEmcId());
     String period = checkPeriod(request.getPeriod());
-    return asOwner(caller, emcId, owner -> replyTo -> new EmcProtocol.ClosePeriod(period, owner, replyTo)).thenApply(this::view);
+    return access.asOwner(caller, emcId, owner -> replyTo -> new EmcProtocol.ClosePeriod(period, owner, replyTo)).thenApply(this::view);
   }
 
   /**
@@ -533,101 +475,6 @@ public final class EmcApi {
               }
               return api.code();
             });
-  }
-
-  // ---- acting MEs -----------------------------------------------------------------------------
-
-  private CompletionStage<Accepted> asOwner(
-      Caller caller, String emcId, Function<String, Function<ActorRef<Reply>, Command>> command) {
-    return asOwner(caller, emcId, state -> CompletableFuture.completedFuture(null), command);
-  }
-
-  /** As the owner, once {@code check} (the charter's) passed on the EMC as it is. */
-  private CompletionStage<Accepted> asOwner(
-      Caller caller,
-      String emcId,
-      Function<EmcState, CompletionStage<?>> check,
-      Function<String, Function<ActorRef<Reply>, Command>> command) {
-    return current(emcId)
-        .thenCompose(
-            state ->
-                meApi
-                    .requireOperator(caller, state.ownerMeId(), EmcCodes.NOT_OWNER, "only operators of the owner ME may do this")
-                    .thenCompose(owner -> state.isStarted() ? check.apply(state) : CompletableFuture.completedFuture(null))
-                    .thenCompose(checked -> ask(emcId, command.apply(state.ownerMeId()))));
-  }
-
-  private CompletionStage<Emc> asInvitee(
-      Caller caller,
-      AnswerInvitationRequest request,
-      boolean accepting,
-      java.util.function.BiFunction<String, String, Function<ActorRef<Reply>, Command>> command) {
-    String emcId = checkId("emcId", request.getEmcId());
-    String invitationId = checkId("invitationId", request.getInvitationId());
-    return current(emcId)
-        .thenCompose(
-            state -> {
-              EmcMembership.Invitation invitation = state.invitations().get(invitationId);
-              if (invitation == null) {
-                throw new ApiException(EmcCodes.INVITATION_NOT_FOUND, "no invitation " + invitationId);
-              }
-              if (!invitation.emcMember()) {
-                return meApi
-                    .requireOperator(caller, invitation.meId(), EmcCodes.NOT_INVITEE, "only operators of the invited ME answer it")
-                    .thenCompose(me -> ask(emcId, command.apply(invitationId, invitation.meId())));
-              }
-              // An EMC invited as one member: its owner's operators answer for it.
-              return requireStartedEmc(invitation.meId())
-                  .thenCompose(
-                      inner ->
-                          meApi.requireOperator(
-                              caller, inner.ownerMeId(), EmcCodes.NOT_INVITEE, "only operators of the invited EMC's owner answer it"))
-                  .thenCompose(owner -> accepting ? refuseCycle(emcId, invitation.meId()) : CompletableFuture.completedFuture(null))
-                  .thenCompose(checked -> ask(emcId, command.apply(invitationId, invitation.meId())));
-            })
-        .thenApply(this::view);
-  }
-
-  /**
-   * The EMC, if the caller is an admin or operates its owner, a member or an
-   * invited ME, or the owner of an EMC that holds a seat or an invitation.
-   */
-  private CompletionStage<EmcState> visible(Caller caller, String emcId) {
-    return current(checkId("emcId", emcId))
-        .thenCompose(
-            state -> {
-              if (caller.isAdmin()) {
-                return CompletableFuture.completedFuture(state);
-              }
-              Set<String> involved = new LinkedHashSet<>();
-              Set<String> memberEmcs = new LinkedHashSet<>();
-              state.members().values().forEach(m -> (m.emcMember() ? memberEmcs : involved).add(m.meId()));
-              state.invitations().values().forEach(i -> (i.emcMember() ? memberEmcs : involved).add(i.meId()));
-              return withOwnersOf(memberEmcs, involved)
-                  .thenCompose(mes -> meApi.operatesAny(caller, mes))
-                  .thenApply(
-                      allowed -> {
-                        if (!allowed) {
-                          throw new ApiException(
-                              ErrorCodes.AUTH_FORBIDDEN, "only operators of its MEs may see an EMC");
-                        }
-                        return state;
-                      });
-            });
-  }
-
-  /** {@code mes} and the owners of the EMCs {@code emcIds} (seats or invitations of EMCs: their owners act for them). */
-  private CompletionStage<Set<String>> withOwnersOf(Set<String> emcIds, Set<String> mes) {
-    CompletionStage<Set<String>> all = CompletableFuture.completedFuture(mes);
-    for (String id : emcIds) {
-      all = all.thenCombine(current(id), (acc, emc) -> {
-        if (emc.isStarted()) {
-          acc.add(emc.ownerMeId());
-        }
-        return acc;
-      });
-    }
-    return all;
   }
 
   /** Help before replacement: pledges, their answers and deliveries (HelpApi). */
