@@ -190,12 +190,17 @@ public final class EmcApi {
 
   /** For an EMC invited as a member, only once its seat is found to make no cycle. */
   public CompletionStage<Emc> acceptInvitation(Caller caller, AnswerInvitationRequest request) {
+    String emcId = checkId("emcId", request.getEmcId());
     return charter
-        .helpFirst(checkId("emcId", request.getEmcId()))
+        .helpFirst(emcId)
+        .thenCombine(charter.versions(emcId), (helpFirst, versions) -> java.util.Map.entry(helpFirst, versions))
         .thenCompose(
-            helpFirst ->
+            inForce ->
                 access.asInvitee(
-                    caller, request, true, (invitationId, me) -> replyTo -> new EmcProtocol.AcceptInvitation(invitationId, me, helpFirst, replyTo)));
+                    caller,
+                    request,
+                    true,
+                    (invitationId, me) -> replyTo -> new EmcProtocol.AcceptInvitation(invitationId, me, inForce.getKey(), inForce.getValue(), replyTo)));
   }
 
   public CompletionStage<Emc> declineInvitation(Caller caller, AnswerInvitationRequest request) {
@@ -266,7 +271,8 @@ public final class EmcApi {
     String meId = checkId("meId", request.getMeId());
     return meApi
         .requireOperator(caller, meId)
-        .thenCompose(me -> ask(emcId, replyTo -> new EmcProtocol.AcceptTerms(meId, meId, replyTo)))
+        .thenCompose(me -> charter.versions(emcId))
+        .thenCompose(versions -> ask(emcId, replyTo -> new EmcProtocol.AcceptTerms(meId, meId, versions, replyTo)))
         .thenApply(this::view);
   }
 

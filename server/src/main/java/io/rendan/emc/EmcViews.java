@@ -135,6 +135,8 @@ public final class EmcViews {
         .setVersion(c.version())
         .setTerms(toProto(c.terms()))
         .setEffectiveFrom(ts(c.effectiveFrom()))
+        .setCharterVersion(c.charter().org())
+        .setEmcCharterVersion(c.charter().emc())
         .build();
   }
 

@@ -156,6 +156,61 @@ class CharterStoryTest {
     }
   }
 
+  @Test
+  void aContractKeepsTheCharterItWasMadeUnderUntilItsNextChange() throws Exception {
+    try (TestNode node = TestNode.h2(dataDir)) {
+      String alice = node.token("alice");
+      String bob = node.token("bob");
+      String admin = node.token("root", "admin");
+      ok(node.putJson("/v1/charter", admin, "{\"clauses\":{\"minShareBps\":500,\"replaceOnlyAfterFailedHelp\":true}}"), 200);
+      String laundry = registerMe(node, alice, "Dorm Laundry");
+      String washers = registerMe(node, bob, "Washer Works");
+      String emcId = parse(ok(node.postJson("/v1/emcs", alice, "{\"name\":\"Community Laundry\",\"userGroup\":\"dorm\",\"ownerMeId\":\"" + laundry + "\",\"ownerSide\":\"EXPERIENCE\"}"), 201), Emc.newBuilder()).getEmcId();
+      ok(node.postJson("/v1/emcs/" + emcId + "/invitations", alice, invitation("w", washers, 3_000)), 201);
+      ok(node.postJson("/v1/emcs/" + emcId + "/invitations/w/accept", bob, "{}"), 200);
+      assertContract(node, alice, emcId, washers, 1, 1, 0);
+
+      // the organisation's charter changes and the EMC adopts stricter values: the contract in force is not rewritten
+      ok(node.putJson("/v1/charter", admin, "{\"clauses\":{\"minShareBps\":600,\"replaceOnlyAfterFailedHelp\":true}}"), 200);
+      ok(node.putJson("/v1/emcs/" + emcId + "/charter", alice, "{\"clauses\":{\"minShareBps\":1000,\"replaceOnlyAfterFailedHelp\":true}}"), 200);
+      assertContract(node, bob, emcId, washers, 1, 1, 0);
+
+      // the member's next change of terms is made under the versions in force then, and its push says so at once
+      try (WsClient ws = WsClient.connect(node.wsUri(), bob)) {
+        ws.sendJson(ClientFrame.newBuilder().setRequestId("sub").setSubscribe(Subscribe.newBuilder().setTopic("emc/" + emcId)).build());
+        assertTrue(ws.next().frame().getResponse().hasSubscribed());
+        ok(node.postJson("/v1/emcs/" + emcId + "/members/" + washers + "/terms", alice, "{\"terms\":{\"shareBps\":3500,\"target\":{\"metric\":\"REVENUE\",\"amount\":\"1\"}}}"), 200);
+        ok(node.postJson("/v1/emcs/" + emcId + "/members/" + washers + "/terms/accept", bob, "{}"), 200);
+        io.rendan.protocol.api.v1.Push amended = null;
+        while (amended == null) {
+          var frame = ws.next().frame();
+          if (frame.hasPush() && frame.getPush().getEvent().equals("emc.contract-amended")) {
+            amended = frame.getPush();
+          }
+        }
+        io.rendan.protocol.api.v1.Contract pushed =
+            amended.getEmc().getMembersList().stream().filter(m -> m.getMeId().equals(washers)).findFirst().orElseThrow().getContract();
+        assertEquals(java.util.List.of(2, 2, 1), java.util.List.of(pushed.getVersion(), pushed.getCharterVersion(), pushed.getEmcCharterVersion()));
+      }
+      assertContract(node, alice, emcId, washers, 2, 2, 1);
+      EmcCharter charter = parse(node.get("/v1/emcs/" + emcId + "/charter", bob), EmcCharter.newBuilder()).build();
+      assertEquals(
+          java.util.List.of("1:1/0", "2:2/1"),
+          charter.getContractsList().stream()
+              .filter(c -> c.getMeId().equals(washers))
+              .map(c -> c.getContractVersion() + ":" + c.getOrgVersion() + "/" + c.getEmcVersion())
+              .toList(),
+          "every contract version with the charter it was made under");
+    }
+  }
+
+  private static void assertContract(TestNode node, String token, String emcId, String meId, int version, int charterVersion, int emcCharterVersion)
+      throws Exception {
+    Emc emc = parse(ok(node.get("/v1/emcs/" + emcId, token), 200), Emc.newBuilder()).build();
+    io.rendan.protocol.api.v1.Contract c = emc.getMembersList().stream().filter(m -> m.getMeId().equals(meId)).findFirst().orElseThrow().getContract();
+    assertEquals(java.util.List.of(version, charterVersion, emcCharterVersion), java.util.List.of(c.getVersion(), c.getCharterVersion(), c.getEmcCharterVersion()), c.toString());
+  }
+
   private static void assertRefused(HttpResponse<String> r, String code) {
     assertEquals(409, r.statusCode(), r.body());
     assertTrue(r.body().contains("\"" + code + "\""), r.body());
