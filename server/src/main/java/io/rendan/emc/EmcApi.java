@@ -125,8 +125,19 @@ public final class EmcApi {
   }
 
   /** Where the entities' changes go: pushes on the cluster-wide topic {@code emc/{emcId}}. */
+  /** Changes on {@code emc/{emcId}}; those a member must learn at once (its removal with notice) on {@code me/{meId}} too. */
   public static EmcEntity.ChangePublisher publisher(LiveTopics topics, Clock clock) {
-    return (event, state) -> topics.publish(push(event, state, clock));
+    return new EmcEntity.ChangePublisher() {
+      @Override
+      public void published(String event, EmcState state) {
+        topics.publish(push(event, state, clock));
+      }
+
+      @Override
+      public void toMember(String meId, String event, EmcState state) {
+        topics.publish(EmcViews.memberPush(meId, event, state, clock));
+      }
+    };
   }
 
   public CompletionStage<Started> start(Caller caller, StartEmcRequest request) {

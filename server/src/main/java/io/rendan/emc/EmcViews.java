@@ -160,6 +160,21 @@ public final class EmcViews {
         .build();
   }
 
+  /**
+   * A change of the EMC told to one member on {@code me/{meId}}: seq 0, as it
+   * is not a change of the ME (whose own pushes number its versions).
+   */
+  static Push memberPush(String meId, String event, EmcState state, Clock clock) {
+    Instant now = clock.instant();
+    return Push.newBuilder()
+        .setTopic(io.rendan.me.MeApi.TOPIC_PREFIX + meId)
+        .setSeq(0)
+        .setAt(ts(now))
+        .setEvent(event)
+        .setEmc(toProto(state, now))
+        .build();
+  }
+
   static Timestamp ts(Instant at) {
     return io.rendan.vocabulary.Timestamps.of(at);
   }

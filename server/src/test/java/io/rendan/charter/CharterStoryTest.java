@@ -139,16 +139,24 @@ class CharterStoryTest {
       try (WsClient ws = WsClient.connect(node.wsUri(), bob)) {
         ws.sendJson(ClientFrame.newBuilder().setRequestId("sub").setSubscribe(Subscribe.newBuilder().setTopic("emc/" + emcId)).build());
         assertTrue(ws.next().frame().getResponse().hasSubscribed());
+        ws.sendJson(ClientFrame.newBuilder().setRequestId("sub-me").setSubscribe(Subscribe.newBuilder().setTopic("me/" + washers)).build());
+        assertTrue(ws.next().frame().getResponse().hasSubscribed());
         Emc soon = parse(ok(node.delete("/v1/emcs/" + emcId + "/members/" + washers, alice), 202), Emc.newBuilder()).build();
         assertEquals(3, soon.getScheduledRemovals(0).getCharterVersion());
         java.util.List<String> pushed = new java.util.ArrayList<>();
-        while (!pushed.contains("emc.member-removed")) {
+        while (!pushed.contains("emc/" + emcId + " emc.member-removed")) {
           var frame = ws.next().frame();
           if (frame.hasPush()) {
-            pushed.add(frame.getPush().getEvent());
+            pushed.add(frame.getPush().getTopic() + " " + frame.getPush().getEvent());
+            if (frame.getPush().getTopic().startsWith("me/") && frame.getPush().getEvent().startsWith("emc.")) {
+              assertEquals(0, frame.getPush().getSeq(), "not a change of the ME");
+              assertEquals(washers, frame.getPush().getEmc().getScheduledRemovals(0).getMeId());
+            }
           }
         }
-        assertTrue(pushed.indexOf("emc.removal-scheduled") >= 0 && pushed.indexOf("emc.removal-scheduled") < pushed.indexOf("emc.member-removed"), pushed.toString());
+        int scheduledAt = pushed.indexOf("emc/" + emcId + " emc.removal-scheduled");
+        assertTrue(scheduledAt >= 0 && scheduledAt < pushed.indexOf("emc/" + emcId + " emc.member-removed"), pushed.toString());
+        assertTrue(pushed.contains("me/" + washers + " emc.removal-scheduled"), "the member learns at once, on its own topic: " + pushed);
       }
       Emc after = parse(node.get("/v1/emcs/" + emcId, alice), Emc.newBuilder()).build();
       assertTrue(after.getMembersList().stream().noneMatch(m -> m.getMeId().equals(washers)), "removed once the notice ran out");
