@@ -68,6 +68,7 @@ public final class WsSession {
   private final BiddingApi biddingApi;
   private final ApplianceApi applianceApi;
   private final io.rendan.painpoint.PainPointApi painPointApi;
+  private final io.rendan.charter.CharterApi charterApi;
   private final LiveTopics topics;
   private final Settings settings;
   private final WsMetrics metrics;
@@ -92,6 +93,7 @@ public final class WsSession {
       BiddingApi biddingApi,
       ApplianceApi applianceApi,
       io.rendan.painpoint.PainPointApi painPointApi,
+      io.rendan.charter.CharterApi charterApi,
       LiveTopics topics,
       Settings settings,
       WsMetrics metrics,
@@ -102,6 +104,7 @@ public final class WsSession {
     this.biddingApi = biddingApi;
     this.applianceApi = applianceApi;
     this.painPointApi = painPointApi;
+    this.charterApi = charterApi;
     this.topics = topics;
     this.settings = settings;
     this.metrics = metrics;
@@ -116,11 +119,12 @@ public final class WsSession {
           BiddingApi biddingApi,
           ApplianceApi applianceApi,
           io.rendan.painpoint.PainPointApi painPointApi,
+          io.rendan.charter.CharterApi charterApi,
           LiveTopics topics,
           Settings settings,
           WsMetrics metrics,
           Caller caller) {
-    return new WsSession(system, meApi, emcApi, biddingApi, applianceApi, painPointApi, topics, settings, metrics, caller).start();
+    return new WsSession(system, meApi, emcApi, biddingApi, applianceApi, painPointApi, charterApi, topics, settings, metrics, caller).start();
   }
 
   private Flow<org.apache.pekko.http.javadsl.model.ws.Message, org.apache.pekko.http.javadsl.model.ws.Message, NotUsed>
@@ -297,7 +301,8 @@ public final class WsSession {
   /** Requests that change something count against the node's admission control; reads and subscriptions do not. */
   private static boolean changes(ClientFrame frame) {
     return switch (frame.getBodyCase()) {
-      case SUBSCRIBE, UNSUBSCRIBE, GET_ME, GET_EMC, GET_ROUND, LIST_ROUNDS, GET_APPLIANCE, GET_PROSPECTUS, GET_PAIN_POINT, LIST_PAIN_POINTS -> false;
+      case SUBSCRIBE, UNSUBSCRIBE, GET_ME, GET_EMC, GET_ROUND, LIST_ROUNDS, GET_APPLIANCE, GET_PROSPECTUS, GET_PAIN_POINT, LIST_PAIN_POINTS, GET_CHARTER,
+          GET_EMC_CHARTER -> false;
       default -> true;
     };
   }
@@ -357,6 +362,12 @@ public final class WsSession {
       case OPEN_PAIN_POINT_CALL ->
           painPointApi.openCall(caller, frame.getOpenPainPointCall()).thenApply(p -> Response.newBuilder().setPainPoint(p));
       case LIST_PAIN_POINTS -> painPointApi.list(caller, frame.getListPainPoints()).thenApply(l -> Response.newBuilder().setPainPoints(l));
+      // the charter: the same checks as over HTTP (CharterApi: only admins set it, only the owner adopts)
+      case GET_CHARTER -> charterApi.get().thenApply(c -> Response.newBuilder().setCharter(c));
+      case SET_CHARTER -> charterApi.set(caller, frame.getSetCharter()).thenApply(c -> Response.newBuilder().setCharter(c));
+      case GET_EMC_CHARTER ->
+          charterApi.emcCharter(caller, frame.getGetEmcCharter().getEmcId()).thenApply(c -> Response.newBuilder().setEmcCharter(c));
+      case ADOPT_EMC_CHARTER -> charterApi.adopt(caller, frame.getAdoptEmcCharter()).thenApply(c -> Response.newBuilder().setEmcCharter(c));
       case BODY_NOT_SET -> throw new ApiException(ErrorCodes.REQUEST_INVALID, "the frame names no request");
     };
   }

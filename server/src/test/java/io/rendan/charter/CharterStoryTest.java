@@ -209,7 +209,47 @@ class CharterStoryTest {
               .map(c -> c.getContractVersion() + ":" + c.getOrgVersion() + "/" + c.getEmcVersion())
               .toList(),
           "every contract version with the charter it was made under");
+
+      // the charter over WebSocket: what HTTP offers, with the same checks
+      try (WsClient ws = WsClient.connect(node.wsUri(), bob)) {
+        ws.sendJson(ClientFrame.newBuilder().setRequestId("get").setGetCharter(io.rendan.protocol.api.v1.GetCharterRequest.getDefaultInstance()).build());
+        assertEquals(2, ws.next().frame().getResponse().getCharter().getVersion());
+        ws.sendJson(ClientFrame.newBuilder().setRequestId("set").setSetCharter(setCharter(700)).build());
+        assertEquals("auth:forbidden", ws.next().frame().getResponse().getError().getCode(), "only admins set it");
+        ws.sendJson(
+            ClientFrame.newBuilder().setRequestId("emc").setGetEmcCharter(io.rendan.protocol.api.v1.GetEmcCharterRequest.newBuilder().setEmcId(emcId)).build());
+        EmcCharter seen = ws.next().frame().getResponse().getEmcCharter();
+        assertEquals(java.util.List.of(1, 2, 1_000), java.util.List.of(seen.getVersion(), seen.getOrgVersion(), seen.getInForce().getMinShareBps()));
+        ws.sendJson(ClientFrame.newBuilder().setRequestId("adopt").setAdoptEmcCharter(adopt(emcId, 1_200)).build());
+        assertEquals("emc:not-owner", ws.next().frame().getResponse().getError().getCode(), "only the owner adopts");
+      }
+      try (WsClient ws = WsClient.connect(node.wsUri(), node.token("root", "admin"))) {
+        ws.sendJson(ClientFrame.newBuilder().setRequestId("set").setSetCharter(setCharter(700)).build());
+        Charter v3 = ws.next().frame().getResponse().getCharter();
+        assertEquals(java.util.List.of(3, 700, "root"), java.util.List.of(v3.getVersion(), v3.getClauses().getMinShareBps(), v3.getAdoptedBy()));
+      }
+      try (WsClient ws = WsClient.connect(node.wsUri(), alice)) {
+        ws.sendJson(ClientFrame.newBuilder().setRequestId("looser").setAdoptEmcCharter(adopt(emcId, 600)).build());
+        assertEquals("charter:looser", ws.next().frame().getResponse().getError().getCode());
+        ws.sendJson(ClientFrame.newBuilder().setRequestId("adopt").setAdoptEmcCharter(adopt(emcId, 1_200)).build());
+        EmcCharter adopted = ws.next().frame().getResponse().getEmcCharter();
+        assertEquals(java.util.List.of(2, 3, 1_200), java.util.List.of(adopted.getVersion(), adopted.getOrgVersion(), adopted.getInForce().getMinShareBps()));
+      }
+      assertEquals(3, parse(node.get("/v1/charter", bob), Charter.newBuilder()).getVersion(), "the same charter as over HTTP");
     }
+  }
+
+  private static io.rendan.protocol.api.v1.SetCharterRequest setCharter(int minShareBps) {
+    return io.rendan.protocol.api.v1.SetCharterRequest.newBuilder()
+        .setClauses(io.rendan.protocol.api.v1.Clauses.newBuilder().setMinShareBps(minShareBps).setReplaceOnlyAfterFailedHelp(true))
+        .build();
+  }
+
+  private static io.rendan.protocol.api.v1.AdoptEmcCharterRequest adopt(String emcId, int minShareBps) {
+    return io.rendan.protocol.api.v1.AdoptEmcCharterRequest.newBuilder()
+        .setEmcId(emcId)
+        .setClauses(io.rendan.protocol.api.v1.Clauses.newBuilder().setMinShareBps(minShareBps).setReplaceOnlyAfterFailedHelp(true))
+        .build();
   }
 
   private static void assertContract(TestNode node, String token, String emcId, String meId, int version, int charterVersion, int emcCharterVersion)
