@@ -118,6 +118,17 @@ try {
   await page.locator('#me .bid-result .error').getByText('bidding:not-eligible').waitFor();
   console.log('OK the bid form answers with the server\'s refusal');
 
+  step = 'the charter on each contract, and the owner cancels a removal with notice';
+  const member = page.locator(`#members li.member[data-me-id="${env('MEMBER_ID')}"]`);
+  // it joined before any charter was set: version 0
+  await member.locator('.contract-charter[data-charter-version="0"]').waitFor();
+  console.log('OK each contract shows the charter it was made under');
+  console.log('READY removal');
+  await member.locator('[data-removal-at]').waitFor();
+  await member.locator(`button[data-cancel-removal="${env('MEMBER_ID')}"]`).click();
+  await member.locator('[data-removal-at]').waitFor({ state: 'detached' });
+  console.log('OK the owner cancelled the removal from the page');
+
   step = 'screenshots';
   await page.screenshot({ path: join(shots, 'console.png'), fullPage: true });
   for (const view of ['members', 'rounds', 'appliances', 'revenue', 'me']) {

@@ -166,6 +166,7 @@ public final class NodeRoutes {
                 apis.bidding(),
                 apis.appliances(),
                 apis.painPoints(),
+                apis.charter(),
                 apis.topics(),
                 wsSettings,
                 new WsMetrics(metrics.registry()))

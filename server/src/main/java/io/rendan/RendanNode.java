@@ -174,6 +174,13 @@ public final class RendanNode implements AutoCloseable {
       EmcEntity.init(system, EmcSettings.from(config), EmcApi.publisher(topics, clock), clock);
       EmcApi emcApi = EmcApi.start(system, meApi, EmcApi.Limits.from(config), askTimeout, clock);
       MembershipDelivery.start(system, projectionJdbc, meApi, config.getInt("rendan.emc.tag-slices"));
+      io.rendan.emc.RemovalWaker.start(
+          system,
+          projectionJdbc,
+          config.getInt("rendan.emc.tag-slices"),
+          clock,
+          config.getDuration("rendan.emc.removal-wake-interval"),
+          config.getInt("rendan.emc.max-removals-woken"));
       io.rendan.charter.CharterApi charterApi =
           io.rendan.charter.CharterApi.start(
               system,

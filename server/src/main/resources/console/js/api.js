@@ -64,7 +64,15 @@ export class Http {
     );
   }
 
+  async del(path) {
+    return answer(await fetch(path, { method: 'DELETE', headers: { Authorization: 'Bearer ' + this.token } }));
+  }
+
   me(meId) { return this.get('/v1/mes/' + encodeURIComponent(meId)); }
+  /** The owner withdraws a removal with notice before it takes effect. */
+  cancelRemoval(emcId, meId) {
+    return this.del(`/v1/emcs/${encodeURIComponent(emcId)}/members/${encodeURIComponent(meId)}/removal`);
+  }
   emc(emcId) { return this.get('/v1/emcs/' + encodeURIComponent(emcId)); }
   round(roundId) { return this.get('/v1/rounds/' + encodeURIComponent(roundId)); }
   appliance(id) { return this.get('/v1/appliances/' + encodeURIComponent(id)); }

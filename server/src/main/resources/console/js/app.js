@@ -2,6 +2,16 @@
 // the public API (js/api.js); each part of the page is a view in js/views/.
 import { settings, devToken, claims, Http, Live } from './api.js';
 import { h, replace, duration, errorText } from './dom.js';
+
+/** The subject a bearer token names (its payload's sub), to tell which MEs the user operates; '' when unreadable. */
+function tokenSubject(token) {
+  try {
+    const payload = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    return JSON.parse(atob(payload.padEnd(Math.ceil(payload.length / 4) * 4, '='))).sub ?? '';
+  } catch {
+    return '';
+  }
+}
 import { membersView } from './views/members.js';
 import { roundsView } from './views/rounds.js';
 import { painPointsView } from './views/painpoints.js';
@@ -177,6 +187,12 @@ function openEmc(emcId) {
       if (!emc) {
         replace(panels.title, h('h1', {}, emcId), h('p', { class: 'error' }, errorText(info.error)));
         return;
+      }
+      if (ctx.emc?.ownerMeId !== emc.ownerMeId) {
+        // whether this user operates the owner ME: only then is it offered to cancel a removal (the server checks it again)
+        ctx.owner = false;
+        const subject = tokenSubject(session.http.token);
+        session.http.me(emc.ownerMeId).then((owner) => { ctx.owner = (owner.operators ?? []).includes(subject); redraw(); }).catch(() => {});
       }
       ctx.emc = emc;
       replace(

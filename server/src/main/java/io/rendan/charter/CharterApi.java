@@ -126,23 +126,12 @@ public final class CharterApi implements CharterGate {
                           .setMeId(m.meId())
                           .setContractVersion(c.version())
                           .setEffectiveFrom(ts(c.effectiveFrom()))
-                          .setOrgVersion(versionAt(f.org(), c.effectiveFrom()))
-                          .setEmcVersion(versionAt(f.emc(), c.effectiveFrom())));
+                          .setOrgVersion(c.charter().org())
+                          .setEmcVersion(c.charter().emc()));
                 }
               }
               return b.build();
             });
-  }
-
-  /** The version of a charter in force at {@code t}: the last adopted at or before it (0: none yet). */
-  static int versionAt(CharterEntity.State charter, Instant t) {
-    int version = 0;
-    for (CharterEntity.Version v : charter.versions()) {
-      if (!v.at().isAfter(t)) {
-        version = v.version();
-      }
-    }
-    return version;
   }
 
   /** The organisation's charter and the EMC's, and the stricter of each clause. */
@@ -166,6 +155,11 @@ public final class CharterApi implements CharterGate {
               CharterChecks.terms(emc, meId, terms, f.clauses(), clock.instant()).ifPresent(CharterApi::refuse);
               return f.org().version();
             });
+  }
+
+  @Override
+  public CompletionStage<EmcMembership.CharterVersions> versions(String emcId) {
+    return inForce(emcId).thenApply(f -> new EmcMembership.CharterVersions(f.org().version(), f.emc().version()));
   }
 
   @Override

@@ -10,6 +10,9 @@ import java.util.concurrent.CompletionStage;
 public interface CharterGate {
   CompletionStage<Integer> checkTerms(EmcState emc, String meId, EmcMembership.Terms terms);
 
+  /** The charter versions in force in the EMC now, recorded on a contract made or changed. */
+  CompletionStage<EmcMembership.CharterVersions> versions(String emcId);
+
   /** The notice a removal needs (removal-notice), empty when it takes effect at once. */
   CompletionStage<java.util.Optional<RemovalNotice.Notice>> removalNotice(EmcState emc, String meId, boolean byOwner);
 
@@ -22,6 +25,10 @@ public interface CharterGate {
       new CharterGate() {
         public CompletionStage<Integer> checkTerms(EmcState emc, String meId, EmcMembership.Terms terms) {
           return CompletableFuture.completedFuture(0);
+        }
+
+        public CompletionStage<EmcMembership.CharterVersions> versions(String emcId) {
+          return CompletableFuture.completedFuture(EmcMembership.CharterVersions.BEFORE);
         }
 
         public CompletionStage<java.util.Optional<RemovalNotice.Notice>> removalNotice(EmcState emc, String meId, boolean byOwner) {

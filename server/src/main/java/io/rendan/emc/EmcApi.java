@@ -125,8 +125,19 @@ public final class EmcApi {
   }
 
   /** Where the entities' changes go: pushes on the cluster-wide topic {@code emc/{emcId}}. */
+  /** Changes on {@code emc/{emcId}}; those a member must learn at once (its removal with notice) on {@code me/{meId}} too. */
   public static EmcEntity.ChangePublisher publisher(LiveTopics topics, Clock clock) {
-    return (event, state) -> topics.publish(push(event, state, clock));
+    return new EmcEntity.ChangePublisher() {
+      @Override
+      public void published(String event, EmcState state) {
+        topics.publish(push(event, state, clock));
+      }
+
+      @Override
+      public void toMember(String meId, String event, EmcState state) {
+        topics.publish(EmcViews.memberPush(meId, event, state, clock));
+      }
+    };
   }
 
   public CompletionStage<Started> start(Caller caller, StartEmcRequest request) {
@@ -190,12 +201,17 @@ public final class EmcApi {
 
   /** For an EMC invited as a member, only once its seat is found to make no cycle. */
   public CompletionStage<Emc> acceptInvitation(Caller caller, AnswerInvitationRequest request) {
+    String emcId = checkId("emcId", request.getEmcId());
     return charter
-        .helpFirst(checkId("emcId", request.getEmcId()))
+        .helpFirst(emcId)
+        .thenCombine(charter.versions(emcId), (helpFirst, versions) -> java.util.Map.entry(helpFirst, versions))
         .thenCompose(
-            helpFirst ->
+            inForce ->
                 access.asInvitee(
-                    caller, request, true, (invitationId, me) -> replyTo -> new EmcProtocol.AcceptInvitation(invitationId, me, helpFirst, replyTo)));
+                    caller,
+                    request,
+                    true,
+                    (invitationId, me) -> replyTo -> new EmcProtocol.AcceptInvitation(invitationId, me, inForce.getKey(), inForce.getValue(), replyTo)));
   }
 
   public CompletionStage<Emc> declineInvitation(Caller caller, AnswerInvitationRequest request) {
@@ -266,7 +282,8 @@ public final class EmcApi {
     String meId = checkId("meId", request.getMeId());
     return meApi
         .requireOperator(caller, meId)
-        .thenCompose(me -> ask(emcId, replyTo -> new EmcProtocol.AcceptTerms(meId, meId, replyTo)))
+        .thenCompose(me -> charter.versions(emcId))
+        .thenCompose(versions -> ask(emcId, replyTo -> new EmcProtocol.AcceptTerms(meId, meId, versions, replyTo)))
         .thenApply(this::view);
   }
 

@@ -84,6 +84,9 @@ public final class EmcEntity
   @FunctionalInterface
   public interface ChangePublisher {
     void published(String event, EmcState emc);
+
+    /** A change told to the ME it concerns too, on {@code me/{meId}} (seq 0: not a change of the ME). */
+    default void toMember(String meId, String event, EmcState emc) {}
   }
 
   // ---- behaviour ------------------------------------------------------------------------------
@@ -339,6 +342,22 @@ public final class EmcEntity
         .thenRun(
             s -> {
               published(eventName, s);
+              armExpiryTimer(s);
+            })
+        .thenReply(replyTo, s -> new Accepted(s, created));
+  }
+
+  /** As {@link #persist}, and the change is pushed to the ME it concerns at once (an ME's seat; not an EMC's). */
+  ReplyEffect<Event, EmcState> persistTellingMember(Event event, String eventName, String meId, ActorRef<Reply> replyTo, boolean created) {
+    return Effect()
+        .persist(event)
+        .thenRun(
+            s -> {
+              published(eventName, s);
+              EmcMembership.Member member = s.members().get(meId);
+              if (member != null && !member.emcMember()) {
+                publisher.toMember(meId, eventName, s);
+              }
               armExpiryTimer(s);
             })
         .thenReply(replyTo, s -> new Accepted(s, created));

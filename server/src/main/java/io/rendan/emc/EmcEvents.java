@@ -78,8 +78,14 @@ public final class EmcEvents {
       Side side,
       String role,
       Terms terms,
-      Instant at)
-      implements Event {}
+      Instant at,
+      EmcMembership.CharterVersions charter)
+      implements Event {
+    public SeatReplaced(
+        String emcId, String emcName, String invitationId, String oldMeId, String newMeId, Side side, String role, Terms terms, Instant at) {
+      this(emcId, emcName, invitationId, oldMeId, newMeId, side, role, terms, at, EmcMembership.CharterVersions.BEFORE);
+    }
+  }
 
   public record MemberInvited(
       String emcId,
@@ -112,7 +118,10 @@ public final class EmcEvents {
     }
   }
 
-  /** {@code emcMember}: {@code meId} is an EMC taking the seat as one member (false in older events). */
+  /**
+   * {@code emcMember}: {@code meId} is an EMC taking the seat as one member (false in older events);
+   * {@code charter}: the versions the contract is made under ({@code BEFORE} in older events).
+   */
   public record MemberJoined(
       String emcId,
       String emcName,
@@ -122,8 +131,14 @@ public final class EmcEvents {
       String role,
       Terms terms,
       Instant at,
-      boolean emcMember)
+      boolean emcMember,
+      EmcMembership.CharterVersions charter)
       implements Event {
+    public MemberJoined(
+        String emcId, String emcName, String invitationId, String meId, Side side, String role, Terms terms, Instant at, boolean emcMember) {
+      this(emcId, emcName, invitationId, meId, side, role, terms, at, emcMember, EmcMembership.CharterVersions.BEFORE);
+    }
+
     public MemberJoined(
         String emcId, String emcName, String invitationId, String meId, Side side, String role, Terms terms, Instant at) {
       this(emcId, emcName, invitationId, meId, side, role, terms, at, false);
@@ -143,7 +158,12 @@ public final class EmcEvents {
 
   public record TermsProposed(String emcId, String meId, Terms terms, Instant at) implements Event {}
 
-  public record ContractAmended(String emcId, String meId, Terms terms, Instant at) implements Event {}
+  /** {@code charter}: the versions the new contract is made under ({@code BEFORE} in older events). */
+  public record ContractAmended(String emcId, String meId, Terms terms, Instant at, EmcMembership.CharterVersions charter) implements Event {
+    public ContractAmended(String emcId, String meId, Terms terms, Instant at) {
+      this(emcId, meId, terms, at, EmcMembership.CharterVersions.BEFORE);
+    }
+  }
 
   public record EmcDissolved(String emcId, List<String> memberMeIds, Instant at) implements Event {}
 

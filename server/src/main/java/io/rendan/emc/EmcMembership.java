@@ -34,7 +34,21 @@ public final class EmcMembership {
     }
   }
 
-  public record Contract(int version, Terms terms, Instant effectiveFrom) {}
+  /**
+   * The charter versions in force when a contract took effect: the
+   * organisation's and the EMC's adopted values. {@link #BEFORE} (0, 0): a
+   * contract made before charters, or under the defaults.
+   */
+  public record CharterVersions(int org, int emc) {
+    public static final CharterVersions BEFORE = new CharterVersions(0, 0);
+  }
+
+  /** {@code charter}: the versions it was made under; a later charter change applies from the next contract. */
+  public record Contract(int version, Terms terms, Instant effectiveFrom, CharterVersions charter) {
+    public Contract(int version, Terms terms, Instant effectiveFrom) {
+      this(version, terms, effectiveFrom, CharterVersions.BEFORE);
+    }
+  }
 
   /**
    * A seat in the EMC; the owner's has no contract (it keeps the rest).
@@ -67,9 +81,9 @@ public final class EmcMembership {
       return owner ? 0 : contract().map(c -> c.terms().shareBps()).orElse(0);
     }
 
-    Member withContract(Terms terms, Instant from) {
+    Member withContract(Terms terms, Instant from, CharterVersions charter) {
       List<Contract> next = new ArrayList<>(history);
-      next.add(new Contract(history.size() + 1, terms, from));
+      next.add(new Contract(history.size() + 1, terms, from, charter));
       return new Member(meId, side, role, owner, next, null, joinedAt, emcMember);
     }
   }

@@ -99,9 +99,16 @@ public final class EmcProtocol {
    * {@code actingMeId}: the invited ME, or for an EMC invited as a member that
    * EMC's id (the API has checked that the caller operates its owner and that
    * the seat makes no cycle); {@code helpFirst}: the charter in force replaces a
-   * seat only after a failed help case.
+   * seat only after a failed help case; {@code charter}: the charter versions in
+   * force, recorded on the contract the acceptance makes.
    */
-  public record AcceptInvitation(String invitationId, String actingMeId, boolean helpFirst, ActorRef<Reply> replyTo) implements Command {
+  public record AcceptInvitation(
+      String invitationId, String actingMeId, boolean helpFirst, EmcMembership.CharterVersions charter, ActorRef<Reply> replyTo)
+      implements Command {
+    public AcceptInvitation(String invitationId, String actingMeId, boolean helpFirst, ActorRef<Reply> replyTo) {
+      this(invitationId, actingMeId, helpFirst, EmcMembership.CharterVersions.BEFORE, replyTo);
+    }
+
     public AcceptInvitation(String invitationId, String actingMeId, ActorRef<Reply> replyTo) {
       this(invitationId, actingMeId, true, replyTo);
     }
@@ -114,7 +121,12 @@ public final class EmcProtocol {
 
   public record ProposeTerms(String meId, Terms terms, String actingMeId, ActorRef<Reply> replyTo) implements Command {}
 
-  public record AcceptTerms(String meId, String actingMeId, ActorRef<Reply> replyTo) implements Command {}
+  /** {@code charter}: the charter versions in force, recorded on the new contract. */
+  public record AcceptTerms(String meId, String actingMeId, EmcMembership.CharterVersions charter, ActorRef<Reply> replyTo) implements Command {
+    public AcceptTerms(String meId, String actingMeId, ActorRef<Reply> replyTo) {
+      this(meId, actingMeId, EmcMembership.CharterVersions.BEFORE, replyTo);
+    }
+  }
 
   public record DissolveEmc(String actingMeId, ActorRef<Reply> replyTo) implements Command {}
 
@@ -149,10 +161,16 @@ public final class EmcProtocol {
    * The winner of a replacement round takes over an at-risk member's seat: the
    * invited ME ({@code invitationId}) joins, the old member leaves, in one event.
    */
-  public record ReplaceSeat(String invitationId, String replacesMeId, String actingMeId, boolean helpFirst, ActorRef<Reply> replyTo)
+  public record ReplaceSeat(
+      String invitationId,
+      String replacesMeId,
+      String actingMeId,
+      boolean helpFirst,
+      EmcMembership.CharterVersions charter,
+      ActorRef<Reply> replyTo)
       implements Command {
     public ReplaceSeat(String invitationId, String replacesMeId, String actingMeId, ActorRef<Reply> replyTo) {
-      this(invitationId, replacesMeId, actingMeId, true, replyTo);
+      this(invitationId, replacesMeId, actingMeId, true, EmcMembership.CharterVersions.BEFORE, replyTo);
     }
   }
 

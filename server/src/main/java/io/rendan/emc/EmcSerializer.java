@@ -118,6 +118,8 @@ public final class EmcSerializer extends SerializerWithStringManifest {
           .setTerms(terms(e.terms()))
           .setAt(ts(e.at()))
           .setEmcMember(e.emcMember())
+          .setCharterVersion(e.charter().org())
+          .setEmcCharterVersion(e.charter().emc())
           .build()
           .toByteArray();
     }
@@ -161,6 +163,8 @@ public final class EmcSerializer extends SerializerWithStringManifest {
           .setMeId(e.meId())
           .setTerms(terms(e.terms()))
           .setAt(ts(e.at()))
+          .setCharterVersion(e.charter().org())
+          .setEmcCharterVersion(e.charter().emc())
           .build()
           .toByteArray();
     }
@@ -225,6 +229,8 @@ public final class EmcSerializer extends SerializerWithStringManifest {
           .setRole(e.role())
           .setTerms(terms(e.terms()))
           .setAt(ts(e.at()))
+          .setCharterVersion(e.charter().org())
+          .setEmcCharterVersion(e.charter().emc())
           .build()
           .toByteArray();
     }
@@ -281,7 +287,8 @@ public final class EmcSerializer extends SerializerWithStringManifest {
               p.getRole(),
               terms(p.getTerms()),
               instant(p.getAt()),
-              p.getEmcMember());
+              p.getEmcMember(),
+              new CharterVersions(p.getCharterVersion(), p.getEmcCharterVersion()));
         }
         case INVITATION_DECLINED -> {
           var p = io.rendan.protocol.persistence.v1.EmcInvitationDeclined.parseFrom(bytes);
@@ -301,7 +308,8 @@ public final class EmcSerializer extends SerializerWithStringManifest {
         }
         case CONTRACT_AMENDED -> {
           var p = io.rendan.protocol.persistence.v1.EmcContractAmended.parseFrom(bytes);
-          yield new ContractAmended(p.getEmcId(), p.getMeId(), terms(p.getTerms()), instant(p.getAt()));
+          yield new ContractAmended(
+              p.getEmcId(), p.getMeId(), terms(p.getTerms()), instant(p.getAt()), new CharterVersions(p.getCharterVersion(), p.getEmcCharterVersion()));
         }
         case DISSOLVED -> {
           var p = io.rendan.protocol.persistence.v1.EmcDissolved.parseFrom(bytes);
@@ -352,7 +360,8 @@ public final class EmcSerializer extends SerializerWithStringManifest {
               side(p.getSide()),
               p.getRole(),
               terms(p.getTerms()),
-              instant(p.getAt()));
+              instant(p.getAt()),
+              new CharterVersions(p.getCharterVersion(), p.getEmcCharterVersion()));
         }
         case SNAPSHOT -> EmcSnapshots.state(EmcSnapshot.parseFrom(bytes));
         case HelpSerialization.CASE_OPENED,
@@ -373,11 +382,19 @@ public final class EmcSerializer extends SerializerWithStringManifest {
   }
 
   static StoredContract contract(Contract c) {
-    return StoredContract.newBuilder().setVersion(c.version()).setTerms(terms(c.terms())).setEffectiveFrom(ts(c.effectiveFrom())).build();
+    return StoredContract.newBuilder()
+        .setVersion(c.version())
+        .setTerms(terms(c.terms()))
+        .setEffectiveFrom(ts(c.effectiveFrom()))
+        .setCharterVersion(c.charter().org())
+        .setEmcCharterVersion(c.charter().emc())
+        .build();
   }
 
+  /** A contract stored before charters reads as made under version 0 of both. */
   static Contract contract(StoredContract c) {
-    return new Contract(c.getVersion(), terms(c.getTerms()), instant(c.getEffectiveFrom()));
+    return new Contract(
+        c.getVersion(), terms(c.getTerms()), instant(c.getEffectiveFrom()), new CharterVersions(c.getCharterVersion(), c.getEmcCharterVersion()));
   }
 
   static io.rendan.protocol.persistence.v1.EmcRevenueShared revenue(RevenueShared e) {

@@ -55,11 +55,7 @@ final class EmcSnapshots {
               .setJoinedAt(ts(m.joinedAt()))
               .setEmcMember(m.emcMember());
       for (Contract c : m.history()) {
-        mb.addHistory(
-            StoredContract.newBuilder()
-                .setVersion(c.version())
-                .setTerms(terms(c.terms()))
-                .setEffectiveFrom(ts(c.effectiveFrom())));
+        mb.addHistory(EmcSerializer.contract(c));
       }
       if (m.proposedTerms() != null) {
         mb.setProposedTerms(terms(m.proposedTerms()));
@@ -131,7 +127,7 @@ final class EmcSnapshots {
     for (StoredMember m : p.getMembersList()) {
       List<Contract> history = new ArrayList<>();
       for (StoredContract c : m.getHistoryList()) {
-        history.add(new Contract(c.getVersion(), terms(c.getTerms()), instant(c.getEffectiveFrom())));
+        history.add(EmcSerializer.contract(c));
       }
       members.put(
           m.getMeId(),

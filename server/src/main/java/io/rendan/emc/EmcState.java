@@ -268,7 +268,7 @@ public record EmcState(
       is.computeIfPresent(e.invitationId(), (id, i) -> i.withStatus(InvitationStatus.ACCEPTED));
       ms.put(
           e.meId(),
-          new Member(e.meId(), e.side(), e.role(), false, List.of(), null, e.at(), e.emcMember()).withContract(e.terms(), e.at()));
+          new Member(e.meId(), e.side(), e.role(), false, List.of(), null, e.at(), e.emcMember()).withContract(e.terms(), e.at(), e.charter()));
       // Active from the first moment both sides have a member; it stays active.
       if (newStatus == Status.FORMING && ms.values().stream().map(Member::side).distinct().count() == 2) {
         newStatus = Status.ACTIVE;
@@ -284,7 +284,7 @@ public record EmcState(
       Member m = ms.get(e.meId());
       ms.put(e.meId(), new Member(m.meId(), m.side(), m.role(), m.owner(), m.history(), e.terms(), m.joinedAt()));
     } else if (event instanceof ContractAmended e) {
-      ms.put(e.meId(), ms.get(e.meId()).withContract(e.terms(), e.at()));
+      ms.put(e.meId(), ms.get(e.meId()).withContract(e.terms(), e.at(), e.charter()));
     } else if (event instanceof EmcDissolved) {
       newStatus = Status.DISSOLVED;
       is.replaceAll((id, i) -> i.status() == InvitationStatus.PENDING ? i.withStatus(InvitationStatus.EXPIRED) : i);
@@ -297,7 +297,7 @@ public record EmcState(
       ms.put(
           e.fromMeId(),
           new Member(from.meId(), from.side(), "member", false, from.history(), null, from.joinedAt())
-              .withContract(new Terms(0, new Target(Metric.REPORTED, 0), 0), e.at()));
+              .withContract(new Terms(0, new Target(Metric.REPORTED, 0), 0), e.at(), EmcMembership.CharterVersions.BEFORE));
       newOwner = e.toMeId();
       List<OwnerSpell> owners = new ArrayList<>(acc.owners());
       owners.add(new OwnerSpell(e.toMeId(), e.at()));
@@ -326,7 +326,7 @@ public record EmcState(
       cases = HelpCaseChanges.memberGone(cases, e.oldMeId(), e.at());
       ms.put(
           e.newMeId(),
-          new Member(e.newMeId(), e.side(), e.role(), false, List.of(), null, e.at()).withContract(e.terms(), e.at()));
+          new Member(e.newMeId(), e.side(), e.role(), false, List.of(), null, e.at()).withContract(e.terms(), e.at(), e.charter()));
     } else if (!(event instanceof RemovalNotice.RemovalScheduled || event instanceof RemovalNotice.RemovalCancelled)) {
       throw new IllegalStateException("unknown event " + event.getClass());
     }

@@ -135,6 +135,8 @@ public final class EmcViews {
         .setVersion(c.version())
         .setTerms(toProto(c.terms()))
         .setEffectiveFrom(ts(c.effectiveFrom()))
+        .setCharterVersion(c.charter().org())
+        .setEmcCharterVersion(c.charter().emc())
         .build();
   }
 
@@ -152,6 +154,21 @@ public final class EmcViews {
     return Push.newBuilder()
         .setTopic(EmcApi.TOPIC_PREFIX + state.emcId())
         .setSeq(state.version())
+        .setAt(ts(now))
+        .setEvent(event)
+        .setEmc(toProto(state, now))
+        .build();
+  }
+
+  /**
+   * A change of the EMC told to one member on {@code me/{meId}}: seq 0, as it
+   * is not a change of the ME (whose own pushes number its versions).
+   */
+  static Push memberPush(String meId, String event, EmcState state, Clock clock) {
+    Instant now = clock.instant();
+    return Push.newBuilder()
+        .setTopic(io.rendan.me.MeApi.TOPIC_PREFIX + meId)
+        .setSeq(0)
         .setAt(ts(now))
         .setEvent(event)
         .setEmc(toProto(state, now))

@@ -135,7 +135,7 @@ final class MembershipRules {
           .thenReply(cmd.replyTo(), s -> new Rejected(EmcCodes.INVITATION_EXPIRED, "the invitation has expired"));
     }
     if (invitation.replacesMeId() != null) {
-      return replaceSeat(state, new ReplaceSeat(invitation.invitationId(), invitation.replacesMeId(), cmd.actingMeId(), cmd.helpFirst(), cmd.replyTo()));
+      return replaceSeat(state, new ReplaceSeat(invitation.invitationId(), invitation.replacesMeId(), cmd.actingMeId(), cmd.helpFirst(), cmd.charter(), cmd.replyTo()));
     }
     if (state.members().containsKey(invitation.meId())) {
       return entity.reject(cmd.replyTo(), EmcCodes.ALREADY_MEMBER, invitation.meId() + " is already a member");
@@ -154,7 +154,8 @@ final class MembershipRules {
             invitation.role(),
             invitation.terms(),
             now,
-            invitation.emcMember());
+            invitation.emcMember(),
+            cmd.charter());
     return entity.persist(joined, "emc.member-joined", cmd.replyTo(), false);
   }
 
@@ -232,7 +233,7 @@ final class MembershipRules {
     if (held + member.proposedTerms().shareBps() > MAX_BPS) {
       return entity.shareExceeded(cmd.replyTo(), held, member.proposedTerms().shareBps());
     }
-    return entity.persist(new ContractAmended(emcId, cmd.meId(), member.proposedTerms(), clock.instant()),
+    return entity.persist(new ContractAmended(emcId, cmd.meId(), member.proposedTerms(), clock.instant(), cmd.charter()),
         "emc.contract-amended",
         cmd.replyTo(),
         false);
@@ -292,7 +293,8 @@ final class MembershipRules {
             invitation.side(),
             invitation.role(),
             invitation.terms(),
-            clock.instant());
+            clock.instant(),
+            cmd.charter());
     return entity.persist(event, "emc.seat-replaced", cmd.replyTo(), false);
   }
 }

@@ -113,7 +113,7 @@ public final class RemovalNotice {
     }
     Instant now = clock.instant();
     Scheduled removal = new Scheduled(cmd.meId(), cmd.actingMeId(), now.plus(cmd.notice()), cmd.charterVersion(), cmd.emcCharterVersion(), now);
-    return entity.persist(new RemovalScheduled(emcId, removal), SCHEDULED, cmd.replyTo(), true);
+    return entity.persistTellingMember(new RemovalScheduled(emcId, removal), SCHEDULED, cmd.meId(), cmd.replyTo(), true);
   }
 
   static ReplyEffect<Event, EmcState> cancel(EmcEntity entity, EmcState state, String emcId, CancelRemoval cmd, Clock clock) {
@@ -123,7 +123,8 @@ public final class RemovalNotice {
     if (!state.removals().containsKey(cmd.meId())) {
       return entity.reject(cmd.replyTo(), EmcCodes.REMOVAL_NOT_SCHEDULED, "no removal of " + cmd.meId() + " is scheduled");
     }
-    return entity.persist(new RemovalCancelled(emcId, cmd.meId(), cmd.actingMeId(), clock.instant()), CANCELLED, cmd.replyTo(), false);
+    return entity.persistTellingMember(
+        new RemovalCancelled(emcId, cmd.meId(), cmd.actingMeId(), clock.instant()), CANCELLED, cmd.meId(), cmd.replyTo(), false);
   }
 
   /** The first due removal, if any: the member leaves as if removed now. */

@@ -9,6 +9,7 @@ import io.rendan.http.ApiException;
 import io.rendan.http.ErrorCodes;
 import io.rendan.me.MeApi;
 import io.rendan.painpoint.PainPointApi;
+import io.rendan.charter.CharterApi;
 import io.rendan.protocol.api.v1.ClientFrame;
 import io.rendan.protocol.api.v1.Emc;
 import io.rendan.protocol.api.v1.Me;
@@ -33,6 +34,7 @@ final class WsDispatch {
   private final BiddingApi biddingApi;
   private final ApplianceApi applianceApi;
   private final PainPointApi painPointApi;
+  private final CharterApi charterApi;
   private final Admission admission;
   private final Caller caller;
   private final WsSubscriptions subscriptions;
@@ -43,6 +45,7 @@ final class WsDispatch {
       BiddingApi biddingApi,
       ApplianceApi applianceApi,
       PainPointApi painPointApi,
+      CharterApi charterApi,
       Admission admission,
       Caller caller,
       WsSubscriptions subscriptions) {
@@ -51,6 +54,7 @@ final class WsDispatch {
     this.biddingApi = biddingApi;
     this.applianceApi = applianceApi;
     this.painPointApi = painPointApi;
+    this.charterApi = charterApi;
     this.admission = admission;
     this.caller = caller;
     this.subscriptions = subscriptions;
@@ -80,7 +84,8 @@ final class WsDispatch {
   /** Requests that change something count against the node's admission control; reads and subscriptions do not. */
   private static boolean changes(ClientFrame frame) {
     return switch (frame.getBodyCase()) {
-      case SUBSCRIBE, UNSUBSCRIBE, GET_ME, GET_EMC, GET_ROUND, LIST_ROUNDS, GET_APPLIANCE, GET_PROSPECTUS, GET_PAIN_POINT, LIST_PAIN_POINTS -> false;
+      case SUBSCRIBE, UNSUBSCRIBE, GET_ME, GET_EMC, GET_ROUND, LIST_ROUNDS, GET_APPLIANCE, GET_PROSPECTUS, GET_PAIN_POINT, LIST_PAIN_POINTS, GET_CHARTER,
+          GET_EMC_CHARTER -> false;
       default -> true;
     };
   }
@@ -140,6 +145,12 @@ final class WsDispatch {
       case OPEN_PAIN_POINT_CALL ->
           painPointApi.openCall(caller, frame.getOpenPainPointCall()).thenApply(p -> Response.newBuilder().setPainPoint(p));
       case LIST_PAIN_POINTS -> painPointApi.list(caller, frame.getListPainPoints()).thenApply(l -> Response.newBuilder().setPainPoints(l));
+      // the charter: the same checks as over HTTP (CharterApi: only admins set it, only the owner adopts)
+      case GET_CHARTER -> charterApi.get().thenApply(c -> Response.newBuilder().setCharter(c));
+      case SET_CHARTER -> charterApi.set(caller, frame.getSetCharter()).thenApply(c -> Response.newBuilder().setCharter(c));
+      case GET_EMC_CHARTER ->
+          charterApi.emcCharter(caller, frame.getGetEmcCharter().getEmcId()).thenApply(c -> Response.newBuilder().setEmcCharter(c));
+      case ADOPT_EMC_CHARTER -> charterApi.adopt(caller, frame.getAdoptEmcCharter()).thenApply(c -> Response.newBuilder().setEmcCharter(c));
       case BODY_NOT_SET -> throw new ApiException(ErrorCodes.REQUEST_INVALID, "the frame names no request");
     };
   }

@@ -29,6 +29,7 @@ public final class WsRoutes {
   private final BiddingApi biddingApi;
   private final ApplianceApi applianceApi;
   private final io.rendan.painpoint.PainPointApi painPointApi;
+  private final io.rendan.charter.CharterApi charterApi;
   private final LiveTopics topics;
   private final WsSession.Settings settings;
   private final WsMetrics metrics;
@@ -41,6 +42,7 @@ public final class WsRoutes {
       BiddingApi biddingApi,
       ApplianceApi applianceApi,
       io.rendan.painpoint.PainPointApi painPointApi,
+      io.rendan.charter.CharterApi charterApi,
       LiveTopics topics,
       WsSession.Settings settings,
       WsMetrics metrics) {
@@ -51,6 +53,7 @@ public final class WsRoutes {
     this.biddingApi = biddingApi;
     this.applianceApi = applianceApi;
     this.painPointApi = painPointApi;
+    this.charterApi = charterApi;
     this.topics = topics;
     this.settings = settings;
     this.metrics = metrics;
@@ -64,7 +67,7 @@ public final class WsRoutes {
                 () ->
                     auth.webSocket(
                         caller ->
-                            WsSession.flow(system, meApi, emcApi, biddingApi, applianceApi, painPointApi, topics, settings, metrics, caller),
+                            WsSession.flow(system, meApi, emcApi, biddingApi, applianceApi, painPointApi, charterApi, topics, settings, metrics, caller),
                         settings.maxMessageBytes())));
   }
 }

@@ -65,6 +65,7 @@ public final class WsSession {
       BiddingApi biddingApi,
       ApplianceApi applianceApi,
       io.rendan.painpoint.PainPointApi painPointApi,
+      io.rendan.charter.CharterApi charterApi,
       LiveTopics topics,
       Settings settings,
       WsMetrics metrics,
@@ -76,7 +77,7 @@ public final class WsSession {
     this.frames = new WsFrames(system, settings.maxMessageBytes());
     this.subscriptions = new WsSubscriptions(this, topics, settings.maxSubscriptions());
     this.dispatch =
-        new WsDispatch(meApi, emcApi, biddingApi, applianceApi, painPointApi, settings.admission(), caller, subscriptions);
+        new WsDispatch(meApi, emcApi, biddingApi, applianceApi, painPointApi, charterApi, settings.admission(), caller, subscriptions);
   }
 
   public static Flow<org.apache.pekko.http.javadsl.model.ws.Message, org.apache.pekko.http.javadsl.model.ws.Message, NotUsed>
@@ -87,11 +88,12 @@ public final class WsSession {
           BiddingApi biddingApi,
           ApplianceApi applianceApi,
           io.rendan.painpoint.PainPointApi painPointApi,
+          io.rendan.charter.CharterApi charterApi,
           LiveTopics topics,
           Settings settings,
           WsMetrics metrics,
           Caller caller) {
-    return new WsSession(system, meApi, emcApi, biddingApi, applianceApi, painPointApi, topics, settings, metrics, caller).start();
+    return new WsSession(system, meApi, emcApi, biddingApi, applianceApi, painPointApi, charterApi, topics, settings, metrics, caller).start();
   }
 
   private Flow<org.apache.pekko.http.javadsl.model.ws.Message, org.apache.pekko.http.javadsl.model.ws.Message, NotUsed>

@@ -1,5 +1,5 @@
 // Members by side, with their shares and how they stand against their targets.
-import { h, replace, bps, money } from '../dom.js';
+import { h, replace, bps, money, errorText } from '../dom.js';
 
 function targetText(target, currency) {
   switch (target.metric) {
@@ -46,8 +46,33 @@ export function membersView(root, ctx) {
     return h('span', { class: 'tag ' + (result.met ? 'good' : 'warn') }, result.met ? 'target met' : 'target missed');
   }
 
+  // the charter versions a contract was made under (0: before charters); a later charter applies from its next change
+  function charterOf(contract) {
+    if (!contract) return null;
+    const org = contract.charterVersion ?? 0;
+    const own = contract.emcCharterVersion ?? 0;
+    return h('span', { class: 'muted small contract-charter', 'data-charter-version': org, 'data-emc-charter-version': own },
+      `contract v${contract.version} · charter v${org}` + (own ? ` + EMC v${own}` : ''));
+  }
+
+  // only the owner's operators may cancel; the server checks it again
+  function cancelButton(emc, removal, note) {
+    return h('button', {
+      type: 'button',
+      class: 'link cancel-removal',
+      'data-cancel-removal': removal.meId,
+      onclick: (e) => {
+        e.target.disabled = true;
+        ctx.http.cancelRemoval(emc.emcId, removal.meId)
+          .then(() => replace(note, 'removal cancelled'))
+          .catch((err) => { e.target.disabled = false; replace(note, errorText(err)); });
+      },
+    }, 'cancel removal');
+  }
+
   function card(member, statement, emc) {
     const terms = member.contract?.terms;
+    const note = h('span', { class: 'small removal-note' });
     // a removal with notice (the charter's removal-notice): the member stays until effectiveAt unless the owner cancels
     const removal = (emc.scheduledRemovals ?? []).find((r) => r.meId === member.meId);
     const target = terms?.target;
@@ -62,10 +87,12 @@ export function membersView(root, ctx) {
         h('span', { class: 'share' }, member.owner ? bps(ctx.emc?.ownerShareBps) + ' (rest)' : bps(terms?.shareBps)),
         target ? h('span', { class: 'muted' }, targetText(target, ctx.emc?.currency)) : null,
       ),
+      member.owner ? null : h('div', {}, charterOf(member.contract)),
       member.proposedTerms ? h('div', { class: 'tag warn' }, 'new terms proposed: ' + bps(member.proposedTerms.shareBps)) : null,
       removal
         ? h('div', { class: 'tag bad', 'data-removal-at': removal.effectiveAt },
-            `removal scheduled: leaves ${new Date(removal.effectiveAt).toLocaleString()} (charter v${removal.charterVersion ?? 0})`)
+            `removal scheduled: leaves ${new Date(removal.effectiveAt).toLocaleString()} (charter v${removal.charterVersion ?? 0})`,
+            ctx.owner ? [' ', cancelButton(emc, removal, note), ' ', note] : null)
         : null,
     );
   }

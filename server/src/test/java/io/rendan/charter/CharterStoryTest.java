@@ -139,21 +139,124 @@ class CharterStoryTest {
       try (WsClient ws = WsClient.connect(node.wsUri(), bob)) {
         ws.sendJson(ClientFrame.newBuilder().setRequestId("sub").setSubscribe(Subscribe.newBuilder().setTopic("emc/" + emcId)).build());
         assertTrue(ws.next().frame().getResponse().hasSubscribed());
+        ws.sendJson(ClientFrame.newBuilder().setRequestId("sub-me").setSubscribe(Subscribe.newBuilder().setTopic("me/" + washers)).build());
+        assertTrue(ws.next().frame().getResponse().hasSubscribed());
         Emc soon = parse(ok(node.delete("/v1/emcs/" + emcId + "/members/" + washers, alice), 202), Emc.newBuilder()).build();
         assertEquals(3, soon.getScheduledRemovals(0).getCharterVersion());
         java.util.List<String> pushed = new java.util.ArrayList<>();
-        while (!pushed.contains("emc.member-removed")) {
+        while (!pushed.contains("emc/" + emcId + " emc.member-removed")) {
           var frame = ws.next().frame();
           if (frame.hasPush()) {
-            pushed.add(frame.getPush().getEvent());
+            pushed.add(frame.getPush().getTopic() + " " + frame.getPush().getEvent());
+            if (frame.getPush().getTopic().startsWith("me/") && frame.getPush().getEvent().startsWith("emc.")) {
+              assertEquals(0, frame.getPush().getSeq(), "not a change of the ME");
+              assertEquals(washers, frame.getPush().getEmc().getScheduledRemovals(0).getMeId());
+            }
           }
         }
-        assertTrue(pushed.indexOf("emc.removal-scheduled") >= 0 && pushed.indexOf("emc.removal-scheduled") < pushed.indexOf("emc.member-removed"), pushed.toString());
+        int scheduledAt = pushed.indexOf("emc/" + emcId + " emc.removal-scheduled");
+        assertTrue(scheduledAt >= 0 && scheduledAt < pushed.indexOf("emc/" + emcId + " emc.member-removed"), pushed.toString());
+        assertTrue(pushed.contains("me/" + washers + " emc.removal-scheduled"), "the member learns at once, on its own topic: " + pushed);
       }
       Emc after = parse(node.get("/v1/emcs/" + emcId, alice), Emc.newBuilder()).build();
       assertTrue(after.getMembersList().stream().noneMatch(m -> m.getMeId().equals(washers)), "removed once the notice ran out");
       assertEquals(0, after.getScheduledRemovalsCount());
     }
+  }
+
+  @Test
+  void aContractKeepsTheCharterItWasMadeUnderUntilItsNextChange() throws Exception {
+    try (TestNode node = TestNode.h2(dataDir)) {
+      String alice = node.token("alice");
+      String bob = node.token("bob");
+      String admin = node.token("root", "admin");
+      ok(node.putJson("/v1/charter", admin, "{\"clauses\":{\"minShareBps\":500,\"replaceOnlyAfterFailedHelp\":true}}"), 200);
+      String laundry = registerMe(node, alice, "Dorm Laundry");
+      String washers = registerMe(node, bob, "Washer Works");
+      String emcId = parse(ok(node.postJson("/v1/emcs", alice, "{\"name\":\"Community Laundry\",\"userGroup\":\"dorm\",\"ownerMeId\":\"" + laundry + "\",\"ownerSide\":\"EXPERIENCE\"}"), 201), Emc.newBuilder()).getEmcId();
+      ok(node.postJson("/v1/emcs/" + emcId + "/invitations", alice, invitation("w", washers, 3_000)), 201);
+      ok(node.postJson("/v1/emcs/" + emcId + "/invitations/w/accept", bob, "{}"), 200);
+      assertContract(node, alice, emcId, washers, 1, 1, 0);
+
+      // the organisation's charter changes and the EMC adopts stricter values: the contract in force is not rewritten
+      ok(node.putJson("/v1/charter", admin, "{\"clauses\":{\"minShareBps\":600,\"replaceOnlyAfterFailedHelp\":true}}"), 200);
+      ok(node.putJson("/v1/emcs/" + emcId + "/charter", alice, "{\"clauses\":{\"minShareBps\":1000,\"replaceOnlyAfterFailedHelp\":true}}"), 200);
+      assertContract(node, bob, emcId, washers, 1, 1, 0);
+
+      // the member's next change of terms is made under the versions in force then, and its push says so at once
+      try (WsClient ws = WsClient.connect(node.wsUri(), bob)) {
+        ws.sendJson(ClientFrame.newBuilder().setRequestId("sub").setSubscribe(Subscribe.newBuilder().setTopic("emc/" + emcId)).build());
+        assertTrue(ws.next().frame().getResponse().hasSubscribed());
+        ok(node.postJson("/v1/emcs/" + emcId + "/members/" + washers + "/terms", alice, "{\"terms\":{\"shareBps\":3500,\"target\":{\"metric\":\"REVENUE\",\"amount\":\"1\"}}}"), 200);
+        ok(node.postJson("/v1/emcs/" + emcId + "/members/" + washers + "/terms/accept", bob, "{}"), 200);
+        io.rendan.protocol.api.v1.Push amended = null;
+        while (amended == null) {
+          var frame = ws.next().frame();
+          if (frame.hasPush() && frame.getPush().getEvent().equals("emc.contract-amended")) {
+            amended = frame.getPush();
+          }
+        }
+        io.rendan.protocol.api.v1.Contract pushed =
+            amended.getEmc().getMembersList().stream().filter(m -> m.getMeId().equals(washers)).findFirst().orElseThrow().getContract();
+        assertEquals(java.util.List.of(2, 2, 1), java.util.List.of(pushed.getVersion(), pushed.getCharterVersion(), pushed.getEmcCharterVersion()));
+      }
+      assertContract(node, alice, emcId, washers, 2, 2, 1);
+      EmcCharter charter = parse(node.get("/v1/emcs/" + emcId + "/charter", bob), EmcCharter.newBuilder()).build();
+      assertEquals(
+          java.util.List.of("1:1/0", "2:2/1"),
+          charter.getContractsList().stream()
+              .filter(c -> c.getMeId().equals(washers))
+              .map(c -> c.getContractVersion() + ":" + c.getOrgVersion() + "/" + c.getEmcVersion())
+              .toList(),
+          "every contract version with the charter it was made under");
+
+      // the charter over WebSocket: what HTTP offers, with the same checks
+      try (WsClient ws = WsClient.connect(node.wsUri(), bob)) {
+        ws.sendJson(ClientFrame.newBuilder().setRequestId("get").setGetCharter(io.rendan.protocol.api.v1.GetCharterRequest.getDefaultInstance()).build());
+        assertEquals(2, ws.next().frame().getResponse().getCharter().getVersion());
+        ws.sendJson(ClientFrame.newBuilder().setRequestId("set").setSetCharter(setCharter(700)).build());
+        assertEquals("auth:forbidden", ws.next().frame().getResponse().getError().getCode(), "only admins set it");
+        ws.sendJson(
+            ClientFrame.newBuilder().setRequestId("emc").setGetEmcCharter(io.rendan.protocol.api.v1.GetEmcCharterRequest.newBuilder().setEmcId(emcId)).build());
+        EmcCharter seen = ws.next().frame().getResponse().getEmcCharter();
+        assertEquals(java.util.List.of(1, 2, 1_000), java.util.List.of(seen.getVersion(), seen.getOrgVersion(), seen.getInForce().getMinShareBps()));
+        ws.sendJson(ClientFrame.newBuilder().setRequestId("adopt").setAdoptEmcCharter(adopt(emcId, 1_200)).build());
+        assertEquals("emc:not-owner", ws.next().frame().getResponse().getError().getCode(), "only the owner adopts");
+      }
+      try (WsClient ws = WsClient.connect(node.wsUri(), node.token("root", "admin"))) {
+        ws.sendJson(ClientFrame.newBuilder().setRequestId("set").setSetCharter(setCharter(700)).build());
+        Charter v3 = ws.next().frame().getResponse().getCharter();
+        assertEquals(java.util.List.of(3, 700, "root"), java.util.List.of(v3.getVersion(), v3.getClauses().getMinShareBps(), v3.getAdoptedBy()));
+      }
+      try (WsClient ws = WsClient.connect(node.wsUri(), alice)) {
+        ws.sendJson(ClientFrame.newBuilder().setRequestId("looser").setAdoptEmcCharter(adopt(emcId, 600)).build());
+        assertEquals("charter:looser", ws.next().frame().getResponse().getError().getCode());
+        ws.sendJson(ClientFrame.newBuilder().setRequestId("adopt").setAdoptEmcCharter(adopt(emcId, 1_200)).build());
+        EmcCharter adopted = ws.next().frame().getResponse().getEmcCharter();
+        assertEquals(java.util.List.of(2, 3, 1_200), java.util.List.of(adopted.getVersion(), adopted.getOrgVersion(), adopted.getInForce().getMinShareBps()));
+      }
+      assertEquals(3, parse(node.get("/v1/charter", bob), Charter.newBuilder()).getVersion(), "the same charter as over HTTP");
+    }
+  }
+
+  private static io.rendan.protocol.api.v1.SetCharterRequest setCharter(int minShareBps) {
+    return io.rendan.protocol.api.v1.SetCharterRequest.newBuilder()
+        .setClauses(io.rendan.protocol.api.v1.Clauses.newBuilder().setMinShareBps(minShareBps).setReplaceOnlyAfterFailedHelp(true))
+        .build();
+  }
+
+  private static io.rendan.protocol.api.v1.AdoptEmcCharterRequest adopt(String emcId, int minShareBps) {
+    return io.rendan.protocol.api.v1.AdoptEmcCharterRequest.newBuilder()
+        .setEmcId(emcId)
+        .setClauses(io.rendan.protocol.api.v1.Clauses.newBuilder().setMinShareBps(minShareBps).setReplaceOnlyAfterFailedHelp(true))
+        .build();
+  }
+
+  private static void assertContract(TestNode node, String token, String emcId, String meId, int version, int charterVersion, int emcCharterVersion)
+      throws Exception {
+    Emc emc = parse(ok(node.get("/v1/emcs/" + emcId, token), 200), Emc.newBuilder()).build();
+    io.rendan.protocol.api.v1.Contract c = emc.getMembersList().stream().filter(m -> m.getMeId().equals(meId)).findFirst().orElseThrow().getContract();
+    assertEquals(java.util.List.of(version, charterVersion, emcCharterVersion), java.util.List.of(c.getVersion(), c.getCharterVersion(), c.getEmcCharterVersion()), c.toString());
   }
 
   private static void assertRefused(HttpResponse<String> r, String code) {

@@ -120,6 +120,7 @@ class ConsoleE2ETest {
             Map.entry("ROUND_ID", "firmware"),
             Map.entry("APPLIANCE_ID", "dorm-washer-1"),
             Map.entry("ME_ID", "dorm-laundry"),
+            Map.entry("MEMBER_ID", "washer-works"),
             Map.entry("BID1_ASK_BPS", "1700"),
             Map.entry("BID2_ASK_BPS", "1600"),
             Map.entry("REVENUE_MINOR", "12000"),
@@ -148,6 +149,7 @@ class ConsoleE2ETest {
                     case "READY bid" -> () -> bid(carol, "cabin-1", 1700);
                     case "READY bid2" -> () -> bid(carol, "cabin-2", 1600);
                     case "READY fault" -> () -> telemetry(secret, "{\"seq\":2,\"fault\":{\"code\":\"E21\",\"message\":\"drain pump blocked\"}}\n");
+                    case "READY removal" -> () -> scheduleRemoval(alice);
                     default -> null;
                   };
               if (act != null) {
@@ -159,6 +161,11 @@ class ConsoleE2ETest {
     assertEquals(0, exit, "the browser script failed (see its FAIL line in the log); passed: " + passed);
     assertTrue(passed.contains("RESULT ok"), "the script ended without its result: " + passed);
     assertTrue(passed.contains("OK the appliance is shown because the EMC lists it"), "the washer came from the listing: " + passed);
+    assertTrue(passed.contains("OK the owner cancelled the removal from the page"), "the cancel button: " + passed);
+    io.rendan.protocol.api.v1.Emc.Builder laundry = io.rendan.protocol.api.v1.Emc.newBuilder();
+    JsonFormat.parser().merge(ok(node.get("/v1/emcs/laundry", alice)), laundry);
+    assertEquals(0, laundry.getScheduledRemovalsCount(), "the page's cancel reached the server: " + laundry);
+    assertTrue(laundry.getMembersList().stream().anyMatch(m -> m.getMeId().equals("washer-works")), "the member stays");
     for (String view : VIEWS) {
       Path shot = SHOTS.resolve(view + ".png");
       assertTrue(Files.isRegularFile(shot) && Files.size(shot) > 1000, "a screenshot of " + view + " at " + shot.toAbsolutePath());
@@ -168,6 +175,17 @@ class ConsoleE2ETest {
   private static void bid(String token, String bidId, int ask) {
     try {
       ok(node.postJson("/v1/rounds/firmware/bids", token, "{\"bidId\":\"" + bidId + "\",\"meId\":\"code-cabin\",\"askShareBps\":" + ask + ",\"plan\":\"over-the-air updates\"}"));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A charter with 30 days of notice, then the owner removes the washer: scheduled, not done. */
+  private static void scheduleRemoval(String owner) {
+    try {
+      ok(node.putJson("/v1/charter", node.token("root", "admin"), "{\"clauses\":{\"removalNoticeSeconds\":\"2592000\",\"replaceOnlyAfterFailedHelp\":true}}"));
+      HttpResponse<String> r = node.delete("/v1/emcs/laundry/members/washer-works", owner);
+      assertEquals(202, r.statusCode(), r.body());
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }

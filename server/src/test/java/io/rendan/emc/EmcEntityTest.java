@@ -348,6 +348,27 @@ class EmcEntityTest {
   }
 
   @Test
+  void eachContractKeepsTheCharterVersionsItWasMadeUnder() {
+    started();
+    run(r -> new InviteMember("i1", WASHERS, Side.SOLUTION, "member", THIRTY_PERCENT, Duration.ofDays(7), OWNER, r)).replyOfType(Accepted.class);
+    CharterVersions joinedUnder = new CharterVersions(1, 0);
+    var joined = run(r -> new AcceptInvitation("i1", WASHERS, true, joinedUnder, r));
+    assertEquals(joinedUnder, joined.eventOfType(MemberJoined.class).charter());
+    Terms better = new Terms(3_500, new Target(Metric.REVENUE, 600_000), 2);
+    run(r -> new ProposeTerms(WASHERS, better, OWNER, r)).replyOfType(Accepted.class);
+    assertEquals(joinedUnder, emc.getState().members().get(WASHERS).contract().orElseThrow().charter(), "a proposal changes no contract");
+    CharterVersions amendedUnder = new CharterVersions(2, 1);
+    var accepted = run(r -> new AcceptTerms(WASHERS, WASHERS, amendedUnder, r));
+    assertEquals(amendedUnder, accepted.eventOfType(ContractAmended.class).charter());
+    assertEquals(
+        List.of(joinedUnder, amendedUnder),
+        accepted.state().members().get(WASHERS).history().stream().map(Contract::charter).toList(),
+        "the first contract keeps the versions it was made under");
+    assertSurvivesRestart();
+    assertEquals(amendedUnder, emc.getState().members().get(WASHERS).contract().orElseThrow().charter());
+  }
+
+  @Test
   void newTermsThatWouldExceedTenThousandBpsAreRefused() {
     started();
     join("i1", WASHERS, Side.SOLUTION, THIRTY_PERCENT);

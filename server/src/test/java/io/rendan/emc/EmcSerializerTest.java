@@ -96,7 +96,28 @@ class EmcSerializerTest {
           new Sample("emc.snapshot-with-emc-seat.bin", "emc.snapshot", stateWithEmcSeat()),
           new Sample("emc.removal-scheduled.bin", "emc.removal-scheduled", new RemovalNotice.RemovalScheduled("emc-1", removal())),
           new Sample("emc.removal-cancelled.bin", "emc.removal-cancelled", new RemovalNotice.RemovalCancelled("emc-1", "washers", "laundry", AT)),
-          new Sample("emc.snapshot-with-removals.bin", "emc.snapshot", stateWithRemovals()));
+          new Sample("emc.snapshot-with-removals.bin", "emc.snapshot", stateWithRemovals()),
+          new Sample("emc.member-joined-charter.bin", "emc.member-joined", new MemberJoined("emc-1", "Community Laundry", "i1", "washers", Side.SOLUTION, "washer fleet", TERMS, AT, false, new CharterVersions(3, 1))),
+          new Sample("emc.contract-amended-charter.bin", "emc.contract-amended", new ContractAmended("emc-1", "washers", TERMS, AT, new CharterVersions(4, 2))),
+          new Sample("emc.seat-replaced-charter.bin", "emc.seat-replaced", new SeatReplaced("emc-1", "Community Laundry", "i9", "washers", "dryers", Side.SOLUTION, "dryer fleet", TERMS, AT, new CharterVersions(5, 0))),
+          new Sample("emc.snapshot-with-charter-versions.bin", "emc.snapshot", stateWithCharterVersions()));
+
+  /** Contracts made under charter versions; the first before charters. */
+  private static EmcState stateWithCharterVersions() {
+    EmcState s = fullState();
+    Map<String, Member> members = new LinkedHashMap<>(s.members());
+    members.put(
+        "washers",
+        new Member(
+            "washers",
+            Side.SOLUTION,
+            "washer fleet",
+            false,
+            List.of(new Contract(1, TERMS, AT), new Contract(2, TERMS, AT.plusSeconds(60), new CharterVersions(2, 1))),
+            null,
+            AT));
+    return new EmcState(s.emcId(), s.name(), s.userGroup(), s.ownerMeId(), s.status(), members, s.invitations(), s.createdAt(), s.version(), s.accounts());
+  }
 
   /** A seat held by another EMC, and its invitation. */
   private static EmcState stateWithEmcSeat() {

@@ -39,6 +39,8 @@ class RemovalNoticeEntityTest {
   private static ActorTestKit testKit;
 
   private final TestClock clock = new TestClock(START);
+  /** What the entity told members on {@code me/{meId}}: "meId event". */
+  private final java.util.List<String> toMembers = new java.util.concurrent.CopyOnWriteArrayList<>();
   private EventSourcedBehaviorTestKit<Command, Event, EmcState> emc;
 
   @BeforeAll
@@ -63,7 +65,15 @@ class RemovalNoticeEntityTest {
             EmcEntity.create(
                 "emc-r-" + IDS.incrementAndGet(),
                 new EmcSettings(100, Duration.ofMillis(200), Duration.ofSeconds(5), 4, 6, "EUR", Duration.ofDays(90)),
-                (event, state) -> {},
+                new EmcEntity.ChangePublisher() {
+                  @Override
+                  public void published(String event, EmcState state) {}
+
+                  @Override
+                  public void toMember(String meId, String event, EmcState state) {
+                    toMembers.add(meId + " " + event);
+                  }
+                },
                 clock),
             EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyEquality(true));
     run(r -> new StartEmc("Community Laundry", "dorm students", OWNER, Side.EXPERIENCE, "alice", r)).replyOfType(Accepted.class);
@@ -92,6 +102,16 @@ class RemovalNoticeEntityTest {
     emc.restart();
     assertEquals(before, emc.getState());
     assertEquals(START.plus(NOTICE), emc.getState().removals().get(WASHERS).effectiveAt());
+  }
+
+  @Test
+  void theMemberIsToldAtOnceOfItsScheduledRemovalAndOfItsCancellation() {
+    schedule();
+    assertEquals(java.util.List.of(WASHERS + " emc.removal-scheduled"), toMembers);
+    run(r -> new ScheduleRemoval(WASHERS, NOTICE, 2, 1, OWNER, r));
+    assertEquals(1, toMembers.size(), "a repeat changes nothing and tells nothing");
+    run(r -> new CancelRemoval(WASHERS, OWNER, r)).replyOfType(Accepted.class);
+    assertEquals(java.util.List.of(WASHERS + " emc.removal-scheduled", WASHERS + " emc.removal-cancelled"), toMembers);
   }
 
   @Test

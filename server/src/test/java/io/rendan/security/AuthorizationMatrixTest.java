@@ -351,13 +351,30 @@ class AuthorizationMatrixTest {
     o.put("answer_pledge", AnswerPledgeRequest.newBuilder().setEmcId(emcId).setCaseId("case-1").setPledgeId("p-1").setAccept(true).build());
     o.put("deliver_help", DeliverHelpRequest.newBuilder().setEmcId(emcId).setCaseId("case-1").setPledgeId("p-1").build());
     o.put("agree_to_leave", AgreeToLeaveRequest.newBuilder().setEmcId(emcId).setCaseId("case-1").build());
+    // the charter: anyone signed in reads the organisation's; only admins set it; the EMC's as its routes
+    io.rendan.protocol.api.v1.Clauses strict = io.rendan.protocol.api.v1.Clauses.newBuilder().setMinShareBps(100).setReplaceOnlyAfterFailedHelp(true).build();
+    o.put("get_charter", io.rendan.protocol.api.v1.GetCharterRequest.getDefaultInstance());
+    o.put("set_charter", io.rendan.protocol.api.v1.SetCharterRequest.newBuilder().setClauses(strict).build());
+    o.put("get_emc_charter", io.rendan.protocol.api.v1.GetEmcCharterRequest.newBuilder().setEmcId(emcId).build());
+    o.put("adopt_emc_charter", io.rendan.protocol.api.v1.AdoptEmcCharterRequest.newBuilder().setEmcId(emcId).setClauses(strict).build());
     o.put("cancel_reservation", CancelReservationRequest.newBuilder().setApplianceId(applianceId).setReservationId(reservationId).build());
     return o;
   }
 
   /** Operations open to anyone signed in, or acting for the caller itself. */
   private static final Map<String, Unrelated> NOT_REFUSED =
-      Map.of("get_me", Unrelated.VIEW, "list_rounds", Unrelated.VIEW, "get_prospectus", Unrelated.VIEW, "get_pain_point", Unrelated.VIEW, "list_pain_points", Unrelated.VIEW, "post_pain_point", Unrelated.OWN, "vote_pain_point", Unrelated.OWN, "unsubscribe", Unrelated.VIEW, "register_me", Unrelated.OWN, "book_reservation", Unrelated.OWN);
+      Map.ofEntries(
+          Map.entry("get_me", Unrelated.VIEW),
+          Map.entry("list_rounds", Unrelated.VIEW),
+          Map.entry("get_prospectus", Unrelated.VIEW),
+          Map.entry("get_pain_point", Unrelated.VIEW),
+          Map.entry("list_pain_points", Unrelated.VIEW),
+          Map.entry("post_pain_point", Unrelated.OWN),
+          Map.entry("vote_pain_point", Unrelated.OWN),
+          Map.entry("unsubscribe", Unrelated.VIEW),
+          Map.entry("register_me", Unrelated.OWN),
+          Map.entry("book_reservation", Unrelated.OWN),
+          Map.entry("get_charter", Unrelated.VIEW));
 
   @Test
   void everyWebSocketOperationHasACase() {
