@@ -282,7 +282,7 @@ public record EmcState(
       cases = HelpCaseChanges.memberGone(cases, e.meId(), e.at());
     } else if (event instanceof TermsProposed e) {
       Member m = ms.get(e.meId());
-      ms.put(e.meId(), new Member(m.meId(), m.side(), m.role(), m.owner(), m.history(), e.terms(), m.joinedAt()));
+      ms.put(e.meId(), new Member(m.meId(), m.side(), m.role(), m.owner(), m.history(), e.terms(), m.joinedAt(), m.emcMember()));
     } else if (event instanceof ContractAmended e) {
       ms.put(e.meId(), ms.get(e.meId()).withContract(e.terms(), e.at(), e.charter()));
     } else if (event instanceof EmcDissolved) {

@@ -132,6 +132,10 @@ class EmcEntityTest {
     assertTrue(joined.members().get("emc-coop").emcMember());
     assertEquals(3_000, joined.members().get("emc-coop").shareBps());
     assertRejected(run(r -> new TransferOwnership("emc-coop", OWNER, r)), EmcCodes.MEMBER_NOT_FOUND);
+    // New terms proposed to the seat leave it an EMC's seat.
+    Terms better = new Terms(3_500, new Target(Metric.REVENUE, 600_000), 2);
+    EmcState proposed = run(r -> new ProposeTerms("emc-coop", better, OWNER, r)).replyOfType(Accepted.class).emc();
+    assertTrue(proposed.members().get("emc-coop").emcMember(), "still an EMC's seat while terms are proposed");
     assertSurvivesRestart();
   }
 
