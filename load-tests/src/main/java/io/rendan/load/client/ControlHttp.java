@@ -31,6 +31,9 @@ public final class ControlHttp {
    */
   private static final int CONNECTIONS = 16;
 
+  /** Calls that may wait for a connection of one address (the simulator's provisioning threads beyond 16). */
+  private static final int MAX_QUEUED = 1 << 20;
+
   private static final Map<String, HttpLane> LANES = new ConcurrentHashMap<>();
 
   private ControlHttp() {}
@@ -55,9 +58,12 @@ public final class ControlHttp {
     return new Answer(r.status(), new String(r.body(), StandardCharsets.UTF_8));
   }
 
+  /** Plain HTTP only, as every client of the load generator (its streams and WebSockets too): no TLS. */
   private static HttpLane lane(URI uri) {
-    return LANES.computeIfAbsent(
-        uri.getHost() + ":" + uri.getPort(),
-        address -> new HttpLane(URI.create("http://" + address), CONNECTIONS, Integer.MAX_VALUE, TIMEOUT, 1));
+    if (!"http".equals(uri.getScheme())) {
+      throw new IllegalArgumentException(uri + ": the load generator speaks plain http only");
+    }
+    String address = uri.getHost() + ":" + (uri.getPort() > 0 ? uri.getPort() : 80);
+    return LANES.computeIfAbsent(address, a -> new HttpLane(URI.create("http://" + a), CONNECTIONS, MAX_QUEUED, TIMEOUT, 1));
   }
 }

@@ -106,7 +106,7 @@ public final class NodeProcess implements AutoCloseable, ScenarioContext.NodeCon
   public static NodeProcess launch(int index, Path jar, Map<String, String> env, List<String> jvmOptions, Path log, Path workDir)
       throws IOException {
     requireJar(jar);
-    Files.createDirectories(workDir);
+    workDir = Files.createDirectories(workDir).toAbsolutePath();
     int port = freePort();
     Map<String, String> settings = new java.util.HashMap<>(env);
     settings.put("RENDAN_MANAGEMENT_PORT", Integer.toString(freePort()));
