@@ -5,11 +5,14 @@ import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
+import org.apache.pekko.persistence.query.Offset;
+import org.apache.pekko.projection.Projection;
 import org.apache.pekko.projection.ProjectionBehavior;
 import org.apache.pekko.projection.ProjectionId;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
 import org.apache.pekko.projection.eventsourced.javadsl.EventSourcedProvider;
 import org.apache.pekko.projection.javadsl.Handler;
+import org.apache.pekko.projection.javadsl.SourceProvider;
 import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
 import org.apache.pekko.projection.jdbc.javadsl.JdbcProjection;
 
@@ -35,22 +38,12 @@ public final class TaggedProjections {
       String tagPrefix,
       int slices,
       Supplier<Handler<EventEnvelope<E>>> handler) {
-    ShardedDaemonProcess.get(system)
-        .init(
-            ProjectionBehavior.Command.class,
-            name,
-            slices,
-            slice -> {
-              String tag = tagPrefix + slice;
-              return ProjectionBehavior.create(
-                  JdbcProjection.atLeastOnceAsync(
-                      ProjectionId.of(name, tag),
-                      EventSourcedProvider.<E>eventsByTag(system, JdbcReadJournal.Identifier(), tag),
-                      jdbc.sessions(),
-                      handler::get,
-                      system));
-            },
-            ProjectionBehavior.stopMessage());
+    start(
+        system,
+        name,
+        tagPrefix,
+        slices,
+        tag -> JdbcProjection.atLeastOnceAsync(ProjectionId.of(name, tag), events(system, tag), jdbc.sessions(), handler::get, system));
   }
 
   /**
@@ -65,21 +58,28 @@ public final class TaggedProjections {
       String tagPrefix,
       int slices,
       Function<String, JdbcHandler<EventEnvelope<E>, ProjectionJdbc.Session>> handler) {
+    start(
+        system,
+        name,
+        tagPrefix,
+        slices,
+        tag ->
+            JdbcProjection.exactlyOnce(
+                ProjectionId.of(name, tag), events(system, tag), jdbc.sessions(), () -> handler.apply(name + "/" + tag), system));
+  }
+
+  private static <E> SourceProvider<Offset, EventEnvelope<E>> events(ActorSystem<?> system, String tag) {
+    return EventSourcedProvider.eventsByTag(system, JdbcReadJournal.Identifier(), tag);
+  }
+
+  private static void start(
+      ActorSystem<?> system, String name, String tagPrefix, int slices, Function<String, Projection<?>> projection) {
     ShardedDaemonProcess.get(system)
         .init(
             ProjectionBehavior.Command.class,
             name,
             slices,
-            slice -> {
-              String tag = tagPrefix + slice;
-              return ProjectionBehavior.create(
-                  JdbcProjection.exactlyOnce(
-                      ProjectionId.of(name, tag),
-                      EventSourcedProvider.<E>eventsByTag(system, JdbcReadJournal.Identifier(), tag),
-                      jdbc.sessions(),
-                      () -> handler.apply(name + "/" + tag),
-                      system));
-            },
+            slice -> ProjectionBehavior.create(projection.apply(tagPrefix + slice)),
             ProjectionBehavior.stopMessage());
   }
 }
