@@ -347,11 +347,11 @@ public final class EmcEntity
   /** A help command: its event, or the unchanged state, or its refusal. */
   private ReplyEffect<Event, EmcState> help(EmcState state, Command cmd) {
     ActorRef<Reply> replyTo = HelpCases.replyTo(cmd);
-    HelpCases.Decision decision = HelpCases.decide(state, emcId, cmd, currency(state), clock.instant());
-    if (decision instanceof HelpCases.Persist p) {
+    HelpRules.Decision decision = HelpRules.decide(state, emcId, cmd, currency(state), clock.instant());
+    if (decision instanceof HelpRules.Persist p) {
       return persist(p.event(), HelpCases.eventName(p.event()), replyTo, cmd instanceof HelpCases.PledgeHelp);
     }
-    if (decision instanceof HelpCases.Refused r) {
+    if (decision instanceof HelpRules.Refused r) {
       return Effect().reply(replyTo, r.rejection());
     }
     return Effect().reply(replyTo, new Accepted(state, false));

@@ -200,7 +200,7 @@ public record EmcState(
     if (!standing(meId).atRisk()) {
       return Optional.of(new Rejected(EmcCodes.NOT_AT_RISK, meId + " is not at risk"));
     }
-    return helpFirst ? HelpCases.replacementRefused(help, meId) : Optional.empty();
+    return helpFirst ? HelpRules.replacementRefused(help, meId) : Optional.empty();
   }
 
   public boolean isStarted() {

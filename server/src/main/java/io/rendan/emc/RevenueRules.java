@@ -132,7 +132,7 @@ final class RevenueRules {
             parts,
             now,
             keepSince);
-    return entity.persistWithHelp(event, "emc.revenue-shared", HelpCases.repayments(state, event), cmd.replyTo(), true);
+    return entity.persistWithHelp(event, "emc.revenue-shared", HelpRules.repayments(state, event), cmd.replyTo(), true);
   }
 
   ReplyEffect<Event, EmcState> reportPeriodValue(EmcState state, ReportPeriodValue cmd) {
@@ -194,6 +194,6 @@ final class RevenueRules {
               m.meId(), contract.get().version(), terms.target().metric(), terms.target().amount(), achieved, met, missed, missed >= limit));
     }
     PeriodClosed closed = new PeriodClosed(emcId, period.toString(), results, clock.instant());
-    return entity.persistWithHelp(closed, "emc.period-closed", HelpCases.afterPeriod(state, closed), cmd.replyTo(), false);
+    return entity.persistWithHelp(closed, "emc.period-closed", HelpRules.afterPeriod(state, closed), cmd.replyTo(), false);
   }
 }

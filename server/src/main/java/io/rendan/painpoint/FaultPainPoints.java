@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * appliances' batches that carry fault reports; for each report it keeps a row
  * (appliance, device seq) in {@code rendan_fault_report}, counts the reports of
  * that code within the rule's window, and tells the board of the appliance's EMC
- * ({@link PainPointBoard.ReportFault}). The offset is stored only after the board
+ * ({@link PainPointProtocol.ReportFault}). The offset is stored only after the board
  * answered (at least once); a report delivered again writes no second row and the
  * board ignores a seq it counted, so each report is counted once. Reports of one
  * appliance come in device-seq order: they are in one tag slice.
@@ -109,11 +109,11 @@ public final class FaultPainPoints extends Handler<EventEnvelope<Event>> {
                                 boards.reportFault(
                                     emcId,
                                     replyTo ->
-                                        new PainPointBoard.ReportFault(
+                                        new PainPointProtocol.ReportFault(
                                             applianceId, fault.code(), fault.message(), reading.seq(), reports, rule.opens(reports), rule.windowText(), replyTo)))
                         .thenAccept(
                             reply -> {
-                              if (reply instanceof PainPointBoard.Rejected r) {
+                              if (reply instanceof PainPointProtocol.Rejected r) {
                                 // a full board stays full on retry: the report is left out, not retried forever
                                 log.warn("fault {} of appliance {} not counted on the board of EMC {}: {}", fault.code(), applianceId, emcId, r.message());
                               }

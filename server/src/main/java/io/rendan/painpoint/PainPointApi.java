@@ -10,10 +10,10 @@ import io.rendan.emc.EmcState;
 import io.rendan.http.ApiException;
 import io.rendan.http.ErrorCodes;
 import io.rendan.me.MeApi;
-import io.rendan.painpoint.PainPointBoard.Accepted;
-import io.rendan.painpoint.PainPointBoard.Command;
-import io.rendan.painpoint.PainPointBoard.Rejected;
-import io.rendan.painpoint.PainPointBoard.Reply;
+import io.rendan.painpoint.PainPointProtocol.Accepted;
+import io.rendan.painpoint.PainPointProtocol.Command;
+import io.rendan.painpoint.PainPointProtocol.Rejected;
+import io.rendan.painpoint.PainPointProtocol.Reply;
 import io.rendan.protocol.api.v1.GetPainPointRequest;
 import io.rendan.protocol.api.v1.ListPainPointsRequest;
 import io.rendan.protocol.api.v1.ListPainPointsResponse;
@@ -101,7 +101,7 @@ public final class PainPointApi {
     String applianceId = request.getApplianceId().isEmpty() ? null : checkId("applianceId", request.getApplianceId());
     return liveEmc(emcId)
         .thenCompose(
-            emc -> ask(emcId, replyTo -> new PainPointBoard.PostPainPoint(id, text, category, applianceId, caller.subject(), false, replyTo)))
+            emc -> ask(emcId, replyTo -> new PainPointProtocol.PostPainPoint(id, text, category, applianceId, caller.subject(), false, replyTo)))
         .thenApply(a -> toProto(a.board().painPoints().get(a.painPointId()), caller.subject()));
   }
 
@@ -109,7 +109,7 @@ public final class PainPointApi {
     String emcId = checkId("emcId", request.getEmcId());
     String id = checkId("painPointId", request.getPainPointId());
     return liveEmc(emcId)
-        .thenCompose(emc -> ask(emcId, replyTo -> new PainPointBoard.VotePainPoint(id, caller.subject(), replyTo)))
+        .thenCompose(emc -> ask(emcId, replyTo -> new PainPointProtocol.VotePainPoint(id, caller.subject(), replyTo)))
         .thenApply(a -> toProto(a.board().painPoints().get(a.painPointId()), caller.subject()));
   }
 
@@ -117,15 +117,15 @@ public final class PainPointApi {
     String emcId = checkId("emcId", request.getEmcId());
     String id = checkId("painPointId", request.getPainPointId());
     String meId = checkId("meId", request.getMeId());
-    PainPointBoard.Action action =
+    PainPointProtocol.Action action =
         switch (request.getAction()) {
-          case ACKNOWLEDGE -> PainPointBoard.Action.ACKNOWLEDGE;
-          case MERGE -> PainPointBoard.Action.MERGE;
-          case DECLINE -> PainPointBoard.Action.DECLINE;
+          case ACKNOWLEDGE -> PainPointProtocol.Action.ACKNOWLEDGE;
+          case MERGE -> PainPointProtocol.Action.MERGE;
+          case DECLINE -> PainPointProtocol.Action.DECLINE;
           default -> throw invalid("action is required: ACKNOWLEDGE, MERGE or DECLINE");
         };
-    String into = action == PainPointBoard.Action.MERGE ? checkId("into", request.getInto()) : null;
-    String reason = action == PainPointBoard.Action.DECLINE ? checkText("reason", request.getReason(), MAX_REASON) : null;
+    String into = action == PainPointProtocol.Action.MERGE ? checkId("into", request.getInto()) : null;
+    String reason = action == PainPointProtocol.Action.DECLINE ? checkText("reason", request.getReason(), MAX_REASON) : null;
     return liveEmc(emcId)
         .thenCompose(
             emc -> {
@@ -136,7 +136,7 @@ public final class PainPointApi {
               }
               return meApi.requireOperator(caller, meId);
             })
-        .thenCompose(me -> ask(emcId, replyTo -> new PainPointBoard.TriagePainPoint(id, action, meId, into, reason, replyTo)))
+        .thenCompose(me -> ask(emcId, replyTo -> new PainPointProtocol.TriagePainPoint(id, action, meId, into, reason, replyTo)))
         .thenApply(a -> toProto(a.board().painPoints().get(a.painPointId()), caller.subject()));
   }
 
@@ -160,17 +160,17 @@ public final class PainPointApi {
     return board(emcId)
         .thenCompose(
             board -> {
-              PainPointBoard.PainPoint p = board.painPoints().get(id);
+              PainPointState.PainPoint p = board.painPoints().get(id);
               if (p == null) {
                 throw new ApiException(PainPointCodes.NOT_FOUND, "no pain point " + id);
               }
-              boolean open = p.status() == PainPointBoard.Status.OPEN || p.status() == PainPointBoard.Status.ACKNOWLEDGED;
+              boolean open = p.status() == PainPointState.Status.OPEN || p.status() == PainPointState.Status.ACKNOWLEDGED;
               if (!open && !roundId.equals(p.roundId())) {
                 throw new ApiException(PainPointCodes.CLOSED, "pain point " + id + " is " + p.status());
               }
               return biddingApi.postCallFor(caller, post.build(), id);
             })
-        .thenCompose(round -> ask(emcId, replyTo -> new PainPointBoard.OpenCall(id, roundId, replyTo)))
+        .thenCompose(round -> ask(emcId, replyTo -> new PainPointProtocol.OpenCall(id, roundId, replyTo)))
         .thenApply(a -> toProto(a.board().painPoints().get(a.painPointId()), caller.subject()));
   }
 
@@ -186,7 +186,7 @@ public final class PainPointApi {
 
   /** For the resolution delivery: the member awarded {@code roundId} joined. */
   CompletionStage<Accepted> resolve(String emcId, String roundId, String meId) {
-    return ask(emcId, replyTo -> new PainPointBoard.ResolveByRound(roundId, meId, replyTo));
+    return ask(emcId, replyTo -> new PainPointProtocol.ResolveByRound(roundId, meId, replyTo));
   }
 
   public CompletionStage<PainPoint> get(Caller caller, GetPainPointRequest request) {
@@ -195,7 +195,7 @@ public final class PainPointApi {
     return board(emcId)
         .thenApply(
             board -> {
-              PainPointBoard.PainPoint p = board.painPoints().get(id);
+              PainPointState.PainPoint p = board.painPoints().get(id);
               if (p == null) {
                 throw new ApiException(PainPointCodes.NOT_FOUND, "no pain point " + id);
               }
@@ -206,17 +206,17 @@ public final class PainPointApi {
   /** Every pain point of the EMC (at most {@code max-pain-points}), most votes first, then the oldest. */
   public CompletionStage<ListPainPointsResponse> list(Caller caller, ListPainPointsRequest request) {
     String emcId = checkId("emcId", request.getEmcId());
-    PainPointBoard.Status status =
+    PainPointState.Status status =
         switch (request.getStatus()) {
           case STATUS_UNSPECIFIED -> null;
           case UNRECOGNIZED -> throw invalid("unknown status");
-          default -> PainPointBoard.Status.valueOf(request.getStatus().name());
+          default -> PainPointState.Status.valueOf(request.getStatus().name());
         };
     return board(emcId)
         .thenApply(
             board -> {
               String period = YearMonth.from(clock.instant().atOffset(ZoneOffset.UTC)).toString();
-              PainPointBoard.Quota quota = board.quota(caller.subject(), period);
+              PainPointState.Quota quota = board.quota(caller.subject(), period);
               ListPainPointsResponse.Builder b =
                   ListPainPointsResponse.newBuilder()
                       .setPeriod(period)
@@ -226,8 +226,8 @@ public final class PainPointApi {
               board.painPoints().values().stream()
                   .filter(p -> status == null || p.status() == status)
                   .sorted(
-                      Comparator.comparingInt((PainPointBoard.PainPoint p) -> -p.voters().size())
-                          .thenComparingLong(PainPointBoard.PainPoint::order))
+                      Comparator.comparingInt((PainPointState.PainPoint p) -> -p.voters().size())
+                          .thenComparingLong(PainPointState.PainPoint::order))
                   .forEach(p -> b.addPainPoints(toProto(p, caller.subject())));
               return b.build();
             });
@@ -235,11 +235,11 @@ public final class PainPointApi {
 
   /** Anyone signed in may watch {@code painpoints/{emcId}} of an EMC that exists; answers the board's version. */
   public CompletionStage<Long> authorizeWatch(Caller caller, String emcId) {
-    return board(checkId("emcId", emcId)).thenApply(PainPointBoard.State::version);
+    return board(checkId("emcId", emcId)).thenApply(PainPointState::version);
   }
 
-  private CompletionStage<PainPointBoard.State> board(String emcId) {
-    return emcApi.current(emcId).thenCompose(emc -> ask(emcId, PainPointBoard.GetBoard::new)).thenApply(Accepted::board);
+  private CompletionStage<PainPointState> board(String emcId) {
+    return emcApi.current(emcId).thenCompose(emc -> ask(emcId, PainPointProtocol.GetBoard::new)).thenApply(Accepted::board);
   }
 
   private CompletionStage<EmcState> liveEmc(String emcId) {
@@ -262,7 +262,7 @@ public final class PainPointApi {
 
   // ---- mapping --------------------------------------------------------------------------------
 
-  static PainPoint toProto(PainPointBoard.PainPoint p, String subject) {
+  static PainPoint toProto(PainPointState.PainPoint p, String subject) {
     PainPoint.Builder b =
         PainPoint.newBuilder()
             .setPainPointId(p.painPointId())
@@ -289,7 +289,7 @@ public final class PainPointApi {
   }
 
   /** What subscribers of {@code painpoints/{emcId}} get: the pain point that changed, never who voted. */
-  static Push push(String event, PainPointBoard.State board, String painPointId, Clock clock) {
+  static Push push(String event, PainPointState board, String painPointId, Clock clock) {
     PainPoint point = toProto(board.painPoints().get(painPointId), null).toBuilder().setEmcId(board.emcId()).build();
     return Push.newBuilder()
         .setTopic(TOPIC_PREFIX + board.emcId())

@@ -2,14 +2,14 @@ package io.rendan.painpoint;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Timestamp;
-import io.rendan.painpoint.PainPointBoard.Action;
-import io.rendan.painpoint.PainPointBoard.PainPoint;
-import io.rendan.painpoint.PainPointBoard.PainPointPosted;
-import io.rendan.painpoint.PainPointBoard.PainPointTriaged;
-import io.rendan.painpoint.PainPointBoard.PainPointVoted;
-import io.rendan.painpoint.PainPointBoard.Quota;
-import io.rendan.painpoint.PainPointBoard.State;
-import io.rendan.painpoint.PainPointBoard.Status;
+import io.rendan.painpoint.PainPointEvents.PainPointPosted;
+import io.rendan.painpoint.PainPointEvents.PainPointTriaged;
+import io.rendan.painpoint.PainPointEvents.PainPointVoted;
+import io.rendan.painpoint.PainPointProtocol.Action;
+import io.rendan.painpoint.PainPointState.PainPoint;
+import io.rendan.painpoint.PainPointState.Quota;
+import io.rendan.painpoint.PainPointState.Status;
+import io.rendan.painpoint.PainPointState;
 import io.rendan.protocol.persistence.v1.PainPointBoardSnapshot;
 import java.io.NotSerializableException;
 import java.time.Instant;
@@ -41,10 +41,10 @@ public final class PainPointSerializer extends SerializerWithStringManifest {
     if (o instanceof PainPointPosted) return POSTED;
     if (o instanceof PainPointVoted) return VOTED;
     if (o instanceof PainPointTriaged) return TRIAGED;
-    if (o instanceof State) return SNAPSHOT;
-    if (o instanceof PainPointBoard.PainPointCallOpened) return CALL_OPENED;
-    if (o instanceof PainPointBoard.PainPointResolved) return RESOLVED;
-    if (o instanceof PainPointBoard.PainPointFaultRepeated) return FAULT_REPEATED;
+    if (o instanceof PainPointState) return SNAPSHOT;
+    if (o instanceof PainPointEvents.PainPointCallOpened) return CALL_OPENED;
+    if (o instanceof PainPointEvents.PainPointResolved) return RESOLVED;
+    if (o instanceof PainPointEvents.PainPointFaultRepeated) return FAULT_REPEATED;
     throw new IllegalArgumentException("PainPointSerializer cannot serialize " + o.getClass());
   }
 
@@ -95,7 +95,7 @@ public final class PainPointSerializer extends SerializerWithStringManifest {
           .build()
           .toByteArray();
     }
-    if (o instanceof PainPointBoard.PainPointCallOpened e) {
+    if (o instanceof PainPointEvents.PainPointCallOpened e) {
       return io.rendan.protocol.persistence.v1.PainPointCallOpened.newBuilder()
           .setEmcId(e.emcId())
           .setPainPointId(e.painPointId())
@@ -104,7 +104,7 @@ public final class PainPointSerializer extends SerializerWithStringManifest {
           .build()
           .toByteArray();
     }
-    if (o instanceof PainPointBoard.PainPointFaultRepeated e) {
+    if (o instanceof PainPointEvents.PainPointFaultRepeated e) {
       return io.rendan.protocol.persistence.v1.PainPointFaultRepeated.newBuilder()
           .setEmcId(e.emcId())
           .setPainPointId(e.painPointId())
@@ -113,7 +113,7 @@ public final class PainPointSerializer extends SerializerWithStringManifest {
           .build()
           .toByteArray();
     }
-    if (o instanceof PainPointBoard.PainPointResolved e) {
+    if (o instanceof PainPointEvents.PainPointResolved e) {
       return io.rendan.protocol.persistence.v1.PainPointResolved.newBuilder()
           .setEmcId(e.emcId())
           .setPainPointId(e.painPointId())
@@ -123,7 +123,7 @@ public final class PainPointSerializer extends SerializerWithStringManifest {
           .build()
           .toByteArray();
     }
-    if (o instanceof State s) {
+    if (o instanceof PainPointState s) {
       PainPointBoardSnapshot.Builder b = PainPointBoardSnapshot.newBuilder().setEmcId(s.emcId()).setVersion(s.version());
       for (PainPoint p : s.painPoints().values()) {
         PainPointBoardSnapshot.StoredPainPoint.Builder stored = PainPointBoardSnapshot.StoredPainPoint.newBuilder();
@@ -228,19 +228,19 @@ public final class PainPointSerializer extends SerializerWithStringManifest {
           for (PainPointBoardSnapshot.StoredQuota q : s.getQuotasList()) {
             quotas.put(q.getSubject(), new Quota(q.getPeriod(), q.getPosts(), q.getVotes()));
           }
-          return new State(s.getEmcId(), s.getVersion(), points, quotas);
+          return new PainPointState(s.getEmcId(), s.getVersion(), points, quotas);
         }
         case CALL_OPENED -> {
           var e = io.rendan.protocol.persistence.v1.PainPointCallOpened.parseFrom(bytes);
-          return new PainPointBoard.PainPointCallOpened(e.getEmcId(), e.getPainPointId(), e.getRoundId(), instant(e.getAt()));
+          return new PainPointEvents.PainPointCallOpened(e.getEmcId(), e.getPainPointId(), e.getRoundId(), instant(e.getAt()));
         }
         case RESOLVED -> {
           var e = io.rendan.protocol.persistence.v1.PainPointResolved.parseFrom(bytes);
-          return new PainPointBoard.PainPointResolved(e.getEmcId(), e.getPainPointId(), e.getRoundId(), e.getMeId(), instant(e.getAt()));
+          return new PainPointEvents.PainPointResolved(e.getEmcId(), e.getPainPointId(), e.getRoundId(), e.getMeId(), instant(e.getAt()));
         }
         case FAULT_REPEATED -> {
           var e = io.rendan.protocol.persistence.v1.PainPointFaultRepeated.parseFrom(bytes);
-          return new PainPointBoard.PainPointFaultRepeated(e.getEmcId(), e.getPainPointId(), e.getSeq(), instant(e.getAt()));
+          return new PainPointEvents.PainPointFaultRepeated(e.getEmcId(), e.getPainPointId(), e.getSeq(), instant(e.getAt()));
         }
         default -> throw new NotSerializableException("unknown manifest " + manifest);
       }
@@ -249,12 +249,12 @@ public final class PainPointSerializer extends SerializerWithStringManifest {
     }
   }
 
-  private static io.rendan.protocol.persistence.v1.FaultCount fault(PainPointBoard.FaultCount f) {
+  private static io.rendan.protocol.persistence.v1.FaultCount fault(PainPointEvents.FaultCount f) {
     return io.rendan.protocol.persistence.v1.FaultCount.newBuilder().setCode(f.code()).setLastSeq(f.lastSeq()).setReports(f.reports()).build();
   }
 
-  private static PainPointBoard.FaultCount fault(io.rendan.protocol.persistence.v1.FaultCount f) {
-    return new PainPointBoard.FaultCount(f.getCode(), f.getLastSeq(), f.getReports());
+  private static PainPointEvents.FaultCount fault(io.rendan.protocol.persistence.v1.FaultCount f) {
+    return new PainPointEvents.FaultCount(f.getCode(), f.getLastSeq(), f.getReports());
   }
 
   private static String orEmpty(String s) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.google.protobuf.Message;
+import com.typesafe.config.ConfigFactory;
 import io.rendan.protocol.api.v1.BookReservationRequest;
 import io.rendan.protocol.api.v1.InviteMemberRequest;
 import io.rendan.protocol.api.v1.PlaceBidRequest;
@@ -43,7 +44,10 @@ class HttpCodecFuzzTest {
 
   private static synchronized HttpCodec codec() {
     if (codec == null) {
-      ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "codec-fuzz");
+      // Pekko's defaults, not the node's application.conf: that one makes a
+      // cluster member on the fixed remoting port 25520, which a node running
+      // beside the tests may hold.
+      ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "codec-fuzz", ConfigFactory.defaultReference());
       codec = new HttpCodec(Materializer.matFromSystem(system), 4096, Duration.ofSeconds(5));
     }
     return codec;

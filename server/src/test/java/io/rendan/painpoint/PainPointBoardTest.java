@@ -3,17 +3,17 @@ package io.rendan.painpoint;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.typesafe.config.ConfigFactory;
-import io.rendan.painpoint.PainPointBoard.Accepted;
-import io.rendan.painpoint.PainPointBoard.Action;
-import io.rendan.painpoint.PainPointBoard.Command;
-import io.rendan.painpoint.PainPointBoard.Event;
-import io.rendan.painpoint.PainPointBoard.PainPointPosted;
-import io.rendan.painpoint.PainPointBoard.PainPointTriaged;
-import io.rendan.painpoint.PainPointBoard.PainPointVoted;
-import io.rendan.painpoint.PainPointBoard.Rejected;
-import io.rendan.painpoint.PainPointBoard.Reply;
-import io.rendan.painpoint.PainPointBoard.State;
-import io.rendan.painpoint.PainPointBoard.Status;
+import io.rendan.painpoint.PainPointEvents.Event;
+import io.rendan.painpoint.PainPointEvents.PainPointPosted;
+import io.rendan.painpoint.PainPointEvents.PainPointTriaged;
+import io.rendan.painpoint.PainPointEvents.PainPointVoted;
+import io.rendan.painpoint.PainPointProtocol.Accepted;
+import io.rendan.painpoint.PainPointProtocol.Action;
+import io.rendan.painpoint.PainPointProtocol.Command;
+import io.rendan.painpoint.PainPointProtocol.Rejected;
+import io.rendan.painpoint.PainPointProtocol.Reply;
+import io.rendan.painpoint.PainPointState.Status;
+import io.rendan.painpoint.PainPointState;
 import io.rendan.testkit.EntityTestKit;
 import io.rendan.testkit.TestClock;
 import java.time.Duration;
@@ -24,12 +24,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 /**
  * One test per rule of a pain-point board. Commands, replies, events and states
@@ -47,7 +47,7 @@ class PainPointBoardTest {
   private final TestClock clock = new TestClock(DEC);
   private final List<String> published = new CopyOnWriteArrayList<>();
   private String emcId;
-  private EventSourcedBehaviorTestKit<Command, Event, State> board;
+  private EventSourcedBehaviorTestKit<Command, Event, PainPointState> board;
 
   @BeforeAll
   static void start() {
@@ -67,23 +67,23 @@ class PainPointBoardTest {
             PainPointBoard.create(emcId, SETTINGS, (event, state, id) -> published.add(event + " " + id + " " + state.version()), clock));
   }
 
-  private CommandResultWithReply<Command, Event, State, Reply> run(Function<ActorRef<Reply>, Command> command) {
+  private CommandResultWithReply<Command, Event, PainPointState, Reply> run(Function<ActorRef<Reply>, Command> command) {
     return board.runCommand(command);
   }
 
-  private CommandResultWithReply<Command, Event, State, Reply> post(String id, String subject) {
-    return run(r -> new PainPointBoard.PostPainPoint(id, "text of " + id, "washers", null, subject, false, r));
+  private CommandResultWithReply<Command, Event, PainPointState, Reply> post(String id, String subject) {
+    return run(r -> new PainPointProtocol.PostPainPoint(id, "text of " + id, "washers", null, subject, false, r));
   }
 
-  private CommandResultWithReply<Command, Event, State, Reply> vote(String id, String subject) {
-    return run(r -> new PainPointBoard.VotePainPoint(id, subject, r));
+  private CommandResultWithReply<Command, Event, PainPointState, Reply> vote(String id, String subject) {
+    return run(r -> new PainPointProtocol.VotePainPoint(id, subject, r));
   }
 
-  private CommandResultWithReply<Command, Event, State, Reply> triage(String id, Action action, String into, String reason) {
-    return run(r -> new PainPointBoard.TriagePainPoint(id, action, "dorm-laundry", into, reason, r));
+  private CommandResultWithReply<Command, Event, PainPointState, Reply> triage(String id, Action action, String into, String reason) {
+    return run(r -> new PainPointProtocol.TriagePainPoint(id, action, "dorm-laundry", into, reason, r));
   }
 
-  private static void assertRejected(CommandResultWithReply<Command, Event, State, Reply> result, String code) {
+  private static void assertRejected(CommandResultWithReply<Command, Event, PainPointState, Reply> result, String code) {
     assertEquals(code, result.replyOfType(Rejected.class).code());
     assertTrue(result.hasNoEvents(), "a rejection stores nothing");
   }
@@ -98,7 +98,7 @@ class PainPointBoardTest {
     assertTrue(accepted.changed());
     assertEquals(Status.OPEN, accepted.board().painPoints().get("pp-1").status());
     assertEquals(List.of("painpoint.posted pp-1 1"), published);
-    State before = board.getState();
+    PainPointState before = board.getState();
     assertEquals(before, board.restart().state());
     assertEquals(1, board.getState().quota("student-1", "2026-12").posts());
   }
@@ -121,7 +121,7 @@ class PainPointBoardTest {
     assertRejected(post("pp-3", "student-1"), PainPointCodes.POSTS_LIMIT);
     post("pp-3", "student-2"); // another user's limit is its own
     // the system's posts count against nobody
-    var bySystem = run(r -> new PainPointBoard.PostPainPoint("pp-4", "Dryer faults", "appliance-faults", "dryer-2", PainPointBoard.SYSTEM, true, r));
+    var bySystem = run(r -> new PainPointProtocol.PostPainPoint("pp-4", "Dryer faults", "appliance-faults", "dryer-2", PainPointBoard.SYSTEM, true, r));
     assertTrue(((PainPointPosted) bySystem.event()).bySystem());
     clock.set(Instant.parse("2027-01-01T00:00:01Z"));
     assertRejected(post("pp-5", "student-1"), PainPointCodes.BOARD_FULL);
@@ -135,7 +135,7 @@ class PainPointBoardTest {
     clock.set(Instant.parse("2027-01-01T00:00:01Z"));
     var january = post("pp-3", "student-1");
     assertEquals("2027-01", ((PainPointPosted) january.event()).period());
-    State state = board.restart().state();
+    PainPointState state = board.restart().state();
     assertEquals(1, state.quota("student-1", "2027-01").posts());
     assertFalse(state.quotas().values().stream().anyMatch(q -> q.period().equals("2026-12")), "counts of a past period are dropped");
   }
@@ -177,7 +177,7 @@ class PainPointBoardTest {
     vote("pp-2", "b");
     var merged = triage("pp-2", Action.MERGE, "pp-1", null);
     assertEquals(new PainPointTriaged(emcId, "pp-2", Action.MERGE, "dorm-laundry", "pp-1", null, DEC), merged.event());
-    State state = board.restart().state();
+    PainPointState state = board.restart().state();
     assertEquals(List.of("a", "b"), state.painPoints().get("pp-1").voters(), "voters united, each once");
     assertEquals(List.of("pp-2"), state.painPoints().get("pp-1").mergedFrom());
     assertEquals(Status.MERGED, state.painPoints().get("pp-2").status());
@@ -194,18 +194,18 @@ class PainPointBoardTest {
     post("pp-1", "student-1");
     post("pp-2", "student-1");
     triage("pp-2", Action.DECLINE, null, "no");
-    var opened = run(r -> new PainPointBoard.OpenCall("pp-1", "round-1", r));
-    assertEquals(new PainPointBoard.PainPointCallOpened(emcId, "pp-1", "round-1", DEC), opened.event());
-    assertTrue(run(r -> new PainPointBoard.OpenCall("pp-1", "round-1", r)).hasNoEvents(), "the same call again changes nothing");
-    assertRejected(run(r -> new PainPointBoard.OpenCall("pp-1", "round-2", r)), PainPointCodes.CLOSED);
-    assertRejected(run(r -> new PainPointBoard.OpenCall("pp-2", "round-3", r)), PainPointCodes.CLOSED);
+    var opened = run(r -> new PainPointProtocol.OpenCall("pp-1", "round-1", r));
+    assertEquals(new PainPointEvents.PainPointCallOpened(emcId, "pp-1", "round-1", DEC), opened.event());
+    assertTrue(run(r -> new PainPointProtocol.OpenCall("pp-1", "round-1", r)).hasNoEvents(), "the same call again changes nothing");
+    assertRejected(run(r -> new PainPointProtocol.OpenCall("pp-1", "round-2", r)), PainPointCodes.CLOSED);
+    assertRejected(run(r -> new PainPointProtocol.OpenCall("pp-2", "round-3", r)), PainPointCodes.CLOSED);
     assertEquals(Status.IN_CALL, board.restart().state().painPoints().get("pp-1").status());
     // another round's award resolves nothing
-    assertTrue(run(r -> new PainPointBoard.ResolveByRound("round-9", "someone", r)).hasNoEvents());
-    var resolved = run(r -> new PainPointBoard.ResolveByRound("round-1", "sock-savers", r));
-    assertEquals(new PainPointBoard.PainPointResolved(emcId, "pp-1", "round-1", "sock-savers", DEC), resolved.event());
-    assertTrue(run(r -> new PainPointBoard.ResolveByRound("round-1", "sock-savers", r)).hasNoEvents(), "delivered again: resolved once");
-    State state = board.restart().state();
+    assertTrue(run(r -> new PainPointProtocol.ResolveByRound("round-9", "someone", r)).hasNoEvents());
+    var resolved = run(r -> new PainPointProtocol.ResolveByRound("round-1", "sock-savers", r));
+    assertEquals(new PainPointEvents.PainPointResolved(emcId, "pp-1", "round-1", "sock-savers", DEC), resolved.event());
+    assertTrue(run(r -> new PainPointProtocol.ResolveByRound("round-1", "sock-savers", r)).hasNoEvents(), "delivered again: resolved once");
+    PainPointState state = board.restart().state();
     assertEquals(Status.RESOLVED, state.painPoints().get("pp-1").status());
     assertEquals("sock-savers", state.painPoints().get("pp-1").resolvedByMeId());
     assertEquals("round-1", state.painPoints().get("pp-1").roundId());
@@ -219,7 +219,7 @@ class PainPointBoardTest {
     assertEquals(Status.ACKNOWLEDGED, acknowledged.state().painPoints().get("pp-1").status());
     assertTrue(triage("pp-1", Action.ACKNOWLEDGE, null, null).hasNoEvents(), "acknowledging again changes nothing");
     triage("pp-1", Action.DECLINE, null, "the landlord's plumbing");
-    State state = board.restart().state();
+    PainPointState state = board.restart().state();
     assertEquals(Status.DECLINED, state.painPoints().get("pp-1").status());
     assertEquals("the landlord's plumbing", state.painPoints().get("pp-1").reason());
     assertEquals("dorm-laundry", state.painPoints().get("pp-1").triagedByMeId());
@@ -228,9 +228,9 @@ class PainPointBoardTest {
     assertRejected(vote("pp-1", "a"), PainPointCodes.CLOSED);
   }
 
-  private CommandResultWithReply<Command, Event, State, Reply> fault(String appliance, String code, long seq, int reports) {
+  private CommandResultWithReply<Command, Event, PainPointState, Reply> fault(String appliance, String code, long seq, int reports) {
     FaultRule rule = new FaultRule(3, Duration.ofHours(24));
-    return run(r -> new PainPointBoard.ReportFault(appliance, code, "drum stuck", seq, reports, rule.opens(reports), rule.windowText(), r));
+    return run(r -> new PainPointProtocol.ReportFault(appliance, code, "drum stuck", seq, reports, rule.opens(reports), rule.windowText(), r));
   }
 
   @Test
@@ -240,24 +240,24 @@ class PainPointBoardTest {
     assertTrue(fault("dryer-2", "E21", 9, 2).hasNoEvents());
     var opened = fault("dryer-2", "E21", 12, 3);
     PainPointPosted posted = (PainPointPosted) opened.event();
-    String id = PainPointBoard.faultPainPointId("dryer-2", "E21", 12);
+    String id = PainPointRules.faultPainPointId("dryer-2", "E21", 12);
     assertEquals(
         new PainPointPosted(
             emcId, id, "Appliance dryer-2 reported fault E21 3 times within 24 hours: drum stuck", PainPointBoard.FAULT_CATEGORY, "dryer-2",
-            PainPointBoard.SYSTEM, true, "2026-12", DEC, new PainPointBoard.FaultCount("E21", 12, 3)),
+            PainPointBoard.SYSTEM, true, "2026-12", DEC, new PainPointEvents.FaultCount("E21", 12, 3)),
         posted);
     assertEquals(List.of("painpoint.posted " + id + " 1"), published);
     assertTrue(fault("dryer-2", "E21", 12, 3).hasNoEvents(), "the same report delivered again opens nothing more");
     // a repeat adds to the open one, whatever the window's count
     var repeated = fault("dryer-2", "E21", 15, 1);
-    assertEquals(new PainPointBoard.PainPointFaultRepeated(emcId, id, 15, DEC), repeated.event());
+    assertEquals(new PainPointEvents.PainPointFaultRepeated(emcId, id, 15, DEC), repeated.event());
     assertTrue(fault("dryer-2", "E21", 15, 1).hasNoEvents(), "a repeat delivered again is counted once");
     // another code or another appliance is another pain point
     assertFalse(fault("dryer-2", "E30", 16, 3).hasNoEvents());
     assertFalse(fault("washer-1", "E21", 3, 3).hasNoEvents());
-    State state = board.restart().state();
+    PainPointState state = board.restart().state();
     assertEquals(3, state.painPoints().size());
-    assertEquals(new PainPointBoard.FaultCount("E21", 15, 4), state.painPoints().get(id).fault());
+    assertEquals(new PainPointEvents.FaultCount("E21", 15, 4), state.painPoints().get(id).fault());
     assertEquals(0, state.quota(PainPointBoard.SYSTEM, "2026-12").posts(), "the system's posts count against no limit");
   }
 
@@ -265,12 +265,12 @@ class PainPointBoardTest {
   void aFaultPainPointThatIsClosedIsFollowedByANewOneOnlyWhenTheRuleOpensIt() {
     newBoard();
     fault("dryer-2", "E21", 12, 3);
-    String first = PainPointBoard.faultPainPointId("dryer-2", "E21", 12);
+    String first = PainPointRules.faultPainPointId("dryer-2", "E21", 12);
     triage(first, Action.DECLINE, null, "fixed by the technician");
     assertTrue(fault("dryer-2", "E21", 12, 3).hasNoEvents(), "a report counted before a decline does not reopen");
     assertTrue(fault("dryer-2", "E21", 20, 2).hasNoEvents(), "a report after the decline does not add to a closed one");
     var reopened = fault("dryer-2", "E21", 25, 3);
-    assertEquals(PainPointBoard.faultPainPointId("dryer-2", "E21", 25), ((PainPointPosted) reopened.event()).painPointId());
+    assertEquals(PainPointRules.faultPainPointId("dryer-2", "E21", 25), ((PainPointPosted) reopened.event()).painPointId());
     assertEquals(Status.DECLINED, board.restart().state().painPoints().get(first).status());
   }
 

@@ -4,16 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.rendan.painpoint.PainPointBoard.Action;
-import io.rendan.painpoint.PainPointBoard.PainPoint;
-import io.rendan.painpoint.PainPointBoard.PainPointPosted;
-import io.rendan.painpoint.PainPointBoard.PainPointTriaged;
-import io.rendan.painpoint.PainPointBoard.PainPointVoted;
-import io.rendan.painpoint.PainPointBoard.Quota;
-import io.rendan.painpoint.PainPointBoard.State;
-import io.rendan.painpoint.PainPointBoard.Status;
-import io.rendan.testkit.GoldenSamples;
+import io.rendan.painpoint.PainPointEvents.PainPointPosted;
+import io.rendan.painpoint.PainPointEvents.PainPointTriaged;
+import io.rendan.painpoint.PainPointEvents.PainPointVoted;
+import io.rendan.painpoint.PainPointProtocol.Action;
+import io.rendan.painpoint.PainPointState.PainPoint;
+import io.rendan.painpoint.PainPointState.Quota;
+import io.rendan.painpoint.PainPointState.Status;
+import io.rendan.painpoint.PainPointState;
 import io.rendan.testkit.GoldenSamples.Sample;
+import io.rendan.testkit.GoldenSamples;
 import java.io.IOException;
 import java.io.NotSerializableException;
 import java.time.Instant;
@@ -21,8 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -53,15 +53,15 @@ class PainPointSerializerTest {
               "painpoint.posted",
               new PainPointPosted(
                   "emc-1", "fault-0b7d2a8e-4c1f-3a5e-9d6b-112233445566", "Appliance dryer-2 reported fault E21 3 times within 24 hours",
-                  PainPointBoard.FAULT_CATEGORY, "dryer-2", PainPointBoard.SYSTEM, true, "2026-12", AT, new PainPointBoard.FaultCount("E21", 41, 3))),
+                  PainPointBoard.FAULT_CATEGORY, "dryer-2", PainPointBoard.SYSTEM, true, "2026-12", AT, new PainPointEvents.FaultCount("E21", 41, 3))),
           new Sample(
               "painpoint.fault-repeated.bin",
               "painpoint.fault-repeated",
-              new PainPointBoard.PainPointFaultRepeated("emc-1", "fault-0b7d2a8e-4c1f-3a5e-9d6b-112233445566", 57, AT)),
+              new PainPointEvents.PainPointFaultRepeated("emc-1", "fault-0b7d2a8e-4c1f-3a5e-9d6b-112233445566", 57, AT)),
           new Sample(
               "painpoint.snapshot-fault.bin",
               "painpoint.snapshot",
-              new State(
+              new PainPointState(
                   "emc-1",
                   2,
                   Map.of(
@@ -69,7 +69,7 @@ class PainPointSerializerTest {
                       new PainPoint(
                           "fault-0b7d2a8e-4c1f-3a5e-9d6b-112233445566", "Appliance dryer-2 reported fault E21 3 times within 24 hours",
                           PainPointBoard.FAULT_CATEGORY, "dryer-2", PainPointBoard.SYSTEM, true, Status.OPEN, List.of(), null, null, null, null,
-                          null, AT, AT.plusSeconds(60), List.of(), 1, new PainPointBoard.FaultCount("E21", 57, 4))),
+                          null, AT, AT.plusSeconds(60), List.of(), 1, new PainPointEvents.FaultCount("E21", 57, 4))),
                   Map.of())),
           new Sample("painpoint.voted.bin", "painpoint.voted", new PainPointVoted("emc-1", "pp-1", "student-8", "2026-12", AT)),
           new Sample(
@@ -83,16 +83,16 @@ class PainPointSerializerTest {
           new Sample(
               "painpoint.call-opened.bin",
               "painpoint.call-opened",
-              new PainPointBoard.PainPointCallOpened("emc-1", "pp-1", "pp-5f0c4a3e-1d2b-3c4d-8e9f-001122334455", AT)),
+              new PainPointEvents.PainPointCallOpened("emc-1", "pp-1", "pp-5f0c4a3e-1d2b-3c4d-8e9f-001122334455", AT)),
           new Sample(
               "painpoint.resolved.bin",
               "painpoint.resolved",
-              new PainPointBoard.PainPointResolved("emc-1", "pp-1", "pp-5f0c4a3e-1d2b-3c4d-8e9f-001122334455", "sock-savers", AT)),
-          new Sample("painpoint.snapshot-empty.bin", "painpoint.snapshot", new State("emc-1", 0, Map.of(), Map.of())),
+              new PainPointEvents.PainPointResolved("emc-1", "pp-1", "pp-5f0c4a3e-1d2b-3c4d-8e9f-001122334455", "sock-savers", AT)),
+          new Sample("painpoint.snapshot-empty.bin", "painpoint.snapshot", new PainPointState("emc-1", 0, Map.of(), Map.of())),
           new Sample(
               "painpoint.snapshot.bin",
               "painpoint.snapshot",
-              new State(
+              new PainPointState(
                   "emc-1",
                   5,
                   Map.of(
@@ -108,7 +108,7 @@ class PainPointSerializerTest {
           new Sample(
               "painpoint.snapshot-resolved.bin",
               "painpoint.snapshot",
-              new State(
+              new PainPointState(
                   "emc-1",
                   9,
                   Map.of(

@@ -19,9 +19,9 @@ class WsFrameFuzzTest {
     boolean binary = data.consumeBoolean();
     try {
       if (binary) {
-        WsSession.decode(data.consumeRemainingAsBytes());
+        WsFrames.decode(data.consumeRemainingAsBytes());
       } else {
-        WsSession.decode(data.consumeRemainingAsString());
+        WsFrames.decode(data.consumeRemainingAsString());
       }
     } catch (ApiException e) {
       assertEquals(ErrorCodes.REQUEST_MALFORMED, e.code());
