@@ -7,18 +7,13 @@ import io.rendan.bidding.RoundEvents.RoundClosed;
 import io.rendan.emc.EmcApi;
 import io.rendan.emc.EmcMembership;
 import io.rendan.projection.ProjectionJdbc;
+import io.rendan.projection.TaggedProjections;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
-import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
-import org.apache.pekko.projection.ProjectionBehavior;
-import org.apache.pekko.projection.ProjectionId;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
-import org.apache.pekko.projection.eventsourced.javadsl.EventSourcedProvider;
 import org.apache.pekko.projection.javadsl.Handler;
-import org.apache.pekko.projection.jdbc.javadsl.JdbcProjection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,22 +36,7 @@ public final class AwardDelivery extends Handler<EventEnvelope<Event>> {
   }
 
   public static void start(ActorSystem<?> system, ProjectionJdbc jdbc, BiddingApi bidding, EmcApi emcApi, int tagSlices) {
-    ShardedDaemonProcess.get(system)
-        .init(
-            ProjectionBehavior.Command.class,
-            NAME,
-            tagSlices,
-            slice -> {
-              String tag = "round-" + slice;
-              return ProjectionBehavior.create(
-                  JdbcProjection.atLeastOnceAsync(
-                      ProjectionId.of(NAME, tag),
-                      EventSourcedProvider.<Event>eventsByTag(system, JdbcReadJournal.Identifier(), tag),
-                      jdbc.sessions(),
-                      () -> new AwardDelivery(bidding, emcApi),
-                      system));
-            },
-            ProjectionBehavior.stopMessage());
+    TaggedProjections.<Event>atLeastOnceAsync(system, jdbc, NAME, "round-", tagSlices, () -> new AwardDelivery(bidding, emcApi));
   }
 
   @Override

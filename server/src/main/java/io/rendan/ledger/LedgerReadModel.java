@@ -5,6 +5,7 @@ import io.rendan.emc.EmcEvents;
 import io.rendan.emc.RevenueSplit;
 import io.rendan.me.MeEntity;
 import io.rendan.projection.ProjectionJdbc;
+import io.rendan.projection.TaggedProjections;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -12,14 +13,8 @@ import java.sql.SQLException;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
-import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
-import org.apache.pekko.projection.ProjectionBehavior;
-import org.apache.pekko.projection.ProjectionId;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
-import org.apache.pekko.projection.eventsourced.javadsl.EventSourcedProvider;
 import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
-import org.apache.pekko.projection.jdbc.javadsl.JdbcProjection;
 
 /**
  * The read side of the money: tables fed exactly once (offset stored in the same
@@ -47,38 +42,8 @@ public final class LedgerReadModel {
   private LedgerReadModel() {}
 
   public static void start(ActorSystem<?> system, ProjectionJdbc jdbc, int meTagSlices, int emcTagSlices) {
-    ShardedDaemonProcess.get(system)
-        .init(
-            ProjectionBehavior.Command.class,
-            LEDGER_NAME,
-            meTagSlices,
-            slice -> {
-              String tag = "me-" + slice;
-              return ProjectionBehavior.create(
-                  JdbcProjection.exactlyOnce(
-                      ProjectionId.of(LEDGER_NAME, tag),
-                      EventSourcedProvider.<MeEntity.Event>eventsByTag(system, JdbcReadJournal.Identifier(), tag),
-                      jdbc.sessions(),
-                      LedgerWriter::new,
-                      system));
-            },
-            ProjectionBehavior.stopMessage());
-    ShardedDaemonProcess.get(system)
-        .init(
-            ProjectionBehavior.Command.class,
-            REVENUE_NAME,
-            emcTagSlices,
-            slice -> {
-              String tag = "emc-" + slice;
-              return ProjectionBehavior.create(
-                  JdbcProjection.exactlyOnce(
-                      ProjectionId.of(REVENUE_NAME, tag),
-                      EventSourcedProvider.<EmcEvents.Event>eventsByTag(system, JdbcReadJournal.Identifier(), tag),
-                      jdbc.sessions(),
-                      RevenueWriter::new,
-                      system));
-            },
-            ProjectionBehavior.stopMessage());
+    TaggedProjections.<MeEntity.Event>exactlyOnce(system, jdbc, LEDGER_NAME, "me-", meTagSlices, instance -> new LedgerWriter());
+    TaggedProjections.<EmcEvents.Event>exactlyOnce(system, jdbc, REVENUE_NAME, "emc-", emcTagSlices, instance -> new RevenueWriter());
   }
 
   static String period(java.time.Instant at) {

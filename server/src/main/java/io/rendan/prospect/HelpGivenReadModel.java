@@ -3,18 +3,13 @@ package io.rendan.prospect;
 import io.rendan.me.MeEntity;
 import io.rendan.projection.ProjectionHealth;
 import io.rendan.projection.ProjectionJdbc;
+import io.rendan.projection.TaggedProjections;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
-import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
-import org.apache.pekko.projection.ProjectionBehavior;
-import org.apache.pekko.projection.ProjectionId;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
-import org.apache.pekko.projection.eventsourced.javadsl.EventSourcedProvider;
 import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
-import org.apache.pekko.projection.jdbc.javadsl.JdbcProjection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,22 +32,8 @@ public final class HelpGivenReadModel {
   private HelpGivenReadModel() {}
 
   public static void start(ActorSystem<?> system, ProjectionJdbc jdbc, int meTagSlices) {
-    ShardedDaemonProcess.get(system)
-        .init(
-            ProjectionBehavior.Command.class,
-            NAME,
-            meTagSlices,
-            slice -> {
-              String tag = "me-" + slice;
-              return ProjectionBehavior.create(
-                  JdbcProjection.exactlyOnce(
-                      ProjectionId.of(NAME, tag),
-                      EventSourcedProvider.<MeEntity.Event>eventsByTag(system, JdbcReadJournal.Identifier(), tag),
-                      jdbc.sessions(),
-                      () -> new Writer(ProjectionHealth.get(system), NAME + "/" + tag),
-                      system));
-            },
-            ProjectionBehavior.stopMessage());
+    TaggedProjections.<MeEntity.Event>exactlyOnce(
+        system, jdbc, NAME, "me-", meTagSlices, instance -> new Writer(ProjectionHealth.get(system), instance));
   }
 
   static final class Writer extends JdbcHandler<EventEnvelope<MeEntity.Event>, ProjectionJdbc.Session> {

@@ -2,13 +2,12 @@ package io.rendan.appliance;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.rendan.appliance.ApplianceEntity.*;
 import io.rendan.appliance.ApplianceEvents.*;
 import io.rendan.appliance.ApplianceProtocol.*;
 import io.rendan.appliance.ApplianceState.*;
 import io.rendan.http.ErrorCodes;
+import io.rendan.testkit.EntityTestKit;
 import io.rendan.testkit.TestClock;
 import java.time.Duration;
 import java.time.Instant;
@@ -55,10 +54,7 @@ class ApplianceEntityTest {
 
   @BeforeAll
   static void startActorSystem() {
-    Config app = ConfigFactory.parseResources("application.conf").resolve();
-    Config serialization =
-        app.withOnlyPath("pekko.actor.serializers").withFallback(app.withOnlyPath("pekko.actor.serialization-bindings"));
-    testKit = ActorTestKit.create(serialization.withFallback(EventSourcedBehaviorTestKit.config()));
+    testKit = EntityTestKit.actorTestKit();
   }
 
   @AfterAll
@@ -75,14 +71,13 @@ class ApplianceEntityTest {
     id = "washer-" + IDS.incrementAndGet();
     published.clear();
     appliance =
-        EventSourcedBehaviorTestKit.create(
-            testKit.system(),
+        EntityTestKit.entity(
+            testKit,
             ApplianceEntity.create(
                 id,
                 new Settings(snapshotEvery, Duration.ofMillis(200), Duration.ofSeconds(5), 4, GRACE, 2),
                 (name, event, state) -> published.add(new Published(name, event, state)),
-                clock),
-            EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyEquality(true));
+                clock));
   }
 
   // ---- steps ----------------------------------------------------------------------------------

@@ -2,11 +2,10 @@ package io.rendan.bidding;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.rendan.bidding.RoundEntity.*;
 import io.rendan.bidding.RoundEvents.*;
 import io.rendan.bidding.RoundProtocol.*;
+import io.rendan.testkit.EntityTestKit;
 import io.rendan.testkit.TestClock;
 import io.rendan.vocabulary.Metric;
 import io.rendan.vocabulary.Side;
@@ -47,10 +46,7 @@ class RoundEntityTest {
 
   @BeforeAll
   static void startActorSystem() {
-    Config app = ConfigFactory.parseResources("application.conf").resolve();
-    Config serialization =
-        app.withOnlyPath("pekko.actor.serializers").withFallback(app.withOnlyPath("pekko.actor.serialization-bindings"));
-    testKit = ActorTestKit.create(serialization.withFallback(EventSourcedBehaviorTestKit.config()));
+    testKit = EntityTestKit.actorTestKit();
   }
 
   @AfterAll
@@ -63,15 +59,14 @@ class RoundEntityTest {
     roundId = "round-" + IDS.incrementAndGet();
     inbox = testKit.createTestProbe(Command.class);
     round =
-        EventSourcedBehaviorTestKit.create(
-            testKit.system(),
+        EntityTestKit.entity(
+            testKit,
             RoundJournal.create(
                 roundId,
                 new Settings(3, Duration.ofMillis(200), Duration.ofSeconds(5), 4, Duration.ofMinutes(2), Duration.ofMinutes(2), 50, 100, 100, Duration.ofMinutes(2), Duration.ZERO),
                 (event, state) -> published.add(event),
                 clock,
-                inbox.getRef()),
-            EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyEquality(true));
+                inbox.getRef()));
   }
 
   private static Call call(Mode mode, boolean autoAward) {

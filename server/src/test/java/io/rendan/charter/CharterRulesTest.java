@@ -2,11 +2,10 @@ package io.rendan.charter;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.rendan.emc.EmcAccounts;
 import io.rendan.emc.EmcMembership;
 import io.rendan.emc.EmcState;
+import io.rendan.testkit.EntityTestKit;
 import io.rendan.vocabulary.Metric;
 import io.rendan.vocabulary.Side;
 import io.rendan.vocabulary.Target;
@@ -33,10 +32,7 @@ class CharterRulesTest {
 
   @BeforeAll
   static void start() {
-    Config app = ConfigFactory.parseResources("application.conf").resolve();
-    Config serialization =
-        app.withOnlyPath("pekko.actor.serializers").withFallback(app.withOnlyPath("pekko.actor.serialization-bindings"));
-    testKit = ActorTestKit.create(serialization.withFallback(EventSourcedBehaviorTestKit.config()));
+    testKit = EntityTestKit.actorTestKit();
   }
 
   @AfterAll
@@ -107,10 +103,9 @@ class CharterRulesTest {
   @Test
   void everyChangeIsANewVersionAndVersionsSurviveARestart() {
     EventSourcedBehaviorTestKit<CharterEntity.Command, CharterEntity.Event, CharterEntity.State> charter =
-        EventSourcedBehaviorTestKit.create(
-            testKit.system(),
-            CharterEntity.create(CharterEntity.ORG + "-" + System.nanoTime(), new CharterEntity.Settings(Duration.ofMillis(200), Duration.ofSeconds(2)), Clock.fixed(NOW, ZoneOffset.UTC)),
-            EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyEquality(true));
+        EntityTestKit.entity(
+            testKit,
+            CharterEntity.create(CharterEntity.ORG + "-" + System.nanoTime(), new CharterEntity.Settings(Duration.ofMillis(200), Duration.ofSeconds(2)), Clock.fixed(NOW, ZoneOffset.UTC)));
     var empty = charter.<CharterEntity.Reply>runCommand(CharterEntity.GetCharter::new).replyOfType(CharterEntity.Accepted.class).charter();
     assertEquals(0, empty.version());
     assertEquals(Clauses.DEFAULT, empty.clauses());

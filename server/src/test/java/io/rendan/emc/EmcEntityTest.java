@@ -2,12 +2,11 @@ package io.rendan.emc;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.rendan.emc.EmcAccounts.*;
 import io.rendan.emc.EmcEvents.*;
 import io.rendan.emc.EmcMembership.*;
 import io.rendan.emc.EmcProtocol.*;
+import io.rendan.testkit.EntityTestKit;
 import io.rendan.testkit.TestClock;
 import io.rendan.vocabulary.Metric;
 import io.rendan.vocabulary.Side;
@@ -54,10 +53,7 @@ class EmcEntityTest {
 
   @BeforeAll
   static void startActorSystem() {
-    Config app = ConfigFactory.parseResources("application.conf").resolve();
-    Config serialization =
-        app.withOnlyPath("pekko.actor.serializers").withFallback(app.withOnlyPath("pekko.actor.serialization-bindings"));
-    testKit = ActorTestKit.create(serialization.withFallback(EventSourcedBehaviorTestKit.config()));
+    testKit = EntityTestKit.actorTestKit();
   }
 
   @AfterAll
@@ -74,14 +70,13 @@ class EmcEntityTest {
     emcId = "emc-" + IDS.incrementAndGet();
     published.clear();
     emc =
-        EventSourcedBehaviorTestKit.create(
-            testKit.system(),
+        EntityTestKit.entity(
+            testKit,
             EmcEntity.create(
                 emcId,
                 new EmcSettings(snapshotEvery, Duration.ofMillis(200), Duration.ofSeconds(5), 4, 5),
                 (event, state) -> published.add(new Published(event, state)),
-                clock),
-            EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyEquality(true));
+                clock));
   }
 
   private CommandResultWithReply<Command, Event, EmcState, Reply> run(Function<ActorRef<Reply>, Command> command) {

@@ -2,12 +2,11 @@ package io.rendan.emc;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.rendan.emc.EmcAccounts.*;
 import io.rendan.emc.EmcEvents.*;
 import io.rendan.emc.EmcMembership.*;
 import io.rendan.emc.EmcProtocol.*;
+import io.rendan.testkit.EntityTestKit;
 import io.rendan.testkit.TestClock;
 import io.rendan.vocabulary.Metric;
 import io.rendan.vocabulary.Side;
@@ -43,10 +42,7 @@ class EmcRevenueEntityTest {
 
   @BeforeAll
   static void startActorSystem() {
-    Config app = ConfigFactory.parseResources("application.conf").resolve();
-    Config serialization =
-        app.withOnlyPath("pekko.actor.serializers").withFallback(app.withOnlyPath("pekko.actor.serialization-bindings"));
-    testKit = ActorTestKit.create(serialization.withFallback(EventSourcedBehaviorTestKit.config()));
+    testKit = EntityTestKit.actorTestKit();
   }
 
   @AfterAll
@@ -58,14 +54,13 @@ class EmcRevenueEntityTest {
   void newEntity() {
     clock.now = START;
     emc =
-        EventSourcedBehaviorTestKit.create(
-            testKit.system(),
+        EntityTestKit.entity(
+            testKit,
             EmcEntity.create(
                 "emc-r-" + IDS.incrementAndGet(),
                 new EmcSettings(100, Duration.ofMillis(200), Duration.ofSeconds(5), 4, 5, "EUR", Duration.ofDays(90)),
                 (event, state) -> {},
-                clock),
-            EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyEquality(true));
+                clock));
     run(r -> new StartEmc("Community Laundry", "dorm students", OWNER, Side.EXPERIENCE, "alice", r)).replyOfType(Accepted.class);
     run(r -> new InviteMember("i1", WASHERS, Side.SOLUTION, "washers", THIRTY_PERCENT, Duration.ofDays(7), OWNER, r));
     run(r -> new AcceptInvitation("i1", WASHERS, r)).replyOfType(Accepted.class);

@@ -2,12 +2,11 @@ package io.rendan.emc;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.rendan.emc.EmcAccounts.*;
 import io.rendan.emc.EmcEvents.*;
 import io.rendan.emc.EmcMembership.*;
 import io.rendan.emc.EmcProtocol.*;
+import io.rendan.testkit.EntityTestKit;
 import io.rendan.testkit.TestClock;
 import io.rendan.vocabulary.*;
 import io.rendan.emc.HelpCases.*;
@@ -52,10 +51,7 @@ class HelpCasesEntityTest {
 
   @BeforeAll
   static void startActorSystem() {
-    Config app = ConfigFactory.parseResources("application.conf").resolve();
-    Config serialization =
-        app.withOnlyPath("pekko.actor.serializers").withFallback(app.withOnlyPath("pekko.actor.serialization-bindings"));
-    testKit = ActorTestKit.create(serialization.withFallback(EventSourcedBehaviorTestKit.config()));
+    testKit = EntityTestKit.actorTestKit();
   }
 
   @AfterAll
@@ -67,14 +63,13 @@ class HelpCasesEntityTest {
   void newEntity() {
     clock.now = START;
     emc =
-        EventSourcedBehaviorTestKit.create(
-            testKit.system(),
+        EntityTestKit.entity(
+            testKit,
             EmcEntity.create(
                 "emc-h-" + IDS.incrementAndGet(),
                 new EmcSettings(100, Duration.ofMillis(200), Duration.ofSeconds(5), 4, 6, "EUR", Duration.ofDays(90)),
                 (event, state) -> {},
-                clock),
-            EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyEquality(true));
+                clock));
     run(r -> new StartEmc("Community Laundry", "dorm students", OWNER, Side.EXPERIENCE, "alice", r)).replyOfType(Accepted.class);
     join("i1", WASHERS, WASHER_TERMS);
     join("i2", DRYERS, DRYER_TERMS);

@@ -2,12 +2,11 @@ package io.rendan.emc;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.rendan.emc.EmcEvents.*;
 import io.rendan.emc.EmcMembership.*;
 import io.rendan.emc.EmcProtocol.*;
 import io.rendan.emc.RemovalNotice.*;
+import io.rendan.testkit.EntityTestKit;
 import io.rendan.testkit.TestClock;
 import io.rendan.vocabulary.*;
 import java.time.Duration;
@@ -45,10 +44,7 @@ class RemovalNoticeEntityTest {
 
   @BeforeAll
   static void startActorSystem() {
-    Config app = ConfigFactory.parseResources("application.conf").resolve();
-    Config serialization =
-        app.withOnlyPath("pekko.actor.serializers").withFallback(app.withOnlyPath("pekko.actor.serialization-bindings"));
-    testKit = ActorTestKit.create(serialization.withFallback(EventSourcedBehaviorTestKit.config()));
+    testKit = EntityTestKit.actorTestKit();
   }
 
   @AfterAll
@@ -60,8 +56,8 @@ class RemovalNoticeEntityTest {
   void newEntity() {
     clock.now = START;
     emc =
-        EventSourcedBehaviorTestKit.create(
-            testKit.system(),
+        EntityTestKit.entity(
+            testKit,
             EmcEntity.create(
                 "emc-r-" + IDS.incrementAndGet(),
                 new EmcSettings(100, Duration.ofMillis(200), Duration.ofSeconds(5), 4, 6, "EUR", Duration.ofDays(90)),
@@ -74,8 +70,7 @@ class RemovalNoticeEntityTest {
                     toMembers.add(meId + " " + event);
                   }
                 },
-                clock),
-            EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyEquality(true));
+                clock));
     run(r -> new StartEmc("Community Laundry", "dorm students", OWNER, Side.EXPERIENCE, "alice", r)).replyOfType(Accepted.class);
     run(r -> new InviteMember("i1", WASHERS, Side.SOLUTION, "washers", new Terms(3_000, new Target(Metric.REVENUE, 0), 3), Duration.ofDays(7), OWNER, r))
         .replyOfType(Accepted.class);

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.rendan.http.ErrorCodes;
 import io.rendan.me.MeProtocol.Accepted;
 import io.rendan.me.MeProtocol.AddOperator;
@@ -23,6 +21,7 @@ import io.rendan.me.MeProtocol.Rejected;
 import io.rendan.me.MeProtocol.RemoveOperator;
 import io.rendan.me.MeProtocol.Reply;
 import io.rendan.me.MeEntity.State;
+import io.rendan.testkit.EntityTestKit;
 import io.rendan.vocabulary.Side;
 import java.time.Clock;
 import java.time.Duration;
@@ -70,7 +69,7 @@ class MeEntityTest {
 
   @BeforeAll
   static void startActorSystem() {
-    testKit = ActorTestKit.create(productionSerialization().withFallback(EventSourcedBehaviorTestKit.config()));
+    testKit = EntityTestKit.actorTestKit();
   }
 
   @AfterAll
@@ -78,27 +77,14 @@ class MeEntityTest {
     testKit.shutdownTestKit();
   }
 
-  /**
-   * The serializers and bindings exactly as production declares them, taken from
-   * application.conf rather than copied, so the test cannot drift from it. The
-   * rest of that file (cluster provider, ports) is left out.
-   */
-  private static Config productionSerialization() {
-    Config app = ConfigFactory.parseResources("application.conf").resolve();
-    return app.withOnlyPath("pekko.actor.serializers")
-        .withFallback(app.withOnlyPath("pekko.actor.serialization-bindings"));
-  }
-
   private void newEntity(int snapshotEvery) {
     meId = "me-" + IDS.incrementAndGet();
     MeEntity.Settings settings = new MeEntity.Settings(snapshotEvery, Duration.ofMillis(200), Duration.ofSeconds(10));
     MeEntity.ChangePublisher publisher = (event, state) -> published.add(new Published(event, state));
     me =
-        EventSourcedBehaviorTestKit.create(
-            testKit.system(),
-            MeEntity.create(meId, settings, publisher, CLOCK),
-            // Equality too: what comes back from the serializers must be what went in.
-            EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyEquality(true));
+        EntityTestKit.entity(
+            testKit,
+            MeEntity.create(meId, settings, publisher, CLOCK));
   }
 
   private void newEntity() {

@@ -2,7 +2,6 @@ package io.rendan.painpoint;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.rendan.painpoint.PainPointEvents.Event;
 import io.rendan.painpoint.PainPointEvents.PainPointPosted;
@@ -15,6 +14,7 @@ import io.rendan.painpoint.PainPointProtocol.Rejected;
 import io.rendan.painpoint.PainPointProtocol.Reply;
 import io.rendan.painpoint.PainPointState.Status;
 import io.rendan.painpoint.PainPointState;
+import io.rendan.testkit.EntityTestKit;
 import io.rendan.testkit.TestClock;
 import java.time.Duration;
 import java.time.Instant;
@@ -51,12 +51,7 @@ class PainPointBoardTest {
 
   @BeforeAll
   static void start() {
-    Config app = ConfigFactory.parseResources("application.conf").resolve();
-    testKit =
-        ActorTestKit.create(
-            app.withOnlyPath("pekko.actor.serializers")
-                .withFallback(app.withOnlyPath("pekko.actor.serialization-bindings"))
-                .withFallback(EventSourcedBehaviorTestKit.config()));
+    testKit = EntityTestKit.actorTestKit();
   }
 
   @AfterAll
@@ -67,10 +62,9 @@ class PainPointBoardTest {
   private void newBoard() {
     emcId = "emc-" + IDS.incrementAndGet();
     board =
-        EventSourcedBehaviorTestKit.create(
-            testKit.system(),
-            PainPointBoard.create(emcId, SETTINGS, (event, state, id) -> published.add(event + " " + id + " " + state.version()), clock),
-            EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyEquality(true));
+        EntityTestKit.entity(
+            testKit,
+            PainPointBoard.create(emcId, SETTINGS, (event, state, id) -> published.add(event + " " + id + " " + state.version()), clock));
   }
 
   private CommandResultWithReply<Command, Event, PainPointState, Reply> run(Function<ActorRef<Reply>, Command> command) {

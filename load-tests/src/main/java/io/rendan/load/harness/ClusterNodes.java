@@ -62,17 +62,12 @@ final class ClusterNodes implements AutoCloseable, ScenarioContext.NodeControl, 
 
   /** Until every node sees every node Up: a node is ready as soon as it is Up itself. */
   private void awaitMembers(Duration timeout) throws IOException, InterruptedException {
-    java.net.http.HttpClient http = io.rendan.load.client.ControlHttp.CLIENT;
     long deadline = System.nanoTime() + timeout.toNanos();
     for (int i = 0; i < nodes.size(); i++) {
       while (true) {
         String members = "";
         try {
-          members =
-              http.send(
-                      java.net.http.HttpRequest.newBuilder(management(i, "/cluster/members")).timeout(Duration.ofSeconds(5)).build(),
-                      java.net.http.HttpResponse.BodyHandlers.ofString())
-                  .body();
+          members = io.rendan.load.client.ControlHttp.get(management(i, "/cluster/members")).body();
         } catch (IOException e) {
           // busy: ask again
         }

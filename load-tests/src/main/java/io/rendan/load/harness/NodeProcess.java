@@ -5,9 +5,6 @@ import io.rendan.load.scenario.ScenarioContext;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,11 +14,18 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A Rendan node run by the harness as a child process from the server's jar, so
- * that it has its own JVM (its CPU time is read from /proc, apart from the load
- * generator's) and stops with the harness. Its output goes to a log file.
+ * A Rendan node run as a child process from the server's jar, so that it has
+ * its own JVM (its CPU time is read from /proc, apart from the load
+ * generator's) and stops with whoever started it. Its output goes to a log
+ * file. The one launcher of node processes: the harness starts its nodes with
+ * {@link #start} (harness defaults, waits until ready), and the tests that run
+ * nodes as an operator would ({@code ClusterIT}, in this module's tests) with
+ * {@link #launch} (only the settings given, no waiting).
  */
 public final class NodeProcess implements AutoCloseable, ScenarioContext.NodeControl {
+  /** How long a restart of a {@link #launch}ed node may take to be ready. */
+  private static final Duration LAUNCHED_READY_TIMEOUT = Duration.ofMinutes(3);
+
   private final Path jar;
   private final Map<String, String> env;
   private final List<String> jvmOptions;
@@ -29,11 +33,21 @@ public final class NodeProcess implements AutoCloseable, ScenarioContext.NodeCon
   private volatile Process process;
   private final int port;
   private final Path log;
+  private final Path workDir;
+  private final int index;
   /** CPU time of the processes killed before this one: the node's CPU over a run survives a restart. */
   private volatile long cpuOfKilledNanos;
 
   private NodeProcess(
-      Path jar, Map<String, String> env, List<String> jvmOptions, Duration readyTimeout, Process process, int port, Path log) {
+      Path jar,
+      Map<String, String> env,
+      List<String> jvmOptions,
+      Duration readyTimeout,
+      Process process,
+      int port,
+      Path log,
+      Path workDir,
+      int index) {
     this.jar = jar;
     this.env = Map.copyOf(env);
     this.jvmOptions = List.copyOf(jvmOptions);
@@ -41,6 +55,8 @@ public final class NodeProcess implements AutoCloseable, ScenarioContext.NodeCon
     this.process = process;
     this.port = port;
     this.log = log;
+    this.workDir = workDir;
+    this.index = index;
   }
 
   /**
@@ -50,17 +66,21 @@ public final class NodeProcess implements AutoCloseable, ScenarioContext.NodeCon
    */
   public static NodeProcess start(Path jar, Map<String, String> env, List<String> jvmOptions, Path log, Duration readyTimeout)
       throws IOException, InterruptedException {
-    if (!Files.isRegularFile(jar)) {
-      throw new IllegalStateException(
-          "no node jar at " + jar.toAbsolutePath() + ": build it with mvn -q -pl server -am package -DskipTests, or pass --server-jar");
-    }
+    requireJar(jar);
     int port = freePort();
     Map<String, String> settings = new java.util.HashMap<>(env);
     // Pekko Management's port (8558 by default) is taken as soon as another node runs on the machine
     settings.putIfAbsent("RENDAN_MANAGEMENT_PORT", Integer.toString(freePort()));
-    env = settings;
-    Process process = launch(jar, env, jvmOptions, log, port, false);
-    NodeProcess node = new NodeProcess(jar, env, jvmOptions, readyTimeout, process, port, log);
+    // unless given, or set in the harness's own environment (which the node inherits):
+    // 0: any free port, so that runs and other nodes on the machine never collide; a cluster names its ports
+    harnessDefault(settings, "RENDAN_CLUSTER_PORT", "0");
+    harnessDefault(settings, "RENDAN_DEV_MODE", "true");
+    // the harness opens every client connection (10 000 device streams) from this one address
+    harnessDefault(settings, "RENDAN_HTTP_MAX_CONNECTIONS_PER_ADDRESS", "0");
+    harnessDefault(settings, "RENDAN_BENCH_ROUTES", "true");
+    env = Map.copyOf(settings);
+    Process process = launch(jar, env, jvmOptions, log, port, null, false);
+    NodeProcess node = new NodeProcess(jar, env, jvmOptions, readyTimeout, process, port, log, null, 0);
     try {
       node.awaitReady(readyTimeout);
     } catch (IOException | InterruptedException | RuntimeException e) {
@@ -70,7 +90,43 @@ public final class NodeProcess implements AutoCloseable, ScenarioContext.NodeCon
     return node;
   }
 
-  private static Process launch(Path jar, Map<String, String> env, List<String> jvmOptions, Path log, int port, boolean append)
+  private static void harnessDefault(Map<String, String> settings, String name, String value) {
+    if (!settings.containsKey(name) && System.getenv(name) == null) {
+      settings.put(name, value);
+    }
+  }
+
+  /**
+   * Starts {@code java -jar jar} configured only by {@code env} (plus an HTTP and
+   * a management port on loopback), as an operator would run it: no harness
+   * default, no RENDAN_* variable inherited from this process, the working and
+   * data directory {@code workDir}; {@code index} names it in messages. Does not wait: {@link #awaitReady} does, so
+   * that several nodes can be started at once.
+   */
+  public static NodeProcess launch(int index, Path jar, Map<String, String> env, List<String> jvmOptions, Path log, Path workDir)
+      throws IOException {
+    requireJar(jar);
+    workDir = Files.createDirectories(workDir).toAbsolutePath();
+    int port = freePort();
+    Map<String, String> settings = new java.util.HashMap<>(env);
+    settings.put("RENDAN_MANAGEMENT_PORT", Integer.toString(freePort()));
+    settings.put("RENDAN_MANAGEMENT_BIND_HOST", "127.0.0.1");
+    settings.put("RENDAN_DATA_DIR", workDir.toString());
+    settings = Map.copyOf(settings);
+    Process process = launch(jar, settings, jvmOptions, log, port, workDir, true);
+    return new NodeProcess(jar, settings, jvmOptions, LAUNCHED_READY_TIMEOUT, process, port, log, workDir, index);
+  }
+
+  private static void requireJar(Path jar) {
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException(
+          "no node jar at " + jar.toAbsolutePath() + ": build it with mvn -q -pl server -am package -DskipTests, or pass --server-jar");
+    }
+  }
+
+  /** {@code workDir} null: the harness's node, in this process's directory and environment. */
+  private static Process launch(
+      Path jar, Map<String, String> env, List<String> jvmOptions, Path log, int port, Path workDir, boolean append)
       throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -81,15 +137,13 @@ public final class NodeProcess implements AutoCloseable, ScenarioContext.NodeCon
         new ProcessBuilder(command)
             .redirectErrorStream(true)
             .redirectOutput(append ? ProcessBuilder.Redirect.appendTo(log.toFile()) : ProcessBuilder.Redirect.to(log.toFile()));
+    if (workDir != null) {
+      pb.directory(workDir.toFile());
+      pb.environment().keySet().removeIf(name -> name.startsWith("RENDAN_"));
+    }
     pb.environment().putAll(env);
     pb.environment().put("RENDAN_HTTP_HOST", "127.0.0.1");
     pb.environment().put("RENDAN_HTTP_PORT", Integer.toString(port));
-    // 0: any free port, so that runs and other nodes on the machine never collide; a cluster names its ports
-    pb.environment().putIfAbsent("RENDAN_CLUSTER_PORT", "0");
-    pb.environment().putIfAbsent("RENDAN_DEV_MODE", "true");
-    // the harness opens every client connection (10 000 device streams) from this one address
-    pb.environment().putIfAbsent("RENDAN_HTTP_MAX_CONNECTIONS_PER_ADDRESS", "0");
-    pb.environment().putIfAbsent("RENDAN_BENCH_ROUTES", "true");
     return pb.start();
   }
 
@@ -107,7 +161,7 @@ public final class NodeProcess implements AutoCloseable, ScenarioContext.NodeCon
       cpuOfKilledNanos += cpu;
     }
     long started = System.nanoTime();
-    process = launch(jar, env, jvmOptions, log, port, true);
+    process = launch(jar, env, jvmOptions, log, port, workDir, true);
     awaitReady(readyTimeout);
     return Duration.ofNanos(System.nanoTime() - started);
   }
@@ -140,13 +194,31 @@ public final class NodeProcess implements AutoCloseable, ScenarioContext.NodeCon
       cpuOfKilledNanos += cpu;
     }
     long started = System.nanoTime();
-    process = launch(jar, env, jvmOptions, log, port, true);
+    process = launch(jar, env, jvmOptions, log, port, workDir, true);
     awaitReady(readyTimeout);
     return new Duration[] {exited, Duration.ofNanos(System.nanoTime() - started)};
   }
 
   public boolean isAlive() {
     return process.isAlive();
+  }
+
+  /** SIGTERM and no more: the node runs its coordinated shutdown; {@link #waitForExit} waits for it. */
+  public void terminate() {
+    process.destroy();
+  }
+
+  /** The node's exit code, once it has ended; fails when it has not within {@code timeout}. */
+  public int waitForExit(Duration timeout) throws InterruptedException {
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new IllegalStateException("the node did not exit within " + timeout + "; see " + log);
+    }
+    return process.exitValue();
+  }
+
+  /** Its Pekko cluster address, as seed nodes name it: for a node given its {@code RENDAN_CLUSTER_PORT}. */
+  public String address() {
+    return "pekko://rendan@127.0.0.1:" + env.get("RENDAN_CLUSTER_PORT");
   }
 
   /** Pekko Management's port: /cluster/members, /cluster/shards/{type}. */
@@ -163,16 +235,16 @@ public final class NodeProcess implements AutoCloseable, ScenarioContext.NodeCon
     return cpuOfKilledNanos + now;
   }
 
-  private void awaitReady(Duration timeout) throws IOException, InterruptedException {
-    HttpClient http = ControlHttp.CLIENT;
-    HttpRequest ready = HttpRequest.newBuilder(uri().resolve("/health/ready")).timeout(Duration.ofSeconds(5)).build();
+  /** Until {@code /health/ready} answers 200; fails when the node exits first or is not ready within {@code timeout}. */
+  public void awaitReady(Duration timeout) throws IOException, InterruptedException {
+    URI ready = uri("/health/ready");
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
         throw new IllegalStateException("the node exited with " + process.exitValue() + " while starting:\n" + logTail());
       }
       try {
-        if (http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+        if (ControlHttp.get(ready).status() == 200) {
           return;
         }
       } catch (IOException e) {
@@ -193,7 +265,8 @@ public final class NodeProcess implements AutoCloseable, ScenarioContext.NodeCon
     }
   }
 
-  static int freePort() throws IOException {
+  /** A port free now; another process could take it before the node binds it, which the node would report. */
+  public static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     }
@@ -203,9 +276,22 @@ public final class NodeProcess implements AutoCloseable, ScenarioContext.NodeCon
     return URI.create("http://127.0.0.1:" + port);
   }
 
+  public URI uri(String path) {
+    return uri().resolve(path);
+  }
+
+  public URI wsUri() {
+    return URI.create("ws://127.0.0.1:" + port + "/v1/ws");
+  }
+
   @Override
   public long pid() {
     return process.pid();
+  }
+
+  /** The index it was {@link #launch}ed with (0 for a node of {@link #start}): which node of a test's cluster. */
+  public int index() {
+    return index;
   }
 
   public Path log() {

@@ -10,9 +10,6 @@ import io.rendan.loadtest.device.DeviceFleet;
 import io.rendan.loadtest.device.DeviceSimulator;
 import java.io.PrintStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -205,15 +202,12 @@ public final class RecoveryBench {
 
   /** Polls the node's metrics until every appliance runs; notes when, and how the count grew. */
   private void watchEntities(URI node, int expected, long started, AtomicLong at, List<String> report) {
-    HttpClient http = ControlHttp.CLIENT;
     List<String> curve = new ArrayList<>();
     long deadline = started + TimeUnit.MINUTES.toNanos(10);
     double lastNoted = -1;
     while (System.nanoTime() < deadline) {
       try {
-        String metrics =
-            http.send(HttpRequest.newBuilder(node.resolve("/metrics")).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString())
-                .body();
+        String metrics = ControlHttp.get(node.resolve("/metrics")).body();
         Matcher m = ENTITIES.matcher(metrics);
         double running = m.find() ? Double.parseDouble(m.group(1)) : 0;
         double t = secs(started);

@@ -5,9 +5,6 @@ import io.rendan.load.client.ControlHttp;
 import io.rendan.load.client.HttpLane;
 import io.rendan.load.metrics.OperationStats;
 import java.io.IOException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -65,7 +62,6 @@ final class ClusterScenario implements Scenario {
   private final List<String> notes = new ArrayList<>();
   private Thread actor;
   private Thread reconnector;
-  private final HttpClient management = ControlHttp.CLIENT;
 
   ClusterScenario(boolean rolling) {
     this.rolling = rolling;
@@ -191,12 +187,9 @@ final class ClusterScenario implements Scenario {
   }
 
   private Set<String> shardsOf(int node, String type) throws Exception {
-    HttpResponse<String> r =
-        management.send(
-            HttpRequest.newBuilder(cluster.management(node, "/cluster/shards/" + type)).timeout(Duration.ofSeconds(10)).build(),
-            HttpResponse.BodyHandlers.ofString());
-    if (r.statusCode() != 200) {
-      throw new IOException("/cluster/shards/" + type + " of node " + node + " answered " + r.statusCode());
+    ControlHttp.Answer r = ControlHttp.get(cluster.management(node, "/cluster/shards/" + type));
+    if (r.status() != 200) {
+      throw new IOException("/cluster/shards/" + type + " of node " + node + " answered " + r.status());
     }
     Set<String> ids = new HashSet<>();
     Matcher m = SHARD_ID.matcher(r.body());

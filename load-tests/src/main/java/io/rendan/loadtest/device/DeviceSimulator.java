@@ -22,9 +22,6 @@ import io.rendan.protocol.api.v1.Tariff;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -183,21 +180,20 @@ public final class DeviceSimulator {
 
   /** Provisions {@code opts.get("provision")} appliances (options as on the command line); answers them with their secrets. */
   public static List<DeviceFleet.Device> provision(URI server, Map<String, String> opts) throws Exception {
-    HttpClient http = ControlHttp.CLIENT;
     String token = opts.get("token");
     if (token == null) {
       token =
-          call(http, server, "/v1/dev/tokens", null, IssueDevTokenRequest.newBuilder().setSubject("device-simulator").build(), IssueDevTokenResponse.newBuilder())
+          call(server, "/v1/dev/tokens", null, IssueDevTokenRequest.newBuilder().setSubject("device-simulator").build(), IssueDevTokenResponse.newBuilder())
               .getToken();
     }
     String emcId = opts.get("emc");
     if (emcId == null) {
       Me.Builder owner =
-          call(http, server, "/v1/mes", token,
+          call(server, "/v1/mes", token,
               RegisterMeRequest.newBuilder().setName("Simulated Laundry Ops").setKind(Me.Kind.INTERNAL).addCapabilities("laundry").build(),
               Me.newBuilder());
       emcId =
-          call(http, server, "/v1/emcs", token,
+          call(server, "/v1/emcs", token,
                   StartEmcRequest.newBuilder()
                       .setName("Simulated Community Laundry")
                       .setUserGroup("dorm students")
@@ -222,7 +218,7 @@ public final class DeviceSimulator {
       calls.add(
           pool.submit(
               () -> {
-                made[i - 1] = provisionOne(http, server, emc, operator, i, type, tariff);
+                made[i - 1] = provisionOne(server, emc, operator, i, type, tariff);
                 if (i % 10_000 == 0) {
                   System.out.println(Instant.now() + " provisioned about " + i + " of " + count);
                 }
@@ -241,7 +237,7 @@ public final class DeviceSimulator {
   }
 
   private static DeviceFleet.Device provisionOne(
-      HttpClient http, URI server, String emcId, String token, int i, String type, long tariff) throws Exception {
+      URI server, String emcId, String token, int i, String type, long tariff) throws Exception {
     DeviceFleet.Kind kind =
         type.equals("FRIDGE") || (type.equals("MIXED") && i % 5 == 0) ? DeviceFleet.Kind.FRIDGE : DeviceFleet.Kind.WASHER;
     ProvisionApplianceRequest request =
@@ -252,24 +248,16 @@ public final class DeviceSimulator {
             .setTariff(Tariff.newBuilder().setAmountMinor(kind == DeviceFleet.Kind.FRIDGE ? 0 : tariff).setCurrency("EUR"))
             .build();
     ProvisionedAppliance.Builder p =
-        call(http, server, "/v1/emcs/" + emcId + "/appliances", token, request, ProvisionedAppliance.newBuilder());
+        call(server, "/v1/emcs/" + emcId + "/appliances", token, request, ProvisionedAppliance.newBuilder());
     return new DeviceFleet.Device(p.getAppliance().getApplianceId(), p.getDeviceSecret(), kind);
   }
 
   /** POSTs {@code body} as JSON and reads the answer into {@code answer}. */
   private static <B extends Message.Builder> B call(
-      HttpClient http, URI server, String path, String token, Message body, B answer) throws Exception {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(server.resolve(path))
-            .timeout(Duration.ofSeconds(15))
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(JsonFormat.printer().print(body)));
-    if (token != null) {
-      request.header("Authorization", "Bearer " + token);
-    }
-    HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    if (response.statusCode() / 100 != 2) {
-      throw new IllegalStateException("POST " + path + " answered " + response.statusCode() + ": " + response.body());
+      URI server, String path, String token, Message body, B answer) throws Exception {
+    ControlHttp.Answer response = ControlHttp.postJson(server.resolve(path), token, JsonFormat.printer().print(body));
+    if (response.status() / 100 != 2) {
+      throw new IllegalStateException("POST " + path + " answered " + response.status() + ": " + response.body());
     }
     JsonFormat.parser().ignoringUnknownFields().merge(response.body(), answer);
     return answer;

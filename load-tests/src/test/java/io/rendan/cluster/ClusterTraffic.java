@@ -1,6 +1,7 @@
 package io.rendan.cluster;
 
 import com.google.protobuf.util.JsonFormat;
+import io.rendan.load.harness.NodeProcess;
 import io.rendan.protocol.api.v1.Me;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -168,18 +169,18 @@ final class ClusterTraffic implements AutoCloseable {
       HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
       long at = System.nanoTime();
       if (response.statusCode() != 200) {
-        return new Result(sent, at, node.index, entity, id, Outcome.FAILED, 0, response.statusCode() + " " + response.body(), true);
+        return new Result(sent, at, node.index(), entity, id, Outcome.FAILED, 0, response.statusCode() + " " + response.body(), true);
       }
-      return new Result(sent, at, node.index, entity, id, Outcome.ACKED, write.version(response.body()), "", true);
+      return new Result(sent, at, node.index(), entity, id, Outcome.ACKED, write.version(response.body()), "", true);
     } catch (HttpTimeoutException e) {
-      return new Result(sent, System.nanoTime(), node.index, entity, id, Outcome.FAILED, 0, e.toString(), true);
+      return new Result(sent, System.nanoTime(), node.index(), entity, id, Outcome.FAILED, 0, e.toString(), true);
     } catch (ConnectException e) {
-      return new Result(sent, System.nanoTime(), node.index, entity, id, Outcome.RECONNECT, 0, e.toString(), false);
+      return new Result(sent, System.nanoTime(), node.index(), entity, id, Outcome.RECONNECT, 0, e.toString(), false);
     } catch (IOException e) {
-      return new Result(sent, System.nanoTime(), node.index, entity, id, Outcome.RECONNECT, 0, e.toString(), true);
+      return new Result(sent, System.nanoTime(), node.index(), entity, id, Outcome.RECONNECT, 0, e.toString(), true);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return new Result(sent, System.nanoTime(), node.index, entity, id, Outcome.FAILED, 0, e.toString(), true);
+      return new Result(sent, System.nanoTime(), node.index(), entity, id, Outcome.FAILED, 0, e.toString(), true);
     }
   }
 

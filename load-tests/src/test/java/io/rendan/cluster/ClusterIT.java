@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigFactory;
 import io.rendan.RendanNode;
 import io.rendan.TestNode;
 import io.rendan.auth.Jwt;
+import io.rendan.load.harness.NodeProcess;
 import io.rendan.cluster.ClusterTraffic.Outcome;
 import io.rendan.cluster.ClusterTraffic.Result;
 import io.rendan.protocol.api.v1.ClientFrame;
@@ -65,6 +66,12 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("postgres")
 class ClusterIT {
+  /**
+   * Small heap and C1 only: four JVMs share two cores here, and C2 compiling in
+   * all of them at once slows the start more than it speeds the short run.
+   */
+  private static final List<String> NODE_JVM = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+
   private static final Duration START_DEADLINE = Duration.ofSeconds(150);
   private static final Duration FAILOVER_DEADLINE = Duration.ofSeconds(90);
   private static final Duration POLL = Duration.ofMillis(250);
@@ -90,7 +97,7 @@ class ClusterIT {
   @AfterEach
   void stop() throws Exception {
     for (NodeProcess node : nodes) {
-      node.close();
+      node.kill(); // SIGKILL, as before the launcher was shared: the test is over, no handover needed
     }
     if (postgres != null) {
       postgres.close();
@@ -115,27 +122,31 @@ class ClusterIT {
             .issue("alice", List.of(), Duration.ofHours(1));
 
     // ---- three nodes, started at once on an empty database ------------------------------------
+    List<Integer> clusterPorts = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      nodes.add(new NodeProcess(i, logDir));
+      clusterPorts.add(NodeProcess.freePort());
     }
-    Map<String, String> env =
-        Map.of(
-            "RENDAN_DB_URL", url,
-            "RENDAN_DB_USER", "postgres",
-            "RENDAN_DB_PASSWORD", "postgres",
-            "RENDAN_JWT_SECRET", TestNode.SECRET,
-            "RENDAN_DEV_MODE", "false",
-            "RENDAN_SEED_NODES", nodes.stream().map(NodeProcess::address).collect(Collectors.joining(",")));
+    String seedNodes = clusterPorts.stream().map(p -> "pekko://rendan@127.0.0.1:" + p).collect(Collectors.joining(","));
     long startedAt = System.nanoTime();
-    for (NodeProcess node : nodes) {
-      node.start(jar, env);
+    for (int i = 0; i < 3; i++) {
+      Map<String, String> env =
+          Map.of(
+              "RENDAN_DB_URL", url,
+              "RENDAN_DB_USER", "postgres",
+              "RENDAN_DB_PASSWORD", "postgres",
+              "RENDAN_JWT_SECRET", TestNode.SECRET,
+              "RENDAN_DEV_MODE", "false",
+              "RENDAN_CLUSTER_HOST", "127.0.0.1",
+              "RENDAN_CLUSTER_PORT", Integer.toString(clusterPorts.get(i)),
+              "RENDAN_SEED_NODES", seedNodes);
+      nodes.add(NodeProcess.launch(i, jar, env, NODE_JVM, logDir.resolve("node-" + i + ".log"), logDir.resolve("node-" + i)));
     }
     for (NodeProcess node : nodes) {
       awaitReady(node, startedAt + START_DEADLINE.toNanos());
     }
     note("three node processes started at once and all ready after %.1f s", seconds(startedAt, System.nanoTime()));
     for (NodeProcess node : nodes) {
-      assertEquals(200, get(node.managementUri("/ready")).statusCode(), "management readiness of node " + node.index);
+      assertEquals(200, get(node.managementUri("/ready")).statusCode(), "management readiness of node " + node.index());
     }
     String members = get(nodes.get(0).managementUri("/cluster/members")).body();
     assertEquals(3, occurrences(members, "\"status\":\"Up\""), members);
@@ -257,7 +268,7 @@ class ClusterIT {
           note(
               "an ME that moved from the killed node to node %d is pushed to a client on node %d, %.1f s after subscribing",
               movedTo,
-              otherSurvivor.index,
+              otherSurvivor.index(),
               changeUntilPushed(ws2, nodes.get(movedTo), moved, "moved-after-kill"));
         }
 
@@ -505,8 +516,8 @@ class ClusterIT {
       String regions = get(node.managementUri("/cluster/shards/Me")).body();
       Matcher m = SHARD_ID.matcher(regions);
       while (m.find()) {
-        Integer other = shardHome.put(m.group(1), node.index);
-        assertNull(other, "shard " + m.group(1) + " on nodes " + other + " and " + node.index);
+        Integer other = shardHome.put(m.group(1), node.index());
+        assertNull(other, "shard " + m.group(1) + " on nodes " + other + " and " + node.index());
       }
     }
     Map<String, Integer> home = new HashMap<>();
@@ -561,7 +572,7 @@ class ClusterIT {
           }
         }
       }
-      assertTrue(System.nanoTime() < deadline, "no push of " + meId + " changed through node " + via.index + " in 30 s");
+      assertTrue(System.nanoTime() < deadline, "no push of " + meId + " changed through node " + via.index() + " in 30 s");
     }
   }
 
@@ -569,7 +580,7 @@ class ClusterIT {
 
   private void awaitReady(NodeProcess node, long deadline) throws Exception {
     while (true) {
-      assertTrue(node.isAlive(), "node " + node.index + " exited; see " + node.log);
+      assertTrue(node.isAlive(), "node " + node.index() + " exited; see " + node.log());
       try {
         if (get(node.uri("/health/ready")).statusCode() == 200) {
           return;
@@ -577,7 +588,7 @@ class ClusterIT {
       } catch (IOException e) {
         // not listening yet
       }
-      assertTrue(System.nanoTime() < deadline, "node " + node.index + " not ready in " + START_DEADLINE + "; see " + node.log);
+      assertTrue(System.nanoTime() < deadline, "node " + node.index() + " not ready in " + START_DEADLINE + "; see " + node.log());
       LockSupport.parkNanos(POLL.toNanos());
     }
   }

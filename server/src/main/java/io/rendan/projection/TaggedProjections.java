@@ -1,0 +1,85 @@
+package io.rendan.projection;
+
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
+import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
+import org.apache.pekko.persistence.query.Offset;
+import org.apache.pekko.projection.Projection;
+import org.apache.pekko.projection.ProjectionBehavior;
+import org.apache.pekko.projection.ProjectionId;
+import org.apache.pekko.projection.eventsourced.EventEnvelope;
+import org.apache.pekko.projection.eventsourced.javadsl.EventSourcedProvider;
+import org.apache.pekko.projection.javadsl.Handler;
+import org.apache.pekko.projection.javadsl.SourceProvider;
+import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
+import org.apache.pekko.projection.jdbc.javadsl.JdbcProjection;
+
+/**
+ * How a projection over an aggregate's tagged events is started: one instance
+ * per tag slice ({@code tagPrefix + slice}, as the entity tags its events), each
+ * with the projection id {@code (name, tag)}, spread over the cluster as a
+ * sharded daemon process named {@code name}, its offsets in {@link
+ * ProjectionJdbc}'s tables. The projection's name and tags are stored with its
+ * offsets: never rename them.
+ */
+public final class TaggedProjections {
+  private TaggedProjections() {}
+
+  /**
+   * At least once, asynchronously: the offset is stored after {@code handler}'s
+   * future completes, so a handler that tells another entity must be idempotent.
+   */
+  public static <E> void atLeastOnceAsync(
+      ActorSystem<?> system,
+      ProjectionJdbc jdbc,
+      String name,
+      String tagPrefix,
+      int slices,
+      Supplier<Handler<EventEnvelope<E>>> handler) {
+    start(
+        system,
+        name,
+        tagPrefix,
+        slices,
+        tag -> JdbcProjection.atLeastOnceAsync(ProjectionId.of(name, tag), events(system, tag), jdbc.sessions(), handler::get, system));
+  }
+
+  /**
+   * Exactly once: {@code handler} writes in the same transaction as the offset.
+   * It is made per tag and given the instance's name ({@code name/tag}), for the
+   * projection's health.
+   */
+  public static <E> void exactlyOnce(
+      ActorSystem<?> system,
+      ProjectionJdbc jdbc,
+      String name,
+      String tagPrefix,
+      int slices,
+      Function<String, JdbcHandler<EventEnvelope<E>, ProjectionJdbc.Session>> handler) {
+    start(
+        system,
+        name,
+        tagPrefix,
+        slices,
+        tag ->
+            JdbcProjection.exactlyOnce(
+                ProjectionId.of(name, tag), events(system, tag), jdbc.sessions(), () -> handler.apply(name + "/" + tag), system));
+  }
+
+  private static <E> SourceProvider<Offset, EventEnvelope<E>> events(ActorSystem<?> system, String tag) {
+    return EventSourcedProvider.eventsByTag(system, JdbcReadJournal.Identifier(), tag);
+  }
+
+  private static void start(
+      ActorSystem<?> system, String name, String tagPrefix, int slices, Function<String, Projection<?>> projection) {
+    ShardedDaemonProcess.get(system)
+        .init(
+            ProjectionBehavior.Command.class,
+            name,
+            slices,
+            slice -> ProjectionBehavior.create(projection.apply(tagPrefix + slice)),
+            ProjectionBehavior.stopMessage());
+  }
+}
