@@ -8,6 +8,7 @@ import io.rendan.appliance.TelemetryParser.Fatal;
 import io.rendan.appliance.TelemetryParser.Item;
 import io.rendan.appliance.TelemetryParser.Parsed;
 import io.rendan.http.ApiException;
+import io.rendan.http.ConnectionDrain;
 import io.rendan.http.ErrorCodes;
 import io.rendan.http.HttpCodec;
 import io.rendan.protocol.api.v1.LineError;
@@ -78,6 +79,7 @@ public final class TelemetryIngest {
   private final Settings settings;
   private final int maxInventoryItems;
   private final DeviceRateLimits rates;
+  private final ConnectionDrain drain;
 
   public TelemetryIngest(ActorSystem<?> system, ApplianceApi api, HttpCodec codec, ApplianceConfig config) {
     this.api = api;
@@ -85,6 +87,7 @@ public final class TelemetryIngest {
     this.settings = config.ingest();
     this.maxInventoryItems = config.limits().maxInventoryItems();
     this.rates = new DeviceRateLimits(settings.ratePerSecond(), settings.burst());
+    this.drain = ConnectionDrain.get(system);
     Duration sweep = Duration.ofMinutes(1);
     system.scheduler().scheduleWithFixedDelay(sweep, sweep, rates::sweep, system.executionContext());
   }
@@ -167,6 +170,8 @@ public final class TelemetryIngest {
     DeviceRateLimits.Bucket bucket = rates.bucket(applianceId);
     // Set when a batch was not stored; no later batch of this stream is written then (see write).
     AtomicBoolean broken = new AtomicBoolean();
+    // On SIGTERM the stream reads no further line, stores and acks what it read, and ends.
+    ConnectionDrain.Connection drained = drain.connection(false);
     Source<TelemetryResponse, ?> responses =
         request
             .entity()
@@ -180,13 +185,14 @@ public final class TelemetryIngest {
                 (parser, chunk) -> Pair.create(parser, parser.feed(chunk)),
                 parser -> Optional.of(parser.finish()))
             .mapConcat(items -> items)
+            .via(drained.intake())
             .takeWhile(item -> !(item instanceof Fatal), true)
             .via(new LingerBatches<>(settings.maxBatch(), settings.linger()))
             .mapAsync(1, group -> write(applianceId, store, group, broken))
             .mapConcat(frames -> frames)
             .takeWhile(frame -> !frame.hasError(), true);
     Source<ByteString, ?> body =
-        Source.single(ack(ackedSeq, 0, 0)).concat(responses).map(frame -> encode(frame, protobuf));
+        drained.until(Source.single(ack(ackedSeq, 0, 0)).concat(responses).map(frame -> encode(frame, protobuf)));
     return HttpResponse.create()
         .withStatus(StatusCodes.OK)
         .withEntity(HttpEntities.createChunked(protobuf ? HttpCodec.PROTOBUF : NDJSON, body));

@@ -9,6 +9,7 @@ import io.rendan.bidding.BiddingApi;
 import io.rendan.emc.EmcApi;
 import io.rendan.me.MeApi;
 import io.rendan.pubsub.LiveTopics;
+import io.rendan.http.ConnectionDrain;
 import io.rendan.http.Endpoint;
 import java.util.List;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -33,6 +34,7 @@ public final class WsRoutes {
   private final LiveTopics topics;
   private final WsSession.Settings settings;
   private final WsMetrics metrics;
+  private final ConnectionDrain drain;
 
   public WsRoutes(
       ActorSystem<?> system,
@@ -57,6 +59,7 @@ public final class WsRoutes {
     this.topics = topics;
     this.settings = settings;
     this.metrics = metrics;
+    this.drain = ConnectionDrain.get(system);
   }
 
   public Route route() {
@@ -66,8 +69,11 @@ public final class WsRoutes {
             get(
                 () ->
                     auth.webSocket(
+                        // on SIGTERM the session stops reading, answers what it read, and closes (1000)
                         caller ->
-                            WsSession.flow(system, meApi, emcApi, biddingApi, applianceApi, painPointApi, charterApi, topics, settings, metrics, caller),
+                            drain.around(
+                                WsSession.flow(
+                                    system, meApi, emcApi, biddingApi, applianceApi, painPointApi, charterApi, topics, settings, metrics, caller)),
                         settings.maxMessageBytes())));
   }
 }

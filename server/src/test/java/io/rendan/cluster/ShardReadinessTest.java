@@ -53,4 +53,32 @@ class ShardReadinessTest {
       assertEquals(500, management.statusCode(), management.body());
     }
   }
+
+  @Test
+  void readinessFailsWhileARegionHasNoCoordinator() throws Exception {
+    // Only a member with a role that no member has may run the shard coordinators: none
+    // starts, as when a coordinator cannot start, and no region learns where a shard lives.
+    Map<String, Object> noCoordinator =
+        Map.of(
+            "pekko.cluster.sharding.coordinator-singleton-role-override", "off",
+            "pekko.cluster.sharding.coordinator-singleton.role", "no-member-has-this-role");
+    try (TestNode node = TestNode.h2(dir, noCoordinator)) {
+      AtomicReference<HttpResponse<String>> last = new AtomicReference<>();
+      // once the node is an Up member and the journal answers, only the regions are left to decide
+      TestNode.await(
+          Duration.ofSeconds(30),
+          "readiness past the membership and journal checks",
+          () -> {
+            last.set(node.get("/health/ready", null));
+            return last.get().statusCode() == 200 || !last.get().body().matches("(?s).*\"(cluster|journal)\".*");
+          });
+      assertEquals(503, last.get().statusCode(), "ready with a region that cannot find its shards: " + last.get().body());
+      assertTrue(last.get().body().contains("\"shards:Appliance\""), last.get().body());
+      assertTrue(last.get().body().contains("\"shards:Me\""), last.get().body());
+      HttpResponse<String> appliance = node.get("/v1/appliances/washer-1", node.token("alice"));
+      assertEquals(503, appliance.statusCode(), "what readiness warns of: " + appliance.body());
+      HttpResponse<String> later = node.get("/health/ready", null);
+      assertEquals(503, later.statusCode(), later.body());
+    }
+  }
 }

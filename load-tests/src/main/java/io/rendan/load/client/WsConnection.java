@@ -52,11 +52,22 @@ public final class WsConnection implements AutoCloseable {
       this.code = code;
     }
 
-    /** {@code client:ws-closed} or {@code client:unanswered}. */
+    /**
+     * {@code client:ws-closed}, {@code client:unanswered}, or {@link #DRAINED}: the
+     * server never read this one (it closed normally, after answering every request
+     * it read, or the connection was closed already), so it may be sent again.
+     */
     public String code() {
       return code;
     }
   }
+
+  /**
+   * The code of a request the server never read: the connection was closed already
+   * when it was asked, or the server closed it normally (a node draining on SIGTERM
+   * answers every request it read first). It may be sent again.
+   */
+  public static final String DRAINED = "client:ws-not-read";
 
   private static final String ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
   private static final int BUFFER = 64 * 1024;
@@ -126,13 +137,13 @@ public final class WsConnection implements AutoCloseable {
     String id = Long.toString(ids.incrementAndGet(), 36);
     CompletableFuture<Response> answer = new CompletableFuture<>();
     if (closed.isDone()) {
-      answer.completeExceptionally(new Unanswered("client:ws-closed", "connection closed"));
+      answer.completeExceptionally(new Unanswered(DRAINED, "connection closed, not sent"));
       return answer;
     }
     pending.put(id, answer);
     if (closed.isDone() && pending.remove(id) != null) {
-      // closed meanwhile, after the close failed what was pending
-      answer.completeExceptionally(new Unanswered("client:ws-closed", "connection closed"));
+      // closed meanwhile, after the close failed what was pending: not sent
+      answer.completeExceptionally(new Unanswered(DRAINED, "connection closed, not sent"));
       return answer;
     }
     ClientFrame built = frame.setRequestId(id).build();
@@ -514,12 +525,15 @@ public final class WsConnection implements AutoCloseable {
       case CLOSE -> {
         int code = len >= 2 ? ((b[off] & 0xff) << 8) | (b[off + 1] & 0xff) : 1005;
         String reason = len > 2 ? new String(b, off + 2, len - 2, StandardCharsets.UTF_8) : "";
+        // A node that stops answers every request it read before its close (1000), so
+        // what is unanswered then was never read, and may be sent again elsewhere.
+        boolean drained = code == 1000 && !closeSent;
         if (!closeSent) {
           closeSent = true;
           outbox.add(frame(CLOSE, len >= 2 ? Arrays.copyOfRange(b, off, off + 2) : new byte[0]));
           writeOut();
         }
-        drop("client:ws-closed", "closed by the server: " + code + " " + reason);
+        drop(drained ? DRAINED : "client:ws-closed", "closed by the server: " + code + " " + reason);
       }
       case PING -> {
         outbox.add(frame(PONG, Arrays.copyOfRange(b, off, off + len)));

@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -93,6 +94,10 @@ final class BiddingScenario implements Scenario {
   private final AtomicLong closedRefusals = new AtomicLong();
   private final AtomicLong overloaded = new AtomicLong();
   private final AtomicLong noOpenRound = new AtomicLong();
+  /** Bids sent again because their node never read them (it was stopping, or the connection had closed). */
+  private final AtomicLong resent = new AtomicLong();
+  private static final long RESEND_WITHIN_NANOS = TimeUnit.SECONDS.toNanos(30);
+  private static final long RESEND_PAUSE_MILLIS = 200;
   private volatile boolean posting = true;
   private volatile boolean stopped;
   private Thread poster;
@@ -377,6 +382,17 @@ final class BiddingScenario implements Scenario {
             .setAskShareBps(1 + (int) ((n * 7919L) % 4_999))
             .setPlan("plan " + n)
             .build();
+    send(intendedNanos, bid, round, me, bidId, request, System.nanoTime() + RESEND_WITHIN_NANOS);
+  }
+
+  /**
+   * Sends a bid on its operator's connection. A bid the node never read (it closed
+   * the connection normally: it is stopping, {@link WsConnection#DRAINED}) is sent
+   * again once the operator has reconnected, to another node; until {@code
+   * giveUpAt}, after which it counts as in doubt.
+   */
+  private void send(
+      long intendedNanos, OperationStats bid, RoundRun round, int me, String bidId, PlaceBidRequest request, long giveUpAt) {
     WsConnection c;
     synchronized (this) {
       c = connections.get(me % operators);
@@ -384,7 +400,13 @@ final class BiddingScenario implements Scenario {
     c.request(ClientFrame.newBuilder().setPlaceBid(request))
         .whenComplete(
             (response, failure) -> {
-              if (failure != null) {
+              if (failure instanceof WsConnection.Unanswered u
+                  && u.code().equals(WsConnection.DRAINED)
+                  && System.nanoTime() - giveUpAt < 0) {
+                resent.incrementAndGet();
+                CompletableFuture.delayedExecutor(RESEND_PAUSE_MILLIS, TimeUnit.MILLISECONDS)
+                    .execute(() -> send(intendedNanos, bid, round, me, bidId, request, giveUpAt));
+              } else if (failure != null) {
                 bid.error(intendedNanos, failure instanceof WsConnection.Unanswered u ? u.code() : Api.failureCode(failure));
                 round.inDoubt.add(bidId);
               } else if (response.hasError()) {
@@ -521,6 +543,9 @@ final class BiddingScenario implements Scenario {
     notes.add(all.size() + " rounds, by status at the end: " + statuses);
     notes.add(doubt + " bids in doubt (5xx, connection lost or no answer); " + doubtStored + " of them were stored");
     notes.add(closedRefusals.get() + " bids refused with bidding:round.closed (sent as the deadline passed); " + overloaded.get() + " refused with 429");
+    if (resent.get() > 0) {
+      notes.add(resent.get() + " bid sends repeated: the node had not read them (it was stopping, or the connection had closed)");
+    }
     if (noOpenRound.get() > 0) {
       notes.add(noOpenRound.get() + " bids not sent: no open round at that moment");
     }

@@ -127,6 +127,11 @@ final class TelemetryScenario implements Scenario {
     lane = context.lane();
     count = context.options().getInt("appliances", context.smoke() ? 10 : 1000);
     streamingCount = mode == Mode.SINGLE ? count : Math.min(count, context.options().getInt("streaming", count));
+    if (streaming) {
+      // every stream is a socket here and one in a node: fail now, not halfway with "Too many open files"
+      var limits = io.rendan.load.harness.FileLimits.ofThisProcess();
+      io.rendan.load.harness.FileLimits.requireRoomFor(streamingCount, limits[0], limits[1]);
+    }
     ownerToken = context.tokens().operator(940_000);
     String prefix = "lt-" + context.runId() + "-" + name() + INSTANCES.incrementAndGet(); // unique when other scenarios of the run embed one
     if (mode == Mode.SINK) {

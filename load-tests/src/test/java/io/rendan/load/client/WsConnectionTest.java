@@ -176,6 +176,9 @@ class WsConnectionTest {
     } else if (topic.equals("close")) {
       write(out, true, 0x8, new byte[] {0x03, (byte) 0xE9, 'b', 'y', 'e'});
       return true;
+    } else if (topic.equals("close-normal")) {
+      write(out, true, 0x8, new byte[] {0x03, (byte) 0xE8});
+      return true;
     } else if (topic.equals("drop")) {
       return false;
     }
@@ -287,7 +290,19 @@ class WsConnectionTest {
       assertEquals("client:ws-closed", u.code());
       assertTrue(u.getMessage().contains("1001"), u.getMessage());
       assertTrue(c.isClosed());
-      assertEquals("client:ws-closed", unanswered(c.request(subscribe("late"))).code());
+      assertEquals(WsConnection.DRAINED, unanswered(c.request(subscribe("late"))).code(), "never sent");
+    }
+  }
+
+  @Test
+  void aNormalCloseFromTheServerMeansWhatIsPendingWasNotRead() throws Exception {
+    // a node that stops answers every request it read, then closes with 1000 (http/ConnectionDrain)
+    try (WsConnection c = open(true, new ArrayList<>())) {
+      CompletableFuture<Response> held = c.request(subscribe("hold"));
+      c.request(subscribe("close-normal"));
+      WsConnection.Unanswered u = unanswered(held);
+      assertEquals(WsConnection.DRAINED, u.code(), u.getMessage());
+      assertTrue(c.isClosed());
     }
   }
 
