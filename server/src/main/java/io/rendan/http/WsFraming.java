@@ -341,6 +341,10 @@ public final class WsFraming extends GraphStage<BidiShape<FrameEvent, Message, M
   }
 
   private static FrameEvent frame(Message message) {
+    if (message instanceof EncodedFrame encoded) {
+      // made once for all the connections that send it (a push to many subscribers)
+      return encoded.frame();
+    }
     if (message.isText()) {
       return frame(TEXT, ByteString.fromString(message.asTextMessage().getStrictText(), StandardCharsets.UTF_8));
     }

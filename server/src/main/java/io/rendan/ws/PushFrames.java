@@ -1,13 +1,11 @@
 package io.rendan.ws;
 
+import io.rendan.http.EncodedFrame;
 import io.rendan.http.HttpCodec;
 import io.rendan.protocol.api.v1.Push;
 import io.rendan.protocol.api.v1.ServerFrame;
 import java.util.concurrent.atomic.AtomicReferenceArray;
-import org.apache.pekko.http.javadsl.model.ws.BinaryMessage;
 import org.apache.pekko.http.javadsl.model.ws.Message;
-import org.apache.pekko.http.javadsl.model.ws.TextMessage;
-import org.apache.pekko.util.ByteString;
 
 /**
  * The WebSocket frames of a push, encoded once for all the connections of this
@@ -20,7 +18,8 @@ import org.apache.pekko.util.ByteString;
  * identity: the sessions that deliver one push, one after the other, find it
  * there. Two pushes that meet in one slot only cost a second encoding, and two
  * threads that encode the same push at once make equal frames: the table needs
- * no lock. Frames are immutable and shared.
+ * no lock. Frames are immutable and shared, down to the bytes of the WebSocket
+ * frame ({@link EncodedFrame}).
  */
 final class PushFrames {
   private static final int SLOTS = 256; // a power of two
@@ -48,14 +47,14 @@ final class PushFrames {
     if (binary) {
       Message frame = encoded.binary;
       if (frame == null) {
-        frame = BinaryMessage.create(ByteString.fromArrayUnsafe(serverFrame(push).toByteArray()));
+        frame = EncodedFrame.binary(serverFrame(push).toByteArray());
         encoded.binary = frame;
       }
       return frame;
     }
     Message frame = encoded.text;
     if (frame == null) {
-      frame = TextMessage.create(HttpCodec.toJson(serverFrame(push)));
+      frame = EncodedFrame.text(HttpCodec.toJson(serverFrame(push)));
       encoded.text = frame;
     }
     return frame;

@@ -165,6 +165,41 @@ class WsFramingTest {
     assertEquals(1000, closeCode((FrameStart) out.get(1)));
   }
 
+  @Test
+  void anEncodedFrameGoesOutAsItIsOnEveryConnectionThatSendsIt() throws Exception {
+    EncodedFrame text = EncodedFrame.text("{\"push\":\"héllo\"}");
+    EncodedFrame binary = EncodedFrame.binary(new byte[] {1, 2, 3});
+    Flow<Message, Message, ?> pushes = Flow.<Message>create().take(1).mapConcat(m -> List.<Message>of(text, binary));
+    List<List<FrameStart>> connections = new ArrayList<>();
+    for (int connection = 0; connection < 2; connection++) {
+      List<FrameEvent> out =
+          Source.from(List.<FrameEvent>of(new FrameStart(header(0x1, 1, true), masked(new byte[] {'x'}))))
+              .concat(Source.never())
+              .via(WsFraming.server(pushes, MAX))
+              .runWith(Sink.seq(), testKit.system())
+              .toCompletableFuture()
+              .get(10, TimeUnit.SECONDS);
+      List<FrameStart> frames = new ArrayList<>();
+      for (FrameEvent e : out) {
+        frames.add((FrameStart) e);
+      }
+      connections.add(frames);
+    }
+    for (List<FrameStart> frames : connections) {
+      assertEquals(0x1, opcode(frames.get(0)));
+      assertEquals("{\"push\":\"héllo\"}", frames.get(0).data().utf8String());
+      assertEquals(frames.get(0).data().size(), frames.get(0).header().length(), "the length counts UTF-8 bytes");
+      assertEquals(0x2, opcode(frames.get(1)));
+      assertEquals(ByteString.fromArray(new byte[] {1, 2, 3}), frames.get(1).data());
+      assertTrue(frames.get(0).header().fin() && frames.get(0).header().mask().isEmpty());
+      assertEquals(1000, closeCode(frames.get(2)));
+    }
+    assertTrue(connections.get(0).get(0) == connections.get(1).get(0), "both connections sent the one frame made for it");
+    // read as a message elsewhere, it is an ordinary strict one
+    assertEquals("{\"push\":\"héllo\"}", text.asTextMessage().getStrictText());
+    assertEquals(3, binary.asBinaryMessage().getStrictData().size());
+  }
+
   private static FrameStart close(int code) {
     return new FrameStart(header(0x8, 2, true), masked(new byte[] {(byte) (code >> 8), (byte) code}));
   }
