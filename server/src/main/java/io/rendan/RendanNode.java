@@ -174,6 +174,7 @@ public final class RendanNode implements AutoCloseable {
       EmcEntity.init(system, EmcSettings.from(config), EmcApi.publisher(topics, clock), clock);
       EmcApi emcApi = EmcApi.start(system, meApi, EmcApi.Limits.from(config), askTimeout, clock);
       MembershipDelivery.start(system, projectionJdbc, meApi, config.getInt("rendan.emc.tag-slices"));
+      io.rendan.emc.RevenuePassOn.start(system, projectionJdbc, emcApi, config.getInt("rendan.emc.tag-slices"));
       io.rendan.charter.CharterApi charterApi =
           io.rendan.charter.CharterApi.start(
               system,
