@@ -181,6 +181,7 @@ public final class RendanNode implements AutoCloseable {
           clock,
           config.getDuration("rendan.emc.removal-wake-interval"),
           config.getInt("rendan.emc.max-removals-woken"));
+      io.rendan.emc.RevenuePassOn.start(system, projectionJdbc, emcApi, config.getInt("rendan.emc.tag-slices"));
       io.rendan.charter.CharterApi charterApi =
           io.rendan.charter.CharterApi.start(
               system,

@@ -388,14 +388,35 @@ public final class EmcApi {
    */
   public CompletionStage<String> recordMeteredRevenue(
       String emcId, String revenueId, long amountMinor, String currency, String source, Instant earnedAt) {
+    return recordAsOwner(emcId, owner -> replyTo ->
+        new EmcProtocol.RecordRevenue(revenueId, amountMinor, currency, source, earnedAt, 1, null, null, owner, replyTo));
+  }
+
+  /**
+   * The part of an outer EMC's revenue for the seat {@code emcId} holds there,
+   * recorded in {@code emcId} as the owner and split again by its own contracts
+   * (a refund by the split of the revenue it refunds): delivered at least once by
+   * {@link RevenuePassOn}, counted once by its revenue id. Completes like
+   * {@link #recordMeteredRevenue}.
+   */
+  public CompletionStage<String> recordPassedOnRevenue(
+      String emcId,
+      String revenueId,
+      long amountMinor,
+      String currency,
+      String source,
+      Instant earnedAt,
+      long units,
+      String refundOf,
+      RevenueSplit.PassedFrom passedFrom) {
+    return recordAsOwner(emcId, owner -> replyTo ->
+        new EmcProtocol.RecordRevenue(revenueId, amountMinor, currency, source, earnedAt, units, null, refundOf, owner, passedFrom, replyTo));
+  }
+
+  private CompletionStage<String> recordAsOwner(
+      String emcId, Function<String, Function<ActorRef<Reply>, Command>> command) {
     return current(emcId)
-        .thenCompose(
-            state ->
-                ask(
-                    emcId,
-                    replyTo ->
-                        new EmcProtocol.RecordRevenue(
-                            revenueId, amountMinor, currency, source, earnedAt, 1, null, null, state.ownerMeId(), replyTo)))
+        .thenCompose(state -> ask(emcId, command.apply(state.ownerMeId())))
         .handle(
             (accepted, failure) -> {
               if (failure == null) {

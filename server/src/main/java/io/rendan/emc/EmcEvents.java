@@ -195,10 +195,28 @@ public final class EmcEvents {
       String refundOf,
       List<RevenueSplit.Part> parts,
       Instant at,
-      Instant keepSince)
+      Instant keepSince,
+      RevenueSplit.PassedFrom passedFrom)
       implements Event {
     public RevenueShared {
       parts = List.copyOf(parts);
+    }
+
+    /** Revenue recorded here first (not passed on). */
+    public RevenueShared(
+        String emcId,
+        String revenueId,
+        long amountMinor,
+        String currency,
+        String source,
+        Instant earnedAt,
+        long units,
+        String attributedMeId,
+        String refundOf,
+        List<RevenueSplit.Part> parts,
+        Instant at,
+        Instant keepSince) {
+      this(emcId, revenueId, amountMinor, currency, source, earnedAt, units, attributedMeId, refundOf, parts, at, keepSince, null);
     }
 
     /** Whether a repeated request asks for exactly this (an absent earnedAt matches any). */
@@ -209,7 +227,8 @@ public final class EmcEvents {
           && (c.earnedAt() == null || earnedAt.equals(c.earnedAt()))
           && units == c.units()
           && java.util.Objects.equals(attributedMeId, c.attributedMeId())
-          && java.util.Objects.equals(refundOf, c.refundOf());
+          && java.util.Objects.equals(refundOf, c.refundOf())
+          && java.util.Objects.equals(passedFrom, c.passedFrom());
     }
   }
 }

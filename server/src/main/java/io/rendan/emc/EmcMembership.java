@@ -89,9 +89,14 @@ public final class EmcMembership {
   }
 
   /** A seat that was given up: kept so that revenue earned while it was held is split by it. */
-  public record FormerMember(String meId, List<Contract> history, Instant joinedAt, Instant leftAt) {
+  /** {@code emcMember}: the seat was held by an EMC (false in snapshots from before it was stored). */
+  public record FormerMember(String meId, List<Contract> history, Instant joinedAt, Instant leftAt, boolean emcMember) {
     public FormerMember {
       history = List.copyOf(history);
+    }
+
+    public FormerMember(String meId, List<Contract> history, Instant joinedAt, Instant leftAt) {
+      this(meId, history, joinedAt, leftAt, false);
     }
   }
 

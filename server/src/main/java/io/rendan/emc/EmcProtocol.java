@@ -135,7 +135,9 @@ public final class EmcProtocol {
   /**
    * Revenue earned by the EMC, split at once. {@code earnedAt} null: now.
    * {@code refundOf}: the id of revenue this gives back (amount negative), split
-   * by the same parties and shares as that revenue.
+   * by the same parties and shares as that revenue. {@code passedFrom}: the
+   * revenue of another EMC whose part for this EMC's seat this is (null: revenue
+   * recorded here first).
    */
   public record RecordRevenue(
       String revenueId,
@@ -147,8 +149,23 @@ public final class EmcProtocol {
       String attributedMeId,
       String refundOf,
       String actingMeId,
+      RevenueSplit.PassedFrom passedFrom,
       ActorRef<Reply> replyTo)
-      implements Command {}
+      implements Command {
+    public RecordRevenue(
+        String revenueId,
+        long amountMinor,
+        String currency,
+        String source,
+        Instant earnedAt,
+        long units,
+        String attributedMeId,
+        String refundOf,
+        String actingMeId,
+        ActorRef<Reply> replyTo) {
+      this(revenueId, amountMinor, currency, source, earnedAt, units, attributedMeId, refundOf, actingMeId, null, replyTo);
+    }
+  }
 
   /** A member's own figure for a period (UPTIME or REPORTED targets). */
   public record ReportPeriodValue(String period, String meId, long value, String actingMeId, ActorRef<Reply> replyTo)

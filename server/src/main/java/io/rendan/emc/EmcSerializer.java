@@ -418,7 +418,11 @@ public final class EmcSerializer extends SerializerWithStringManifest {
               .setAmountMinor(part.amountMinor())
               .setShareBps(part.shareBps())
               .setContractVersion(part.contractVersion())
-              .setOwner(part.owner()));
+              .setOwner(part.owner())
+              .setEmcMember(part.emcMember()));
+    }
+    if (e.passedFrom() != null) {
+      b.setPassedFromEmcId(e.passedFrom().emcId()).setPassedFromRevenueId(e.passedFrom().revenueId());
     }
     return b.build();
   }
@@ -426,7 +430,7 @@ public final class EmcSerializer extends SerializerWithStringManifest {
   static RevenueShared revenue(io.rendan.protocol.persistence.v1.EmcRevenueShared p) {
     List<RevenueSplit.Part> parts = new ArrayList<>();
     for (var part : p.getPartsList()) {
-      parts.add(new RevenueSplit.Part(part.getMeId(), part.getAmountMinor(), part.getShareBps(), part.getContractVersion(), part.getOwner()));
+      parts.add(new RevenueSplit.Part(part.getMeId(), part.getAmountMinor(), part.getShareBps(), part.getContractVersion(), part.getOwner(), part.getEmcMember()));
     }
     return new RevenueShared(
         p.getEmcId(),
@@ -440,7 +444,8 @@ public final class EmcSerializer extends SerializerWithStringManifest {
         orNull(p.getRefundOf()),
         parts,
         instant(p.getAt()),
-        instant(p.getKeepSince()));
+        instant(p.getKeepSince()),
+        p.getPassedFromEmcId().isEmpty() ? null : new RevenueSplit.PassedFrom(p.getPassedFromEmcId(), p.getPassedFromRevenueId()));
   }
 
   static String orEmpty(String s) {

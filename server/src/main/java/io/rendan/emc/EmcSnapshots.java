@@ -92,7 +92,8 @@ final class EmcSnapshots {
           io.rendan.protocol.persistence.v1.StoredFormerMember.newBuilder()
               .setMeId(f.meId())
               .setJoinedAt(ts(f.joinedAt()))
-              .setLeftAt(ts(f.leftAt()));
+              .setLeftAt(ts(f.leftAt()))
+              .setEmcMember(f.emcMember());
       f.history().forEach(c -> fb.addHistory(contract(c)));
       b.addFormers(fb);
     }
@@ -200,7 +201,7 @@ final class EmcSnapshots {
     for (var f : p.getFormersList()) {
       List<Contract> history = new ArrayList<>();
       f.getHistoryList().forEach(c -> history.add(contract(c)));
-      formers.add(new FormerMember(f.getMeId(), history, instant(f.getJoinedAt()), instant(f.getLeftAt())));
+      formers.add(new FormerMember(f.getMeId(), history, instant(f.getJoinedAt()), instant(f.getLeftAt()), f.getEmcMember()));
     }
     Map<String, RevenueShared> revenues = new LinkedHashMap<>();
     p.getRevenuesList().forEach(r -> revenues.put(r.getRevenueId(), revenue(r)));

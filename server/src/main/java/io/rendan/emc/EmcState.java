@@ -141,12 +141,12 @@ public record EmcState(
     List<RevenueSplit.Party> parties = new ArrayList<>();
     for (Member m : members.values()) {
       if (!m.meId().equals(owner) && !m.joinedAt().isAfter(t)) {
-        contractAt(m.history(), t).ifPresent(c -> parties.add(new RevenueSplit.Party(m.meId(), c.terms().shareBps(), c.version(), false)));
+        contractAt(m.history(), t).ifPresent(c -> parties.add(new RevenueSplit.Party(m.meId(), c.terms().shareBps(), c.version(), false, m.emcMember())));
       }
     }
     for (FormerMember f : accounts.formers()) {
       if (!f.meId().equals(owner) && !f.joinedAt().isAfter(t) && t.isBefore(f.leftAt())) {
-        contractAt(f.history(), t).ifPresent(c -> parties.add(new RevenueSplit.Party(f.meId(), c.terms().shareBps(), c.version(), false)));
+        contractAt(f.history(), t).ifPresent(c -> parties.add(new RevenueSplit.Party(f.meId(), c.terms().shareBps(), c.version(), false, f.emcMember())));
       }
     }
     int held = parties.stream().mapToInt(RevenueSplit.Party::shareBps).sum();
@@ -338,7 +338,7 @@ public record EmcState(
       return acc;
     }
     List<FormerMember> formers = new ArrayList<>(acc.formers());
-    formers.add(new FormerMember(gone.meId(), gone.history(), gone.joinedAt(), at));
+    formers.add(new FormerMember(gone.meId(), gone.history(), gone.joinedAt(), at, gone.emcMember()));
     Map<String, Standing> standings = new TreeMap<>(acc.standings());
     standings.remove(gone.meId());
     return new Accounts(acc.currency(), acc.owners(), formers, acc.revenues(), acc.closedThrough(), acc.tallies(), standings);

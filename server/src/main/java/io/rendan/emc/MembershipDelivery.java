@@ -170,9 +170,10 @@ public final class MembershipDelivery extends Handler<EventEnvelope<Event>> {
           .toList();
     }
     if (event instanceof RevenueShared e) {
-      // Parts of zero change no balance: no ledger entry for them.
+      // Parts of zero change no balance: no ledger entry for them. A seat held by an EMC is
+      // credited to no ME: RevenuePassOn records its part as revenue of that EMC.
       return e.parts().stream()
-          .filter(p -> p.amountMinor() != 0)
+          .filter(p -> p.amountMinor() != 0 && !p.emcMember())
           .map(
               p ->
                   (Delivery)

@@ -81,7 +81,7 @@ final class RevenueRules {
       }
       parties =
           original.parts().stream()
-              .map(p -> new RevenueSplit.Party(p.meId(), p.shareBps(), p.contractVersion(), p.owner()))
+              .map(p -> new RevenueSplit.Party(p.meId(), p.shareBps(), p.contractVersion(), p.owner(), p.emcMember()))
               .toList();
       earnedAt = cmd.earnedAt() == null ? now : cmd.earnedAt();
     } else {
@@ -131,7 +131,8 @@ final class RevenueRules {
             cmd.refundOf(),
             parts,
             now,
-            keepSince);
+            keepSince,
+            cmd.passedFrom());
     return entity.persistWithHelp(event, "emc.revenue-shared", HelpRules.repayments(state, event), cmd.replyTo(), true);
   }
 

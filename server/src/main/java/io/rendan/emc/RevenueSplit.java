@@ -27,11 +27,26 @@ public final class RevenueSplit {
   /** The largest |amount| whose product with 10 000 bps fits in a long. */
   public static final long MAX_AMOUNT = Long.MAX_VALUE / TOTAL_BPS;
 
-  /** Someone entitled to a share: a member under a contract version, or the owner (version 0). */
-  public record Party(String meId, int shareBps, int contractVersion, boolean owner) {}
+  /**
+   * Someone entitled to a share: a member under a contract version, or the owner
+   * (version 0). {@code emcMember}: the seat is held by an EMC, whose part is
+   * passed on and split again inside it ({@link RevenuePassOn}).
+   */
+  public record Party(String meId, int shareBps, int contractVersion, boolean owner, boolean emcMember) {
+    public Party(String meId, int shareBps, int contractVersion, boolean owner) {
+      this(meId, shareBps, contractVersion, owner, false);
+    }
+  }
 
-  /** A party's part of one revenue, in minor units. */
-  public record Part(String meId, long amountMinor, int shareBps, int contractVersion, boolean owner) {}
+  /** A party's part of one revenue, in minor units; {@code emcMember} as the party's. */
+  public record Part(String meId, long amountMinor, int shareBps, int contractVersion, boolean owner, boolean emcMember) {
+    public Part(String meId, long amountMinor, int shareBps, int contractVersion, boolean owner) {
+      this(meId, amountMinor, shareBps, contractVersion, owner, false);
+    }
+  }
+
+  /** Where revenue passed on to an EMC came from: the EMC it holds a seat in, and that EMC's revenue id. */
+  public record PassedFrom(String emcId, String revenueId) {}
 
   private RevenueSplit() {}
 
@@ -87,7 +102,7 @@ public final class RevenueSplit {
     for (int i = 0; i < n; i++) {
       Party p = ordered.get(i);
       long part = amountMinor < 0 ? -parts[i] : parts[i];
-      result.add(new Part(p.meId(), part, p.shareBps(), p.contractVersion(), p.owner()));
+      result.add(new Part(p.meId(), part, p.shareBps(), p.contractVersion(), p.owner(), p.emcMember()));
     }
     return List.copyOf(result);
   }

@@ -77,9 +77,11 @@ public final class LedgerApi {
                       LedgerPage.Builder page = LedgerPage.newBuilder();
                       try (PreparedStatement ps =
                           c.prepareStatement(
-                              "SELECT seq, emc_id, revenue_id, amount_minor, currency, source, earned_at, share_bps, "
-                                  + "contract_version, owner, recorded_at FROM " + LedgerReadModel.LEDGER
-                                  + " WHERE me_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?")) {
+                              "SELECT l.seq, l.emc_id, l.revenue_id, l.amount_minor, l.currency, l.source, l.earned_at, l.share_bps, "
+                                  + "l.contract_version, l.owner, l.recorded_at, r.passed_from_emc_id, r.passed_from_revenue_id FROM "
+                                  + LedgerReadModel.LEDGER + " l LEFT JOIN " + LedgerReadModel.REVENUE
+                                  + " r ON r.emc_id = l.emc_id AND r.revenue_id = l.revenue_id"
+                                  + " WHERE l.me_id = ? AND l.seq < ? ORDER BY l.seq DESC LIMIT ?")) {
                         ps.setString(1, meId);
                         ps.setLong(2, before);
                         ps.setInt(3, size + 1);
@@ -98,7 +100,9 @@ public final class LedgerApi {
                                     .setShareBps(rs.getInt(8))
                                     .setContractVersion(rs.getInt(9))
                                     .setOwner(rs.getBoolean(10))
-                                    .setRecordedAt(ts(rs.getLong(11))));
+                                    .setRecordedAt(ts(rs.getLong(11)))
+                                    .setPassedFromEmcId(orEmpty(rs.getString(12)))
+                                    .setPassedFromRevenueId(orEmpty(rs.getString(13))));
                           }
                         }
                       }
@@ -143,6 +147,7 @@ public final class LedgerApi {
                           }
                         }
                       }
+                      passedFrom(c, meId, month, byEmc);
                       try (PreparedStatement ps =
                           c.prepareStatement(
                               "SELECT emc_id, metric, target, achieved, met, missed_in_row, at_risk, contract_version FROM "
@@ -179,19 +184,21 @@ public final class LedgerApi {
                               .setClosed(!emc.getClosedThrough().isEmpty() && month.compareTo(emc.getClosedThrough()) <= 0);
                       try (PreparedStatement ps =
                           c.prepareStatement(
-                              "SELECT COALESCE(SUM(amount_minor), 0), COUNT(*) FROM " + LedgerReadModel.REVENUE
-                                  + " WHERE emc_id = ? AND period = ?")) {
+                              "SELECT COALESCE(SUM(amount_minor), 0), COUNT(*), "
+                                  + "COALESCE(SUM(CASE WHEN passed_from_emc_id IS NULL THEN 0 ELSE amount_minor END), 0) FROM "
+                                  + LedgerReadModel.REVENUE + " WHERE emc_id = ? AND period = ?")) {
                         ps.setString(1, emcId);
                         ps.setString(2, month);
                         try (ResultSet rs = ps.executeQuery()) {
                           rs.next();
-                          b.setRevenueMinor(rs.getLong(1)).setRevenueCount(rs.getInt(2));
+                          b.setRevenueMinor(rs.getLong(1)).setRevenueCount(rs.getInt(2)).setPassedOnMinor(rs.getLong(3));
                         }
                       }
                       Map<String, EmcStatement.Share.Builder> shares = new LinkedHashMap<>();
                       try (PreparedStatement ps =
                           c.prepareStatement(
-                              "SELECT me_id, MAX(CASE WHEN owner THEN 1 ELSE 0 END), SUM(amount_minor) FROM " + LedgerReadModel.PART
+                              "SELECT me_id, MAX(CASE WHEN owner THEN 1 ELSE 0 END), SUM(amount_minor), "
+                                  + "MAX(CASE WHEN emc_member THEN 1 ELSE 0 END) FROM " + LedgerReadModel.PART
                                   + " WHERE emc_id = ? AND period = ? GROUP BY me_id ORDER BY me_id")) {
                         ps.setString(1, emcId);
                         ps.setString(2, month);
@@ -202,7 +209,8 @@ public final class LedgerApi {
                                 EmcStatement.Share.newBuilder()
                                     .setMeId(rs.getString(1))
                                     .setOwner(rs.getInt(2) == 1)
-                                    .setAmountMinor(rs.getLong(3)));
+                                    .setAmountMinor(rs.getLong(3))
+                                    .setMemberKind(rs.getInt(4) == 1 ? "emc" : ""));
                           }
                         }
                       }
@@ -243,9 +251,13 @@ public final class LedgerApi {
               // stored all it read before the sums below were read
               Map<String, Long> offsets = offsets(c);
               Map<String, long[]> totals = new TreeMap<>();
-              sum(c, "SELECT currency, SUM(amount_minor) FROM " + LedgerReadModel.REVENUE + " GROUP BY currency", totals, 0);
-              sum(c, "SELECT currency, SUM(amount_minor) FROM " + LedgerReadModel.PART + " GROUP BY currency", totals, 1);
+              // revenue passed on to a seat held by an EMC is counted where it was first recorded,
+              // and its parts where they reach MEs, however deep
+              sum(c, "SELECT currency, SUM(amount_minor) FROM " + LedgerReadModel.REVENUE + " WHERE passed_from_emc_id IS NULL GROUP BY currency", totals, 0);
+              sum(c, "SELECT currency, SUM(amount_minor) FROM " + LedgerReadModel.PART + " WHERE NOT emc_member GROUP BY currency", totals, 1);
               sum(c, "SELECT currency, SUM(amount_minor) FROM " + LedgerReadModel.LEDGER + " GROUP BY currency", totals, 2);
+              sum(c, "SELECT currency, SUM(amount_minor) FROM " + LedgerReadModel.PART + " WHERE emc_member GROUP BY currency", totals, 3);
+              sum(c, "SELECT currency, SUM(amount_minor) FROM " + LedgerReadModel.REVENUE + " WHERE passed_from_emc_id IS NOT NULL GROUP BY currency", totals, 4);
               Map<String, Map<String, Long>> byMe = new TreeMap<>();
               try (PreparedStatement ps =
                       c.prepareStatement(
@@ -268,7 +280,12 @@ public final class LedgerApi {
                                 .setCurrency(currency)
                                 .setRevenueMinor(t[0])
                                 .setPartsMinor(t[1])
-                                .setCreditsMinor(t[2]));
+                                .setCreditsMinor(t[2])
+                                .setSeatPartsMinor(t[3])
+                                .setPassedOnMinor(t[4]));
+                        if (t[3] != t[4]) {
+                          report.addDifferences(difference("passed-on-vs-seat-parts", "", currency, t[3], t[4]));
+                        }
                         if (t[0] != t[1]) {
                           report.addDifferences(difference("parts-vs-revenue", "", currency, t[0], t[1]));
                         }
@@ -323,6 +340,7 @@ public final class LedgerApi {
     for (int i = 0; i < emcTagSlices; i++) {
       all.add(new String[] {LedgerReadModel.REVENUE_NAME, "emc-" + i});
       all.add(new String[] {io.rendan.emc.MembershipDelivery.NAME, "emc-" + i});
+      all.add(new String[] {io.rendan.emc.RevenuePassOn.NAME, "emc-" + i});
     }
     return all;
   }
@@ -388,9 +406,44 @@ public final class LedgerApi {
     try (PreparedStatement ps = c.prepareStatement(sql);
         ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {
-        totals.computeIfAbsent(rs.getString(1), k -> new long[3])[column] = rs.getLong(2);
+        totals.computeIfAbsent(rs.getString(1), k -> new long[5])[column] = rs.getLong(2);
       }
     }
+  }
+
+  /**
+   * Where the ME's share of revenue passed on to an EMC came from: per outer EMC
+   * and revenue id, largest first, at most {@code maxListed} per EMC.
+   */
+  private void passedFrom(Connection c, String meId, String month, Map<String, MeStatement.FromEmc.Builder> byEmc) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT l.emc_id, r.passed_from_emc_id, r.passed_from_revenue_id, SUM(l.amount_minor) AS amount FROM "
+                + LedgerReadModel.LEDGER + " l JOIN " + LedgerReadModel.REVENUE + " r ON r.emc_id = l.emc_id AND r.revenue_id = l.revenue_id"
+                + " WHERE l.me_id = ? AND l.period = ? AND r.passed_from_emc_id IS NOT NULL"
+                + " GROUP BY l.emc_id, r.passed_from_emc_id, r.passed_from_revenue_id"
+                + " ORDER BY l.emc_id, amount DESC, r.passed_from_emc_id, r.passed_from_revenue_id")) {
+      ps.setString(1, meId);
+      ps.setString(2, month);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          MeStatement.FromEmc.Builder from = byEmc.get(rs.getString(1));
+          if (from == null) {
+            continue;
+          }
+          if (from.getPassedFromCount() >= maxListed) {
+            from.setPassedFromTruncated(true);
+            continue;
+          }
+          from.addPassedFrom(
+              MeStatement.PassedFrom.newBuilder().setEmcId(rs.getString(2)).setRevenueId(rs.getString(3)).setAmountMinor(rs.getLong(4)));
+        }
+      }
+    }
+  }
+
+  private static String orEmpty(String s) {
+    return s == null ? "" : s;
   }
 
   private static TargetResult result(String meId, ResultSet rs, int from) throws SQLException {

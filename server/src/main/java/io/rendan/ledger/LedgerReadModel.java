@@ -25,7 +25,9 @@ import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
  *       (tags {@code me-N}); the entity keeps only balances, the entries live here.
  *   <li>{@code rendan_revenue}, {@code rendan_revenue_part} and
  *       {@code rendan_period_result}: revenue, its split and the target results of
- *       closed periods, from the EMC events (tags {@code emc-N}).
+ *       closed periods, from the EMC events (tags {@code emc-N}); revenue passed
+ *       on from a seat an EMC holds says where from, and a part whether it went to
+ *       such a seat.
  * </ul>
  *
  * Rows are keyed by where they come from (ME and sequence number, EMC and revenue
@@ -147,7 +149,7 @@ public final class LedgerReadModel {
       try (PreparedStatement ps =
           c.prepareStatement(
               "INSERT INTO " + REVENUE + " (emc_id, revenue_id, amount_minor, currency, source, earned_at, period, units, "
-                  + "refund_of, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                  + "refund_of, recorded_at, passed_from_emc_id, passed_from_revenue_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
         ps.setString(1, e.emcId());
         ps.setString(2, e.revenueId());
         ps.setLong(3, e.amountMinor());
@@ -158,12 +160,14 @@ public final class LedgerReadModel {
         ps.setLong(8, e.units());
         ps.setString(9, e.refundOf());
         ps.setLong(10, e.at().toEpochMilli());
+        ps.setString(11, e.passedFrom() == null ? null : e.passedFrom().emcId());
+        ps.setString(12, e.passedFrom() == null ? null : e.passedFrom().revenueId());
         ps.executeUpdate();
       }
       try (PreparedStatement ps =
           c.prepareStatement(
               "INSERT INTO " + PART + " (emc_id, revenue_id, me_id, amount_minor, currency, period, share_bps, "
-                  + "contract_version, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                  + "contract_version, owner, emc_member) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
         for (RevenueSplit.Part part : e.parts()) {
           ps.setString(1, e.emcId());
           ps.setString(2, e.revenueId());
@@ -174,6 +178,7 @@ public final class LedgerReadModel {
           ps.setInt(7, part.shareBps());
           ps.setInt(8, part.contractVersion());
           ps.setBoolean(9, part.owner());
+          ps.setBoolean(10, part.emcMember());
           ps.addBatch();
         }
         ps.executeBatch();

@@ -24,6 +24,8 @@ public final class Scenarios {
     ALL.put("overload", OverloadScenario::new);
     ALL.put("crash", CrashScenario::new);
     ALL.put("prospectus", ProspectusScenario::new);
+    ALL.put("revenue-flat", () -> new NestedRevenueScenario("revenue-flat", 1));
+    ALL.put("revenue-nested", () -> new NestedRevenueScenario("revenue-nested", 3));
     ALL.put("cluster-kill", () -> new ClusterScenario(false));
     ALL.put("cluster-rolling", () -> new ClusterScenario(true));
   }
@@ -37,9 +39,15 @@ public final class Scenarios {
     return List.copyOf(ALL.keySet());
   }
 
-  /** What runs when no scenario is named: every one but those that need {@code bench --cluster N}. */
+  /** Scenarios that need a setting the node does not have by default (named, they say which). */
+  private static final java.util.Set<String> NEED_SETTINGS = java.util.Set.of("revenue-flat", "revenue-nested");
+
+  /**
+   * What runs when no scenario is named: every one but those that need {@code bench --cluster N},
+   * and those that need a node setting (EMC seats: {@code --server-env RENDAN_EMC_MEMBERS=true}).
+   */
   public static List<String> defaults() {
-    return ALL.keySet().stream().filter(n -> !n.startsWith("cluster-")).toList();
+    return ALL.keySet().stream().filter(n -> !n.startsWith("cluster-") && !NEED_SETTINGS.contains(n)).toList();
   }
 
   public static Scenario create(String name) {
