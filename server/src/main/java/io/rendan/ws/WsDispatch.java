@@ -106,6 +106,8 @@ final class WsDispatch {
       case ACCEPT_INVITATION -> emcApi.acceptInvitation(caller, frame.getAcceptInvitation()).thenApply(WsDispatch::emc);
       case DECLINE_INVITATION -> emcApi.declineInvitation(caller, frame.getDeclineInvitation()).thenApply(WsDispatch::emc);
       case REMOVE_MEMBER -> emcApi.removeMember(caller, frame.getRemoveMember()).thenApply(WsDispatch::emc);
+      case CANCEL_REMOVAL ->
+          emcApi.cancelRemoval(caller, frame.getCancelRemoval().getEmcId(), frame.getCancelRemoval().getMeId()).thenApply(WsDispatch::emc);
       case PROPOSE_TERMS -> emcApi.proposeTerms(caller, frame.getProposeTerms()).thenApply(WsDispatch::emc);
       case ACCEPT_TERMS -> emcApi.acceptTerms(caller, frame.getAcceptTerms()).thenApply(WsDispatch::emc);
       case DISSOLVE_EMC -> emcApi.dissolve(caller, frame.getDissolveEmc()).thenApply(WsDispatch::emc);

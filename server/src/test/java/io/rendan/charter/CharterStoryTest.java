@@ -72,6 +72,16 @@ class CharterStoryTest {
       Emc cancelled = parse(ok(node.delete("/v1/emcs/" + emcId + "/members/" + washers + "/removal", alice), 200), Emc.newBuilder()).build();
       assertEquals(0, cancelled.getScheduledRemovalsCount());
       assertEquals(404, node.delete("/v1/emcs/" + emcId + "/members/" + washers + "/removal", alice).statusCode(), "nothing left to cancel");
+      // the same over WebSocket: the owner schedules the removal and cancels it
+      try (WsClient ws = WsClient.connect(node.wsUri(), alice)) {
+        var removal = io.rendan.protocol.api.v1.RemoveMemberRequest.newBuilder().setEmcId(emcId).setMeId(washers).build();
+        ws.sendJson(ClientFrame.newBuilder().setRequestId("remove").setRemoveMember(removal).build());
+        assertEquals(washers, ws.next().frame().getResponse().getEmc().getScheduledRemovals(0).getMeId());
+        ws.sendJson(ClientFrame.newBuilder().setRequestId("cancel").setCancelRemoval(removal).build());
+        assertEquals(0, ws.next().frame().getResponse().getEmc().getScheduledRemovalsCount());
+        ws.sendJson(ClientFrame.newBuilder().setRequestId("again").setCancelRemoval(removal).build());
+        assertEquals("emc:removal.not-scheduled", ws.next().frame().getResponse().getError().getCode(), "nothing left to cancel");
+      }
 
       // an EMC adopts stricter values, never looser
       assertRefused(node.putJson("/v1/emcs/" + emcId + "/charter", alice, "{\"clauses\":{\"minShareBps\":100,\"replaceOnlyAfterFailedHelp\":true,\"noSelfAward\":true,\"removalNoticeSeconds\":\"2592000\"}}"), "charter:looser");

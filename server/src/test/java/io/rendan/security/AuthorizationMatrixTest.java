@@ -324,6 +324,7 @@ class AuthorizationMatrixTest {
     o.put("accept_invitation", AnswerInvitationRequest.newBuilder().setEmcId(emcId).setInvitationId(invitationId).build());
     o.put("decline_invitation", AnswerInvitationRequest.newBuilder().setEmcId(emcId).setInvitationId(invitationId).build());
     o.put("remove_member", RemoveMemberRequest.newBuilder().setEmcId(emcId).setMeId(carolMe).build());
+    o.put("cancel_removal", RemoveMemberRequest.newBuilder().setEmcId(emcId).setMeId(carolMe).build());
     o.put("propose_terms", ProposeTermsRequest.newBuilder().setEmcId(emcId).setMeId(carolMe).setTerms(terms(9000)).build());
     o.put("accept_terms", AcceptTermsRequest.newBuilder().setEmcId(emcId).setMeId(carolMe).build());
     o.put("dissolve_emc", DissolveEmcRequest.newBuilder().setEmcId(emcId).build());
