@@ -33,7 +33,8 @@ class PostgresJournalTest {
     String id;
     String before;
     try (TestNode node = TestNode.postgres(url, "postgres", "postgres")) {
-      assertEquals(200, node.get("/health/ready", null).statusCode());
+      // ready once every shard region has found its coordinator, a moment after the start
+      TestNode.await(java.time.Duration.ofSeconds(30), "the node ready", () -> node.get("/health/ready", null).statusCode() == 200);
       String alice = node.token("alice");
       var created = node.postJson("/v1/mes", alice, "{\"name\":\"Postgres Partners\",\"kind\":\"EXTERNAL_PARTNER\"}");
       assertEquals(201, created.statusCode(), created.body());

@@ -53,7 +53,8 @@ class ReadyAfterOutageTest {
               "jdbc-snapshot-store.circuit-breaker.reset-timeout", "60s");
       try (TestNode node = TestNode.h2(java.nio.file.Files.createTempDirectory("rendan-outage"), settings)) {
         String alice = node.token("alice");
-        assertEquals(200, node.get("/health/ready", null).statusCode());
+        // ready once every shard region has found its coordinator, a moment after the start
+        TestNode.await(java.time.Duration.ofSeconds(30), "the node ready", () -> node.get("/health/ready", null).statusCode() == 200);
 
         // the outage: the node's database takes no connections, its sessions are ended
         outage(postgres, true);
