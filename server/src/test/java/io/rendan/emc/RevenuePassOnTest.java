@@ -99,6 +99,11 @@ class RevenuePassOnTest {
       // Recorded once at each level, under the derived ids.
       assertEquals(1, revenueEvents(node, t.middle()));
       assertEquals(1, revenueEvents(node, t.inner()));
+      // rendan_revenue is the ledger's read model: it follows the journal within about a second
+      TestNode.await(
+          Duration.ofSeconds(20),
+          "the inner revenue in the ledger's read model",
+          () -> node.queryLong("SELECT COUNT(*) FROM rendan_revenue WHERE emc_id = '" + t.inner() + "' AND revenue_id = '" + atInner + "'") > 0);
       assertEquals(1, node.queryLong("SELECT COUNT(*) FROM rendan_revenue WHERE emc_id = '" + t.inner() + "' AND revenue_id = '" + atInner + "'"));
 
       // A refund at the top flows back down through the same splits.
