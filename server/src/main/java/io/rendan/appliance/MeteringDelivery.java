@@ -40,7 +40,7 @@ public final class MeteringDelivery extends Handler<EventEnvelope<Event>> {
 
   public static void start(ActorSystem<?> system, ProjectionJdbc jdbc, ApplianceApi appliances, EmcApi emcApi, int tagSlices) {
     TaggedProjections.<Event>atLeastOnceAsync(
-        system, jdbc, NAME, "appliance-usage-", tagSlices, () -> new MeteringDelivery(appliances, emcApi));
+        system, jdbc, NAME, "appliance-usage-", tagSlices, instance -> new MeteringDelivery(appliances, emcApi));
   }
 
   /**

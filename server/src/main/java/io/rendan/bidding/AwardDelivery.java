@@ -36,7 +36,7 @@ public final class AwardDelivery extends Handler<EventEnvelope<Event>> {
   }
 
   public static void start(ActorSystem<?> system, ProjectionJdbc jdbc, BiddingApi bidding, EmcApi emcApi, int tagSlices) {
-    TaggedProjections.<Event>atLeastOnceAsync(system, jdbc, NAME, "round-", tagSlices, () -> new AwardDelivery(bidding, emcApi));
+    TaggedProjections.<Event>atLeastOnceAsync(system, jdbc, NAME, "round-", tagSlices, instance -> new AwardDelivery(bidding, emcApi));
   }
 
   @Override

@@ -4,6 +4,7 @@ import io.rendan.emc.EmcEvents.Event;
 import io.rendan.emc.EmcEvents.RevenueShared;
 import io.rendan.projection.ProjectionHealth;
 import io.rendan.projection.ProjectionJdbc;
+import io.rendan.projection.TaggedProjections;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -13,14 +14,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
-import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
-import org.apache.pekko.projection.ProjectionBehavior;
-import org.apache.pekko.projection.ProjectionId;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
-import org.apache.pekko.projection.eventsourced.javadsl.EventSourcedProvider;
 import org.apache.pekko.projection.javadsl.Handler;
-import org.apache.pekko.projection.jdbc.javadsl.JdbcProjection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,22 +44,8 @@ public final class RevenuePassOn extends Handler<EventEnvelope<Event>> {
   }
 
   public static void start(ActorSystem<?> system, ProjectionJdbc jdbc, EmcApi emcApi, int tagSlices) {
-    ShardedDaemonProcess.get(system)
-        .init(
-            ProjectionBehavior.Command.class,
-            NAME,
-            tagSlices,
-            slice -> {
-              String tag = "emc-" + slice;
-              return ProjectionBehavior.create(
-                  JdbcProjection.atLeastOnceAsync(
-                      ProjectionId.of(NAME, tag),
-                      EventSourcedProvider.<Event>eventsByTag(system, JdbcReadJournal.Identifier(), tag),
-                      jdbc.sessions(),
-                      () -> new RevenuePassOn(emcApi, ProjectionHealth.get(system), NAME + "/" + tag),
-                      system));
-            },
-            ProjectionBehavior.stopMessage());
+    TaggedProjections.<Event>atLeastOnceAsync(
+        system, jdbc, NAME, "emc-", tagSlices, instance -> new RevenuePassOn(emcApi, ProjectionHealth.get(system), instance));
   }
 
   /**

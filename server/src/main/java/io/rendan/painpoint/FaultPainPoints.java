@@ -7,6 +7,7 @@ import io.rendan.appliance.ApplianceProtocol.FaultReported;
 import io.rendan.appliance.ApplianceProtocol.Reading;
 import io.rendan.projection.ProjectionHealth;
 import io.rendan.projection.ProjectionJdbc;
+import io.rendan.projection.TaggedProjections;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -19,14 +20,8 @@ import java.util.concurrent.Executor;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
-import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
-import org.apache.pekko.projection.ProjectionBehavior;
-import org.apache.pekko.projection.ProjectionId;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
-import org.apache.pekko.projection.eventsourced.javadsl.EventSourcedProvider;
 import org.apache.pekko.projection.javadsl.Handler;
-import org.apache.pekko.projection.jdbc.javadsl.JdbcProjection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,22 +62,13 @@ public final class FaultPainPoints extends Handler<EventEnvelope<Event>> {
   public static void start(
       ActorSystem<?> system, ProjectionJdbc jdbc, ApplianceApi appliances, PainPointApi boards, FaultRule rule, int applianceTagSlices) {
     Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("pekko.projection.jdbc.blocking-jdbc-dispatcher"));
-    ShardedDaemonProcess.get(system)
-        .init(
-            ProjectionBehavior.Command.class,
-            NAME,
-            applianceTagSlices,
-            slice -> {
-              String tag = "appliance-faults-" + slice;
-              return ProjectionBehavior.create(
-                  JdbcProjection.atLeastOnceAsync(
-                      ProjectionId.of(NAME, tag),
-                      EventSourcedProvider.<Event>eventsByTag(system, JdbcReadJournal.Identifier(), tag),
-                      jdbc.sessions(),
-                      () -> new FaultPainPoints(appliances, boards, rule, jdbc, blocking, ProjectionHealth.get(system), NAME + "/" + tag),
-                      system));
-            },
-            ProjectionBehavior.stopMessage());
+    TaggedProjections.<Event>atLeastOnceAsync(
+        system,
+        jdbc,
+        NAME,
+        "appliance-faults-",
+        applianceTagSlices,
+        instance -> new FaultPainPoints(appliances, boards, rule, jdbc, blocking, ProjectionHealth.get(system), instance));
   }
 
   @Override

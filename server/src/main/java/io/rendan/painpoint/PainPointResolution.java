@@ -3,17 +3,12 @@ package io.rendan.painpoint;
 import io.rendan.emc.EmcEvents;
 import io.rendan.projection.ProjectionHealth;
 import io.rendan.projection.ProjectionJdbc;
+import io.rendan.projection.TaggedProjections;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
-import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
-import org.apache.pekko.projection.ProjectionBehavior;
-import org.apache.pekko.projection.ProjectionId;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
-import org.apache.pekko.projection.eventsourced.javadsl.EventSourcedProvider;
 import org.apache.pekko.projection.javadsl.Handler;
-import org.apache.pekko.projection.jdbc.javadsl.JdbcProjection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,22 +37,8 @@ public final class PainPointResolution extends Handler<EventEnvelope<EmcEvents.E
   }
 
   public static void start(ActorSystem<?> system, ProjectionJdbc jdbc, PainPointApi api, int emcTagSlices) {
-    ShardedDaemonProcess.get(system)
-        .init(
-            ProjectionBehavior.Command.class,
-            NAME,
-            emcTagSlices,
-            slice -> {
-              String tag = "emc-" + slice;
-              return ProjectionBehavior.create(
-                  JdbcProjection.atLeastOnceAsync(
-                      ProjectionId.of(NAME, tag),
-                      EventSourcedProvider.<EmcEvents.Event>eventsByTag(system, JdbcReadJournal.Identifier(), tag),
-                      jdbc.sessions(),
-                      () -> new PainPointResolution(api, ProjectionHealth.get(system), NAME + "/" + tag),
-                      system));
-            },
-            ProjectionBehavior.stopMessage());
+    TaggedProjections.<EmcEvents.Event>atLeastOnceAsync(
+        system, jdbc, NAME, "emc-", emcTagSlices, instance -> new PainPointResolution(api, ProjectionHealth.get(system), instance));
   }
 
   @Override

@@ -1,7 +1,6 @@
 package io.rendan.projection;
 
 import java.util.function.Function;
-import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
@@ -30,6 +29,8 @@ public final class TaggedProjections {
   /**
    * At least once, asynchronously: the offset is stored after {@code handler}'s
    * future completes, so a handler that tells another entity must be idempotent.
+   * It is made per tag and given the instance's name ({@code name/tag}), for the
+   * projection's health.
    */
   public static <E> void atLeastOnceAsync(
       ActorSystem<?> system,
@@ -37,13 +38,13 @@ public final class TaggedProjections {
       String name,
       String tagPrefix,
       int slices,
-      Supplier<Handler<EventEnvelope<E>>> handler) {
+      Function<String, Handler<EventEnvelope<E>>> handler) {
     start(
         system,
         name,
         tagPrefix,
         slices,
-        tag -> JdbcProjection.atLeastOnceAsync(ProjectionId.of(name, tag), events(system, tag), jdbc.sessions(), handler::get, system));
+        tag -> JdbcProjection.atLeastOnceAsync(ProjectionId.of(name, tag), events(system, tag), jdbc.sessions(), () -> handler.apply(name + "/" + tag), system));
   }
 
   /**
