@@ -119,6 +119,14 @@ class LingerBatchesTest {
             });
     run.offer(1, 2, 3, 4, 5, 6);
     assertEquals(List.of(1), started.poll(10, TimeUnit.SECONDS), "no linger: the first reading goes at once");
+    // The stage takes readings from the queue while the first write is out, up
+    // to a full batch, and then stops: wait until it holds 2 and 3 (4-6 left in
+    // the queue) before that write ends, or a slow machine sees single batches.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (run.readings.size() > 3 && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    assertEquals(3, run.readings.size(), "a full batch waits in the stage, the rest in the queue");
     List<Integer> seen = new java.util.ArrayList<>(List.of(1));
     boolean gathered = false;
     while (seen.size() < 6) {

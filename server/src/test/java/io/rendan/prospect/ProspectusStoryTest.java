@@ -121,14 +121,25 @@ class ProspectusStoryTest {
           "the former member's memberships have caught up and it may bid",
           () -> bid(node, bob, round, "b1", washers, 1_500).statusCode() == 200);
 
+      // Statements and prospectus come from two read models that catch up on
+      // their own: wait until both have every closed period's revenue.
       Map<String, EmcStatement> statements = new LinkedHashMap<>();
-      for (String period : closed) {
-        statements.put(period, parse(node.get("/v1/emcs/" + emcId + "/statement?period=" + period, alice), EmcStatement.newBuilder()).build());
-      }
       TestNode.await(
-          Duration.ofSeconds(20),
-          "the read model has every closed period",
-          () -> prospectus(node, carol, roundId, "?askBps=1500").getPeriodsCount() == Math.min(6, closed.size()));
+          Duration.ofSeconds(30),
+          "the statements and the prospectus have caught up with every closed period",
+          () -> {
+            for (String period : closed) {
+              statements.put(
+                  period, parse(node.get("/v1/emcs/" + emcId + "/statement?period=" + period, alice), EmcStatement.newBuilder()).build());
+            }
+            Prospectus p = prospectus(node, carol, roundId, "?askBps=1500");
+            return p.getPeriodsCount() == Math.min(6, closed.size())
+                && p.getPeriodsList().stream()
+                    .allMatch(
+                        period ->
+                            statements.get(period.getPeriod()).getRevenueMinor() == period.getRevenueMinor()
+                                && statements.get(period.getPeriod()).getRevenueCount() == period.getRevenueCount());
+          });
 
       // anyone signed in: the EMC's record, no bids
       Prospectus seen = prospectus(node, carol, roundId, "?askBps=1500");
