@@ -5,6 +5,7 @@ import io.rendan.appliance.ApplianceEvents.Event;
 import io.rendan.http.ApiException;
 import io.rendan.http.ErrorCodes;
 import io.rendan.projection.ProjectionJdbc;
+import io.rendan.projection.TaggedProjections;
 import io.rendan.protocol.api.v1.Appliance;
 import io.rendan.protocol.api.v1.ListAppliancesResponse;
 import io.rendan.protocol.api.v1.ListedAppliance;
@@ -18,20 +19,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.DispatcherSelector;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
-import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
-import org.apache.pekko.projection.ProjectionBehavior;
-import org.apache.pekko.projection.ProjectionId;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
-import org.apache.pekko.projection.eventsourced.javadsl.EventSourcedProvider;
 import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
-import org.apache.pekko.projection.jdbc.javadsl.JdbcProjection;
 
 /**
  * The appliances of each EMC ({@code GET /v1/emcs/{emcId}/appliances}): a table
@@ -49,33 +40,14 @@ public final class ApplianceDirectory {
   private static final String TABLE = "rendan_appliance_directory";
 
   private final ProjectionJdbc jdbc;
-  private final Executor blocking;
 
-  private ApplianceDirectory(ProjectionJdbc jdbc, Executor blocking) {
+  private ApplianceDirectory(ProjectionJdbc jdbc) {
     this.jdbc = jdbc;
-    this.blocking = blocking;
   }
 
   public static ApplianceDirectory start(ActorSystem<?> system, ProjectionJdbc jdbc, int tagSlices) {
-    ShardedDaemonProcess.get(system)
-        .init(
-            ProjectionBehavior.Command.class,
-            NAME,
-            tagSlices,
-            slice -> {
-              String tag = "appliance-directory-" + slice;
-              return ProjectionBehavior.create(
-                  JdbcProjection.exactlyOnce(
-                      ProjectionId.of(NAME, tag),
-                      EventSourcedProvider.<Event>eventsByTag(system, JdbcReadJournal.Identifier(), tag),
-                      jdbc.sessions(),
-                      Writer::new,
-                      system));
-            },
-            ProjectionBehavior.stopMessage());
-    Executor blocking =
-        system.dispatchers().lookup(DispatcherSelector.fromConfig("pekko.projection.jdbc.blocking-jdbc-dispatcher"));
-    return new ApplianceDirectory(jdbc, blocking);
+    TaggedProjections.<Event>exactlyOnce(system, jdbc, NAME, "appliance-directory-", tagSlices, instance -> new Writer());
+    return new ApplianceDirectory(jdbc);
   }
 
   /** Applies one event to the table, in the projection's transaction. */
@@ -139,15 +111,7 @@ public final class ApplianceDirectory {
 
   /** The appliances of one EMC, by id. */
   public CompletionStage<ListAppliancesResponse> list(String emcId, int limit, Page after) {
-    return CompletableFuture.supplyAsync(
-        () -> {
-          try {
-            return jdbc.query(connection -> query(connection, emcId, limit, after));
-          } catch (SQLException e) {
-            throw new CompletionException(e);
-          }
-        },
-        blocking);
+    return jdbc.read(connection -> query(connection, emcId, limit, after));
   }
 
   private static ListAppliancesResponse query(Connection connection, String emcId, int limit, Page after) throws SQLException {

@@ -20,11 +20,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import org.apache.pekko.projection.ProjectionBehavior;
@@ -45,11 +42,9 @@ public final class RoundDirectory {
   private static final String TABLE = "rendan_round_directory";
 
   private final ProjectionJdbc jdbc;
-  private final Executor blocking;
 
-  private RoundDirectory(ProjectionJdbc jdbc, Executor blocking) {
+  private RoundDirectory(ProjectionJdbc jdbc) {
     this.jdbc = jdbc;
-    this.blocking = blocking;
   }
 
   /**
@@ -76,9 +71,7 @@ public final class RoundDirectory {
                       .withGroup(grouping.envelopes(), grouping.within()));
             },
             ProjectionBehavior.stopMessage());
-    Executor blocking =
-        system.dispatchers().lookup(DispatcherSelector.fromConfig("pekko.projection.jdbc.blocking-jdbc-dispatcher"));
-    return new RoundDirectory(jdbc, blocking);
+    return new RoundDirectory(jdbc);
   }
 
   /**
@@ -235,15 +228,7 @@ public final class RoundDirectory {
   /** Rounds in a status, soonest deadline first, optionally of one capability and of one EMC. */
   public CompletionStage<ListRoundsResponse> list(
       RoundEntity.Status status, String capability, String emcId, int limit, Page after) {
-    return CompletableFuture.supplyAsync(
-        () -> {
-          try {
-            return jdbc.query(connection -> query(connection, status, capability, emcId, limit, after));
-          } catch (SQLException e) {
-            throw new java.util.concurrent.CompletionException(e);
-          }
-        },
-        blocking);
+    return jdbc.read(connection -> query(connection, status, capability, emcId, limit, after));
   }
 
   private static ListRoundsResponse query(

@@ -26,11 +26,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 
 /**
  * Ledgers, win-win value statements and the books check, read from the tables of
@@ -38,7 +35,6 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
  */
 public final class LedgerApi {
   private final ProjectionJdbc jdbc;
-  private final Executor blocking;
   private final MeApi meApi;
   private final EmcApi emcApi;
   private final int maxListed;
@@ -46,11 +42,10 @@ public final class LedgerApi {
   private final int emcTagSlices;
 
   private LedgerApi(
-      ProjectionJdbc jdbc, Executor blocking, MeApi meApi, EmcApi emcApi, int maxListed, int meTagSlices, int emcTagSlices) {
+      ProjectionJdbc jdbc, MeApi meApi, EmcApi emcApi, int maxListed, int meTagSlices, int emcTagSlices) {
     this.meTagSlices = meTagSlices;
     this.emcTagSlices = emcTagSlices;
     this.jdbc = jdbc;
-    this.blocking = blocking;
     this.meApi = meApi;
     this.emcApi = emcApi;
     this.maxListed = maxListed;
@@ -60,9 +55,7 @@ public final class LedgerApi {
       ActorSystem<?> system, ProjectionJdbc jdbc, MeApi meApi, EmcApi emcApi, int meTagSlices, int emcTagSlices, int maxListed)
       throws SQLException {
     LedgerReadModel.start(system, jdbc, meTagSlices, emcTagSlices);
-    Executor blocking =
-        system.dispatchers().lookup(DispatcherSelector.fromConfig("pekko.projection.jdbc.blocking-jdbc-dispatcher"));
-    return new LedgerApi(jdbc, blocking, meApi, emcApi, maxListed, meTagSlices, emcTagSlices);
+    return new LedgerApi(jdbc, meApi, emcApi, maxListed, meTagSlices, emcTagSlices);
   }
 
   /** An ME's ledger, newest first; {@code after} is the seq of the last entry of the previous page. */
@@ -467,15 +460,7 @@ public final class LedgerApi {
   }
 
   private <T> CompletionStage<T> query(ProjectionJdbc.SqlWork<T> work) {
-    return CompletableFuture.supplyAsync(
-        () -> {
-          try {
-            return jdbc.query(work);
-          } catch (SQLException e) {
-            throw new CompletionException(e);
-          }
-        },
-        blocking);
+    return jdbc.read(work);
   }
 
   private static long parseAfter(String after) {

@@ -19,12 +19,8 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 
 /**
  * Prospectuses of calls, shared by HTTP and WebSocket: the round as the caller may
@@ -36,13 +32,11 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
  */
 public final class ProspectApi implements BiddingApi.RoundViews {
   private final ProjectionJdbc jdbc;
-  private final Executor blocking;
   private final BiddingApi biddingApi;
   private final int maxBids;
 
-  private ProspectApi(ProjectionJdbc jdbc, Executor blocking, BiddingApi biddingApi, int maxBids) {
+  private ProspectApi(ProjectionJdbc jdbc, BiddingApi biddingApi, int maxBids) {
     this.jdbc = jdbc;
-    this.blocking = blocking;
     this.biddingApi = biddingApi;
     this.maxBids = maxBids;
   }
@@ -52,9 +46,7 @@ public final class ProspectApi implements BiddingApi.RoundViews {
       ActorSystem<?> system, ProjectionJdbc jdbc, BiddingApi biddingApi, int emcTagSlices, int meTagSlices, int maxBids) {
     ProspectReadModel.start(system, jdbc, emcTagSlices);
     HelpGivenReadModel.start(system, jdbc, meTagSlices);
-    Executor blocking =
-        system.dispatchers().lookup(DispatcherSelector.fromConfig("pekko.projection.jdbc.blocking-jdbc-dispatcher"));
-    ProspectApi api = new ProspectApi(jdbc, blocking, biddingApi, maxBids);
+    ProspectApi api = new ProspectApi(jdbc, biddingApi, maxBids);
     biddingApi.extendViews(api);
     return api;
   }
@@ -164,14 +156,6 @@ public final class ProspectApi implements BiddingApi.RoundViews {
   }
 
   private <T> CompletionStage<T> query(ProjectionJdbc.SqlWork<T> work) {
-    return CompletableFuture.supplyAsync(
-        () -> {
-          try {
-            return jdbc.query(work);
-          } catch (SQLException e) {
-            throw new CompletionException(e);
-          }
-        },
-        blocking);
+    return jdbc.read(work);
   }
 }

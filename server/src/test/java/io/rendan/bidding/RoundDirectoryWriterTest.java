@@ -102,7 +102,7 @@ class RoundDirectoryWriterTest {
         ConfigFactory.parseString(
             "pekko-persistence-jdbc.shared-databases.slick.db { url = \"jdbc:h2:mem:" + database + ";DB_CLOSE_DELAY=-1\", "
                 + "user = sa, password = \"\", driver = org.h2.Driver, connectionTimeout = 5s }\n"
-                + "rendan.projection.pool-size = 1");
+                + "rendan.projection.pool-size = 1\nrendan.projection.read-pool-size = 1");
     try (ProjectionJdbc jdbc = ProjectionJdbc.start(null, config)) {
       DatabaseSchema.migrate(config, false);
       RoundDirectory.Writer writer = new RoundDirectory.Writer();

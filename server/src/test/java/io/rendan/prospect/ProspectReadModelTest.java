@@ -139,7 +139,7 @@ class ProspectReadModelTest {
         ConfigFactory.parseString(
             "pekko-persistence-jdbc.shared-databases.slick.db { url = \"jdbc:h2:mem:prospect-" + name + ";DB_CLOSE_DELAY=-1\", "
                 + "user = sa, password = \"\", driver = org.h2.Driver, connectionTimeout = 5s }\n"
-                + "rendan.projection.pool-size = 1");
+                + "rendan.projection.pool-size = 1\nrendan.projection.read-pool-size = 1");
     ProjectionJdbc jdbc = ProjectionJdbc.start(null, config);
     DatabaseSchema.migrate(config, false);
     return jdbc;
