@@ -66,7 +66,8 @@ public final class EmcApi {
    */
   /**
    * @param emcMembers whether an EMC may be invited to a seat of another, or bid
-   *     in its rounds as one unit ({@code rendan.emc.emc-members}; see API.md)
+   *     in its rounds as one unit ({@code rendan.emc.emc-members}, on by default;
+   *     see API.md)
    */
   public record Limits(Duration defaultInvitationTtl, Duration maxInvitationTtl, long maxBalance, boolean emcMembers) {
     public Limits(Duration defaultInvitationTtl, Duration maxInvitationTtl) {
@@ -188,8 +189,7 @@ public final class EmcApi {
     boolean emcMember = EmcAccess.memberKind(request.getMemberKind());
     if (emcMember && !limits.emcMembers()) {
       throw invalid(
-          "EMCs as members are not enabled on this node (rendan.emc.emc-members): revenue credited to such a seat is"
-              + " not yet passed on to the inner EMC's members");
+          "EMCs as members are not enabled on this node (rendan.emc.emc-members)");
     }
     if (emcMember && replaces != null) {
       throw invalid("an EMC is invited to a seat of its own, not as a replacement (replacesMeId)");
