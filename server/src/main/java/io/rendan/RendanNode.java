@@ -173,6 +173,7 @@ public final class RendanNode implements AutoCloseable {
 
       EmcEntity.init(system, EmcSettings.from(config), EmcApi.publisher(topics, clock), clock);
       EmcApi emcApi = EmcApi.start(system, meApi, EmcApi.Limits.from(config), askTimeout, clock);
+      shardedType(system, metrics, io.rendan.emc.NestingGate.TYPE_KEY);
       MembershipDelivery.start(system, projectionJdbc, meApi, config.getInt("rendan.emc.tag-slices"));
       io.rendan.emc.RemovalWaker.start(
           system,
@@ -181,7 +182,8 @@ public final class RendanNode implements AutoCloseable {
           clock,
           config.getDuration("rendan.emc.removal-wake-interval"),
           config.getInt("rendan.emc.max-removals-woken"));
-      io.rendan.emc.RevenuePassOn.start(system, projectionJdbc, emcApi, config.getInt("rendan.emc.tag-slices"));
+      io.rendan.emc.RevenuePassOn.start(
+          system, projectionJdbc, emcApi, config.getInt("rendan.emc.tag-slices"), config.getDuration("rendan.emc.pass-on-retry-interval"));
       io.rendan.charter.CharterApi charterApi =
           io.rendan.charter.CharterApi.start(
               system,

@@ -55,7 +55,11 @@ public final class AwardDelivery extends Handler<EventEnvelope<Event>> {
               RoundEntity.Call call = round.call();
               EmcMembership.Terms terms = new EmcMembership.Terms(bid.askShareBps(), call.target(), call.missedPeriodLimit());
               CompletionStage<String> invited =
-                  call.replacesMeId() == null
+                  bid.emcBidder()
+                      // an EMC that bid as one unit: invited as one member, its owner accepts
+                      ? emcApi.asUnit().inviteFromAward(
+                          round.emcId(), round.invitationId(), round.ownerMeId(), bid.meId(), call.side(), call.role(), terms)
+                      : call.replacesMeId() == null
                       ? emcApi.inviteFromAward(
                           round.emcId(), round.invitationId(), round.ownerMeId(), bid.meId(), call.side(), call.role(), terms)
                       : emcApi.inviteReplacementFromAward(

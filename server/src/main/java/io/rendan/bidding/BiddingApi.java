@@ -201,8 +201,10 @@ public final class BiddingApi {
                           if (asMe == null) {
                             return CompletableFuture.completedFuture(new View(RoundMapping.publicView(round), false));
                           }
-                          return meApi
-                              .requireOperator(caller, asMe)
+                          Bid unitBid = round.bids().values().stream().filter(b -> b.emcBidder() && b.meId().equals(asMe)).findFirst().orElse(null);
+                          return (unitBid == null
+                                  ? meApi.requireOperator(caller, asMe).thenApply(me -> asMe)
+                                  : requireBidderOperator(caller, unitBid, ErrorCodes.AUTH_FORBIDDEN, "you do not act for EMC " + asMe))
                               .thenApply(me -> new View(RoundMapping.toProto(round, RoundMapping.visibleTo(round, asMe)), false));
                         }));
   }
@@ -236,6 +238,9 @@ public final class BiddingApi {
       throw invalid("askShareBps must be between 0 and " + EmcMembership.MAX_BPS);
     }
     String plan = checkText("plan", request.getPlan(), true);
+    if (emcBidder(request.getBidderKind())) {
+      return placeUnitBid(caller, roundId, bidId, meId, ask, plan);
+    }
     return meApi
         .requireOperator(caller, meId)
         .thenCompose(me -> selfAwardChecked(roundId, meId).thenApply(checked -> me))
@@ -253,6 +258,63 @@ public final class BiddingApi {
             reply -> {
               BidAccepted accepted = (BidAccepted) reply;
               return RoundMapping.summaryProto(accepted.round()).addBids(RoundMapping.toProto(accepted.bid())).build();
+            });
+  }
+
+  /**
+   * An EMC bidding as one unit (bidderKind "emc"): its owner's operators place
+   * the bid, the round sees one bidder (the EMC, with its members' capabilities
+   * and its unit rating, {@link io.rendan.emc.EmcUnit#rating}), and the charter's
+   * self-award check looks at the EMC's owner.
+   */
+  private CompletionStage<Round> placeUnitBid(Caller caller, String roundId, String bidId, String emcId, int ask, String plan) {
+    return state(roundId)
+        .thenCompose(
+            round -> {
+              if (round.isPosted() && round.call().replacesMeId() != null) {
+                throw invalid("an EMC bids for a seat of its own, not in a replacement round");
+              }
+              return emcApi.asUnit().bidder(caller, emcId, round.emcId());
+            })
+        .thenCompose(unit -> selfAwardChecked(roundId, unit.ownerMeId()).thenApply(checked -> unit))
+        .thenCompose(
+            unit -> {
+              RoundEntity.Bidder bidder =
+                  new RoundEntity.Bidder(
+                      emcId, unit.capabilities(), unit.rating(), unit.memberOf(), true);
+              return ask(roundId, replyTo -> new RoundProtocol.PlaceBid(bidId, bidder, ask, plan, replyTo));
+            })
+        .thenApply(
+            reply -> {
+              BidAccepted accepted = (BidAccepted) reply;
+              return RoundMapping.summaryProto(accepted.round()).addBids(RoundMapping.toProto(accepted.bid())).build();
+            });
+  }
+
+  private static boolean emcBidder(String kind) {
+    return switch (kind) {
+      case "", "me" -> false;
+      case EmcViews.EMC_KIND -> true;
+      default -> throw invalid("bidderKind must be \"me\" or \"emc\"");
+    };
+  }
+
+  /**
+   * Who acts for a bid: its ME's operators, or for an EMC's bid its owner's.
+   * Answers the ME that acts ({@code auth:forbidden} or {@code refusalCode} otherwise).
+   */
+  private CompletionStage<String> requireBidderOperator(Caller caller, Bid bid, String refusalCode, String refusal) {
+    if (!bid.emcBidder()) {
+      return meApi.requireOperator(caller, bid.meId(), refusalCode, refusal).thenApply(me -> bid.meId());
+    }
+    return emcApi.asUnit()
+        .requireOwnerOperator(caller, bid.meId())
+        .exceptionally(
+            failure -> {
+              if (MeApi.isRefusal(failure, ErrorCodes.AUTH_FORBIDDEN)) {
+                throw new ApiException(refusalCode, refusal);
+              }
+              throw failure instanceof java.util.concurrent.CompletionException c ? c : new java.util.concurrent.CompletionException(failure);
             });
   }
 
@@ -281,8 +343,7 @@ public final class BiddingApi {
               if (bid == null) {
                 throw new ApiException(BiddingCodes.BID_NOT_FOUND, "no bid " + bidId);
               }
-              return meApi
-                  .requireOperator(caller, bid.meId(), BiddingCodes.NOT_BIDDER, "only operators of the bidder withdraw a bid")
+              return requireBidderOperator(caller, bid, BiddingCodes.NOT_BIDDER, "only operators of the bidder withdraw a bid")
                   .thenCompose(me -> ask(roundId, replyTo -> new RoundProtocol.WithdrawBid(bidId, bid.meId(), replyTo)))
                   .thenApply(reply -> RoundMapping.toProto(((Accepted) reply).round(), RoundMapping.visibleTo(round, bid.meId())));
             });
@@ -299,7 +360,8 @@ public final class BiddingApi {
                   ? CompletableFuture.completedFuture(null)
                   : meApi
                       .requireOperator(caller, round.ownerMeId(), BiddingCodes.NOT_OWNER, "only operators of the EMC's owner may do this")
-                      .thenCompose(owner -> emcApi.charter().checkAward(round.emcId(), round.ownerMeId(), bid.meId()));
+                      .thenCompose(owner -> bid.emcBidder() ? emcApi.asUnit().ownerOf(bid.meId()) : CompletableFuture.completedFuture(bid.meId()))
+                      .thenCompose(bidderMe -> emcApi.charter().checkAward(round.emcId(), round.ownerMeId(), bidderMe));
             })
         .thenCompose(checked -> asOwner(caller, roundId, owner -> replyTo -> new RoundProtocol.AwardBid(bidId, owner, replyTo)));
   }

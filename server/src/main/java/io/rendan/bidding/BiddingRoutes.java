@@ -52,8 +52,8 @@ public final class BiddingRoutes {
               "/v1/rounds/{roundId}",
               BEARER,
               "anyone signed in sees the round without bids; a bidder's operators its own bids (asMe); the owner's operators all"),
-          Endpoint.post("/v1/rounds/{roundId}/bids", BEARER, "operators of the bidding ME (meId)"),
-          Endpoint.delete("/v1/rounds/{roundId}/bids/{bidId}", BEARER, "operators of the bidder"),
+          Endpoint.post("/v1/rounds/{roundId}/bids", BEARER, "operators of the bidding ME (meId); for an EMC bidding as one unit (bidderKind emc), of that EMC's owner ME"),
+          Endpoint.delete("/v1/rounds/{roundId}/bids/{bidId}", BEARER, "operators of the bidder (for an EMC's bid: of its owner ME)"),
           Endpoint.post("/v1/rounds/{roundId}/award", BEARER, "operators of the owner ME"),
           Endpoint.post("/v1/rounds/{roundId}/cancel", BEARER, "operators of the owner ME"));
 

@@ -116,7 +116,13 @@ public final class RoundEntity {
       Instant placedAt,
       int rating,
       long arrival,
-      BidStatus status) {
+      BidStatus status,
+      boolean emcBidder) {
+
+    /** A bid of an ME. */
+    public Bid(String bidId, String meId, int askShareBps, String plan, Instant placedAt, int rating, long arrival, BidStatus status) {
+      this(bidId, meId, askShareBps, plan, placedAt, rating, arrival, status, false);
+    }
 
     /** The documented score: the ask weighted by the rating (0..1000, 500 neutral); lower wins. */
     public long score() {
@@ -128,18 +134,27 @@ public final class RoundEntity {
     }
 
     Bid withStatus(BidStatus next) {
-      return new Bid(bidId, meId, askShareBps, plan, placedAt, rating, arrival, next);
+      return new Bid(bidId, meId, askShareBps, plan, placedAt, rating, arrival, next, emcBidder);
     }
 
     boolean sameRequest(RoundProtocol.PlaceBid other) {
       return meId.equals(other.bidder().meId())
+          && emcBidder == other.bidder().emcBidder()
           && askShareBps == other.askShareBps()
           && plan.equals(other.plan());
     }
   }
 
-  /** Who bids, as the API found it: the ME, its capabilities, its rating and the EMCs it is a member of. */
-  public record Bidder(String meId, List<String> capabilities, int rating, List<String> memberOf) {}
+  /**
+   * Who bids, as the API found it: the ME, its capabilities, its rating and the
+   * EMCs it is a member of; or, {@code emcBidder}, an EMC bidding as one unit
+   * ({@code meId} its id, its members' capabilities, its unit rating).
+   */
+  public record Bidder(String meId, List<String> capabilities, int rating, List<String> memberOf, boolean emcBidder) {
+    public Bidder(String meId, List<String> capabilities, int rating, List<String> memberOf) {
+      this(meId, capabilities, rating, memberOf, false);
+    }
+  }
 
   static boolean stands(Bid bid) {
     return bid.status() == BidStatus.ACTIVE || bid.status() == BidStatus.AWARDED;

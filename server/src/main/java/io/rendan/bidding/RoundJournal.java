@@ -277,7 +277,8 @@ final class RoundJournal extends EventSourcedBehaviorWithEnforcedReplies<Journal
         now,
         bidder.rating(),
         state.arrivals() + 1,
-        BidStatus.ACTIVE);
+        BidStatus.ACTIVE,
+        bidder.emcBidder());
   }
 
   /** A bid in the last minutes of an open round moves the deadline, so nobody wins by sniping. */

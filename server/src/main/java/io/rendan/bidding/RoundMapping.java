@@ -74,6 +74,7 @@ final class RoundMapping {
         .setRating(bid.rating())
         .setScore(bid.score())
         .setStatus(io.rendan.protocol.api.v1.Bid.Status.valueOf(bid.status().name()))
+        .setBidderKind(bid.emcBidder() ? io.rendan.emc.EmcViews.EMC_KIND : "")
         .build();
   }
 

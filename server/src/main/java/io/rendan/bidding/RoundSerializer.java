@@ -270,6 +270,7 @@ public final class RoundSerializer extends SerializerWithStringManifest {
         .setRating(b.rating())
         .setArrival(b.arrival())
         .setStatus(StoredBid.Status.valueOf("STATUS_" + b.status().name()))
+        .setEmcBidder(b.emcBidder())
         .build();
   }
 
@@ -282,7 +283,7 @@ public final class RoundSerializer extends SerializerWithStringManifest {
           case STATUS_AWARDED -> BidStatus.AWARDED;
           default -> throw new IllegalArgumentException("stored bid status " + b.getStatus());
         };
-    return new Bid(b.getBidId(), b.getMeId(), b.getAskShareBps(), b.getPlan(), instant(b.getPlacedAt()), b.getRating(), b.getArrival(), status);
+    return new Bid(b.getBidId(), b.getMeId(), b.getAskShareBps(), b.getPlan(), instant(b.getPlacedAt()), b.getRating(), b.getArrival(), status, b.getEmcBidder());
   }
 
   static Timestamp ts(Instant at) {

@@ -80,8 +80,13 @@ final class EmcAccess {
                       inner ->
                           meApi.requireOperator(
                               caller, inner.ownerMeId(), EmcCodes.NOT_INVITEE, "only operators of the invited EMC's owner answer it"))
-                  .thenCompose(owner -> accepting ? refuseCycle(emcId, invitation.meId()) : CompletableFuture.completedFuture(null))
-                  .thenCompose(checked -> emcs.ask(emcId, command.apply(invitationId, invitation.meId())));
+                  .thenCompose(
+                      owner ->
+                          accepting
+                              // the check and the seat it allows, with no other EMC seat taken in between (NestingGate)
+                              ? emcs.asUnit().oneSeatAtATime(
+                                  () -> refuseCycle(emcId, invitation.meId()).thenCompose(checked -> emcs.ask(emcId, command.apply(invitationId, invitation.meId()))))
+                              : emcs.ask(emcId, command.apply(invitationId, invitation.meId())));
             })
         .thenApply(emcs::view);
   }

@@ -65,9 +65,9 @@ public final class EmcApi {
    * {@code rendan.ledger.max-balance}: how far revenue may take a party's balance.
    */
   /**
-   * @param emcMembers whether an EMC may be invited to a seat of another
-   *     ({@code rendan.emc.emc-members}); off by default until revenue credited to
-   *     such a seat is passed on to the inner EMC's members (see API.md)
+   * @param emcMembers whether an EMC may be invited to a seat of another, or bid
+   *     in its rounds as one unit ({@code rendan.emc.emc-members}, on by default;
+   *     see API.md)
    */
   public record Limits(Duration defaultInvitationTtl, Duration maxInvitationTtl, long maxBalance, boolean emcMembers) {
     public Limits(Duration defaultInvitationTtl, Duration maxInvitationTtl) {
@@ -110,18 +110,30 @@ public final class EmcApi {
   private final EmcAccess access;
   private final Clock clock;
 
-  private EmcApi(ClusterSharding sharding, MeApi meApi, Duration askTimeout, Limits limits, Clock clock) {
+  private EmcApi(ClusterSharding sharding, MeApi meApi, Duration askTimeout, Limits limits, Clock clock, NestingGate gate) {
     this.sharding = sharding;
     this.meApi = meApi;
     this.askTimeout = askTimeout;
     this.limits = limits;
     this.access = new EmcAccess(this, meApi);
     this.clock = clock;
+    this.unit = new EmcUnit(this, meApi, access, limits.emcMembers(), gate);
+  }
+
+  private final EmcUnit unit;
+
+  /** An EMC taking part as one unit in another: bids, its rating, the seat it holds (EmcUnit). */
+  public EmcUnit asUnit() {
+    return unit;
+  }
+
+  Limits limits() {
+    return limits;
   }
 
   /** The API over the EMC shard region, which {@link EmcEntity#init} starts. */
   public static EmcApi start(ActorSystem<?> system, MeApi meApi, Limits limits, Duration askTimeout, Clock clock) {
-    return new EmcApi(ClusterSharding.get(system), meApi, askTimeout, limits, clock);
+    return new EmcApi(ClusterSharding.get(system), meApi, askTimeout, limits, clock, NestingGate.start(system, askTimeout));
   }
 
   /** Where the entities' changes go: pushes on the cluster-wide topic {@code emc/{emcId}}. */
@@ -177,8 +189,7 @@ public final class EmcApi {
     boolean emcMember = EmcAccess.memberKind(request.getMemberKind());
     if (emcMember && !limits.emcMembers()) {
       throw invalid(
-          "EMCs as members are not enabled on this node (rendan.emc.emc-members): revenue credited to such a seat is"
-              + " not yet passed on to the inner EMC's members");
+          "EMCs as members are not enabled on this node (rendan.emc.emc-members)");
     }
     if (emcMember && replaces != null) {
       throw invalid("an EMC is invited to a seat of its own, not as a replacement (replacesMeId)");
@@ -235,8 +246,8 @@ public final class EmcApi {
               if (!state.members().containsKey(meId)) {
                 throw new ApiException(EmcCodes.MEMBER_NOT_FOUND, meId + " is not a member");
               }
-              return meApi
-                  .requireOperator(caller, meId)
+              // the member itself (for a seat held by an EMC, its owner's operators), else the owner
+              return unit.requireMemberOperator(caller, state, meId)
                   .thenApply(me -> meId)
                   .exceptionallyCompose(
                       failure ->
@@ -280,8 +291,8 @@ public final class EmcApi {
   public CompletionStage<Emc> acceptTerms(Caller caller, AcceptTermsRequest request) {
     String emcId = checkId("emcId", request.getEmcId());
     String meId = checkId("meId", request.getMeId());
-    return meApi
-        .requireOperator(caller, meId)
+    return current(emcId)
+        .thenCompose(state -> unit.requireMemberOperator(caller, state, meId))
         .thenCompose(me -> charter.versions(emcId))
         .thenCompose(versions -> ask(emcId, replyTo -> new EmcProtocol.AcceptTerms(meId, meId, versions, replyTo)))
         .thenApply(this::view);

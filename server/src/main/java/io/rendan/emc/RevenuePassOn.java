@@ -36,16 +36,20 @@ public final class RevenuePassOn extends Handler<EventEnvelope<Event>> {
   private final EmcApi emcApi;
   private final ProjectionHealth health;
   private final String instance;
+  private final PassOnParking parking;
 
-  RevenuePassOn(EmcApi emcApi, ProjectionHealth health, String instance) {
+  RevenuePassOn(EmcApi emcApi, ProjectionHealth health, String instance, PassOnParking parking) {
     this.emcApi = emcApi;
     this.health = health;
     this.instance = instance;
+    this.parking = parking;
   }
 
-  public static void start(ActorSystem<?> system, ProjectionJdbc jdbc, EmcApi emcApi, int tagSlices) {
+  /** With a refusal parked and retried every {@code retryInterval} ({@link PassOnParking}). */
+  public static void start(ActorSystem<?> system, ProjectionJdbc jdbc, EmcApi emcApi, int tagSlices, java.time.Duration retryInterval) {
+    PassOnParking parking = PassOnParking.start(system, jdbc, emcApi, retryInterval);
     TaggedProjections.<Event>atLeastOnceAsync(
-        system, jdbc, NAME, "emc-", tagSlices, instance -> new RevenuePassOn(emcApi, ProjectionHealth.get(system), instance));
+        system, jdbc, NAME, "emc-", tagSlices, instance -> new RevenuePassOn(emcApi, ProjectionHealth.get(system), instance, parking));
   }
 
   /**
@@ -76,27 +80,42 @@ public final class RevenuePassOn extends Handler<EventEnvelope<Event>> {
       }
       String seat = part.meId();
       String refundOf = e.refundOf() == null ? null : passedOnId(e.emcId(), e.refundOf(), seat);
+      PassOnParking.Parked pass =
+          new PassOnParking.Parked(
+              passedOnId(e.emcId(), e.revenueId(), seat),
+              seat,
+              e.emcId(),
+              e.revenueId(),
+              part.amountMinor(),
+              e.currency(),
+              "emc " + e.emcId() + " revenue " + e.revenueId(),
+              e.earnedAt(),
+              e.units(),
+              refundOf,
+              1);
       all =
           all.thenCompose(
               done ->
                   emcApi
                       .recordPassedOnRevenue(
                           seat,
-                          passedOnId(e.emcId(), e.revenueId(), seat),
-                          part.amountMinor(),
-                          e.currency(),
-                          "emc " + e.emcId() + " revenue " + e.revenueId(),
-                          e.earnedAt(),
-                          e.units(),
+                          pass.innerRevenueId(),
+                          pass.amountMinor(),
+                          pass.currency(),
+                          pass.source(),
+                          pass.earnedAt(),
+                          pass.units(),
                           refundOf,
                           new RevenueSplit.PassedFrom(e.emcId(), e.revenueId()))
-                      .thenAccept(
+                      .thenCompose(
                           refusal -> {
-                            if (refusal != null) {
-                              // a business refusal (period closed there, other currency, dissolved) does not change on retry:
-                              // the books check shows the part as not passed on
-                              log.warn("revenue {} of EMC {} not passed on to EMC {}: {}", e.revenueId(), e.emcId(), seat, refusal);
+                            if (refusal == null) {
+                              return CompletableFuture.completedFuture(null);
                             }
+                            // a business refusal (period closed there, other currency, dissolved, no contract yet):
+                            // parked before the offset moves on, retried with backoff, listed by the books check
+                            log.warn("revenue {} of EMC {} not passed on to EMC {}: {}; parked, to be retried", e.revenueId(), e.emcId(), seat, refusal);
+                            return parking.park(pass, refusal);
                           })
                       .toCompletableFuture());
     }

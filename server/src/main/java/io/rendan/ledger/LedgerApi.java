@@ -237,7 +237,11 @@ public final class LedgerApi {
     if (!caller.isAdmin()) {
       throw new ApiException(ErrorCodes.AUTH_FORBIDDEN, "only admins may check the books");
     }
-    record Sums(Map<String, long[]> totals, Map<String, Map<String, Long>> ledgerByMe, List<BooksReport.ReadModel> readModels) {}
+    record Sums(
+        Map<String, long[]> totals,
+        Map<String, Map<String, Long>> ledgerByMe,
+        List<BooksReport.ReadModel> readModels,
+        List<BooksReport.Difference> parked) {}
     return query(
             c -> {
               // offsets first, journal heads last: a read model whose offset reached the head had
@@ -260,7 +264,8 @@ public final class LedgerApi {
                   byMe.computeIfAbsent(rs.getString(1), k -> new TreeMap<>()).put(rs.getString(2), rs.getLong(3));
                 }
               }
-              return new Sums(totals, byMe, progress(offsets, heads(c)));
+              List<BooksReport.Difference> parked = parkedPassOns(c);
+              return new Sums(totals, byMe, progress(offsets, heads(c)), parked);
             })
         .thenCompose(
             sums -> {
@@ -286,6 +291,7 @@ public final class LedgerApi {
                           report.addDifferences(difference("credits-vs-parts", "", currency, t[1], t[2]));
                         }
                       });
+              sums.parked().forEach(report::addDifferences);
               List<CompletableFuture<Void>> checks = new ArrayList<>();
               List<BooksReport.Difference> found = java.util.Collections.synchronizedList(new ArrayList<>());
               sums.ledgerByMe()
@@ -393,6 +399,25 @@ public final class LedgerApi {
         .setExpectedMinor(expected)
         .setActualMinor(actual)
         .build();
+  }
+
+  /**
+   * Revenue a member EMC refused to take as passed on and that waits, parked, to
+   * be tried again (emc/PassOnParking): one {@code passed-on-parked} difference
+   * per member EMC (in {@code meId}) and currency, expected the parked amount.
+   */
+  private static List<BooksReport.Difference> parkedPassOns(Connection c) throws SQLException {
+    List<BooksReport.Difference> parked = new ArrayList<>();
+    try (PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT seat_emc_id, currency, SUM(amount_minor) FROM " + io.rendan.emc.PassOnParking.TABLE
+                    + " GROUP BY seat_emc_id, currency ORDER BY seat_emc_id, currency");
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        parked.add(difference("passed-on-parked", rs.getString(1), rs.getString(2), rs.getLong(3), 0));
+      }
+    }
+    return parked;
   }
 
   private static void sum(Connection c, String sql, Map<String, long[]> totals, int column) throws SQLException {

@@ -69,6 +69,10 @@ class RoundSerializerTest {
                   AT.plusSeconds(600),
                   AT)),
           new Sample("round.bids-placed.bin", "round.bids-placed", new BidsPlaced("r-1", List.of(BID, OLD), AT.plusSeconds(720), 2, 1_800, AT)),
+          new Sample(
+              "round.bids-placed-emc-bidder.bin",
+              "round.bids-placed",
+              new BidsPlaced("r-5", List.of(new Bid("b5", "emc-coop", 1_500, "the co-op's team", AT, 612, 1, BidStatus.ACTIVE, true)), AT, 1, null, AT)),
           new Sample("round.bids-placed-sealed.bin", "round.bids-placed", new BidsPlaced("r-2", List.of(BID), AT, 1, null, AT)),
           new Sample("round.bid-withdrawn.bin", "round.bid-withdrawn", new BidWithdrawn("r-1", "b1", 0, null, AT)),
           new Sample("round.closed.bin", "round.closed", new RoundClosed("r-1", null, null, AT)),

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("node")
 class DatabaseSchemaUpgradeTest {
   /** The migrations under db/migration: V1 (journal), V2 to V4 (read models). */
-  static final int MIGRATIONS = 8;
+  static final int MIGRATIONS = 9;
 
   /**
    * The read models' DDL exactly as nodes ran it at every start before the migrations

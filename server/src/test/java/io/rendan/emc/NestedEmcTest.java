@@ -21,7 +21,7 @@ class NestedEmcTest {
 
   @Test
   void anEmcIsInvitedOnlyWhereTheNodeAllowsEmcMembers() throws Exception {
-    try (TestNode node = TestNode.h2(dataDir)) {
+    try (TestNode node = TestNode.h2(dataDir, java.util.Map.of("rendan.emc.emc-members", false))) {
       EmcStories story = new EmcStories(node);
       String alice = node.token("alice");
       String bob = node.token("bob");

@@ -75,7 +75,7 @@ class AuthorizationMatrixTest {
 
   @BeforeAll
   static void start() throws Exception {
-    node = TestNode.h2(dir);
+    node = TestNode.h2(dir, Map.of("rendan.emc.emc-members", true));
     alice = node.token("alice");
     carol = node.token("carol");
     dave = node.token("dave");
@@ -406,6 +406,31 @@ class AuthorizationMatrixTest {
         assertEquals(rows, node.journalRows(), what + ": stored something");
       }
     }
+  }
+
+  /** An EMC bids as one unit only through its owner: over HTTP and WebSocket, an unrelated subject is refused. */
+  @Test
+  void anEmcBidsAsOneUnitOnlyThroughItsOwner() throws Exception {
+    long rows = node.journalRows();
+    HttpResponse<String> r =
+        send(
+            "POST",
+            "/v1/rounds/" + roundId + "/bids",
+            "Bearer " + mallory,
+            "{\"bidId\":\"m-unit\",\"meId\":\"" + emcId + "\",\"bidderKind\":\"emc\",\"askShareBps\":100,\"plan\":\"x\"}");
+    assertEquals(403, r.statusCode(), r.body());
+    assertNoSecrets("an EMC's bid by an unrelated subject", r.body());
+    try (WsClient ws = WsClient.connect(node.wsUri(), mallory)) {
+      ws.sendBinary(
+          ClientFrame.newBuilder()
+              .setRequestId("unit")
+              .setPlaceBid(
+                  PlaceBidRequest.newBuilder().setRoundId(roundId).setBidId("m-unit").setMeId(emcId).setBidderKind("emc").setAskShareBps(100))
+              .build());
+      Response response = ws.next().frame().getResponse();
+      assertTrue(response.hasError() && response.getError().getStatus() == 403, response.toString());
+    }
+    assertEquals(rows, node.journalRows(), "an EMC's bid by an unrelated subject stored something");
   }
 
   @Test
