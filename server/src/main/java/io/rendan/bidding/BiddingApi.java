@@ -33,9 +33,11 @@ import io.rendan.vocabulary.Side;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -325,12 +327,43 @@ public final class BiddingApi {
    * automatic award never meets it. Manual rounds check at the award.
    */
   private CompletionStage<Void> selfAwardChecked(String roundId, String meId) {
+    Posting known = postings.get(roundId);
+    CompletionStage<Posting> posting = known != null ? CompletableFuture.completedFuture(known) : posting(roundId);
+    return posting.thenCompose(
+        p ->
+            p != null && p.autoAward() && p.emcId() != null
+                ? emcApi.charter().checkAward(p.emcId(), p.ownerMeId(), meId)
+                : CompletableFuture.completedFuture(null));
+  }
+
+  /**
+   * What the self-award check needs of a posted round. A round is posted once
+   * and its call, EMC and owner never change after that (no event changes
+   * them), so what one read of the round said stays true through restarts and
+   * fail-overs: this node keeps it instead of asking the round for its whole
+   * state before every bid (a second ask and sharding hop per bid). A round not
+   * posted yet is not kept. Bounded: past {@link #MAX_POSTINGS} rounds the
+   * map starts over.
+   */
+  record Posting(boolean autoAward, String emcId, String ownerMeId) {}
+
+  static final int MAX_POSTINGS = 10_000;
+  private final Map<String, Posting> postings = new ConcurrentHashMap<>();
+
+  private CompletionStage<Posting> posting(String roundId) {
     return state(roundId)
-        .thenCompose(
-            round ->
-                round.isPosted() && round.call().autoAward() && round.emcId() != null
-                    ? emcApi.charter().checkAward(round.emcId(), round.ownerMeId(), meId)
-                    : CompletableFuture.completedFuture(null));
+        .thenApply(
+            round -> {
+              if (!round.isPosted()) {
+                return null;
+              }
+              Posting p = new Posting(round.call().autoAward(), round.emcId(), round.ownerMeId());
+              if (postings.size() >= MAX_POSTINGS) {
+                postings.clear();
+              }
+              postings.put(roundId, p);
+              return p;
+            });
   }
 
   public CompletionStage<Round> withdrawBid(Caller caller, WithdrawBidRequest request) {

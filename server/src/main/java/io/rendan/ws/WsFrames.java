@@ -8,9 +8,6 @@ import io.rendan.http.StrictInput;
 import io.rendan.protocol.api.v1.ClientFrame;
 import io.rendan.protocol.api.v1.Response;
 import io.rendan.protocol.api.v1.ServerFrame;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.ws.BinaryMessage;
 import org.apache.pekko.http.javadsl.model.ws.TextMessage;
 import org.apache.pekko.util.ByteString;
@@ -22,41 +19,38 @@ import org.apache.pekko.util.ByteString;
  * its {@link WsSession}.
  */
 final class WsFrames {
-  private final ActorSystem<?> system;
   private final int maxMessageBytes;
 
-  WsFrames(ActorSystem<?> system, int maxMessageBytes) {
-    this.system = system;
+  WsFrames(int maxMessageBytes) {
     this.maxMessageBytes = maxMessageBytes;
   }
 
   /** A frame read whole (up to the size limit), with the encoding it came in. */
   record Incoming(ClientFrame frame, boolean binary, ApiException error) {}
 
-  CompletionStage<Incoming> read(org.apache.pekko.http.javadsl.model.ws.Message message) {
+  /**
+   * A message read whole. Behind {@link io.rendan.http.WsFraming} every message is
+   * strict (it assembles the frames, and keeps at most the limit and one byte), so
+   * this is a plain function of the connection's stream, not an asynchronous
+   * stage; a streamed message (never handed over there) is answered as malformed.
+   */
+  Incoming read(org.apache.pekko.http.javadsl.model.ws.Message message) {
     if (message.isText()) {
       TextMessage text = message.asTextMessage();
-      CompletionStage<Bounded<StringBuilder>> body =
-          text.isStrict()
-              ? CompletableFuture.completedFuture(Bounded.of(new StringBuilder(), text.getStrictText(), maxMessageBytes))
-              : text.getStreamedText()
-                  .runFold(
-                      new Bounded<>(new StringBuilder(), 0, false),
-                      (acc, chunk) -> acc.append(chunk, maxMessageBytes),
-                      system);
-      return body.thenApply(b -> parse(b, false));
+      if (!text.isStrict()) {
+        return notStrict(false);
+      }
+      return parse(Bounded.of(new StringBuilder(), text.getStrictText(), maxMessageBytes), false);
     }
     BinaryMessage binary = message.asBinaryMessage();
-    CompletionStage<Bounded<ByteString>> body =
-        binary.isStrict()
-            ? CompletableFuture.completedFuture(Bounded.of(binary.getStrictData(), maxMessageBytes))
-            : binary
-                .getStreamedData()
-                .runFold(
-                    new Bounded<>(ByteString.emptyByteString(), 0, false),
-                    (acc, chunk) -> acc.appendBytes(chunk, maxMessageBytes),
-                    system);
-    return body.thenApply(b -> parse(b, true));
+    if (!binary.isStrict()) {
+      return notStrict(true);
+    }
+    return parse(Bounded.of(binary.getStrictData(), maxMessageBytes), true);
+  }
+
+  private static Incoming notStrict(boolean binary) {
+    return new Incoming(null, binary, new ApiException(ErrorCodes.REQUEST_MALFORMED, "a message must come whole"));
   }
 
   /** Accumulates a message but stops keeping it past the limit (the rest is drained). */
@@ -77,15 +71,6 @@ final class WsFrames {
       }
       ((StringBuilder) value).append(chunk);
       return new Bounded<>(value, newSize, false);
-    }
-
-    @SuppressWarnings("unchecked")
-    Bounded<T> appendBytes(ByteString chunk, int limit) {
-      long newSize = size + chunk.size();
-      if (overflow || newSize > limit) {
-        return new Bounded<>(value, newSize, true);
-      }
-      return new Bounded<>((T) ((ByteString) value).concat(chunk), newSize, false);
     }
   }
 

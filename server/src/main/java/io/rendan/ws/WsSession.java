@@ -74,7 +74,7 @@ public final class WsSession {
     this.settings = settings;
     this.metrics = metrics;
     this.caller = caller;
-    this.frames = new WsFrames(system, settings.maxMessageBytes());
+    this.frames = new WsFrames(settings.maxMessageBytes());
     this.subscriptions = new WsSubscriptions(this, topics, settings.maxSubscriptions());
     this.dispatch =
         new WsDispatch(meApi, emcApi, biddingApi, applianceApi, painPointApi, charterApi, settings.admission(), caller, subscriptions);
@@ -110,7 +110,7 @@ public final class WsSession {
                 });
     log.debug("ws {} opened by {}", id, caller.subject());
     return Flow.<org.apache.pekko.http.javadsl.model.ws.Message>create()
-        .mapAsync(1, frames::read)
+        .map(frames::read)
         .mapAsyncUnordered(settings.maxInFlight(), dispatch::answer)
         .takeWhile(reply -> !closesConnection(reply), true)
         .map(reply -> WsFrames.encode(reply.first(), reply.second()))

@@ -142,6 +142,8 @@ class CharterStoryTest {
                   Round.newBuilder())
               .build();
       assertRefused(node.postJson("/v1/rounds/" + auto.getRoundId() + "/bids", alice, "{\"bidId\":\"self\",\"meId\":\"" + second + "\",\"askShareBps\":1200,\"plan\":\"ours\"}"), "charter:self-award");
+      // again, now checked against what the node kept of the round's posting
+      assertRefused(node.postJson("/v1/rounds/" + auto.getRoundId() + "/bids", alice, "{\"bidId\":\"self-2\",\"meId\":\"" + second + "\",\"askShareBps\":1100,\"plan\":\"ours\"}"), "charter:self-award");
 
       // a removal with a short notice: the member sees it scheduled over its WebSocket at once, then in effect
       ok(node.putJson("/v1/charter", admin, "{\"clauses\":{\"minShareBps\":500,\"removalNoticeSeconds\":\"10\",\"minTermsIntervalSeconds\":\"5184000\",\"replaceOnlyAfterFailedHelp\":true,\"noSelfAward\":true}}"), 200);

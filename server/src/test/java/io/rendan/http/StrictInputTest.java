@@ -42,7 +42,7 @@ class StrictInputTest {
   }
 
   @Test
-  void protobufWithFieldsTheMessageDoesNotHaveIsMalformedLikeJson() {
+  void protobufWithFieldsTheMessageDoesNotHaveIsMalformedLikeJson() throws Exception {
     byte[] unknownOnly = {(byte) 0x98, 0x06, 0x01};
     assertMalformed(() -> StrictInput.mergeProtobuf(unknownOnly, RegisterMeRequest.newBuilder()));
     // getMe (a message field) holding only field 99
@@ -57,6 +57,16 @@ class StrictInputTest {
             .build()
             .toByteArray();
     assertMalformed(() -> StrictInput.mergeProtobuf(withNested, ClientFrame.newBuilder()));
+    // found through the oneof's one member, and named by its path
+    assertEquals("getMe#99", StrictInput.unknownField(ClientFrame.newBuilder().mergeFrom(withNested), ""));
+    ClientFrame clean =
+        ClientFrame.newBuilder()
+            .setRequestId("2")
+            .setPlaceBid(io.rendan.protocol.api.v1.PlaceBidRequest.newBuilder().setRoundId("r").setBidId("b").setMeId("m"))
+            .build();
+    ClientFrame.Builder parsed = ClientFrame.newBuilder();
+    StrictInput.mergeProtobuf(clean.toByteArray(), parsed);
+    assertEquals(clean, parsed.build());
   }
 
   private static void assertMalformed(Runnable parse) {
