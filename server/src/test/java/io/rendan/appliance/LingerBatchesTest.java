@@ -60,24 +60,34 @@ class LingerBatchesTest {
   @Test
   void aFullBatchLeavesAtOnceAndTheRestWhenTheStreamEnds() throws Exception {
     Run run = new Run(3, Duration.ofHours(1));
-    run.offer(1, 2, 3, 4, 5, 6, 7);
-    assertEquals(List.of(1, 2, 3), run.next());
-    assertEquals(List.of(4, 5, 6), run.next());
+    run.offer(1, 2, 3, 4, 5, 6, 7, 8);
+    assertEquals(List.of(1), run.next(), "the stream was quiet: its first reading waits for nothing");
+    assertEquals(List.of(2, 3, 4), run.next(), "full: without waiting the hour since the first");
+    assertEquals(List.of(5, 6, 7), run.next());
     run.readings.complete();
-    assertEquals(List.of(7), run.next(), "the last, short batch, without waiting its hour");
+    assertEquals(List.of(8), run.next(), "the last, short batch, without waiting its hour");
   }
 
   @Test
-  void aLoneReadingLeavesAfterItsLingerNotBefore() throws Exception {
-    Run run = new Run(100, Duration.ofMillis(200));
+  void aReadingOnAQuietStreamLeavesAtOnceAndTheNextWaitsTheLingerOfThePrevious() throws Exception {
+    Run run = new Run(100, Duration.ofSeconds(1));
     long started = System.nanoTime();
     run.offer(1);
     assertEquals(List.of(1), run.next());
-    long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-    assertTrue(waitedMs >= 190, "left after " + waitedMs + " ms");
-    // and again: the next batch arms its own timer
+    long firstMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+    assertTrue(firstMs < 700, "the first reading waited for nothing: left after " + firstMs + " ms");
+    // within the linger of that batch: these wait for the rest of it, together
     run.offer(2, 3);
     assertEquals(List.of(2, 3), run.next());
+    long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+    assertTrue(waitedMs >= 990, "the second batch left " + waitedMs + " ms after the first reading came: before the first batch's linger ended");
+    // a linger after the last batch the stream is quiet again: the next reading goes at once
+    Thread.sleep(1100); // the quiet time itself is what is tested: nothing to probe for
+    long quiet = System.nanoTime();
+    run.offer(4);
+    assertEquals(List.of(4), run.next());
+    long lastMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - quiet);
+    assertTrue(lastMs < 700, "after a quiet linger the reading went at once: left after " + lastMs + " ms");
   }
 
   @Test
