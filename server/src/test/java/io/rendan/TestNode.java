@@ -97,6 +97,11 @@ public final class TestNode implements AutoCloseable {
     return jwt.issue(subject, List.of(roles), Duration.ofHours(1));
   }
 
+  /** A token that expires after {@code ttl}. */
+  public String tokenFor(Duration ttl, String subject, String... roles) {
+    return jwt.issue(subject, List.of(roles), ttl);
+  }
+
   public HttpResponse<String> get(String path, String token) throws Exception {
     return send(request(path, token).GET().build());
   }

@@ -36,6 +36,7 @@ public final class LoadCli {
           value("ws-threads", "N", "selector threads that carry every WebSocket connection (default 2)"),
           value("encoding", "json|protobuf", "what the simulated clients send (default json)"),
           value("timeout", "10s", "HTTP request timeout (default 10s)"),
+          value("check-timeout", "3m", "how long the end-of-run check of a scenario may take; what it has not confirmed by then fails it (default 3m)"),
           value("out", "DIR", "where report.{txt,json,html} go (default target/rendan-load/<time>)"),
           flag("smoke", "a few seconds at a low rate with small fixtures"),
           value("clock-speed", "X", "the node's business clock speed (bench sets it; run: say what the node has; default 1, smoke 4)"),

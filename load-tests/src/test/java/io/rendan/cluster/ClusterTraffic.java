@@ -55,7 +55,10 @@ final class ClusterTraffic implements AutoCloseable {
   private interface Write {
     HttpRequest request(NodeProcess node, String entity, String id);
 
-    long version(String body) throws IOException;
+    long version(String entity, String body) throws IOException;
+
+    /** The write to {@code entity} was acknowledged with {@code version}. */
+    default void acked(String entity, long version) {}
   }
 
   final ConcurrentLinkedQueue<Result> results = new ConcurrentLinkedQueue<>();
@@ -68,10 +71,18 @@ final class ClusterTraffic implements AutoCloseable {
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
   private final AtomicLong serial = new AtomicLong();
   private final List<Thread> clients;
+  /** Each client writes to one entity of its own (client i to entity i), not to random ones. */
+  private final boolean pinned;
   private volatile boolean running = true;
 
   private ClusterTraffic(
       String name, List<NodeProcess> targets, List<String> entities, int clients, Duration period, String prefix, Write write) {
+    this(name, targets, entities, clients, period, prefix, write, false);
+  }
+
+  private ClusterTraffic(
+      String name, List<NodeProcess> targets, List<String> entities, int clients, Duration period, String prefix, Write write, boolean pinned) {
+    this.pinned = pinned;
     this.targets = targets;
     this.entities = entities;
     this.period = period;
@@ -101,7 +112,7 @@ final class ClusterTraffic implements AutoCloseable {
           }
 
           @Override
-          public long version(String body) throws IOException {
+          public long version(String meId, String body) throws IOException {
             Me.Builder me = Me.newBuilder();
             JsonFormat.parser().ignoringUnknownFields().merge(body, me);
             return me.getVersion();
@@ -123,11 +134,65 @@ final class ClusterTraffic implements AutoCloseable {
           }
 
           @Override
-          public long version(String body) {
+          public long version(String roundId, String body) {
             return 0;
           }
         };
     return new ClusterTraffic("bids", targets, roundIds, clients, period, "load-", write);
+  }
+
+  /**
+   * One device per appliance of {@code secrets} (id to device secret), each
+   * posting one heartbeat reading at a time as a short telemetry request, as a
+   * device that cannot hold a stream would: the next seq once the last one is
+   * acked, the same seq again after an error or a drop (a seq already stored is a
+   * duplicate, not counted twice). The version of an ack is the highest seq the
+   * appliance has stored. So afterwards each appliance must hold exactly the seqs
+   * 1..n, n at least the highest acked.
+   */
+  static ClusterTraffic readings(List<NodeProcess> targets, Map<String, String> secrets, Duration period) {
+    Map<String, AtomicLong> next = new java.util.concurrent.ConcurrentHashMap<>();
+    Map<String, Long> sent = new java.util.concurrent.ConcurrentHashMap<>();
+    secrets.keySet().forEach(id -> next.put(id, new AtomicLong(1)));
+    Write write =
+        new Write() {
+          @Override
+          public HttpRequest request(NodeProcess node, String applianceId, String id) {
+            long seq = next.get(applianceId).get();
+            sent.put(applianceId, seq);
+            return HttpRequest.newBuilder(node.uri("/v1/appliances/" + applianceId + "/telemetry"))
+                .timeout(Duration.ofSeconds(10))
+                .header("Authorization", "Device " + secrets.get(applianceId))
+                .header("Content-Type", "application/x-ndjson")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"seq\":" + seq + ",\"heartbeat\":{}}\n"))
+                .build();
+          }
+
+          @Override
+          public long version(String applianceId, String body) throws IOException {
+            long highest = -1;
+            for (String line : body.split("\n")) {
+              if (line.isBlank()) {
+                continue;
+              }
+              io.rendan.protocol.api.v1.TelemetryResponse.Builder frame = io.rendan.protocol.api.v1.TelemetryResponse.newBuilder();
+              JsonFormat.parser().ignoringUnknownFields().merge(line, frame);
+              if (frame.hasAck()) {
+                highest = Math.max(highest, frame.getAck().getSeq());
+              }
+            }
+            if (highest < sent.get(applianceId)) {
+              throw new IOException("no ack of seq " + sent.get(applianceId) + ": " + body.strip());
+            }
+            return highest;
+          }
+
+          @Override
+          public void acked(String applianceId, long highest) {
+            next.get(applianceId).accumulateAndGet(highest + 1, Math::max);
+          }
+        };
+    return new ClusterTraffic("readings", targets, List.copyOf(secrets.keySet()), secrets.size(), period, "seq-", write, true);
   }
 
   private static HttpRequest.Builder authorized(NodeProcess node, String path, String token) {
@@ -144,7 +209,7 @@ final class ClusterTraffic implements AutoCloseable {
       List<NodeProcess> nodes = targets;
       List<String> ids = entities;
       NodeProcess node = nodes.get(Math.floorMod(target, nodes.size()));
-      String entity = ids.get(ThreadLocalRandom.current().nextInt(ids.size()));
+      String entity = pinned ? ids.get(client % ids.size()) : ids.get(ThreadLocalRandom.current().nextInt(ids.size()));
       Result result = send(node, entity, prefix + serial.incrementAndGet());
       results.add(result);
       if (result.outcome() == Outcome.RECONNECT) {
@@ -171,7 +236,9 @@ final class ClusterTraffic implements AutoCloseable {
       if (response.statusCode() != 200) {
         return new Result(sent, at, node.index(), entity, id, Outcome.FAILED, 0, response.statusCode() + " " + response.body(), true);
       }
-      return new Result(sent, at, node.index(), entity, id, Outcome.ACKED, write.version(response.body()), "", true);
+      long version = write.version(entity, response.body());
+      write.acked(entity, version);
+      return new Result(sent, at, node.index(), entity, id, Outcome.ACKED, version, "", true);
     } catch (HttpTimeoutException e) {
       return new Result(sent, System.nanoTime(), node.index(), entity, id, Outcome.FAILED, 0, e.toString(), true);
     } catch (ConnectException e) {

@@ -75,8 +75,16 @@ public final class ConnectionDrain implements Extension {
 
   /** A WebSocket handler that is drained: its input passes a gate, and it counts as open until its output ends. */
   public <I, O> Flow<I, O, NotUsed> around(Flow<I, O, NotUsed> handler) {
+    return around(connection -> handler);
+  }
+
+  /**
+   * The same, for a handler that may also end its connection this way by itself
+   * ({@link Connection#end()}: a WebSocket whose token expires).
+   */
+  public <I, O> Flow<I, O, NotUsed> around(java.util.function.Function<Connection, Flow<I, O, NotUsed>> handler) {
     Connection connection = connection(true);
-    return Flow.<I>create().via(connection.<I>intake()).via(handler).watchTermination(connection::watched);
+    return Flow.<I>create().via(connection.<I>intake()).via(handler.apply(connection)).watchTermination(connection::watched);
   }
 
   /** Whether the node is draining its connections (it is stopping). */
@@ -108,6 +116,7 @@ public final class ConnectionDrain implements Extension {
     private final boolean keepReading;
     private final CompletableFuture<Done> ended = new CompletableFuture<>();
     private volatile AsyncCallback<Done> closeGate;
+    private volatile boolean ending;
 
     private Connection(boolean keepReading) {
       this.keepReading = keepReading;
@@ -137,12 +146,23 @@ public final class ConnectionDrain implements Extension {
       return mat;
     }
 
+    /**
+     * Ends this one connection as a drain would: it reads nothing more, answers
+     * what it read, and closes (a WebSocket with 1000). For a WebSocket whose
+     * token expired: after the close, a request without an answer was never read,
+     * whether the node stopped or the token ran out.
+     */
+    public void end() {
+      ending = true;
+      close();
+    }
+
     private void close() {
       AsyncCallback<Done> callback = closeGate;
       if (callback != null) {
         callback.invoke(Done.getInstance());
       }
-      // not yet materialized: the gate sees `draining` when it starts
+      // not yet materialized: the gate sees `draining` (or `ending`) when it starts
     }
   }
 
@@ -194,7 +214,7 @@ public final class ConnectionDrain implements Extension {
         @Override
         public void preStart() {
           connection.closeGate = createAsyncCallback(done -> closeGate());
-          if (draining) {
+          if (draining || connection.ending) {
             closeGate();
           }
         }

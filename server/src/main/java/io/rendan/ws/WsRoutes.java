@@ -69,11 +69,12 @@ public final class WsRoutes {
             get(
                 () ->
                     auth.webSocket(
-                        // on SIGTERM the session stops reading, answers what it read, and closes (1000)
+                        // on SIGTERM, or when its token expires, the session stops reading, answers what it read, and closes (1000)
                         caller ->
                             drain.around(
-                                WsSession.flow(
-                                    system, meApi, emcApi, biddingApi, applianceApi, painPointApi, charterApi, topics, settings, metrics, caller)),
+                                connection ->
+                                    WsSession.flow(
+                                        system, meApi, emcApi, biddingApi, applianceApi, painPointApi, charterApi, topics, settings, metrics, caller, connection)),
                         settings.maxMessageBytes())));
   }
 }

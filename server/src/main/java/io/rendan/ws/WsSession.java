@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * cannot pile up work). Responses and pushes each wait in a bounded buffer of
  * {@code outBuffer} frames: a client that does not read until one is full is
  * disconnected (it reconnects and resubscribes; sequence numbers tell it what it
- * missed) instead of making the server hold its backlog. The connection also ends when its token expires.
+ * missed) instead of making the server hold its backlog. The connection also ends when its token expires,
+ * the way a stopping node ends it ({@link io.rendan.http.ConnectionDrain}): answers in flight go out, then 1000.
  *
  * <p>This class is the connection's stream and its outgoing queue; reading and
  * writing frames is {@link WsFrames}, what each request does {@link WsDispatch},
@@ -57,6 +58,8 @@ public final class WsSession {
   /** The pushes' queue, once the connection's stream runs. */
   private volatile BoundedSourceQueue<org.apache.pekko.http.javadsl.model.ws.Message> out;
   private volatile Cancellable expiry;
+  /** The drained connection this session runs in, if any: the token's expiry ends it as a drain would. */
+  private io.rendan.http.ConnectionDrain.Connection connection;
 
   private WsSession(
       ActorSystem<?> system,
@@ -93,7 +96,27 @@ public final class WsSession {
           Settings settings,
           WsMetrics metrics,
           Caller caller) {
-    return new WsSession(system, meApi, emcApi, biddingApi, applianceApi, painPointApi, charterApi, topics, settings, metrics, caller).start();
+    return flow(system, meApi, emcApi, biddingApi, applianceApi, painPointApi, charterApi, topics, settings, metrics, caller, null);
+  }
+
+  /** The same, ended through {@code connection} when the token expires (answers in flight go out first); null: ended at once. */
+  public static Flow<org.apache.pekko.http.javadsl.model.ws.Message, org.apache.pekko.http.javadsl.model.ws.Message, NotUsed>
+      flow(
+          ActorSystem<?> system,
+          MeApi meApi,
+          EmcApi emcApi,
+          BiddingApi biddingApi,
+          ApplianceApi applianceApi,
+          io.rendan.painpoint.PainPointApi painPointApi,
+          io.rendan.charter.CharterApi charterApi,
+          LiveTopics topics,
+          Settings settings,
+          WsMetrics metrics,
+          Caller caller,
+          io.rendan.http.ConnectionDrain.Connection connection) {
+    WsSession session = new WsSession(system, meApi, emcApi, biddingApi, applianceApi, painPointApi, charterApi, topics, settings, metrics, caller);
+    session.connection = connection;
+    return session.start();
   }
 
   private Flow<org.apache.pekko.http.javadsl.model.ws.Message, org.apache.pekko.http.javadsl.model.ws.Message, NotUsed>
@@ -150,7 +173,11 @@ public final class WsSession {
                 untilExpiry.isNegative() ? Duration.ZERO : untilExpiry,
                 () -> {
                   log.info("ws {} of {}: token expired, closing", id, caller.subject());
-                  queue.complete();
+                  if (connection != null) {
+                    connection.end(); // reads no further request, answers those it read, closes with 1000
+                  } else {
+                    queue.complete();
+                  }
                 },
                 system.executionContext());
   }

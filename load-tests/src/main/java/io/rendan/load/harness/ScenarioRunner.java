@@ -18,7 +18,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -146,7 +149,7 @@ public final class ScenarioRunner {
       metrics.stop();
 
       out.printf(Locale.ROOT, "== %s: checking that every acknowledged operation is stored, and none twice%n", name);
-      Verification verification = scenario.verify();
+      Verification verification = verifyWithin(scenario, context, options.getDuration("check-timeout", DEFAULT_CHECK_TIMEOUT));
       out.printf(Locale.ROOT, "== %s: %s: %s%n", name, verification.passed() ? "PASS" : "FAIL", verification.summary());
       verification.problems().forEach(p -> out.println("   problem: " + p));
       verification.notes().forEach(n -> out.println("   note: " + n));
@@ -176,6 +179,43 @@ public final class ScenarioRunner {
       metrics.close();
     }
   }
+
+  /**
+   * Runs the scenario's check within {@code timeout}: its reads give up a little
+   * before (and name what they could not confirm); a check that still has not
+   * ended then fails with what it had confirmed and where it waited.
+   */
+  static Verification verifyWithin(Scenario scenario, ScenarioContext context, Duration timeout) throws Exception {
+    long start = System.nanoTime();
+    long margin = Math.min(timeout.toNanos() / 10, TimeUnit.SECONDS.toNanos(15));
+    context.startCheck(start + timeout.toNanos() - margin);
+    FutureTask<Verification> check = new FutureTask<>(scenario::verify);
+    Thread thread = new Thread(check, scenario.name() + "-check");
+    thread.setDaemon(true);
+    thread.start();
+    try {
+      return check.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof Exception cause ? cause : e;
+    } catch (TimeoutException e) {
+      List<String> problems = new ArrayList<>();
+      String progress = context.checkProgress();
+      problems.add("still unconfirmed when the time ran out; confirmed so far: " + (progress.isEmpty() ? "nothing the scenario reported" : progress));
+      StringBuilder where = new StringBuilder("the check was waiting in");
+      for (StackTraceElement frame : thread.getStackTrace()) {
+        if (frame.getClassName().startsWith("io.rendan.")) {
+          where.append(' ').append(frame.getClassName().substring(frame.getClassName().lastIndexOf('.') + 1)).append('.').append(frame.getMethodName()).append(':').append(frame.getLineNumber());
+          break;
+        }
+      }
+      problems.add(where.toString());
+      thread.interrupt();
+      return new Verification(false, "the check did not end within " + human(timeout), problems, List.of());
+    }
+  }
+
+  /** {@code --check-timeout}: how long an end-of-run check may take. */
+  static final Duration DEFAULT_CHECK_TIMEOUT = Duration.ofMinutes(3);
 
   /** CPU of the node's JIT compiler threads so far (a restarted node starts again from zero); -1 when unknown. */
   private long serverJit() {

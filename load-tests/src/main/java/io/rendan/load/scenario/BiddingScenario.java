@@ -73,6 +73,8 @@ final class BiddingScenario implements Scenario {
   private OperationStats post;
   private OperationStats award;
   private HttpLane lane;
+  /** Round posts and awards go to the nodes in turn ({@link ScenarioContext#nodeLane}). */
+  private final java.util.concurrent.atomic.AtomicInteger postTurn = new java.util.concurrent.atomic.AtomicInteger();
   private int emcs;
   private int slots;
   private int bidders;
@@ -223,7 +225,8 @@ final class BiddingScenario implements Scenario {
                       .setTarget(Target.newBuilder().setMetric(Target.Metric.CYCLES).setAmount(1)))
               .setClosesInSeconds(Math.max(10, Math.round(seconds)))
               .build();
-      HttpLane.Response r = lane.send(context.api().send("POST", "/v1/emcs/" + emcIds[e] + "/calls", ownerTokens[e], request));
+      // spread over the nodes like the other clients, and away from one that is stopping or killed
+      HttpLane.Response r = context.nodeLane(postTurn.getAndIncrement()).send(context.api().send("POST", "/v1/emcs/" + emcIds[e] + "/calls", ownerTokens[e], request));
       if (r.status() != 201) {
         post.error(sent, Api.errorCode(r));
         return null;
@@ -296,7 +299,8 @@ final class BiddingScenario implements Scenario {
 
   private void tryToAward(RoundRun r) {
     try {
-      HttpLane.Response read = lane.send(context.api().get("/v1/rounds/" + r.id, ownerTokens[r.emc]));
+      HttpLane nodeLane = context.nodeLane(postTurn.getAndIncrement());
+      HttpLane.Response read = nodeLane.send(context.api().get("/v1/rounds/" + r.id, ownerTokens[r.emc]));
       if (read.status() != 200) {
         return;
       }
@@ -314,7 +318,7 @@ final class BiddingScenario implements Scenario {
           }
           long sent = System.nanoTime();
           HttpLane.Response a =
-              lane.send(
+              nodeLane.send(
                   context
                       .api()
                       .send("POST", "/v1/rounds/" + r.id + "/award", ownerTokens[r.emc], AwardBidRequest.newBuilder().setBidId(best.getBidId()).build()));
@@ -496,8 +500,18 @@ final class BiddingScenario implements Scenario {
     synchronized (rounds) {
       all = List.copyOf(rounds);
     }
+    List<CheckReads.Read> reads = new ArrayList<>();
     for (RoundRun r : all) {
-      HttpLane.Response read = lane.send(context.api().get("/v1/rounds/" + r.id, ownerTokens[r.emc]));
+      reads.add(new CheckReads.Read(r.id, context.api().get("/v1/rounds/" + r.id, ownerTokens[r.emc])));
+    }
+    CheckReads.Result result = CheckReads.readAll(context, "rounds", reads, 16);
+    for (RoundRun r : all) {
+      HttpLane.Response read = result.answered().get(r.id);
+      if (read == null) {
+        MeRegisterScenario.note(problems, "round " + r.id + " not confirmed before the check's deadline: " + result.unconfirmed().get(r.id));
+        lost += r.acknowledged.size();
+        continue;
+      }
       if (read.status() != 200) {
         problems.add("round " + r.id + " could not be read: " + Api.errorCode(read));
         lost += r.acknowledged.size();

@@ -329,7 +329,7 @@ final class ClusterScenario implements Scenario {
     s.put(
         "cluster",
         (cluster == null ? "?" : cluster.size())
-            + " nodes on one database; WebSocket operators and devices spread over all, bidding's HTTP lane on node 0, telemetry's on node 1");
+            + " nodes on one database; WebSocket operators and devices spread over all, set-up lanes on nodes 0 and 1, round posts, awards and the checks' reads spread over every node that is up");
     s.put(
         rolling ? "rolling restart" : "kill",
         rolling

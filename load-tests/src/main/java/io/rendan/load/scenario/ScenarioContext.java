@@ -67,6 +67,10 @@ public final class ScenarioContext implements AutoCloseable {
   private Optional<ClusterControl> cluster = Optional.empty();
   /** Nodes clients should not connect to now (killed, or stopping in a rolling restart). */
   private final java.util.Set<Integer> away = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /** One lane per node for requests that follow the nodes that are up ({@link #nodeLane}), made on first use. */
+  private final java.util.Map<Integer, HttpLane> nodeLanes = new java.util.HashMap<>();
+  private volatile long checkDeadline = Long.MAX_VALUE;
+  private volatile String checkProgress = "";
 
   /**
    * @param runId short and unique per run: scenarios put it in the ids they
@@ -152,14 +156,49 @@ public final class ScenarioContext implements AutoCloseable {
    * not away (as a client behind a load balancer would be sent elsewhere).
    */
   public Api node(int i) {
-    List<Api> all = nodes();
-    for (int k = 0; k < all.size(); k++) {
-      int n = Math.floorMod(i + k, all.size());
-      if (!away.contains(n)) {
-        return all.get(n);
+    return nodes().get(liveNodeIndex(i));
+  }
+
+  /** The index of the node client {@code i} connects to, as {@link #node(int)} picks it. */
+  public int liveNodeIndex(int i) {
+    int n = nodes().size();
+    for (int k = 0; k < n; k++) {
+      int candidate = Math.floorMod(i + k, n);
+      if (!away.contains(candidate)) {
+        return candidate;
       }
     }
-    return all.get(Math.floorMod(i, all.size()));
+    return Math.floorMod(i, n);
+  }
+
+  /**
+   * The lane to the node that request {@code i} goes to: node i mod N, or the next
+   * one that is not away. Requests numbered in turn spread over the nodes, as
+   * behind a load balancer, and move off a node while it is killed or restarting.
+   */
+  public synchronized HttpLane nodeLane(int i) {
+    int n = liveNodeIndex(i);
+    return nodeLanes.computeIfAbsent(n, k -> nodes().get(k).lane(connections, backlog));
+  }
+
+  /** Starts the end-of-run check: its reads give up at {@code deadlineNanos} (System.nanoTime). */
+  public void startCheck(long deadlineNanos) {
+    this.checkDeadline = deadlineNanos;
+    this.checkProgress = "";
+  }
+
+  /** When the end-of-run check's reads give up (System.nanoTime); far away until the check starts. */
+  public long checkDeadline() {
+    return checkDeadline;
+  }
+
+  /** What the check has confirmed so far, said by the scenario: shown when the check runs out of time. */
+  public void checkProgress(String progress) {
+    this.checkProgress = progress;
+  }
+
+  public String checkProgress() {
+    return checkProgress;
   }
 
   /** Marks a node away (killed, stopping) or back: new connections go to the others meanwhile. */
@@ -216,5 +255,7 @@ public final class ScenarioContext implements AutoCloseable {
   public synchronized void close() {
     lanes.forEach(HttpLane::close);
     lanes.clear();
+    nodeLanes.values().forEach(HttpLane::close);
+    nodeLanes.clear();
   }
 }

@@ -382,8 +382,20 @@ final class TelemetryScenario implements Scenario {
     int lost = 0;
     int twice = 0;
     List<DeviceFleet.Device> checked = devices.subList(0, streamingCount);
+    List<CheckReads.Read> reads = new ArrayList<>();
     for (DeviceFleet.Device d : checked) {
-      HttpLane.Response r = lane.send(context.api().get("/v1/appliances/" + d.applianceId(), ownerToken));
+      reads.add(new CheckReads.Read(d.applianceId(), context.api().get("/v1/appliances/" + d.applianceId(), ownerToken)));
+    }
+    CheckReads.Result result = CheckReads.readAll(context, "appliances", reads, 16);
+    if (!result.unconfirmed().isEmpty()) {
+      problems.add(result.unconfirmedLine("appliances"));
+      lost += result.unconfirmed().size();
+    }
+    for (DeviceFleet.Device d : checked) {
+      HttpLane.Response r = result.answered().get(d.applianceId());
+      if (r == null) {
+        continue;
+      }
       if (r.status() != 200) {
         problems.add(d.applianceId() + " could not be read: " + Api.errorCode(r));
         lost++;
