@@ -33,19 +33,19 @@ public final class RevenuePassOn extends Handler<EventEnvelope<Event>> {
   private static final Logger log = LoggerFactory.getLogger(RevenuePassOn.class);
   public static final String NAME = "emc-revenue-pass-on";
 
-  private final EmcApi emcApi;
+  private final RevenueApi revenue;
   private final ProjectionHealth health;
   private final String instance;
 
-  RevenuePassOn(EmcApi emcApi, ProjectionHealth health, String instance) {
-    this.emcApi = emcApi;
+  RevenuePassOn(RevenueApi revenue, ProjectionHealth health, String instance) {
+    this.revenue = revenue;
     this.health = health;
     this.instance = instance;
   }
 
   public static void start(ActorSystem<?> system, ProjectionJdbc jdbc, EmcApi emcApi, int tagSlices) {
     TaggedProjections.<Event>atLeastOnceAsync(
-        system, jdbc, NAME, "emc-", tagSlices, instance -> new RevenuePassOn(emcApi, ProjectionHealth.get(system), instance));
+        system, jdbc, NAME, "emc-", tagSlices, instance -> new RevenuePassOn(emcApi.revenue(), ProjectionHealth.get(system), instance));
   }
 
   /**
@@ -79,7 +79,7 @@ public final class RevenuePassOn extends Handler<EventEnvelope<Event>> {
       all =
           all.thenCompose(
               done ->
-                  emcApi
+                  revenue
                       .recordPassedOnRevenue(
                           seat,
                           passedOnId(e.emcId(), e.revenueId(), seat),
