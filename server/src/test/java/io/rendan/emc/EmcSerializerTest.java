@@ -58,7 +58,8 @@ class EmcSerializerTest {
     Map<String, Invitation> invitations = new LinkedHashMap<>();
     invitations.put("i1", new Invitation("i1", "washers", Side.SOLUTION, "washer fleet", TERMS, InvitationStatus.ACCEPTED, AT.plusSeconds(3600), AT));
     invitations.put("i2", new Invitation("i2", "marketing", Side.EXPERIENCE, "campus", TERMS, InvitationStatus.PENDING, AT.plusSeconds(7200), AT));
-    return new EmcState("emc-1", "Community Laundry", "dorm students", "laundry", Status.ACTIVE, members, invitations, AT, 12);
+    return new EmcState(
+        "emc-1", "Community Laundry", "dorm students", "laundry", Status.ACTIVE, members, invitations, AT, 12, Accounts.EMPTY, HelpCases.Cases.EMPTY, Map.of());
   }
 
   static final List<Sample> SAMPLES =
@@ -116,7 +117,7 @@ class EmcSerializerTest {
             List.of(new Contract(1, TERMS, AT), new Contract(2, TERMS, AT.plusSeconds(60), new CharterVersions(2, 1))),
             null,
             AT));
-    return new EmcState(s.emcId(), s.name(), s.userGroup(), s.ownerMeId(), s.status(), members, s.invitations(), s.createdAt(), s.version(), s.accounts());
+    return s.withMembers(members);
   }
 
   /** A seat held by another EMC, and its invitation. */
@@ -126,7 +127,7 @@ class EmcSerializerTest {
     members.put("emc-9", new Member("emc-9", Side.SOLUTION, "laundry co-op", false, List.of(new Contract(1, TERMS, AT)), null, AT, true));
     Map<String, Invitation> invitations = new LinkedHashMap<>(s.invitations());
     invitations.put("i5", new Invitation("i5", "emc-9", Side.SOLUTION, "laundry co-op", TERMS, InvitationStatus.ACCEPTED, AT.plusSeconds(3600), AT, null, true));
-    return new EmcState(s.emcId(), s.name(), s.userGroup(), s.ownerMeId(), s.status(), members, invitations, s.createdAt(), s.version(), s.accounts());
+    return s.withMembers(members).withInvitations(invitations);
   }
 
   private static RemovalNotice.Scheduled removal() {
@@ -135,9 +136,7 @@ class EmcSerializerTest {
 
   private static EmcState stateWithRemovals() {
     EmcState s = stateWithHelp();
-    return new EmcState(
-        s.emcId(), s.name(), s.userGroup(), s.ownerMeId(), s.status(), s.members(), s.invitations(), s.createdAt(), s.version(), s.accounts(), s.help(),
-        Map.of("washers", removal()));
+    return s.withRemovals(Map.of("washers", removal()));
   }
 
   private static EmcState stateWithHelp() {
@@ -148,7 +147,7 @@ class EmcSerializerTest {
     Map<String, HelpCases.HelpCase> cases = new LinkedHashMap<>();
     cases.put("case-1", new HelpCases.HelpCase("case-1", "washers", 1, HelpCases.CaseStatus.FAILED, false, List.of(new HelpCases.Shortfall("2026-01", Metric.REVENUE, 500_000, 0)), Map.of(), AT, AT.plusSeconds(60)));
     cases.put("case-2", new HelpCases.HelpCase("case-2", "washers", 2, HelpCases.CaseStatus.OPEN, true, List.of(new HelpCases.Shortfall("2026-02", Metric.REVENUE, 500_000, 300)), pledges, AT, null));
-    return new EmcState(s.emcId(), s.name(), s.userGroup(), s.ownerMeId(), s.status(), s.members(), s.invitations(), s.createdAt(), s.version(), s.accounts(), new HelpCases.Cases(cases, 2));
+    return s.withHelp(new HelpCases.Cases(cases, 2));
   }
 
   private static RevenueShared revenue() {
@@ -171,7 +170,7 @@ class EmcSerializerTest {
             "2026-02",
             Map.of("2026-03", new Tally(Map.of("washers", 300L), Map.of("washers", 1L), Map.of("washers", 9_900L))),
             Map.of("washers", new Standing(2, false)));
-    return new EmcState(s.emcId(), s.name(), s.userGroup(), s.ownerMeId(), s.status(), s.members(), s.invitations(), s.createdAt(), s.version(), accounts);
+    return s.withAccounts(accounts);
   }
 
   private static final GoldenSamples GOLDEN = new GoldenSamples(SERIALIZER, SAMPLES);
