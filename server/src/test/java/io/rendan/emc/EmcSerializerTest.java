@@ -6,6 +6,7 @@ import io.rendan.emc.EmcAccounts.*;
 import io.rendan.emc.EmcEvents.*;
 import io.rendan.emc.EmcMembership.*;
 import io.rendan.emc.EmcProtocol.*;
+import io.rendan.testkit.GoldenSampleTests;
 import io.rendan.testkit.GoldenSamples;
 import io.rendan.testkit.GoldenSamples.Sample;
 import io.rendan.vocabulary.Metric;
@@ -18,13 +19,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The EMC's stored form, pinned by samples committed under
@@ -37,7 +33,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * </pre>
  */
 @Tag("unit")
-class EmcSerializerTest {
+class EmcSerializerTest implements GoldenSampleTests {
   private static final Instant AT = Instant.parse("2026-03-01T09:00:00.123456789Z");
   private static final EmcSerializer SERIALIZER = new EmcSerializer();
   private static final Terms TERMS = new Terms(3_000, new Target(Metric.REVENUE, 500_000), 3);
@@ -175,31 +171,9 @@ class EmcSerializerTest {
 
   private static final GoldenSamples GOLDEN = new GoldenSamples(SERIALIZER, SAMPLES);
 
-  static Stream<Arguments> samples() {
-    return GOLDEN.arguments();
-  }
-
-  @BeforeAll
-  static void writeMissingSamplesWhenAsked() throws IOException {
-    GOLDEN.writeMissingWhenAsked();
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("samples")
-  void manifestIsThePermanentName(Sample sample) {
-    GOLDEN.assertManifest(sample);
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("samples")
-  void roundTripGivesBackTheSameObject(Sample sample) throws NotSerializableException {
-    GOLDEN.assertRoundTrip(sample);
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("samples")
-  void committedSampleStillDecodes(Sample sample) throws IOException {
-    GOLDEN.assertCommittedDecodes(sample);
+  @Override
+  public GoldenSamples golden() {
+    return GOLDEN;
   }
 
   @Test
