@@ -4,6 +4,7 @@ import io.rendan.appliance.ApplianceEvents.Event;
 import io.rendan.appliance.ApplianceState.MeteredCycle;
 import io.rendan.appliance.ApplianceEvents.TelemetryRecorded;
 import io.rendan.emc.EmcApi;
+import io.rendan.emc.RevenueApi;
 import io.rendan.projection.ProjectionJdbc;
 import io.rendan.projection.TaggedProjections;
 import java.nio.charset.StandardCharsets;
@@ -31,16 +32,16 @@ public final class MeteringDelivery extends Handler<EventEnvelope<Event>> {
   public static final String NAME = "appliance-metering";
 
   private final ApplianceApi appliances;
-  private final EmcApi emcApi;
+  private final RevenueApi revenue;
 
-  MeteringDelivery(ApplianceApi appliances, EmcApi emcApi) {
+  MeteringDelivery(ApplianceApi appliances, RevenueApi revenue) {
     this.appliances = appliances;
-    this.emcApi = emcApi;
+    this.revenue = revenue;
   }
 
   public static void start(ActorSystem<?> system, ProjectionJdbc jdbc, ApplianceApi appliances, EmcApi emcApi, int tagSlices) {
     TaggedProjections.<Event>atLeastOnceAsync(
-        system, jdbc, NAME, "appliance-usage-", tagSlices, instance -> new MeteringDelivery(appliances, emcApi));
+        system, jdbc, NAME, "appliance-usage-", tagSlices, instance -> new MeteringDelivery(appliances, emcApi.revenue()));
   }
 
   /**
@@ -71,7 +72,7 @@ public final class MeteringDelivery extends Handler<EventEnvelope<Event>> {
                 all =
                     all.thenCompose(
                         done ->
-                            emcApi
+                            revenue
                                 .recordMeteredRevenue(
                                     emcId,
                                     revenueIdOf(cycle),

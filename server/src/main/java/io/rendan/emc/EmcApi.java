@@ -7,10 +7,8 @@ import static io.rendan.emc.EmcChecks.checkText;
 import static io.rendan.emc.EmcChecks.checkRole;
 import static io.rendan.emc.EmcChecks.side;
 import static io.rendan.emc.EmcChecks.terms;
-import static io.rendan.emc.EmcChecks.checkTerms;
 import static io.rendan.emc.EmcChecks.checkCurrency;
 import static io.rendan.emc.EmcChecks.invalid;
-import static io.rendan.emc.EmcChecks.checkPeriod;
 
 import com.typesafe.config.Config;
 import io.rendan.auth.Caller;
@@ -31,19 +29,14 @@ import io.rendan.protocol.api.v1.InviteMemberRequest;
 import io.rendan.protocol.api.v1.ProposeTermsRequest;
 import io.rendan.protocol.api.v1.RemoveMemberRequest;
 import io.rendan.protocol.api.v1.StartEmcRequest;
-import io.rendan.protocol.api.v1.Terms;
 import io.rendan.protocol.api.v1.TransferOwnershipRequest;
 import io.rendan.pubsub.LiveTopics;
 import io.rendan.vocabulary.Side;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -63,8 +56,7 @@ public final class EmcApi {
   /**
    * Request limits, from {@code rendan.emc}; {@code maxBalance} from
    * {@code rendan.ledger.max-balance}: how far revenue may take a party's balance.
-   */
-  /**
+   *
    * @param emcMembers whether an EMC may be invited to a seat of another, or bid
    *     in its rounds as one unit ({@code rendan.emc.emc-members}, on by default;
    *     see API.md)
@@ -108,6 +100,7 @@ public final class EmcApi {
   private final Duration askTimeout;
   private final Limits limits;
   private final EmcAccess access;
+  private final RevenueApi revenue;
   private final Clock clock;
 
   private EmcApi(ClusterSharding sharding, MeApi meApi, Duration askTimeout, Limits limits, Clock clock, NestingGate gate) {
@@ -116,6 +109,7 @@ public final class EmcApi {
     this.askTimeout = askTimeout;
     this.limits = limits;
     this.access = new EmcAccess(this, meApi);
+    this.revenue = new RevenueApi(this, meApi);
     this.clock = clock;
     this.unit = new EmcUnit(this, meApi, access, limits.emcMembers(), gate);
   }
@@ -136,8 +130,7 @@ public final class EmcApi {
     return new EmcApi(ClusterSharding.get(system), meApi, askTimeout, limits, clock, NestingGate.start(system, askTimeout));
   }
 
-  /** Where the entities' changes go: pushes on the cluster-wide topic {@code emc/{emcId}}. */
-  /** Changes on {@code emc/{emcId}}; those a member must learn at once (its removal with notice) on {@code me/{meId}} too. */
+  /** Where the entities' changes go: changes on {@code emc/{emcId}}; those a member must learn at once (its removal with notice) on {@code me/{meId}} too. */
   public static EmcEntity.ChangePublisher publisher(LiveTopics topics, Clock clock) {
     return new EmcEntity.ChangePublisher() {
       @Override
@@ -311,158 +304,6 @@ public final class EmcApi {
   }
 
   /**
-   * Records revenue (operators of the owner): answers the split, the same one for
-   * a repeat of the same revenue id and content.
-   */
-  public CompletionStage<io.rendan.protocol.api.v1.Revenue> recordRevenue(
-      Caller caller, io.rendan.protocol.api.v1.RecordRevenueRequest request) {
-    String emcId = checkId("emcId", request.getEmcId());
-    String revenueId = checkId("revenueId", request.getRevenueId());
-    long amount = request.getAmountMinor();
-    if (amount == 0 || amount > RevenueSplit.MAX_AMOUNT || amount < -RevenueSplit.MAX_AMOUNT) {
-      throw invalid("amountMinor must be non-zero and at most " + RevenueSplit.MAX_AMOUNT + " in size");
-    }
-    String currency = checkCurrency(request.getCurrency());
-    String source = checkText("source", request.getSource());
-    Instant earnedAt =
-        request.hasEarnedAt()
-            ? Instant.ofEpochSecond(request.getEarnedAt().getSeconds(), request.getEarnedAt().getNanos())
-            : null;
-    if (request.getUnits() < 0) {
-      throw invalid("units must not be negative");
-    }
-    String attributed = request.getAttributedMeId().isEmpty() ? null : checkId("attributedMeId", request.getAttributedMeId());
-    String refundOf = request.getRefundOf().isEmpty() ? null : checkId("refundOf", request.getRefundOf());
-    // as asOwner, with the balance check between the owner check and the write
-    return current(emcId)
-        .thenCompose(
-            state ->
-                meApi
-                    .requireOperator(caller, state.ownerMeId(), EmcCodes.NOT_OWNER, "only operators of the owner ME may do this")
-                    .thenCompose(owner -> refuseOverLimit(state, revenueId, amount, currency, earnedAt))
-                    .thenCompose(
-                        checked ->
-                            ask(
-                                emcId,
-                                replyTo ->
-                                    new EmcProtocol.RecordRevenue(
-                                        revenueId, amount, currency, source, earnedAt, request.getUnits(), attributed, refundOf,
-                                        state.ownerMeId(), replyTo))))
-        .thenApply(a -> toProto(a.emc().accounts().revenues().get(revenueId)));
-  }
-
-  /**
-   * Refuses, before anything is stored, revenue whose split would take a party's
-   * ledger balance past the limit: a credit an ME cannot hold must never be
-   * acknowledged, or its delivery could never complete. Every part is at most the
-   * amount times the party's share, plus one minor unit of rounding. A repeat of a
-   * recorded revenue id is not checked again (its credit is in the balance
-   * already); refunds lower balances.
-   */
-  private CompletionStage<Void> refuseOverLimit(
-      EmcState emc, String revenueId, long amount, String currency, Instant earnedAt) {
-    if (amount <= 0 || emc.accounts().revenues().containsKey(revenueId) || emc.ownerMeId() == null) {
-      return CompletableFuture.completedFuture(null);
-    }
-    List<CompletableFuture<Void>> checks = new ArrayList<>();
-    for (RevenueSplit.Party party : emc.partiesAt(earnedAt == null ? clock.instant() : earnedAt)) {
-      if (party.shareBps() <= 0) {
-        continue;
-      }
-      long most = amount * party.shareBps() / RevenueSplit.TOTAL_BPS + 1; // amount ≤ MAX_AMOUNT: no overflow
-      checks.add(
-          meApi
-              .current(party.meId())
-              .<Void>handle(
-                  (me, failure) -> {
-                    if (failure != null) {
-                      return null; // an ME that does not exist gets no credit
-                    }
-                    long balance = me.balances().getOrDefault(currency, 0L);
-                    if (balance > limits.maxBalance() - most) {
-                      throw new ApiException(
-                          EmcCodes.REVENUE_OVER_LIMIT,
-                          "this revenue would take the " + currency + " balance of ME " + party.meId() + " past "
-                              + limits.maxBalance() + " minor units");
-                    }
-                    return null;
-                  })
-              .toCompletableFuture());
-    }
-    return CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new));
-  }
-
-  /**
-   * Revenue that an appliance of the EMC metered (a finished paid cycle), recorded
-   * as the owner: delivered at least once, counted once by its revenue id.
-   * Completes with the EMC's refusal code (period closed, currency, ...), or null.
-   */
-  public CompletionStage<String> recordMeteredRevenue(
-      String emcId, String revenueId, long amountMinor, String currency, String source, Instant earnedAt) {
-    return recordAsOwner(emcId, owner -> replyTo ->
-        new EmcProtocol.RecordRevenue(revenueId, amountMinor, currency, source, earnedAt, 1, null, null, owner, replyTo));
-  }
-
-  /**
-   * The part of an outer EMC's revenue for the seat {@code emcId} holds there,
-   * recorded in {@code emcId} as the owner and split again by its own contracts
-   * (a refund by the split of the revenue it refunds): delivered at least once by
-   * {@link RevenuePassOn}, counted once by its revenue id. Completes like
-   * {@link #recordMeteredRevenue}.
-   */
-  public CompletionStage<String> recordPassedOnRevenue(
-      String emcId,
-      String revenueId,
-      long amountMinor,
-      String currency,
-      String source,
-      Instant earnedAt,
-      long units,
-      String refundOf,
-      RevenueSplit.PassedFrom passedFrom) {
-    return recordAsOwner(emcId, owner -> replyTo ->
-        new EmcProtocol.RecordRevenue(revenueId, amountMinor, currency, source, earnedAt, units, null, refundOf, owner, passedFrom, replyTo));
-  }
-
-  private CompletionStage<String> recordAsOwner(
-      String emcId, Function<String, Function<ActorRef<Reply>, Command>> command) {
-    return current(emcId)
-        .thenCompose(state -> ask(emcId, command.apply(state.ownerMeId())))
-        .handle(
-            (accepted, failure) -> {
-              if (failure == null) {
-                return null;
-              }
-              ApiException api = ErrorCodes.fromThrowable(failure);
-              if (api.status() >= 500) {
-                throw new java.util.concurrent.CompletionException(failure); // try again
-              }
-              return api.code();
-            });
-  }
-
-  /** A member reports its own value of a period (for UPTIME and REPORTED targets). */
-  public CompletionStage<Emc> reportPeriodValue(Caller caller, io.rendan.protocol.api.v1.ReportPeriodValueRequest request) {
-    String emcId = checkId("emcId", request.getEmcId());
-    String period = checkPeriod(request.getPeriod());
-    String meId = checkId("meId", request.getMeId());
-    if (request.getValue() < 0) {
-      throw invalid("value must not be negative");
-    }
-    return meApi
-        .requireOperator(caller, meId)
-        .thenCompose(me -> ask(emcId, replyTo -> new EmcProtocol.ReportPeriodValue(period, meId, request.getValue(), meId, replyTo)))
-        .thenApply(this::view);
-  }
-
-  /** The owner closes a period: every member's target is evaluated; the EMC shows who is at risk. */
-  public CompletionStage<Emc> closePeriod(Caller caller, io.rendan.protocol.api.v1.ClosePeriodRequest request) {
-    String emcId = checkId("emcId", request.getEmcId());
-    String period = checkPeriod(request.getPeriod());
-    return access.asOwner(caller, emcId, owner -> replyTo -> new EmcProtocol.ClosePeriod(period, owner, replyTo)).thenApply(this::view);
-  }
-
-  /**
    * An award of a replacement round becomes an invitation that takes over the
    * at-risk member's seat when accepted. Like {@link #inviteFromAward}.
    */
@@ -475,26 +316,16 @@ public final class EmcApi {
       String role,
       EmcMembership.Terms terms,
       String replacesMeId) {
-    return charter
-        .helpFirst(emcId)
-        .thenCompose(
-            helpFirst ->
-                ask(
-                    emcId,
-                    replyTo ->
-                        new EmcProtocol.InviteMember(
-                            invitationId, meId, side, role, terms, limits.defaultInvitationTtl(), ownerMeId, replacesMeId, false, helpFirst, replyTo)))
-        .handle(
-            (accepted, failure) -> {
-              if (failure == null) {
-                return null;
-              }
-              ApiException api = ErrorCodes.fromThrowable(failure);
-              if (api.status() >= 500) {
-                throw new java.util.concurrent.CompletionException(failure);
-              }
-              return api.code();
-            });
+    return refusalCode(
+        charter
+            .helpFirst(emcId)
+            .thenCompose(
+                helpFirst ->
+                    ask(
+                        emcId,
+                        replyTo ->
+                            new EmcProtocol.InviteMember(
+                                invitationId, meId, side, role, terms, limits.defaultInvitationTtl(), ownerMeId, replacesMeId, false, helpFirst, replyTo))));
   }
 
   /** The EMC as stored, for other aggregates' APIs (no permission check: they make their own). */
@@ -509,26 +340,48 @@ public final class EmcApi {
    */
   public CompletionStage<String> inviteFromAward(
       String emcId, String invitationId, String ownerMeId, String meId, Side side, String role, EmcMembership.Terms terms) {
-    return ask(
+    return refusalCode(
+        ask(
             emcId,
             replyTo ->
-                new EmcProtocol.InviteMember(invitationId, meId, side, role, terms, limits.defaultInvitationTtl(), ownerMeId, replyTo))
-        .handle(
-            (accepted, failure) -> {
-              if (failure == null) {
-                return null;
-              }
-              ApiException api = ErrorCodes.fromThrowable(failure);
-              if (api.status() >= 500) {
-                throw new java.util.concurrent.CompletionException(failure); // try again
-              }
-              return api.code();
-            });
+                new EmcProtocol.InviteMember(invitationId, meId, side, role, terms, limits.defaultInvitationTtl(), ownerMeId, replyTo)));
   }
 
   /** Help before replacement: pledges, their answers and deliveries (HelpApi). */
   public HelpApi help() {
     return new HelpApi(this, meApi);
+  }
+
+  /** The books: revenue, periods and their targets (RevenueApi). */
+  public RevenueApi revenue() {
+    return revenue;
+  }
+
+  /**
+   * For a delivery that retries what failed: completes with the EMC's refusal
+   * code (a business refusal, the same on every try), or null when the ask was
+   * accepted; fails on a server error (5xx), so that it is tried again.
+   */
+  static CompletionStage<String> refusalCode(CompletionStage<Accepted> ask) {
+    return ask.handle(
+        (accepted, failure) -> {
+          if (failure == null) {
+            return null;
+          }
+          ApiException api = ErrorCodes.fromThrowable(failure);
+          if (api.status() >= 500) {
+            throw new CompletionException(failure); // try again
+          }
+          return api.code();
+        });
+  }
+
+  EmcAccess access() {
+    return access;
+  }
+
+  Clock clock() {
+    return clock;
   }
 
   CompletionStage<Accepted> ask(String emcId, Function<ActorRef<Reply>, Command> command) {

@@ -28,7 +28,7 @@ import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * {@code /v1/emcs/...}: the HTTP face of {@link EmcApi}.
+ * {@code /v1/emcs/...}: the HTTP face of {@link EmcApi} and its {@link RevenueApi}.
  *
  * <pre>
  * POST   /v1/emcs                                              start (201, or 200 for a repeat)
@@ -162,7 +162,7 @@ public final class EmcRoutes {
                                             answer(
                                                 request,
                                                 () ->
-                                                    api.closePeriod(
+                                                    api.revenue().closePeriod(
                                                         caller,
                                                         io.rendan.protocol.api.v1.ClosePeriodRequest.newBuilder()
                                                             .setEmcId(emcId)
@@ -178,7 +178,7 @@ public final class EmcRoutes {
             () ->
                 codec
                     .read(request, io.rendan.protocol.api.v1.RecordRevenueRequest.newBuilder())
-                    .thenCompose(body -> api.recordRevenue(caller, body.setEmcId(samePath(emcId, body.getEmcId())).build()))
+                    .thenCompose(body -> api.revenue().recordRevenue(caller, body.setEmcId(samePath(emcId, body.getEmcId())).build()))
                     .thenApply(revenue -> codec.respond(request, StatusCodes.OK, revenue))));
   }
 
@@ -190,7 +190,7 @@ public final class EmcRoutes {
                 .read(request, io.rendan.protocol.api.v1.ReportPeriodValueRequest.newBuilder())
                 .thenCompose(
                     body ->
-                        api.reportPeriodValue(
+                        api.revenue().reportPeriodValue(
                             caller,
                             body.setEmcId(samePath(emcId, body.getEmcId())).setPeriod(samePath(period, body.getPeriod())).build())));
   }

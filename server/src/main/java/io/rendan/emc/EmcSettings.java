@@ -15,10 +15,6 @@ public record EmcSettings(
     int maxMembers,
     String defaultCurrency,
     Duration revenueWindow) {
-  public EmcSettings(int snapshotEvery, Duration backoffMin, Duration backoffMax, int tagSlices, int maxMembers) {
-    this(snapshotEvery, backoffMin, backoffMax, tagSlices, maxMembers, "EUR", Duration.ofDays(90));
-  }
-
   /** The EMC's settings under {@code rendan.emc}. */
   public static EmcSettings from(Config config) {
     Config emc = config.getConfig("rendan.emc");

@@ -122,7 +122,7 @@ final class EmcSnapshots {
 
   static EmcState state(EmcSnapshot p) {
     if (!p.hasCreatedAt()) {
-      return new EmcState(p.getEmcId(), null, null, null, null, Map.of(), Map.of(), null, p.getVersion());
+      return EmcState.empty(p.getEmcId(), p.getVersion());
     }
     Map<String, Member> members = new TreeMap<>();
     for (StoredMember m : p.getMembersList()) {

@@ -68,56 +68,39 @@ public record EmcState(
     removals = removals == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(removals));
   }
 
-  /** Without scheduled removals. */
-  public EmcState(
-      String emcId,
-      String name,
-      String userGroup,
-      String ownerMeId,
-      Status status,
-      Map<String, Member> members,
-      Map<String, Invitation> invitations,
-      Instant createdAt,
-      long version,
-      Accounts accounts,
-      HelpCases.Cases help) {
-    this(emcId, name, userGroup, ownerMeId, status, members, invitations, createdAt, version, accounts, help, Map.of());
-  }
-
-  public EmcState(
-      String emcId,
-      String name,
-      String userGroup,
-      String ownerMeId,
-      Status status,
-      Map<String, Member> members,
-      Map<String, Invitation> invitations,
-      Instant createdAt,
-      long version,
-      Accounts accounts) {
-    this(emcId, name, userGroup, ownerMeId, status, members, invitations, createdAt, version, accounts, HelpCases.Cases.EMPTY);
-  }
-
   /** The same state under another version: the earlier pushes of several events stored at once. */
   EmcState atVersion(long v) {
     return new EmcState(emcId, name, userGroup, ownerMeId, status, members, invitations, createdAt, v, accounts, help, removals);
   }
 
-  public EmcState(
-      String emcId,
-      String name,
-      String userGroup,
-      String ownerMeId,
-      Status status,
-      Map<String, Member> members,
-      Map<String, Invitation> invitations,
-      Instant createdAt,
-      long version) {
-    this(emcId, name, userGroup, ownerMeId, status, members, invitations, createdAt, version, Accounts.EMPTY);
+  /** The EMC not started yet, at version {@code version}. */
+  static EmcState empty(String emcId, long version) {
+    return new EmcState(emcId, null, null, null, null, Map.of(), Map.of(), null, version, Accounts.EMPTY, HelpCases.Cases.EMPTY, Map.of());
   }
 
   static EmcState empty(String emcId) {
-    return new EmcState(emcId, null, null, null, null, Map.of(), Map.of(), null, 0);
+    return empty(emcId, 0);
+  }
+
+  /** The same state with other members (for tests and samples: events change it only through {@link #apply}). */
+  public EmcState withMembers(Map<String, Member> ms) {
+    return new EmcState(emcId, name, userGroup, ownerMeId, status, ms, invitations, createdAt, version, accounts, help, removals);
+  }
+
+  public EmcState withInvitations(Map<String, Invitation> is) {
+    return new EmcState(emcId, name, userGroup, ownerMeId, status, members, is, createdAt, version, accounts, help, removals);
+  }
+
+  public EmcState withAccounts(Accounts acc) {
+    return new EmcState(emcId, name, userGroup, ownerMeId, status, members, invitations, createdAt, version, acc, help, removals);
+  }
+
+  public EmcState withHelp(HelpCases.Cases cases) {
+    return new EmcState(emcId, name, userGroup, ownerMeId, status, members, invitations, createdAt, version, accounts, cases, removals);
+  }
+
+  public EmcState withRemovals(Map<String, RemovalNotice.Scheduled> scheduled) {
+    return new EmcState(emcId, name, userGroup, ownerMeId, status, members, invitations, createdAt, version, accounts, help, scheduled);
   }
 
   /** The ME that owned the EMC at {@code t}. */

@@ -41,7 +41,7 @@ public final class PassOnParking {
   static final Duration MAX_BACKOFF = Duration.ofHours(1);
   static final int MAX_PER_SWEEP = 500;
 
-  /** One part not passed on: what {@link EmcApi#recordPassedOnRevenue} is asked again. */
+  /** One part not passed on: what {@link RevenueApi#recordPassedOnRevenue} is asked again. */
   record Parked(
       String innerRevenueId,
       String seatEmcId,
@@ -153,6 +153,7 @@ public final class PassOnParking {
 
   private CompletableFuture<Boolean> retry(EmcApi emcApi, Parked p) {
     return emcApi
+        .revenue()
         .recordPassedOnRevenue(
             p.seatEmcId(), p.innerRevenueId(), p.amountMinor(), p.currency(), p.source(), p.earnedAt(), p.units(), p.refundOf(),
             new RevenueSplit.PassedFrom(p.fromEmcId(), p.fromRevenueId()))

@@ -3,6 +3,7 @@ package io.rendan.emc;
 import io.rendan.emc.EmcEvents.Event;
 import io.rendan.projection.ProjectionHealth;
 import io.rendan.projection.ProjectionJdbc;
+import io.rendan.projection.TaggedProjections;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -19,13 +20,8 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
-import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
-import org.apache.pekko.projection.ProjectionBehavior;
-import org.apache.pekko.projection.ProjectionId;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
-import org.apache.pekko.projection.eventsourced.javadsl.EventSourcedProvider;
 import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
-import org.apache.pekko.projection.jdbc.javadsl.JdbcProjection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,22 +60,7 @@ public final class RemovalWaker {
   /** The projection over every EMC tag, and the waker; {@code maxPerSweep}: most EMCs poked per sweep, soonest due first. */
   public static void start(
       ActorSystem<?> system, ProjectionJdbc jdbc, int tagSlices, Clock clock, Duration interval, int maxPerSweep) {
-    ShardedDaemonProcess.get(system)
-        .init(
-            ProjectionBehavior.Command.class,
-            NAME,
-            tagSlices,
-            slice -> {
-              String tag = "emc-" + slice;
-              return ProjectionBehavior.create(
-                  JdbcProjection.exactlyOnce(
-                      ProjectionId.of(NAME, tag),
-                      EventSourcedProvider.<Event>eventsByTag(system, JdbcReadJournal.Identifier(), tag),
-                      jdbc.sessions(),
-                      () -> new Writer(ProjectionHealth.get(system), NAME + "/" + tag),
-                      system));
-            },
-            ProjectionBehavior.stopMessage());
+    TaggedProjections.<Event>exactlyOnce(system, jdbc, NAME, "emc-", tagSlices, instance -> new Writer(ProjectionHealth.get(system), instance));
     Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("pekko.projection.jdbc.blocking-jdbc-dispatcher"));
     ClusterSharding sharding = ClusterSharding.get(system);
     ShardedDaemonProcess.get(system)

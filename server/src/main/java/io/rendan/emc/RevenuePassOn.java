@@ -33,13 +33,13 @@ public final class RevenuePassOn extends Handler<EventEnvelope<Event>> {
   private static final Logger log = LoggerFactory.getLogger(RevenuePassOn.class);
   public static final String NAME = "emc-revenue-pass-on";
 
-  private final EmcApi emcApi;
+  private final RevenueApi revenue;
   private final ProjectionHealth health;
   private final String instance;
   private final PassOnParking parking;
 
-  RevenuePassOn(EmcApi emcApi, ProjectionHealth health, String instance, PassOnParking parking) {
-    this.emcApi = emcApi;
+  RevenuePassOn(RevenueApi revenue, ProjectionHealth health, String instance, PassOnParking parking) {
+    this.revenue = revenue;
     this.health = health;
     this.instance = instance;
     this.parking = parking;
@@ -49,7 +49,12 @@ public final class RevenuePassOn extends Handler<EventEnvelope<Event>> {
   public static void start(ActorSystem<?> system, ProjectionJdbc jdbc, EmcApi emcApi, int tagSlices, java.time.Duration retryInterval) {
     PassOnParking parking = PassOnParking.start(system, jdbc, emcApi, retryInterval);
     TaggedProjections.<Event>atLeastOnceAsync(
-        system, jdbc, NAME, "emc-", tagSlices, instance -> new RevenuePassOn(emcApi, ProjectionHealth.get(system), instance, parking));
+        system,
+        jdbc,
+        NAME,
+        "emc-",
+        tagSlices,
+        instance -> new RevenuePassOn(emcApi.revenue(), ProjectionHealth.get(system), instance, parking));
   }
 
   /**
@@ -96,7 +101,7 @@ public final class RevenuePassOn extends Handler<EventEnvelope<Event>> {
       all =
           all.thenCompose(
               done ->
-                  emcApi
+                  revenue
                       .recordPassedOnRevenue(
                           seat,
                           pass.innerRevenueId(),

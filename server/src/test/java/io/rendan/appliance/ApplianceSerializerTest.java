@@ -6,6 +6,7 @@ import io.rendan.appliance.ApplianceEntity.*;
 import io.rendan.appliance.ApplianceEvents.*;
 import io.rendan.appliance.ApplianceProtocol.*;
 import io.rendan.appliance.ApplianceState.*;
+import io.rendan.testkit.GoldenSampleTests;
 import io.rendan.testkit.GoldenSamples;
 import io.rendan.testkit.GoldenSamples.Sample;
 import java.io.IOException;
@@ -16,13 +17,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The appliance's stored form, pinned by samples committed under
@@ -35,7 +31,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * </pre>
  */
 @Tag("unit")
-class ApplianceSerializerTest {
+class ApplianceSerializerTest implements GoldenSampleTests {
   private static final Instant AT = Instant.parse("2026-03-02T19:05:00.123456789Z");
   private static final ApplianceSerializer SERIALIZER = new ApplianceSerializer();
   private static final Provisioning WASHER =
@@ -114,31 +110,9 @@ class ApplianceSerializerTest {
 
   private static final GoldenSamples GOLDEN = new GoldenSamples(SERIALIZER, SAMPLES);
 
-  static Stream<Arguments> samples() {
-    return GOLDEN.arguments();
-  }
-
-  @BeforeAll
-  static void writeMissingSamplesWhenAsked() throws IOException {
-    GOLDEN.writeMissingWhenAsked();
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("samples")
-  void manifestIsThePermanentName(Sample sample) {
-    GOLDEN.assertManifest(sample);
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("samples")
-  void roundTripGivesBackTheSameObject(Sample sample) throws NotSerializableException {
-    GOLDEN.assertRoundTrip(sample);
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("samples")
-  void committedSampleStillDecodes(Sample sample) throws IOException {
-    GOLDEN.assertCommittedDecodes(sample);
+  @Override
+  public GoldenSamples golden() {
+    return GOLDEN;
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import io.rendan.bidding.RoundEntity.*;
 import io.rendan.bidding.RoundEvents.*;
 import io.rendan.bidding.RoundProtocol.*;
+import io.rendan.testkit.GoldenSampleTests;
 import io.rendan.testkit.GoldenSamples;
 import io.rendan.testkit.GoldenSamples.Sample;
 import io.rendan.vocabulary.Metric;
@@ -16,13 +17,8 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The round's stored form, pinned by samples under
@@ -30,7 +26,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * written once with {@code -Drendan.serialization.write-missing-samples=true}.
  */
 @Tag("unit")
-class RoundSerializerTest {
+class RoundSerializerTest implements GoldenSampleTests {
   private static final Instant AT = Instant.parse("2026-05-04T18:00:00.123456789Z");
   private static final RoundSerializer SERIALIZER = new RoundSerializer();
   private static final Call CALL =
@@ -84,31 +80,9 @@ class RoundSerializerTest {
 
   private static final GoldenSamples GOLDEN = new GoldenSamples(SERIALIZER, SAMPLES);
 
-  static Stream<Arguments> samples() {
-    return GOLDEN.arguments();
-  }
-
-  @BeforeAll
-  static void writeMissingSamplesWhenAsked() throws IOException {
-    GOLDEN.writeMissingWhenAsked();
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("samples")
-  void manifestIsThePermanentName(Sample sample) {
-    GOLDEN.assertManifest(sample);
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("samples")
-  void roundTripGivesBackTheSameObject(Sample sample) throws NotSerializableException {
-    GOLDEN.assertRoundTrip(sample);
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("samples")
-  void committedSampleStillDecodes(Sample sample) throws IOException {
-    GOLDEN.assertCommittedDecodes(sample);
+  @Override
+  public GoldenSamples golden() {
+    return GOLDEN;
   }
 
   @Test

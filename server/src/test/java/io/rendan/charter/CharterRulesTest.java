@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import io.rendan.emc.EmcAccounts;
 import io.rendan.emc.EmcMembership;
 import io.rendan.emc.EmcState;
+import io.rendan.emc.HelpCases;
 import io.rendan.testkit.EntityTestKit;
 import io.rendan.vocabulary.Metric;
 import io.rendan.vocabulary.Side;
@@ -48,7 +49,8 @@ class CharterRulesTest {
     EmcAccounts.Accounts accounts =
         new EmcAccounts.Accounts("EUR", List.of(), List.of(), Map.of(), null, Map.of(), Map.of("washers", new EmcAccounts.Standing(missed, false)));
     return new EmcState(
-        "laundry", "Community Laundry", "dorm", "laundry", EmcMembership.Status.ACTIVE, Map.of("laundry", owner, "washers", washers), Map.of(), since, 5, accounts);
+        "laundry", "Community Laundry", "dorm", "laundry", EmcMembership.Status.ACTIVE, Map.of("laundry", owner, "washers", washers), Map.of(), since, 5, accounts,
+        HelpCases.Cases.EMPTY, Map.of());
   }
 
   private static Clauses clauses(int minShare, int maxOwner, Duration notice, Duration interval, boolean selfAward) {

@@ -5,24 +5,19 @@ import static org.junit.jupiter.api.Assertions.*;
 import io.rendan.charter.CharterEntity.CharterAdopted;
 import io.rendan.charter.CharterEntity.State;
 import io.rendan.charter.CharterEntity.Version;
+import io.rendan.testkit.GoldenSampleTests;
 import io.rendan.testkit.GoldenSamples;
 import io.rendan.testkit.GoldenSamples.Sample;
-import java.io.IOException;
 import java.io.NotSerializableException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /** The charter's stored form, pinned by committed samples (see EmcSerializerTest for how a new one is written). */
 @Tag("unit")
-class CharterSerializerTest {
+class CharterSerializerTest implements GoldenSampleTests {
   private static final Instant AT = Instant.parse("2026-03-01T09:00:00.123456789Z");
   private static final CharterSerializer SERIALIZER = new CharterSerializer();
   private static final Clauses STRICT = new Clauses(500, 6_000, Duration.ofDays(30), Duration.ofDays(90), true, true);
@@ -38,21 +33,9 @@ class CharterSerializerTest {
 
   private static final GoldenSamples GOLDEN = new GoldenSamples(SERIALIZER, SAMPLES);
 
-  static Stream<Arguments> samples() {
-    return GOLDEN.arguments();
-  }
-
-  @BeforeAll
-  static void writeMissingSamplesWhenAsked() throws IOException {
-    GOLDEN.writeMissingWhenAsked();
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("samples")
-  void roundTripAndCommittedSample(Sample sample) throws Exception {
-    GOLDEN.assertManifest(sample);
-    GOLDEN.assertRoundTrip(sample);
-    GOLDEN.assertCommittedDecodes(sample);
+  @Override
+  public GoldenSamples golden() {
+    return GOLDEN;
   }
 
   @Test

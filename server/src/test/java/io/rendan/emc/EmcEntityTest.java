@@ -70,13 +70,8 @@ class EmcEntityTest {
     emcId = "emc-" + IDS.incrementAndGet();
     published.clear();
     emc =
-        EntityTestKit.entity(
-            testKit,
-            EmcEntity.create(
-                emcId,
-                new EmcSettings(snapshotEvery, Duration.ofMillis(200), Duration.ofSeconds(5), 4, 5),
-                (event, state) -> published.add(new Published(event, state)),
-                clock));
+        EmcEntityFixture.entity(
+            testKit, emcId, EmcEntityFixture.settings(snapshotEvery, 5), (event, state) -> published.add(new Published(event, state)), clock);
   }
 
   private CommandResultWithReply<Command, Event, EmcState, Reply> run(Function<ActorRef<Reply>, Command> command) {
@@ -84,9 +79,7 @@ class EmcEntityTest {
   }
 
   private EmcState started() {
-    return run(r -> new StartEmc("Community Laundry", "dorm students", OWNER, Side.EXPERIENCE, "alice", r))
-        .replyOfType(Accepted.class)
-        .emc();
+    return EmcEntityFixture.start(emc);
   }
 
   private EmcState invite(String invitationId, String meId, Side side, Terms terms) {

@@ -53,17 +53,9 @@ class EmcRevenueEntityTest {
   @BeforeEach
   void newEntity() {
     clock.now = START;
-    emc =
-        EntityTestKit.entity(
-            testKit,
-            EmcEntity.create(
-                "emc-r-" + IDS.incrementAndGet(),
-                new EmcSettings(100, Duration.ofMillis(200), Duration.ofSeconds(5), 4, 5, "EUR", Duration.ofDays(90)),
-                (event, state) -> {},
-                clock));
-    run(r -> new StartEmc("Community Laundry", "dorm students", OWNER, Side.EXPERIENCE, "alice", r)).replyOfType(Accepted.class);
-    run(r -> new InviteMember("i1", WASHERS, Side.SOLUTION, "washers", THIRTY_PERCENT, Duration.ofDays(7), OWNER, r));
-    run(r -> new AcceptInvitation("i1", WASHERS, r)).replyOfType(Accepted.class);
+    emc = EmcEntityFixture.entity(testKit, "emc-r-" + IDS.incrementAndGet(), EmcEntityFixture.settings(100, 5), (event, state) -> {}, clock);
+    EmcEntityFixture.start(emc);
+    EmcEntityFixture.join(emc, "i1", WASHERS, "washers", THIRTY_PERCENT);
   }
 
   private CommandResultWithReply<Command, Event, EmcState, Reply> run(Function<ActorRef<Reply>, Command> command) {

@@ -6,6 +6,7 @@ import io.rendan.emc.EmcAccounts.*;
 import io.rendan.emc.EmcEvents.*;
 import io.rendan.emc.EmcMembership.*;
 import io.rendan.emc.EmcProtocol.*;
+import io.rendan.testkit.GoldenSampleTests;
 import io.rendan.testkit.GoldenSamples;
 import io.rendan.testkit.GoldenSamples.Sample;
 import io.rendan.vocabulary.Metric;
@@ -18,13 +19,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The EMC's stored form, pinned by samples committed under
@@ -37,7 +33,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * </pre>
  */
 @Tag("unit")
-class EmcSerializerTest {
+class EmcSerializerTest implements GoldenSampleTests {
   private static final Instant AT = Instant.parse("2026-03-01T09:00:00.123456789Z");
   private static final EmcSerializer SERIALIZER = new EmcSerializer();
   private static final Terms TERMS = new Terms(3_000, new Target(Metric.REVENUE, 500_000), 3);
@@ -58,7 +54,8 @@ class EmcSerializerTest {
     Map<String, Invitation> invitations = new LinkedHashMap<>();
     invitations.put("i1", new Invitation("i1", "washers", Side.SOLUTION, "washer fleet", TERMS, InvitationStatus.ACCEPTED, AT.plusSeconds(3600), AT));
     invitations.put("i2", new Invitation("i2", "marketing", Side.EXPERIENCE, "campus", TERMS, InvitationStatus.PENDING, AT.plusSeconds(7200), AT));
-    return new EmcState("emc-1", "Community Laundry", "dorm students", "laundry", Status.ACTIVE, members, invitations, AT, 12);
+    return new EmcState(
+        "emc-1", "Community Laundry", "dorm students", "laundry", Status.ACTIVE, members, invitations, AT, 12, Accounts.EMPTY, HelpCases.Cases.EMPTY, Map.of());
   }
 
   static final List<Sample> SAMPLES =
@@ -116,7 +113,7 @@ class EmcSerializerTest {
             List.of(new Contract(1, TERMS, AT), new Contract(2, TERMS, AT.plusSeconds(60), new CharterVersions(2, 1))),
             null,
             AT));
-    return new EmcState(s.emcId(), s.name(), s.userGroup(), s.ownerMeId(), s.status(), members, s.invitations(), s.createdAt(), s.version(), s.accounts());
+    return s.withMembers(members);
   }
 
   /** A seat held by another EMC, and its invitation. */
@@ -126,7 +123,7 @@ class EmcSerializerTest {
     members.put("emc-9", new Member("emc-9", Side.SOLUTION, "laundry co-op", false, List.of(new Contract(1, TERMS, AT)), null, AT, true));
     Map<String, Invitation> invitations = new LinkedHashMap<>(s.invitations());
     invitations.put("i5", new Invitation("i5", "emc-9", Side.SOLUTION, "laundry co-op", TERMS, InvitationStatus.ACCEPTED, AT.plusSeconds(3600), AT, null, true));
-    return new EmcState(s.emcId(), s.name(), s.userGroup(), s.ownerMeId(), s.status(), members, invitations, s.createdAt(), s.version(), s.accounts());
+    return s.withMembers(members).withInvitations(invitations);
   }
 
   private static RemovalNotice.Scheduled removal() {
@@ -135,9 +132,7 @@ class EmcSerializerTest {
 
   private static EmcState stateWithRemovals() {
     EmcState s = stateWithHelp();
-    return new EmcState(
-        s.emcId(), s.name(), s.userGroup(), s.ownerMeId(), s.status(), s.members(), s.invitations(), s.createdAt(), s.version(), s.accounts(), s.help(),
-        Map.of("washers", removal()));
+    return s.withRemovals(Map.of("washers", removal()));
   }
 
   private static EmcState stateWithHelp() {
@@ -148,7 +143,7 @@ class EmcSerializerTest {
     Map<String, HelpCases.HelpCase> cases = new LinkedHashMap<>();
     cases.put("case-1", new HelpCases.HelpCase("case-1", "washers", 1, HelpCases.CaseStatus.FAILED, false, List.of(new HelpCases.Shortfall("2026-01", Metric.REVENUE, 500_000, 0)), Map.of(), AT, AT.plusSeconds(60)));
     cases.put("case-2", new HelpCases.HelpCase("case-2", "washers", 2, HelpCases.CaseStatus.OPEN, true, List.of(new HelpCases.Shortfall("2026-02", Metric.REVENUE, 500_000, 300)), pledges, AT, null));
-    return new EmcState(s.emcId(), s.name(), s.userGroup(), s.ownerMeId(), s.status(), s.members(), s.invitations(), s.createdAt(), s.version(), s.accounts(), new HelpCases.Cases(cases, 2));
+    return s.withHelp(new HelpCases.Cases(cases, 2));
   }
 
   private static RevenueShared revenue() {
@@ -171,36 +166,14 @@ class EmcSerializerTest {
             "2026-02",
             Map.of("2026-03", new Tally(Map.of("washers", 300L), Map.of("washers", 1L), Map.of("washers", 9_900L))),
             Map.of("washers", new Standing(2, false)));
-    return new EmcState(s.emcId(), s.name(), s.userGroup(), s.ownerMeId(), s.status(), s.members(), s.invitations(), s.createdAt(), s.version(), accounts);
+    return s.withAccounts(accounts);
   }
 
   private static final GoldenSamples GOLDEN = new GoldenSamples(SERIALIZER, SAMPLES);
 
-  static Stream<Arguments> samples() {
-    return GOLDEN.arguments();
-  }
-
-  @BeforeAll
-  static void writeMissingSamplesWhenAsked() throws IOException {
-    GOLDEN.writeMissingWhenAsked();
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("samples")
-  void manifestIsThePermanentName(Sample sample) {
-    GOLDEN.assertManifest(sample);
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("samples")
-  void roundTripGivesBackTheSameObject(Sample sample) throws NotSerializableException {
-    GOLDEN.assertRoundTrip(sample);
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("samples")
-  void committedSampleStillDecodes(Sample sample) throws IOException {
-    GOLDEN.assertCommittedDecodes(sample);
+  @Override
+  public GoldenSamples golden() {
+    return GOLDEN;
   }
 
   @Test

@@ -62,22 +62,14 @@ class HelpCasesEntityTest {
   @BeforeEach
   void newEntity() {
     clock.now = START;
-    emc =
-        EntityTestKit.entity(
-            testKit,
-            EmcEntity.create(
-                "emc-h-" + IDS.incrementAndGet(),
-                new EmcSettings(100, Duration.ofMillis(200), Duration.ofSeconds(5), 4, 6, "EUR", Duration.ofDays(90)),
-                (event, state) -> {},
-                clock));
-    run(r -> new StartEmc("Community Laundry", "dorm students", OWNER, Side.EXPERIENCE, "alice", r)).replyOfType(Accepted.class);
+    emc = EmcEntityFixture.entity(testKit, "emc-h-" + IDS.incrementAndGet(), EmcEntityFixture.settings(100, 6), (event, state) -> {}, clock);
+    EmcEntityFixture.start(emc);
     join("i1", WASHERS, WASHER_TERMS);
     join("i2", DRYERS, DRYER_TERMS);
   }
 
   private void join(String invitationId, String meId, Terms terms) {
-    run(r -> new InviteMember(invitationId, meId, Side.SOLUTION, meId, terms, Duration.ofDays(7), OWNER, r)).replyOfType(Accepted.class);
-    run(r -> new AcceptInvitation(invitationId, meId, r)).replyOfType(Accepted.class);
+    EmcEntityFixture.join(emc, invitationId, meId, meId, terms);
   }
 
   private CommandResultWithReply<Command, Event, EmcState, Reply> run(Function<ActorRef<Reply>, Command> command) {

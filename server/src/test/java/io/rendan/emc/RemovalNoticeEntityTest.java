@@ -56,25 +56,22 @@ class RemovalNoticeEntityTest {
   void newEntity() {
     clock.now = START;
     emc =
-        EntityTestKit.entity(
+        EmcEntityFixture.entity(
             testKit,
-            EmcEntity.create(
-                "emc-r-" + IDS.incrementAndGet(),
-                new EmcSettings(100, Duration.ofMillis(200), Duration.ofSeconds(5), 4, 6, "EUR", Duration.ofDays(90)),
-                new EmcEntity.ChangePublisher() {
-                  @Override
-                  public void published(String event, EmcState state) {}
+            "emc-r-" + IDS.incrementAndGet(),
+            EmcEntityFixture.settings(100, 6),
+            new EmcEntity.ChangePublisher() {
+              @Override
+              public void published(String event, EmcState state) {}
 
-                  @Override
-                  public void toMember(String meId, String event, EmcState state) {
-                    toMembers.add(meId + " " + event);
-                  }
-                },
-                clock));
-    run(r -> new StartEmc("Community Laundry", "dorm students", OWNER, Side.EXPERIENCE, "alice", r)).replyOfType(Accepted.class);
-    run(r -> new InviteMember("i1", WASHERS, Side.SOLUTION, "washers", new Terms(3_000, new Target(Metric.REVENUE, 0), 3), Duration.ofDays(7), OWNER, r))
-        .replyOfType(Accepted.class);
-    run(r -> new AcceptInvitation("i1", WASHERS, r)).replyOfType(Accepted.class);
+              @Override
+              public void toMember(String meId, String event, EmcState state) {
+                toMembers.add(meId + " " + event);
+              }
+            },
+            clock);
+    EmcEntityFixture.start(emc);
+    EmcEntityFixture.join(emc, "i1", WASHERS, "washers", new Terms(3_000, new Target(Metric.REVENUE, 0), 3));
   }
 
   private CommandResultWithReply<Command, Event, EmcState, Reply> run(Function<ActorRef<Reply>, Command> command) {

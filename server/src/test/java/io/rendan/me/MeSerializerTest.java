@@ -10,6 +10,7 @@ import io.rendan.me.MeEntity.MeRegistered;
 import io.rendan.me.MeEntity.OperatorAdded;
 import io.rendan.me.MeEntity.OperatorRemoved;
 import io.rendan.me.MeEntity.State;
+import io.rendan.testkit.GoldenSampleTests;
 import io.rendan.testkit.GoldenSamples;
 import io.rendan.testkit.GoldenSamples.Sample;
 import io.rendan.vocabulary.Metric;
@@ -21,13 +22,8 @@ import io.rendan.me.MeEntity.Membership;
 import io.rendan.me.MeEntity.MembershipRecorded;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The ME's stored form. Every journal row ever written holds a manifest and
@@ -48,7 +44,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * run only reads the samples and fails when one is missing.
  */
 @Tag("unit")
-class MeSerializerTest {
+class MeSerializerTest implements GoldenSampleTests {
   private static final Instant AT = Instant.parse("2025-03-01T10:15:30.123456789Z");
   private static final MeSerializer SERIALIZER = new MeSerializer();
 
@@ -139,31 +135,9 @@ class MeSerializerTest {
 
   private static final GoldenSamples GOLDEN = new GoldenSamples(SERIALIZER, SAMPLES);
 
-  static Stream<Arguments> samples() {
-    return GOLDEN.arguments();
-  }
-
-  @BeforeAll
-  static void writeMissingSamplesWhenAsked() throws IOException {
-    GOLDEN.writeMissingWhenAsked();
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("samples")
-  void manifestIsThePermanentName(Sample sample) {
-    GOLDEN.assertManifest(sample);
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("samples")
-  void roundTripGivesBackTheSameObject(Sample sample) throws NotSerializableException {
-    GOLDEN.assertRoundTrip(sample);
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("samples")
-  void committedSampleStillDecodes(Sample sample) throws IOException {
-    GOLDEN.assertCommittedDecodes(sample);
+  @Override
+  public GoldenSamples golden() {
+    return GOLDEN;
   }
 
   @Test

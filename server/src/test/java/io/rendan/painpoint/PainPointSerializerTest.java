@@ -13,19 +13,15 @@ import io.rendan.painpoint.PainPointState.Quota;
 import io.rendan.painpoint.PainPointState.Status;
 import io.rendan.painpoint.PainPointState;
 import io.rendan.testkit.GoldenSamples.Sample;
+import io.rendan.testkit.GoldenSampleTests;
 import io.rendan.testkit.GoldenSamples;
 import java.io.IOException;
 import java.io.NotSerializableException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The pain-point board's stored form, checked against samples committed under
@@ -34,7 +30,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * MeSerializerTest explains).
  */
 @Tag("unit")
-class PainPointSerializerTest {
+class PainPointSerializerTest implements GoldenSampleTests {
   private static final Instant AT = Instant.parse("2026-12-07T10:15:30.123456789Z");
   private static final PainPointSerializer SERIALIZER = new PainPointSerializer();
 
@@ -120,31 +116,9 @@ class PainPointSerializerTest {
 
   private static final GoldenSamples GOLDEN = new GoldenSamples(SERIALIZER, SAMPLES);
 
-  static Stream<Arguments> samples() {
-    return GOLDEN.arguments();
-  }
-
-  @BeforeAll
-  static void writeMissingSamplesWhenAsked() throws IOException {
-    GOLDEN.writeMissingWhenAsked();
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("samples")
-  void manifestIsThePermanentName(Sample sample) {
-    GOLDEN.assertManifest(sample);
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("samples")
-  void roundTripGivesBackTheSameObject(Sample sample) throws NotSerializableException {
-    GOLDEN.assertRoundTrip(sample);
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("samples")
-  void committedSampleStillDecodes(Sample sample) throws IOException {
-    GOLDEN.assertCommittedDecodes(sample);
+  @Override
+  public GoldenSamples golden() {
+    return GOLDEN;
   }
 
   @Test

@@ -3,7 +3,9 @@ package io.rendan.load.scenario;
 import com.google.protobuf.Message;
 import io.rendan.load.client.Api;
 import io.rendan.load.client.HttpLane;
+import io.rendan.protocol.api.v1.AnswerInvitationRequest;
 import io.rendan.protocol.api.v1.Emc;
+import io.rendan.protocol.api.v1.InviteMemberRequest;
 import io.rendan.protocol.api.v1.Me;
 import io.rendan.protocol.api.v1.Member;
 import io.rendan.protocol.api.v1.RegisterMeRequest;
@@ -15,7 +17,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 
-/** Set-up calls the scenarios share (not measured): register MEs, start EMCs. */
+/** Set-up calls the scenarios share (not measured): register MEs, start EMCs, make members. */
 final class Fixtures {
   private Fixtures() {}
 
@@ -93,6 +95,40 @@ final class Fixtures {
     if (!failures.isEmpty()) {
       throw new IllegalStateException("could not register the MEs: " + failures.subList(0, Math.min(5, failures.size())));
     }
+  }
+
+  /** Registers one ME with one capability (operated by {@code token}); answers its id. */
+  static String register(ScenarioContext context, HttpLane lane, String token, String meId, String capability) throws Exception {
+    RegisterMeRequest body =
+        RegisterMeRequest.newBuilder().setMeId(meId).setName(meId).setKind(Me.Kind.INTERNAL).addCapabilities(capability).build();
+    HttpLane.Response r = call(context, lane, "POST", "/v1/mes", token, body, 201, 200);
+    return r.status() == 409 ? meId : Api.parse(r, Me.newBuilder()).getMeId();
+  }
+
+  /**
+   * The owner's operator ({@code ownerToken}) invites as {@code invitation} says, and the invited
+   * ME's operator ({@code memberToken}) accepts: a member of {@code emcId} from then on.
+   */
+  static void join(ScenarioContext context, HttpLane lane, String emcId, InviteMemberRequest invitation, String ownerToken, String memberToken)
+      throws Exception {
+    String invitations = "/v1/emcs/" + emcId + "/invitations";
+    try {
+      call(context, lane, "POST", invitations, ownerToken, invitation, 201, 200);
+    } catch (IllegalStateException refused) {
+      if (!invitation.getMemberKind().isEmpty() && refused.getMessage().contains(" answered 400 ")) {
+        throw new IllegalStateException(
+            "the node takes no EMC seats (" + refused.getMessage() + "): run it with --server-env RENDAN_EMC_MEMBERS=true", refused);
+      }
+      throw refused;
+    }
+    call(
+        context,
+        lane,
+        "POST",
+        invitations + "/" + invitation.getInvitationId() + "/accept",
+        memberToken,
+        AnswerInvitationRequest.getDefaultInstance(),
+        200);
   }
 
   /** Registers an owner ME and starts an EMC it owns (on the EXPERIENCE side); answers the EMC's id. */

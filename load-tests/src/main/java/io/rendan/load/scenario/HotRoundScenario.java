@@ -72,7 +72,7 @@ final class HotRoundScenario implements Scenario {
     bidders = context.options().getInt("bidders", context.smoke() ? 20 : overWebSocket ? 100 : 500);
     ownerToken = context.tokens().operator(900_000);
     String prefix = "lt-" + context.runId() + "-" + name();
-    String owner = register(ownerToken, prefix + "-owner", "laundry");
+    String owner = Fixtures.register(context, lane, ownerToken, prefix + "-owner", "laundry");
     Emc emc =
         Api.parse(
                 call(
@@ -113,7 +113,7 @@ final class HotRoundScenario implements Scenario {
     bidderIds = new String[bidders];
     for (int i = 0; i < bidders; i++) {
       bidderTokens[i] = context.tokens().operator(i);
-      bidderIds[i] = register(bidderTokens[i], prefix + "-bidder" + i, "iot-programming");
+      bidderIds[i] = Fixtures.register(context, lane, bidderTokens[i], prefix + "-bidder" + i, "iot-programming");
     }
     if (overWebSocket) {
       for (int i = 0; i < bidders; i++) {
@@ -123,17 +123,6 @@ final class HotRoundScenario implements Scenario {
                 .get(30, java.util.concurrent.TimeUnit.SECONDS));
       }
     }
-  }
-
-  private String register(String token, String meId, String capability) throws Exception {
-    HttpLane.Response r =
-        call(
-            "POST",
-            "/v1/mes",
-            token,
-            RegisterMeRequest.newBuilder().setMeId(meId).setName(meId).setKind(Me.Kind.INTERNAL).addCapabilities(capability).build(),
-            201);
-    return Api.parse(r, Me.newBuilder()).getMeId();
   }
 
   private HttpLane.Response call(String method, String path, String token, com.google.protobuf.Message body, int expected)

@@ -93,7 +93,7 @@ final class NestedRevenueScenario implements Scenario {
       tokens[c] = context.tokens().operator(830_000 + c);
       for (int l = 0; l < levels; l++) {
         emcIds[c][l] = Fixtures.startEmc(context, lane, tokens[c], prefix + "-c" + c + "-l" + l, "Chain " + c + " level " + l);
-        meIds[c][l] = register(c, prefix + "-c" + c + "-l" + l + "-member");
+        meIds[c][l] = Fixtures.register(context, lane, tokens[c], prefix + "-c" + c + "-l" + l + "-member", "washers");
         invite(c, emcIds[c][l], meIds[c][l], "", 2_000);
       }
       for (int l = 0; l + 1 < levels; l++) {
@@ -104,43 +104,20 @@ final class NestedRevenueScenario implements Scenario {
   }
 
   private void invite(int chain, String emcId, String memberId, String kind, int shareBps) throws Exception {
-    HttpLane.Response r =
-        lane.send(
-            context.api().send(
-                "POST",
-                "/v1/emcs/" + emcId + "/invitations",
-                tokens[chain],
-                InviteMemberRequest.newBuilder()
-                    .setInvitationId(kind.isEmpty() ? "member" : "seat")
-                    .setMeId(memberId)
-                    .setMemberKind(kind)
-                    .setSide(Member.Side.SOLUTION)
-                    .setRole(kind.isEmpty() ? "washers" : "member EMC")
-                    .setTerms(Terms.newBuilder().setShareBps(shareBps).setTarget(Target.newBuilder().setMetric(Target.Metric.REVENUE).setAmount(1)))
-                    .build()));
-    if (r.status() == 400 && !kind.isEmpty()) {
-      throw new IllegalStateException(
-          "the node takes no EMC seats (" + Api.errorCode(r) + "): run it with --server-env RENDAN_EMC_MEMBERS=true");
-    }
-    if (r.status() != 201 && r.status() != 200) {
-      throw new IllegalStateException("inviting " + memberId + " to " + emcId + " answered " + r.status() + " " + Api.errorCode(r));
-    }
-    Fixtures.call(context, lane, "POST", "/v1/emcs/" + emcId + "/invitations/" + (kind.isEmpty() ? "member" : "seat") + "/accept", tokens[chain], AnswerInvitationRequest.getDefaultInstance(), 200);
-  }
-
-  private String register(int chain, String meId) throws Exception {
-    return Api.parse(
-            Fixtures.call(
-                context,
-                lane,
-                "POST",
-                "/v1/mes",
-                tokens[chain],
-                RegisterMeRequest.newBuilder().setMeId(meId).setName(meId).setKind(Me.Kind.INTERNAL).addCapabilities("washers").build(),
-                201,
-                200),
-            Me.newBuilder())
-        .getMeId();
+    Fixtures.join(
+        context,
+        lane,
+        emcId,
+        InviteMemberRequest.newBuilder()
+            .setInvitationId(kind.isEmpty() ? "member" : "seat")
+            .setMeId(memberId)
+            .setMemberKind(kind)
+            .setSide(Member.Side.SOLUTION)
+            .setRole(kind.isEmpty() ? "washers" : "member EMC")
+            .setTerms(Terms.newBuilder().setShareBps(shareBps).setTarget(Target.newBuilder().setMetric(Target.Metric.REVENUE).setAmount(1)))
+            .build(),
+        tokens[chain],
+        tokens[chain]);
   }
 
   @Override

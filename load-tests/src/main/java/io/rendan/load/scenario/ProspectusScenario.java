@@ -99,13 +99,11 @@ final class ProspectusScenario implements Scenario {
       memberTokens[e] = context.tokens().operator(810_000 + e);
       emcIds[e] = Fixtures.startEmc(context, lane, ownerTokens[e], prefix + "-emc" + e, "Prospect " + e);
       owners[e] = emcIds[e] + "-owner";
-      members[e] = register(memberTokens[e], prefix + "-member" + e, "washers");
-      Fixtures.call(
+      members[e] = Fixtures.register(context, lane, memberTokens[e], prefix + "-member" + e, "washers");
+      Fixtures.join(
           context,
           lane,
-          "POST",
-          "/v1/emcs/" + emcIds[e] + "/invitations",
-          ownerTokens[e],
+          emcIds[e],
           InviteMemberRequest.newBuilder()
               .setInvitationId("m")
               .setMeId(members[e])
@@ -117,16 +115,14 @@ final class ProspectusScenario implements Scenario {
                       .setShareBps(2_500 + 100 * (e % 10))
                       .setTarget(Target.newBuilder().setMetric(Target.Metric.REPORTED).setAmount(TARGET)))
               .build(),
-          201,
-          200);
-      Fixtures.call(context, lane, "POST", "/v1/emcs/" + emcIds[e] + "/invitations/m/accept", memberTokens[e],
-          io.rendan.protocol.api.v1.AnswerInvitationRequest.getDefaultInstance(), 200);
+          ownerTokens[e],
+          memberTokens[e]);
     }
     bidderTokens = new String[3];
     bidders = new String[3];
     for (int b = 0; b < 3; b++) {
       bidderTokens[b] = context.tokens().operator(820_000 + b);
-      bidders[b] = register(bidderTokens[b], prefix + "-bidder" + b, "washers");
+      bidders[b] = Fixtures.register(context, lane, bidderTokens[b], prefix + "-bidder" + b, "washers");
     }
 
     // history: revenue and reports in each month, each month closed once it has ended. An
@@ -244,21 +240,6 @@ final class ProspectusScenario implements Scenario {
     }
     Instant origin = Instant.parse(context.options().get("clock-origin", "2026-01-01T00:00:00Z"));
     return origin.plusNanos((long) (Duration.between(origin, now).toNanos() * speed));
-  }
-
-  private String register(String token, String meId, String capability) throws Exception {
-    return Api.parse(
-            Fixtures.call(
-                context,
-                lane,
-                "POST",
-                "/v1/mes",
-                token,
-                RegisterMeRequest.newBuilder().setMeId(meId).setName(meId).setKind(Me.Kind.INTERNAL).addCapabilities(capability).build(),
-                201,
-                200),
-            Me.newBuilder())
-        .getMeId();
   }
 
   private Prospectus prospectus(String roundId, String token) throws Exception {
