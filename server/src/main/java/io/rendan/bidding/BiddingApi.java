@@ -37,7 +37,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -66,6 +65,7 @@ public final class BiddingApi {
   private final Duration askTimeout;
   private final Limits limits;
   private final Clock clock;
+  private final SelfAwardCheck selfAward;
 
   private BiddingApi(
       ClusterSharding sharding,
@@ -78,6 +78,7 @@ public final class BiddingApi {
     this.sharding = sharding;
     this.meApi = meApi;
     this.emcApi = emcApi;
+    this.selfAward = new SelfAwardCheck(emcApi, this::state);
     this.directory = directory;
     this.askTimeout = askTimeout;
     this.limits = limits;
@@ -320,50 +321,8 @@ public final class BiddingApi {
             });
   }
 
-  /**
-   * A round that awards itself at close picks its best bid with no owner in the
-   * loop, so the charter's noSelfAward is applied when a bid comes in: an ME the
-   * owner's operators also operate may not bid (charter:self-award), and the
-   * automatic award never meets it. Manual rounds check at the award.
-   */
   private CompletionStage<Void> selfAwardChecked(String roundId, String meId) {
-    Posting known = postings.get(roundId);
-    CompletionStage<Posting> posting = known != null ? CompletableFuture.completedFuture(known) : posting(roundId);
-    return posting.thenCompose(
-        p ->
-            p != null && p.autoAward() && p.emcId() != null
-                ? emcApi.charter().checkAward(p.emcId(), p.ownerMeId(), meId)
-                : CompletableFuture.completedFuture(null));
-  }
-
-  /**
-   * What the self-award check needs of a posted round. A round is posted once
-   * and its call, EMC and owner never change after that (no event changes
-   * them), so what one read of the round said stays true through restarts and
-   * fail-overs: this node keeps it instead of asking the round for its whole
-   * state before every bid (a second ask and sharding hop per bid). A round not
-   * posted yet is not kept. Bounded: past {@link #MAX_POSTINGS} rounds the
-   * map starts over.
-   */
-  record Posting(boolean autoAward, String emcId, String ownerMeId) {}
-
-  static final int MAX_POSTINGS = 10_000;
-  private final Map<String, Posting> postings = new ConcurrentHashMap<>();
-
-  private CompletionStage<Posting> posting(String roundId) {
-    return state(roundId)
-        .thenApply(
-            round -> {
-              if (!round.isPosted()) {
-                return null;
-              }
-              Posting p = new Posting(round.call().autoAward(), round.emcId(), round.ownerMeId());
-              if (postings.size() >= MAX_POSTINGS) {
-                postings.clear();
-              }
-              postings.put(roundId, p);
-              return p;
-            });
+    return selfAward.checked(roundId, meId);
   }
 
   public CompletionStage<Round> withdrawBid(Caller caller, WithdrawBidRequest request) {
