@@ -2,14 +2,9 @@ package io.rendan.cluster;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import com.google.protobuf.util.JsonFormat;
 import io.rendan.TestNode;
-import io.rendan.protocol.api.v1.ClientFrame;
-import io.rendan.protocol.api.v1.PlaceBidRequest;
 import io.rendan.protocol.api.v1.Response;
-import io.rendan.protocol.api.v1.Round;
 import io.rendan.ws.WsClient;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,7 +29,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("node")
 class TokenExpiryDrainTest {
-  private static final String ROUND = "drain-round";
 
   @TempDir Path dir;
 
@@ -42,7 +36,7 @@ class TokenExpiryDrainTest {
   void anExpiringTokenAnswersEveryBidItReadAndClosesCleanly() throws Exception {
     try (TestNode node = TestNode.h2(dir)) {
       String token = node.token("alice");
-      postRound(node, token);
+      DrainedBids.postRound(node, token);
       Map<String, Response> answers = new ConcurrentHashMap<>();
       List<String> sent = new ArrayList<>();
       WsClient ws = WsClient.connect(node.wsUri(), node.tokenFor(Duration.ofSeconds(3), "alice"));
@@ -71,7 +65,7 @@ class TokenExpiryDrainTest {
         String bidId = "bid-" + n;
         sent.add(bidId); // may or may not have left: a bid id sent again gets the same answer
         try {
-          ws.sendBinary(bid(bidId));
+          ws.sendBinary(DrainedBids.bid(bidId));
         } catch (Exception closing) {
           break;
         }
@@ -87,7 +81,7 @@ class TokenExpiryDrainTest {
       List<String> unanswered = sent.stream().filter(b -> !answers.containsKey(b)).toList();
       System.out.printf(
           "[token-expiry] %d bids sent, %d answered before the close, %d never read%n", sent.size(), answers.size(), unanswered.size());
-      Set<String> stored = storedBids(node, token);
+      Set<String> stored = DrainedBids.storedBids(node, token);
       for (String b : answers.keySet()) {
         assertTrue(stored.contains(b), "acknowledged bid " + b + " lost");
       }
@@ -97,59 +91,14 @@ class TokenExpiryDrainTest {
       // the client sends what got no answer again, on a connection with a fresh token
       try (WsClient again = WsClient.connect(node.wsUri(), node.token("alice"))) {
         for (String b : unanswered) {
-          again.sendBinary(bid(b));
+          again.sendBinary(DrainedBids.bid(b));
         }
         for (int i = 0; i < unanswered.size(); i++) {
           Response r = again.next().frame().getResponse();
           assertFalse(r.hasError(), "bid " + r.getRequestId() + " sent again refused: " + r.getError());
         }
       }
-      assertEquals(new HashSet<>(sent), storedBids(node, token), "every bid sent is stored, once");
+      assertEquals(new HashSet<>(sent), DrainedBids.storedBids(node, token), "every bid sent is stored, once");
     }
-  }
-
-  private static ClientFrame bid(String bidId) {
-    return ClientFrame.newBuilder()
-        .setRequestId(bidId)
-        .setPlaceBid(
-            PlaceBidRequest.newBuilder().setRoundId(ROUND).setBidId(bidId).setMeId("bidder").setAskShareBps(3000).setPlan("plan"))
-        .build();
-  }
-
-  private static void postRound(TestNode node, String token) throws Exception {
-    assertEquals(201, node.postJson("/v1/mes", token, "{\"meId\":\"owner\",\"name\":\"Owner\",\"kind\":\"INTERNAL\"}").statusCode());
-    assertEquals(
-        201,
-        node.postJson(
-                "/v1/mes",
-                token,
-                "{\"meId\":\"bidder\",\"name\":\"Bidder\",\"kind\":\"INTERNAL\",\"capabilities\":[\"iot-programming\"]}")
-            .statusCode());
-    assertEquals(
-        201,
-        node.postJson(
-                "/v1/emcs",
-                token,
-                "{\"emcId\":\"laundry\",\"name\":\"Laundry\",\"userGroup\":\"dorm\",\"ownerMeId\":\"owner\",\"ownerSide\":\"EXPERIENCE\"}")
-            .statusCode());
-    HttpResponse<String> posted =
-        node.postJson(
-            "/v1/emcs/laundry/calls",
-            token,
-            "{\"roundId\":\"" + ROUND + "\",\"closesInSeconds\":3600,\"call\":{\"capability\":\"iot-programming\","
-                + "\"side\":\"SOLUTION\",\"role\":\"firmware\",\"maxShareBps\":5000,\"mode\":\"SEALED\","
-                + "\"target\":{\"metric\":\"CYCLES\",\"amount\":\"1\"}}}");
-    assertEquals(201, posted.statusCode(), posted.body());
-  }
-
-  /** The round's bid ids; fails on a bid held twice. */
-  private static Set<String> storedBids(TestNode node, String token) throws Exception {
-    HttpResponse<String> read = node.get("/v1/rounds/" + ROUND, token);
-    assertEquals(200, read.statusCode(), read.body());
-    Round.Builder round = Round.newBuilder();
-    JsonFormat.parser().ignoringUnknownFields().merge(read.body(), round);
-    Set<String> stored = new HashSet<>();
-    round.getBidsList().forEach(b -> assertTrue(stored.add(b.getBidId()), "bid " + b.getBidId() + " stored twice"));
-    return stored;
   }
 }
