@@ -83,23 +83,7 @@ public final class WsSession {
         new WsDispatch(meApi, emcApi, biddingApi, applianceApi, painPointApi, charterApi, settings.admission(), caller, subscriptions);
   }
 
-  public static Flow<org.apache.pekko.http.javadsl.model.ws.Message, org.apache.pekko.http.javadsl.model.ws.Message, NotUsed>
-      flow(
-          ActorSystem<?> system,
-          MeApi meApi,
-          EmcApi emcApi,
-          BiddingApi biddingApi,
-          ApplianceApi applianceApi,
-          io.rendan.painpoint.PainPointApi painPointApi,
-          io.rendan.charter.CharterApi charterApi,
-          LiveTopics topics,
-          Settings settings,
-          WsMetrics metrics,
-          Caller caller) {
-    return flow(system, meApi, emcApi, biddingApi, applianceApi, painPointApi, charterApi, topics, settings, metrics, caller, null);
-  }
-
-  /** The same, ended through {@code connection} when the token expires (answers in flight go out first); null: ended at once. */
+  /** A session's flow, ended through {@code connection} when the token expires (answers in flight go out first); null: ended at once. */
   public static Flow<org.apache.pekko.http.javadsl.model.ws.Message, org.apache.pekko.http.javadsl.model.ws.Message, NotUsed>
       flow(
           ActorSystem<?> system,
