@@ -15,6 +15,9 @@ public final class Scenarios {
     ALL.put("me-churn", MeChurnScenario::new);
     ALL.put("hot-round", () -> new HotRoundScenario(false));
     ALL.put("hot-round-ws", () -> new HotRoundScenario(true));
+    ALL.put("ws-trivial", () -> new WsFloorScenario(WsFloorScenario.Mode.TRIVIAL));
+    ALL.put("ws-read-me", () -> new WsFloorScenario(WsFloorScenario.Mode.READ_ME));
+    ALL.put("ws-read", () -> new WsFloorScenario(WsFloorScenario.Mode.READ_ROUND));
     ALL.put("bidding", BiddingScenario::new);
     ALL.put("alliance-churn", AllianceChurnScenario::new);
     ALL.put("telemetry", () -> new TelemetryScenario(TelemetryScenario.Mode.STREAM));
