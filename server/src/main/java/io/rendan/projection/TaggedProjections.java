@@ -1,5 +1,7 @@
 package io.rendan.projection;
 
+import com.typesafe.config.Config;
+import java.util.List;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
@@ -22,8 +24,18 @@ import org.apache.pekko.projection.jdbc.javadsl.JdbcProjection;
  * sharded daemon process named {@code name}, its offsets in {@link
  * ProjectionJdbc}'s tables. The projection's name and tags are stored with its
  * offsets: never rename them.
+ *
+ * <p>Each instance polls the journal for its tag. Those named in {@code
+ * rendan.projection.relaxed.names} (read models whose readers tolerate a
+ * second's delay: ledgers, prospectuses, the appliance directory...) read
+ * through {@link #RELAXED_READ_JOURNAL}, which polls every {@code
+ * rendan.projection.relaxed.refresh-interval} (1 s) instead of the read
+ * journal's 200 ms: the polls of idle slices were most of an idle node's CPU.
  */
 public final class TaggedProjections {
+  /** The read journal plugin of the relaxed projections (application.conf). */
+  public static final String RELAXED_READ_JOURNAL = "jdbc-read-journal-relaxed";
+
   private TaggedProjections() {}
 
   /**
@@ -44,7 +56,7 @@ public final class TaggedProjections {
         name,
         tagPrefix,
         slices,
-        tag -> JdbcProjection.atLeastOnceAsync(ProjectionId.of(name, tag), events(system, tag), jdbc.sessions(), () -> handler.apply(name + "/" + tag), system));
+        tag -> JdbcProjection.atLeastOnceAsync(ProjectionId.of(name, tag), events(system, name, tag), jdbc.sessions(), () -> handler.apply(name + "/" + tag), system));
   }
 
   /**
@@ -66,11 +78,17 @@ public final class TaggedProjections {
         slices,
         tag ->
             JdbcProjection.exactlyOnce(
-                ProjectionId.of(name, tag), events(system, tag), jdbc.sessions(), () -> handler.apply(name + "/" + tag), system));
+                ProjectionId.of(name, tag), events(system, name, tag), jdbc.sessions(), () -> handler.apply(name + "/" + tag), system));
   }
 
-  private static <E> SourceProvider<Offset, EventEnvelope<E>> events(ActorSystem<?> system, String tag) {
-    return EventSourcedProvider.eventsByTag(system, JdbcReadJournal.Identifier(), tag);
+  private static <E> SourceProvider<Offset, EventEnvelope<E>> events(ActorSystem<?> system, String name, String tag) {
+    return EventSourcedProvider.eventsByTag(system, readJournal(system.settings().config(), name), tag);
+  }
+
+  /** The read journal plugin a projection of this name polls through. */
+  static String readJournal(Config config, String name) {
+    List<String> relaxed = config.getStringList("rendan.projection.relaxed.names");
+    return relaxed.contains(name) ? RELAXED_READ_JOURNAL : JdbcReadJournal.Identifier();
   }
 
   private static void start(
