@@ -23,11 +23,13 @@ import scala.runtime.BoxedUnit;
 import slick.dbio.DBIOAction;
 import slick.jdbc.JdbcBackend;
 import slick.jdbc.JdbcProfile;
+import slick.jdbc.PostgresProfile;
 import slick.jdbc.SimpleJdbcAction;
 
 /**
- * pekko-persistence-jdbc's journal DAO, writing a batch that holds tagged
- * events as one JDBC batch instead of one statement per event.
+ * pekko-persistence-jdbc's journal DAO, writing a batch of journal rows and
+ * their tag rows in one statement on PostgreSQL, in one JDBC batch on H2,
+ * instead of one statement per event.
  *
  * <p>The plugin writes the events of all entities of a node in batches (up to
  * {@code jdbc-journal.batchSize} rows, one transaction each). A batch without
@@ -40,19 +42,32 @@ import slick.jdbc.SimpleJdbcAction;
  * the database, each waiting for its answer, while the entities behind it wait
  * for their acks.
  *
- * <p>This DAO sends the journal rows of such a batch as one JDBC batch that
- * returns the generated keys ({@code executeBatch} with
- * {@code getGeneratedKeys}: pipelined by the PostgreSQL driver, supported by
- * H2), then the tag rows as a second batch, in the same transaction, and
- * commits once: the same rows as the plugin's, in the same order. Batches
- * without tags, and everything else (reads, deletes, recovery), are the
- * plugin's own. Chosen by {@code jdbc-journal.dao} (RENDAN_JOURNAL_DAO sets it
- * back to the plugin's for a comparison).
+ * <p><b>On PostgreSQL</b> every batch, with tags or without, is one
+ * {@code INSERT} of the journal rows, passed as one array per column, inside a
+ * data-modifying {@code WITH} whose outer {@code INSERT} writes the tag rows
+ * against the orderings the first returns (see {@link #onePostgresStatement}).
+ * One statement in autocommit: one round trip, no {@code BEGIN}/{@code COMMIT},
+ * no switching of the connection's autocommit, and as atomic as the plugin's
+ * transaction (a statement that fails writes nothing). Its text is the same for
+ * every batch size, so the driver prepares it once per connection.
+ *
+ * <p><b>On H2</b> (the embedded default) a batch holding tags goes out as one
+ * JDBC batch returning the generated keys, then its tag rows as a second batch,
+ * in one transaction; a batch without tags is the plugin's own.
+ *
+ * <p>Either way the rows are the plugin's, and get their orderings in the
+ * plugin's order, by sequence number: the read side (eventsByTag, projections)
+ * relies on the ordering of a persistence id's events increasing with their
+ * sequence numbers. Reads, deletes and recovery are the plugin's. Chosen by
+ * {@code jdbc-journal.dao} (RENDAN_JOURNAL_DAO sets it back to the plugin's for a
+ * comparison); the database by the Slick profile, once, at construction.
  */
 public final class BatchedJournalDao extends DefaultJournalDao {
   private final String insertEvent;
   private final String insertTag;
   private final String orderingColumn;
+  /** The one statement of a batch on PostgreSQL; null on other databases. */
+  private final String insertBatch;
 
   public BatchedJournalDao(
       JdbcBackend.JdbcDatabaseDef db,
@@ -93,6 +108,73 @@ public final class BatchedJournalDao extends DefaultJournalDao {
             + ", "
             + quote(tags.columnNames().tag())
             + ") VALUES (?, ?)";
+    this.insertBatch = profile instanceof PostgresProfile ? onePostgresStatement(events, tags) : null;
+  }
+
+  /**
+   * The statement that writes a batch on PostgreSQL: the journal rows come in
+   * as one array per column, in the plugin's order (by sequence number); the
+   * tag rows as three arrays (persistence id, sequence number, tag), matched to
+   * their journal row's {@code ordering} by the primary key the first
+   * {@code INSERT} returns.
+   *
+   * <p>Why the orderings follow the order of the arrays: {@code WITH ORDINALITY}
+   * numbers the rows as {@code unnest} yields them, the {@code SELECT} feeding
+   * the {@code INSERT} sorts by that number, and PostgreSQL evaluates the
+   * ordering column's default ({@code nextval} of its sequence) row by row in
+   * the {@code INSERT}'s own projection, above that sort; a data-modifying
+   * statement never runs in parallel. So the rows take their sequence values in
+   * array order, as the plugin's JDBC batch did. (Another batch written at the
+   * same moment may take values in between, as with the plugin.)
+   * {@code BatchedJournalPostgresTest} checks it.
+   */
+  static String onePostgresStatement(EventJournalTableConfiguration events, EventTagTableConfiguration tags) {
+    var c = events.columnNames();
+    String journal = table(events.schemaName(), events.tableName());
+    return "WITH e AS (INSERT INTO "
+        + journal
+        + " ("
+        + String.join(
+            ", ",
+            quote(c.deleted()),
+            quote(c.persistenceId()),
+            quote(c.sequenceNumber()),
+            quote(c.writer()),
+            quote(c.writeTimestamp()),
+            quote(c.adapterManifest()),
+            quote(c.eventPayload()),
+            quote(c.eventSerId()),
+            quote(c.eventSerManifest()),
+            quote(c.metaPayload()),
+            quote(c.metaSerId()),
+            quote(c.metaSerManifest()))
+        + ") SELECT r.deleted, r.pid, r.seq, r.writer, r.ts, r.adapter, r.payload, r.ser_id, r.ser_manifest,"
+        + " r.meta_payload, r.meta_ser_id, r.meta_ser_manifest"
+        + " FROM unnest(?::boolean[], ?::text[], ?::bigint[], ?::text[], ?::bigint[], ?::text[], ?::bytea[],"
+        + " ?::integer[], ?::text[], ?::bytea[], ?::integer[], ?::text[])"
+        + " WITH ORDINALITY AS r(deleted, pid, seq, writer, ts, adapter, payload, ser_id, ser_manifest,"
+        + " meta_payload, meta_ser_id, meta_ser_manifest, n)"
+        + " ORDER BY r.n"
+        + " RETURNING "
+        + quote(c.ordering())
+        + ", "
+        + quote(c.persistenceId())
+        + ", "
+        + quote(c.sequenceNumber())
+        + ") INSERT INTO "
+        + table(tags.schemaName(), tags.tableName())
+        + " ("
+        + quote(tags.columnNames().eventId())
+        + ", "
+        + quote(tags.columnNames().tag())
+        + ") SELECT e."
+        + quote(c.ordering())
+        + ", t.tag FROM e JOIN unnest(?::text[], ?::bigint[], ?::text[]) AS t(pid, seq, tag)"
+        + " ON e."
+        + quote(c.persistenceId())
+        + " = t.pid AND e."
+        + quote(c.sequenceNumber())
+        + " = t.seq";
   }
 
   @Override
@@ -100,7 +182,10 @@ public final class BatchedJournalDao extends DefaultJournalDao {
       scala.collection.immutable.Seq<Tuple2<JournalPekkoSerializationRow, scala.collection.immutable.Set<String>>> xs) {
     List<Tuple2<JournalPekkoSerializationRow, scala.collection.immutable.Set<String>>> rows =
         new ArrayList<>(CollectionConverters.asJava(xs));
-    if (rows.stream().allMatch(r -> r._2().isEmpty())) {
+    if (rows.isEmpty()) {
+      return Future.successful(BoxedUnit.UNIT);
+    }
+    if (insertBatch == null && rows.stream().allMatch(r -> r._2().isEmpty())) {
       return super.writeJournalRows(xs);
     }
     rows.sort(Comparator.comparingLong(r -> r._1().sequenceNumber())); // the plugin's order
@@ -108,7 +193,11 @@ public final class BatchedJournalDao extends DefaultJournalDao {
         new SimpleJdbcAction<>(
             context -> {
               try {
-                insert(context.connection(), rows);
+                if (insertBatch != null) {
+                  insertInOneStatement(context.connection(), rows);
+                } else {
+                  insert(context.connection(), rows);
+                }
               } catch (SQLException e) {
                 throw new IllegalStateException("journal write failed: " + e.getMessage(), e);
               }
@@ -120,6 +209,71 @@ public final class BatchedJournalDao extends DefaultJournalDao {
     return done;
   }
 
+  /** PostgreSQL: the batch as one statement, in autocommit (see {@link #onePostgresStatement}). */
+  private void insertInOneStatement(
+      Connection connection, List<Tuple2<JournalPekkoSerializationRow, scala.collection.immutable.Set<String>>> rows)
+      throws SQLException {
+    int n = rows.size();
+    boolean[] deleted = new boolean[n];
+    String[] persistenceIds = new String[n];
+    long[] sequenceNumbers = new long[n];
+    String[] writers = new String[n];
+    long[] writeTimestamps = new long[n];
+    String[] adapterManifests = new String[n];
+    byte[][] payloads = new byte[n][];
+    int[] serIds = new int[n];
+    String[] serManifests = new String[n];
+    byte[][] metaPayloads = new byte[n][];
+    Integer[] metaSerIds = new Integer[n];
+    String[] metaSerManifests = new String[n];
+    List<String> tagIds = new ArrayList<>();
+    List<Long> tagSequenceNumbers = new ArrayList<>();
+    List<String> tagNames = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      JournalPekkoSerializationRow row = rows.get(i)._1();
+      deleted[i] = row.deleted();
+      persistenceIds[i] = row.persistenceId();
+      sequenceNumbers[i] = row.sequenceNumber();
+      writers[i] = row.writer();
+      writeTimestamps[i] = row.writeTimestamp();
+      adapterManifests[i] = row.adapterManifest();
+      payloads[i] = row.eventPayload();
+      serIds[i] = row.eventSerId();
+      serManifests[i] = row.eventSerManifest();
+      metaPayloads[i] = row.metaPayload().isDefined() ? row.metaPayload().get() : null;
+      metaSerIds[i] = row.metaSerId().isDefined() ? (Integer) row.metaSerId().get() : null;
+      metaSerManifests[i] = row.metaSerManifest().isDefined() ? row.metaSerManifest().get() : null;
+      for (String tag : CollectionConverters.asJava(rows.get(i)._2())) {
+        tagIds.add(row.persistenceId());
+        tagSequenceNumbers.add(row.sequenceNumber());
+        tagNames.add(tag);
+      }
+    }
+    try (PreparedStatement batch = connection.prepareStatement(insertBatch)) {
+      // the driver sends each Java array as one PostgreSQL array parameter
+      batch.setObject(1, deleted);
+      batch.setObject(2, persistenceIds);
+      batch.setObject(3, sequenceNumbers);
+      batch.setObject(4, writers);
+      batch.setObject(5, writeTimestamps);
+      batch.setObject(6, adapterManifests);
+      batch.setObject(7, payloads);
+      batch.setObject(8, serIds);
+      batch.setObject(9, serManifests);
+      batch.setObject(10, metaPayloads);
+      batch.setObject(11, metaSerIds);
+      batch.setObject(12, metaSerManifests);
+      batch.setObject(13, tagIds.toArray(new String[0]));
+      batch.setObject(14, tagSequenceNumbers.stream().mapToLong(Long::longValue).toArray());
+      batch.setObject(15, tagNames.toArray(new String[0]));
+      batch.executeUpdate();
+    }
+    if (!connection.getAutoCommit()) {
+      connection.commit(); // only where a pool hands out connections outside autocommit: not Rendan's
+    }
+  }
+
+  /** H2: journal rows as one JDBC batch returning their keys, then the tag rows, in one transaction. */
   private void insert(
       Connection connection, List<Tuple2<JournalPekkoSerializationRow, scala.collection.immutable.Set<String>>> rows)
       throws SQLException {
