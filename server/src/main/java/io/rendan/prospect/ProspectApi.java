@@ -97,7 +97,7 @@ public final class ProspectApi implements BiddingApi.RoundViews {
     active.sort(Comparator.comparingLong(Bid::getScore)); // stable: the view lists bids in arrival order
     List<ProspectFigures.BidRow> rows = new ArrayList<>(active.size());
     for (Bid bid : active) {
-      rows.add(new ProspectFigures.BidRow(bid.getBidId(), bid.getMeId(), bid.getAskShareBps(), bid.getRating()));
+      rows.add(new ProspectFigures.BidRow(bid.getBidId(), bid.getMeId(), bid.getAskShareBps(), bid.getRating(), bid.getBidderKind()));
     }
     return rows;
   }
