@@ -65,6 +65,7 @@ public final class BiddingApi {
   private final Duration askTimeout;
   private final Limits limits;
   private final Clock clock;
+  private final RoundPostings postings = new RoundPostings(this::state);
   private final SelfAwardCheck selfAward;
 
   private BiddingApi(
@@ -78,7 +79,7 @@ public final class BiddingApi {
     this.sharding = sharding;
     this.meApi = meApi;
     this.emcApi = emcApi;
-    this.selfAward = new SelfAwardCheck(emcApi, this::state);
+    this.selfAward = new SelfAwardCheck(emcApi, postings);
     this.directory = directory;
     this.askTimeout = askTimeout;
     this.limits = limits;
@@ -210,6 +211,12 @@ public final class BiddingApi {
                                   : requireBidderOperator(caller, unitBid, ErrorCodes.AUTH_FORBIDDEN, "you do not act for EMC " + asMe))
                               .thenApply(me -> new View(RoundMapping.toProto(round, RoundMapping.visibleTo(round, asMe)), false));
                         }));
+  }
+
+  /** {@link #view} for its owner's operators; for anyone else only what the round was posted with ({@link RoundPostings#view}). */
+  public CompletionStage<View> postedView(Caller caller, String roundId) {
+    GetRoundRequest whole = GetRoundRequest.newBuilder().setRoundId(checkId("roundId", roundId)).build();
+    return postings.view(caller, roundId, meApi, () -> view(caller, whole));
   }
 
   public CompletionStage<ListRoundsResponse> list(Caller caller, ListRoundsRequest request) {

@@ -67,7 +67,7 @@ public final class EmcRoutes {
           Endpoint.post("/v1/emcs/{emcId}/dissolve", BEARER, "operators of the owner ME"),
           Endpoint.post("/v1/emcs/{emcId}/owner", BEARER, "operators of the owner ME"),
           Endpoint.post("/v1/emcs/{emcId}/revenue", BEARER, "operators of the owner ME"),
-          Endpoint.post("/v1/emcs/{emcId}/periods/{period}/reports", BEARER, "operators of that member"),
+          Endpoint.post("/v1/emcs/{emcId}/periods/{period}/reports", BEARER, "operators of that member (for a seat held by an EMC: of its owner ME)"),
           Endpoint.post("/v1/emcs/{emcId}/periods/{period}/close", BEARER, "operators of the owner ME"));
 
   private final EmcApi api;

@@ -158,7 +158,12 @@ public final class RevenueApi {
     return EmcApi.refusalCode(emcApi.current(emcId).thenCompose(state -> emcApi.ask(emcId, command.apply(state.ownerMeId()))));
   }
 
-  /** A member reports its own value of a period (for UPTIME and REPORTED targets). */
+  /**
+   * A member reports its own value of a period (for UPTIME and REPORTED targets):
+   * an ME through its operators, a seat held by an EMC through the operators of
+   * that EMC's owner ({@link EmcUnit#requireMemberOperator}), so that the seat's
+   * target is evaluated on what the EMC reported, as an ME's is.
+   */
   public CompletionStage<Emc> reportPeriodValue(Caller caller, ReportPeriodValueRequest request) {
     String emcId = checkId("emcId", request.getEmcId());
     String period = checkPeriod(request.getPeriod());
@@ -166,9 +171,10 @@ public final class RevenueApi {
     if (request.getValue() < 0) {
       throw invalid("value must not be negative");
     }
-    return meApi
-        .requireOperator(caller, meId)
-        .thenCompose(me -> emcApi.ask(emcId, replyTo -> new EmcProtocol.ReportPeriodValue(period, meId, request.getValue(), meId, replyTo)))
+    return emcApi
+        .current(emcId)
+        .thenCompose(state -> emcApi.asUnit().requireMemberOperator(caller, state, meId))
+        .thenCompose(acting -> emcApi.ask(emcId, replyTo -> new EmcProtocol.ReportPeriodValue(period, meId, request.getValue(), meId, replyTo)))
         .thenApply(emcApi::view);
   }
 

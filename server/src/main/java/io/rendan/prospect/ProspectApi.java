@@ -7,7 +7,6 @@ import io.rendan.http.ErrorCodes;
 import io.rendan.projection.ProjectionJdbc;
 import io.rendan.protocol.api.v1.Bid;
 import io.rendan.protocol.api.v1.GetProspectusRequest;
-import io.rendan.protocol.api.v1.GetRoundRequest;
 import io.rendan.protocol.api.v1.Prospectus;
 import io.rendan.protocol.api.v1.Round;
 import java.sql.Connection;
@@ -57,8 +56,9 @@ public final class ProspectApi implements BiddingApi.RoundViews {
     if (request.hasAskBps() && (request.getAskBps() < 0 || request.getAskBps() > ProspectFigures.TOTAL_BPS)) {
       throw new ApiException(ErrorCodes.REQUEST_INVALID, "askBps must be between 0 and " + ProspectFigures.TOTAL_BPS);
     }
+    // a caller who does not operate the owner needs only the call as posted: no ask to the round
     return biddingApi
-        .view(caller, GetRoundRequest.newBuilder().setRoundId(request.getRoundId()).build())
+        .postedView(caller, request.getRoundId())
         .thenCompose(v -> of(v.round(), v.owner(), request.hasAskBps() ? request.getAskBps() : null));
   }
 
@@ -97,7 +97,7 @@ public final class ProspectApi implements BiddingApi.RoundViews {
     active.sort(Comparator.comparingLong(Bid::getScore)); // stable: the view lists bids in arrival order
     List<ProspectFigures.BidRow> rows = new ArrayList<>(active.size());
     for (Bid bid : active) {
-      rows.add(new ProspectFigures.BidRow(bid.getBidId(), bid.getMeId(), bid.getAskShareBps(), bid.getRating()));
+      rows.add(new ProspectFigures.BidRow(bid.getBidId(), bid.getMeId(), bid.getAskShareBps(), bid.getRating(), bid.getBidderKind()));
     }
     return rows;
   }

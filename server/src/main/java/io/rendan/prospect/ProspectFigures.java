@@ -21,8 +21,12 @@ public final class ProspectFigures {
   /** One closed period, as {@code rendan_prospect_period} keeps it. */
   public record PeriodRow(String period, String currency, long revenueMinor, int revenueCount, long ownerKeptMinor, int evaluated, int met) {}
 
-  /** One active bid the owner weighs. */
-  public record BidRow(String bidId, String meId, int askBps, int rating) {}
+  /** One active bid the owner weighs; {@code bidderKind} "emc" for an EMC bidding as one unit, empty for an ME. */
+  public record BidRow(String bidId, String meId, int askBps, int rating, String bidderKind) {
+    public BidRow(String bidId, String meId, int askBps, int rating) {
+      this(bidId, meId, askBps, rating, "");
+    }
+  }
 
   /**
    * A bidder's record in every EMC: closed periods met and missed, pledges of help
@@ -142,6 +146,7 @@ public final class ProspectFigures {
             Prospectus.BidView.newBuilder()
                 .setBidId(bid.bidId())
                 .setMeId(bid.meId())
+                .setBidderKind(bid.bidderKind())
                 .setAskShareBps(bid.askBps())
                 .setEmcKeeps(range(keeps))
                 .setRating(bid.rating())

@@ -24,6 +24,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -59,6 +61,8 @@ class AuthorizationMatrixTest {
   static String alice, carol, dave, mallory;
   static String aliceMe, carolMe, daveMe, malloryMe, emcId, invitationId, roundId, bidId, applianceId, otherApplianceId;
   static String deviceSecret, otherDeviceSecret, reservationId;
+  /** dave's EMC, holding a seat of alice's other EMC {@code nestId}. */
+  static String unitEmcId, nestId;
   static List<String> secrets = new ArrayList<>();
 
   /** What the unrelated caller may get. */
@@ -111,6 +115,10 @@ class AuthorizationMatrixTest {
         id(ok(node.postJson("/v1/appliances/" + applianceId + "/reservations", node.token("uma"), slot())), Reservation.newBuilder())
             .getReservationId();
     ok(node.postJson("/v1/emcs/" + emcId + "/pain-points", node.token("uma"), "{\"painPointId\":\"pp-1\",\"text\":\"Washer 3 eats socks\",\"category\":\"washers\"}"));
+    unitEmcId = id(ok(node.postJson("/v1/emcs", dave, "{\"name\":\"Dryer Co-op\",\"userGroup\":\"dorm\",\"ownerMeId\":\"" + daveMe + "\",\"ownerSide\":\"SOLUTION\"}")), Emc.newBuilder()).getEmcId();
+    nestId = id(ok(node.postJson("/v1/emcs", alice, "{\"name\":\"Campus Laundry\",\"userGroup\":\"dorm\",\"ownerMeId\":\"" + aliceMe + "\",\"ownerSide\":\"EXPERIENCE\"}")), Emc.newBuilder()).getEmcId();
+    ok(node.postJson("/v1/emcs/" + nestId + "/invitations", alice, "{\"invitationId\":\"unit-seat\",\"memberKind\":\"emc\",\"meId\":\"" + unitEmcId + "\",\"side\":\"SOLUTION\",\"role\":\"dryers\",\"terms\":{\"shareBps\":1000,\"target\":{\"metric\":\"REPORTED\",\"amount\":\"10\"}}}"));
+    ok(node.postJson("/v1/emcs/" + nestId + "/invitations/unit-seat/accept", dave, "{}"));
     // deliveries (memberships) write on their own: wait until the journal is still
     long last = -1;
     int still = 0;
@@ -431,6 +439,27 @@ class AuthorizationMatrixTest {
       assertTrue(response.hasError() && response.getError().getStatus() == 403, response.toString());
     }
     assertEquals(rows, node.journalRows(), "an EMC's bid by an unrelated subject stored something");
+  }
+
+  /**
+   * A seat held by an EMC reports its period value only through that EMC's owner:
+   * an unrelated subject, a member of the outer EMC and the outer EMC's owner are
+   * refused and store nothing; the inner EMC's owner's operator is heard.
+   */
+  @Test
+  void aSeatHeldByAnEmcReportsItsValueOnlyThroughItsOwner() throws Exception {
+    long rows = node.journalRows();
+    String path = "/v1/emcs/" + nestId + "/periods/" + YearMonth.now(ZoneOffset.UTC) + "/reports";
+    String body = "{\"meId\":\"" + unitEmcId + "\",\"value\":\"12\"}";
+    for (String other : List.of(mallory, carol, alice)) {
+      HttpResponse<String> r = send("POST", path, "Bearer " + other, body);
+      assertEquals(403, r.statusCode(), r.body());
+      assertNoSecrets("a seat's report by another subject", r.body());
+    }
+    assertEquals(rows, node.journalRows(), "a refused report for an EMC's seat stored something");
+    HttpResponse<String> heard = send("POST", path, "Bearer " + dave, body);
+    assertEquals(200, heard.statusCode(), heard.body());
+    assertEquals(rows + 1, node.journalRows(), "the seat's report is one event");
   }
 
   @Test

@@ -117,7 +117,8 @@ final class Fixtures {
     } catch (IllegalStateException refused) {
       if (!invitation.getMemberKind().isEmpty() && refused.getMessage().contains(" answered 400 ")) {
         throw new IllegalStateException(
-            "the node takes no EMC seats (" + refused.getMessage() + "): run it with --server-env RENDAN_EMC_MEMBERS=true", refused);
+            "the node takes no EMC seats (" + refused.getMessage() + "): they are on by default; it was started with "
+                + "RENDAN_EMC_MEMBERS=false (drop it, or pass --server-env RENDAN_EMC_MEMBERS=true)", refused);
       }
       throw refused;
     }

@@ -34,7 +34,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * is {@code levels} splits. Compare the node's CPU per revenue, and per split
  * (divided by the levels), of the two in one run.
  *
- * <p>The node must take EMC seats: {@code --server-env RENDAN_EMC_MEMBERS=true}.
+ * <p>The node must take EMC seats, as it does by default; a node started with
+ * {@code RENDAN_EMC_MEMBERS=false} refuses the set-up's seats (drop that setting, or
+ * pass {@code --server-env RENDAN_EMC_MEMBERS=true}).
  * The drain waits, inside the measured CPU window, until the bottom EMC of each
  * chain has recorded every acknowledged revenue, so the splits passed on after
  * the last answer are counted.
