@@ -172,13 +172,18 @@ public final class NodeRoutes {
                 new WsMetrics(metrics.registry()))
             .route());
     if (devMode) {
-      v1.add(pathPrefix("dev", () -> new DevTokenRoutes(jwt, codec, config.getDuration("rendan.auth.dev-token-ttl")).route()));
+      Route devTokens = new DevTokenRoutes(jwt, codec, config.getDuration("rendan.auth.dev-token-ttl")).route();
+      v1.add(pathPrefix("dev", () -> devTokens));
     }
-    routes.add(pathPrefix("v1", () -> concat(v1.get(0), v1.subList(1, v1.size()).toArray(Route[]::new))));
+    Route allOfV1 = concat(v1.get(0), v1.subList(1, v1.size()).toArray(Route[]::new));
+    routes.add(pathPrefix("v1", () -> allOfV1));
     routes.add(new ConsoleRoutes(devMode).route());
 
     RouteMetrics routeMetrics = new RouteMetrics(metrics.registry(), config.getInt("rendan.metrics.max-routes"));
     RouteTable.Undeclared undeclared = RouteTable.Undeclared.parse(config.getString("rendan.http.undeclared-routes"));
-    return routeMetrics.around(() -> admission.around(() -> HttpApi.seal(routes, TABLE, undeclared)));
+    // Sealed once: a directive's inner route is a supplier called per request,
+    // and sealing builds the exception and rejection handlers.
+    Route sealed = HttpApi.seal(routes, TABLE, undeclared);
+    return routeMetrics.around(() -> admission.around(() -> sealed));
   }
 }
