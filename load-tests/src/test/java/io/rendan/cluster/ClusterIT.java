@@ -61,7 +61,8 @@ import org.junit.jupiter.api.Test;
  * survivors go on serving, the killed node's entities come back on them, no
  * acknowledged write is lost, no sequence number is acknowledged twice (which
  * two live copies of one entity would do), and a graceful stop costs clients
- * nothing but a reconnect. The failover time is printed and kept in
+ * nothing but a reconnect: bids and readings sent through the stop get no error
+ * (their entities move; the nodes ask them again) and are stored once. The failover time is printed and kept in
  * target/cluster-it/failover.txt.
  */
 @Tag("postgres")
@@ -282,8 +283,14 @@ class ClusterIT {
         }
 
         // ---- SIGTERM of node 2: its shards hand over before it leaves -------------------------
+        // Bids and readings go on through both survivors all the while: a graceful stop
+        // must cost them no error (their entities move, the node asks them again).
         NodeProcess leaving = nodes.get(2);
         NodeProcess staying = nodes.get(1);
+        ClusterTraffic stopBids =
+            ClusterTraffic.bids(survivors, List.copyOf(bidsAcked.keySet()), "bidder", token, 2, Duration.ofMillis(50), "stop-");
+        ClusterTraffic stopReadings = ClusterTraffic.readings(survivors, appliances, Duration.ofMillis(100), readings.highestAcked());
+        await("bids and readings through both survivors", Duration.ofSeconds(60), () -> stopBids.acked() >= 20 && stopReadings.acked() >= 30);
         Map<String, Integer> homeAtStop = homes(meIds);
         long ackedBeforeStop = traffic.acked();
         long stoppedAt = System.nanoTime();
@@ -291,7 +298,29 @@ class ClusterIT {
         int exit = leaving.waitForExit(Duration.ofSeconds(60));
         long exitedAt = System.nanoTime();
         traffic.targets = List.of(staying);
+        stopBids.targets = List.of(staying);
+        stopReadings.targets = List.of(staying);
         await("traffic after the graceful stop", Duration.ofSeconds(60), () -> traffic.ackedSince(exitedAt, 1) >= 50);
+        await(
+            "bids and readings after the graceful stop",
+            Duration.ofSeconds(60),
+            () -> stopBids.ackedSince(exitedAt, 1) >= 20 && stopReadings.ackedSince(exitedAt, 1) >= 30);
+        stopBids.close();
+        stopReadings.close();
+        note(
+            "bids and readings sent through the survivors across the SIGTERM of node 2: %d bids and %d readings acknowledged,"
+                + " %d bids and %d readings failed (an error or no answer), %d and %d reconnects",
+            stopBids.acked(),
+            stopReadings.acked(),
+            stopBids.failed().size(),
+            stopReadings.failed().size(),
+            stopBids.results.stream().filter(r -> r.outcome() == Outcome.RECONNECT).count(),
+            stopReadings.results.stream().filter(r -> r.outcome() == Outcome.RECONNECT).count());
+        assertEquals(List.of(), stopBids.failed(), "bids during a graceful stop: no error, no timeout");
+        assertEquals(List.of(), stopReadings.failed(), "readings during a graceful stop: no error, no timeout");
+        stopBids.ackedIds().forEach((round, ids) -> bidsAcked.get(round).addAll(ids));
+        checkRoundsAfterFailover(bidsAcked, List.of(staying));
+        checkReadings(stopReadings, appliances.keySet(), List.of(staying), stoppedAt, "the graceful stop");
         List<Result> afterStop = traffic.results.stream().filter(r -> r.at() >= stoppedAt).toList();
         List<Result> failedAfterStop = afterStop.stream().filter(r -> r.outcome() == Outcome.FAILED).toList();
         long movedServed =
@@ -410,6 +439,12 @@ class ClusterIT {
    */
   private void checkReadingsAfterFailover(ClusterTraffic readings, Set<String> applianceIds, List<NodeProcess> survivors, long killedAt)
       throws Exception {
+    checkReadings(readings, applianceIds, survivors, killedAt, "the kill");
+  }
+
+  /** {@link #checkReadingsAfterFailover}, across {@code what} (the kill, the graceful stop), which began at {@code killedAt}. */
+  private void checkReadings(ClusterTraffic readings, Set<String> applianceIds, List<NodeProcess> survivors, long killedAt, String what)
+      throws Exception {
     Map<String, Long> highestAcked = new HashMap<>();
     for (Result r : readings.results) {
       if (r.outcome() == Outcome.ACKED) {
@@ -435,9 +470,10 @@ class ClusterIT {
       stored += a.getUsage().getReadings();
     }
     note(
-        "readings posted one at a time by %d devices through all three nodes across the kill: %d acknowledged (%d of them sent"
-            + " after the kill), %d sent again after an error or a drop; every acknowledged seq stored, %d readings, none twice",
+        "readings posted one at a time by %d devices through the nodes across %s: %d acknowledged (%d of them sent"
+            + " after it), %d sent again after an error or a drop; every acknowledged seq stored, %d readings, none twice",
         applianceIds.size(),
+        what,
         readings.acked(),
         duringKill,
         readings.results.stream().filter(r -> r.outcome() != Outcome.ACKED).count(),
@@ -466,7 +502,7 @@ class ClusterIT {
               "{\"bidId\":\"" + round.getKey() + "-after\",\"meId\":\"bidder\",\"askShareBps\":3000}");
       assertEquals(200, more.statusCode(), more.body());
     }
-    note("after the failover every round holds its acknowledged bids and takes new ones, through the survivors");
+    note("every round holds its acknowledged bids, none twice, and takes new ones, read through %s", survivors.stream().map(n -> "node " + n.index()).toList());
   }
 
   private void collect(ClusterTraffic traffic) {

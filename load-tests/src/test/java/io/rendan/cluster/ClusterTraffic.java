@@ -123,6 +123,12 @@ final class ClusterTraffic implements AutoCloseable {
 
   /** Clients of bidder {@code meId} placing bids on random rounds of {@code roundIds}. */
   static ClusterTraffic bids(List<NodeProcess> targets, List<String> roundIds, String meId, String token, int clients, Duration period) {
+    return bids(targets, roundIds, meId, token, clients, period, "load-");
+  }
+
+  /** The same, with bid ids that start with {@code prefix} (one per traffic: a bid id names one bid). */
+  static ClusterTraffic bids(
+      List<NodeProcess> targets, List<String> roundIds, String meId, String token, int clients, Duration period, String prefix) {
     AtomicLong asks = new AtomicLong();
     Write write =
         new Write() {
@@ -138,7 +144,7 @@ final class ClusterTraffic implements AutoCloseable {
             return 0;
           }
         };
-    return new ClusterTraffic("bids", targets, roundIds, clients, period, "load-", write);
+    return new ClusterTraffic("bids", targets, roundIds, clients, period, prefix, write);
   }
 
   /**
@@ -151,9 +157,14 @@ final class ClusterTraffic implements AutoCloseable {
    * 1..n, n at least the highest acked.
    */
   static ClusterTraffic readings(List<NodeProcess> targets, Map<String, String> secrets, Duration period) {
+    return readings(targets, secrets, period, Map.of());
+  }
+
+  /** The same, each device going on after the highest seq it saw acknowledged before ({@code acked}; none: from 1). */
+  static ClusterTraffic readings(List<NodeProcess> targets, Map<String, String> secrets, Duration period, Map<String, Long> acked) {
     Map<String, AtomicLong> next = new java.util.concurrent.ConcurrentHashMap<>();
     Map<String, Long> sent = new java.util.concurrent.ConcurrentHashMap<>();
-    secrets.keySet().forEach(id -> next.put(id, new AtomicLong(1)));
+    secrets.keySet().forEach(id -> next.put(id, new AtomicLong(acked.getOrDefault(id, 0L) + 1)));
     Write write =
         new Write() {
           @Override
@@ -273,6 +284,18 @@ final class ClusterTraffic implements AutoCloseable {
     return results.stream()
         .filter(r -> r.outcome() == Outcome.ACKED)
         .collect(Collectors.groupingBy(Result::entity, Collectors.mapping(Result::id, Collectors.toSet())));
+  }
+
+  /** The highest version acknowledged for each entity (for readings: the highest seq stored). */
+  Map<String, Long> highestAcked() {
+    Map<String, Long> highest = new java.util.HashMap<>();
+    results.stream().filter(r -> r.outcome() == Outcome.ACKED).forEach(r -> highest.merge(r.entity(), r.version(), Math::max));
+    return highest;
+  }
+
+  /** Writes the node answered with an error (a 5xx among them), or not in time. */
+  List<Result> failed() {
+    return results.stream().filter(r -> r.outcome() == Outcome.FAILED).toList();
   }
 
   long inDoubt() {

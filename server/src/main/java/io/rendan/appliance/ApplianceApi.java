@@ -84,6 +84,7 @@ public final class ApplianceApi {
   private final EmcApi emcApi;
   private final ApplianceDirectory directory;
   private final Duration askTimeout;
+  private final Asks.Retry retry;
   private final Limits limits;
   private final Clock clock;
   private final ActorSystem<?> system;
@@ -109,6 +110,7 @@ public final class ApplianceApi {
     this.emcApi = emcApi;
     this.directory = directory;
     this.askTimeout = askTimeout;
+    this.retry = Asks.Retry.from(system.settings().config());
     this.limits = limits;
     this.clock = clock;
   }
@@ -284,7 +286,7 @@ public final class ApplianceApi {
         .thenCompose(
             known ->
                 known
-                    ? askReply(applianceId, replyTo -> new ApplianceProtocol.AuthenticateDevice(hash, replyTo))
+                    ? askAgain(applianceId, replyTo -> new ApplianceProtocol.AuthenticateDevice(hash, replyTo))
                     : CompletableFuture.failedFuture(new ApiException(ErrorCodes.AUTH_UNAUTHENTICATED, "wrong device secret")))
         .thenApply(reply -> (DeviceAuthenticated) reply);
   }
@@ -297,9 +299,13 @@ public final class ApplianceApi {
         .thenApply(java.util.Optional::isPresent);
   }
 
-  /** Stores one batch of a device's readings; completes once they are durable. */
+  /**
+   * Stores one batch of a device's readings; completes once they are durable.
+   * Sent again when the appliance does not answer in time (it may be moving to
+   * another node): a seq already stored is a duplicate, not stored twice.
+   */
   public CompletionStage<Recorded> record(String applianceId, int secretVersion, List<ApplianceProtocol.Reading> readings) {
-    return askReply(applianceId, replyTo -> new ApplianceProtocol.RecordTelemetry(secretVersion, readings, replyTo))
+    return askAgain(applianceId, replyTo -> new ApplianceProtocol.RecordTelemetry(secretVersion, readings, replyTo))
         .thenApply(reply -> (Recorded) reply);
   }
 
@@ -350,7 +356,7 @@ public final class ApplianceApi {
   }
 
   private CompletionStage<State> current(String applianceId) {
-    return ask(applianceId, ApplianceProtocol.GetAppliance::new).thenApply(Accepted::appliance);
+    return askAgain(applianceId, ApplianceProtocol.GetAppliance::new).thenApply(reply -> ((Accepted) reply).appliance());
   }
 
   private CompletionStage<Accepted> ask(String applianceId, Function<ActorRef<Reply>, Command> command) {
@@ -360,6 +366,12 @@ public final class ApplianceApi {
   private CompletionStage<Reply> askReply(String applianceId, Function<ActorRef<Reply>, Command> command) {
     EntityRef<Command> ref = sharding.entityRefFor(ApplianceEntity.TYPE_KEY, applianceId);
     return ApiException.failOnRefusal(Asks.<Command, Reply>ask(ref, command, askTimeout));
+  }
+
+  /** An ask of a command that is safe to send twice (a read, readings with their seqs): {@link Asks#askAgain}. */
+  private CompletionStage<Reply> askAgain(String applianceId, Function<ActorRef<Reply>, Command> command) {
+    EntityRef<Command> ref = sharding.entityRefFor(ApplianceEntity.TYPE_KEY, applianceId);
+    return ApiException.failOnRefusal(Asks.<Command, Reply>askAgain(ref, command, retry));
   }
 
   private static String newSecret() {

@@ -63,6 +63,7 @@ public final class BiddingApi {
   private final EmcApi emcApi;
   private final RoundDirectory directory;
   private final Duration askTimeout;
+  private final Asks.Retry retry;
   private final Limits limits;
   private final Clock clock;
   private final RoundPostings postings = new RoundPostings(this::state);
@@ -74,6 +75,7 @@ public final class BiddingApi {
       EmcApi emcApi,
       RoundDirectory directory,
       Duration askTimeout,
+      Asks.Retry retry,
       Limits limits,
       Clock clock) {
     this.sharding = sharding;
@@ -82,6 +84,7 @@ public final class BiddingApi {
     this.selfAward = new SelfAwardCheck(emcApi, postings);
     this.directory = directory;
     this.askTimeout = askTimeout;
+    this.retry = retry;
     this.limits = limits;
     this.clock = clock;
   }
@@ -97,7 +100,8 @@ public final class BiddingApi {
       Duration askTimeout,
       Clock clock) {
     RoundEntity.init(system, settings.round(), (event, state) -> topics.publish(RoundMapping.push(event, state, clock)), clock);
-    return new BiddingApi(ClusterSharding.get(system), meApi, emcApi, directory, askTimeout, settings.limits(), clock);
+    return new BiddingApi(
+        ClusterSharding.get(system), meApi, emcApi, directory, askTimeout, Asks.Retry.from(system.settings().config()), settings.limits(), clock);
   }
 
   public CompletionStage<Round> postCall(Caller caller, PostCallRequest request) {
@@ -262,7 +266,7 @@ public final class BiddingApi {
                       me.capabilities(),
                       me.rating(),
                       me.activeMemberships().stream().map(MeEntity.Membership::emcId).toList());
-              return ask(roundId, replyTo -> new RoundProtocol.PlaceBid(bidId, bidder, ask, plan, replyTo));
+              return askAgain(roundId, replyTo -> new RoundProtocol.PlaceBid(bidId, bidder, ask, plan, replyTo));
             })
         .thenApply(
             reply -> {
@@ -292,7 +296,7 @@ public final class BiddingApi {
               RoundEntity.Bidder bidder =
                   new RoundEntity.Bidder(
                       emcId, unit.capabilities(), unit.rating(), unit.memberOf(), true);
-              return ask(roundId, replyTo -> new RoundProtocol.PlaceBid(bidId, bidder, ask, plan, replyTo));
+              return askAgain(roundId, replyTo -> new RoundProtocol.PlaceBid(bidId, bidder, ask, plan, replyTo));
             })
         .thenApply(
             reply -> {
@@ -372,13 +376,13 @@ public final class BiddingApi {
 
   /** Anyone signed in may watch a round: its pushes never carry bids. Answers the version. */
   public CompletionStage<Long> authorizeWatch(Caller caller, String roundId) {
-    return ask(checkId("roundId", roundId), RoundProtocol.GetSummary::new)
+    return askAgain(checkId("roundId", roundId), RoundProtocol.GetSummary::new)
         .thenApply(reply -> ((RoundProtocol.Summarized) reply).round().version());
   }
 
   /** The round as stored (for the award delivery). */
   public CompletionStage<RoundState> state(String roundId) {
-    return ask(roundId, RoundProtocol.GetRound::new).thenApply(reply -> ((Accepted) reply).round());
+    return askAgain(roundId, RoundProtocol.GetRound::new).thenApply(reply -> ((Accepted) reply).round());
   }
 
   /** Brings a round into memory, so that its deadline timer runs (after a restart). */
@@ -400,6 +404,16 @@ public final class BiddingApi {
   private CompletionStage<Reply> ask(String roundId, Function<ActorRef<Reply>, Command> command) {
     EntityRef<Command> ref = sharding.entityRefFor(RoundEntity.TYPE_KEY, roundId);
     return ApiException.failOnRefusal(Asks.<Command, Reply>ask(ref, command, askTimeout));
+  }
+
+  /**
+   * An ask of a command that is safe to send twice ({@link Asks#askAgain}): a
+   * read, or a bid, which the round takes once by its bidId (the same bid again
+   * is answered with the bid as stored).
+   */
+  private CompletionStage<Reply> askAgain(String roundId, Function<ActorRef<Reply>, Command> command) {
+    EntityRef<Command> ref = sharding.entityRefFor(RoundEntity.TYPE_KEY, roundId);
+    return ApiException.failOnRefusal(Asks.<Command, Reply>askAgain(ref, command, retry));
   }
 
   // ---- validation -----------------------------------------------------------------------------

@@ -51,6 +51,8 @@ final class RoundInbox extends AbstractBehavior<Command> {
   private boolean inFlight;
   /** Waiting after a write for more bids to join the next one (see {@link #onWritten}). */
   private boolean lingering;
+  /** Told to stop (hand-off, passivation) while a write was in flight: stops once it is stored. */
+  private boolean stopping;
 
   RoundInbox(
       ActorContext<Command> ctx,
@@ -81,9 +83,30 @@ final class RoundInbox extends AbstractBehavior<Command> {
               flush();
               return this;
             })
-        .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
+        .onMessageEquals(Stop.INSTANCE, this::onStop)
         .onMessage(Command.class, this::onOther)
         .build();
+  }
+
+  /**
+   * The shard stops the round (hand-off to another node, passivation): at once
+   * when no write is in flight, otherwise once it is stored. Stopping with a
+   * write in flight stopped the journal with it, and the write could still land
+   * after the round had started on its next node and read the journal there:
+   * two incarnations writing one sequence number (a duplicate key, which also
+   * failed the other rounds' writes of the same batch), the new one not knowing
+   * the bid. What waits in the queues is not written and gets no answer: the
+   * node that asked sends it again, to the round's next home ({@code Asks.askAgain}).
+   */
+  private Behavior<Command> onStop() {
+    if (!inFlight) {
+      return Behaviors.stopped();
+    }
+    stopping = true;
+    bids.clear();
+    others.clear();
+    lingering = false;
+    return this;
   }
 
   private Behavior<Command> onBid(PlaceBid bid) {
@@ -143,6 +166,9 @@ final class RoundInbox extends AbstractBehavior<Command> {
       answerRead(read);
     }
     early.clear();
+    if (stopping && !inFlight) {
+      return Behaviors.stopped();
+    }
     flush();
     if (mayLeaveMemory()) {
       getContext().setReceiveTimeout(settings.idlePassivation(), Idle.INSTANCE);
@@ -169,7 +195,7 @@ final class RoundInbox extends AbstractBehavior<Command> {
 
   /** At most one write in flight; bids that waited meanwhile go together. */
   private void flush() {
-    if (inFlight || written == null) {
+    if (inFlight || written == null || stopping) {
       return;
     }
     if (lingering && others.isEmpty() && bids.size() < settings.maxBatch()) {

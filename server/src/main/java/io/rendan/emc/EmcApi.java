@@ -98,15 +98,18 @@ public final class EmcApi {
   private final ClusterSharding sharding;
   private final MeApi meApi;
   private final Duration askTimeout;
+  private final Asks.Retry retry;
   private final Limits limits;
   private final EmcAccess access;
   private final RevenueApi revenue;
   private final Clock clock;
 
-  private EmcApi(ClusterSharding sharding, MeApi meApi, Duration askTimeout, Limits limits, Clock clock, NestingGate gate) {
+  private EmcApi(
+      ClusterSharding sharding, MeApi meApi, Duration askTimeout, Asks.Retry retry, Limits limits, Clock clock, NestingGate gate) {
     this.sharding = sharding;
     this.meApi = meApi;
     this.askTimeout = askTimeout;
+    this.retry = retry;
     this.limits = limits;
     this.access = new EmcAccess(this, meApi);
     this.revenue = new RevenueApi(this, meApi);
@@ -127,7 +130,14 @@ public final class EmcApi {
 
   /** The API over the EMC shard region, which {@link EmcEntity#init} starts. */
   public static EmcApi start(ActorSystem<?> system, MeApi meApi, Limits limits, Duration askTimeout, Clock clock) {
-    return new EmcApi(ClusterSharding.get(system), meApi, askTimeout, limits, clock, NestingGate.start(system, askTimeout));
+    return new EmcApi(
+        ClusterSharding.get(system),
+        meApi,
+        askTimeout,
+        Asks.Retry.from(system.settings().config()),
+        limits,
+        clock,
+        NestingGate.start(system, askTimeout));
   }
 
   /** Where the entities' changes go: changes on {@code emc/{emcId}}; those a member must learn at once (its removal with notice) on {@code me/{meId}} too. */
@@ -328,9 +338,14 @@ public final class EmcApi {
                                 invitationId, meId, side, role, terms, limits.defaultInvitationTtl(), ownerMeId, replacesMeId, false, helpFirst, replyTo))));
   }
 
-  /** The EMC as stored, for other aggregates' APIs (no permission check: they make their own). */
+  /**
+   * The EMC as stored, for other aggregates' APIs (no permission check: they make
+   * their own). A read: sent again while the EMC does not answer in time ({@link Asks#askAgain}).
+   */
   public CompletionStage<EmcState> current(String emcId) {
-    return ask(checkId("emcId", emcId), EmcProtocol.GetEmc::new).thenApply(Accepted::emc);
+    EntityRef<Command> ref = sharding.entityRefFor(EmcEntity.TYPE_KEY, checkId("emcId", emcId));
+    return ApiException.failOnRefusal(Asks.<Command, Reply>askAgain(ref, EmcProtocol.GetEmc::new, retry))
+        .thenApply(reply -> ((Accepted) reply).emc());
   }
 
   /**

@@ -40,7 +40,9 @@ import org.slf4j.LoggerFactory;
  * phase (while the port is unbound, before Pekko HTTP terminates the
  * connections in {@code service-requests-done}) and waits, up to
  * {@code rendan.http.drain-timeout}, for the connections to end: an answer in
- * flight waits at most the ask timeout for its entity, which still runs here.
+ * flight waits at most the ask timeout for its entity, which still runs here
+ * (a batch of readings, sent again when it is not answered in time, at most
+ * {@code rendan.ask-retry.deadline}).
  *
  * <p>A closed gate completes downstream (the session then finishes what it
  * took and completes, and Pekko HTTP closes a WebSocket with status 1000, a

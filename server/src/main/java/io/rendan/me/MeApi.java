@@ -51,12 +51,14 @@ public final class MeApi {
 
   private final ClusterSharding sharding;
   private final Duration askTimeout;
+  private final Asks.Retry retry;
   private final Limits limits;
   private final LiveMes live;
 
-  private MeApi(ClusterSharding sharding, Duration askTimeout, Limits limits, LiveMes live) {
+  private MeApi(ClusterSharding sharding, Duration askTimeout, Asks.Retry retry, Limits limits, LiveMes live) {
     this.sharding = sharding;
     this.askTimeout = askTimeout;
+    this.retry = retry;
     this.limits = limits;
     this.live = live;
   }
@@ -71,7 +73,7 @@ public final class MeApi {
       Clock clock) {
     LiveMes live = new LiveMes();
     MeEntity.init(system, settings, (event, state) -> topics.publish(push(event, state, clock)), clock, live);
-    return new MeApi(ClusterSharding.get(system), askTimeout, limits, live);
+    return new MeApi(ClusterSharding.get(system), askTimeout, Asks.Retry.from(system.settings().config()), limits, live);
   }
 
   public CompletionStage<Registered> register(Caller caller, RegisterMeRequest request) {
@@ -85,7 +87,7 @@ public final class MeApi {
 
   public CompletionStage<Me> get(Caller caller, String meId) {
     // Balances are the ME's own business: its operators and admins see them.
-    return ask(checkId(meId), MeProtocol.GetMe::new)
+    return read(checkId(meId))
         .thenApply(a -> toProto(a.me(), caller.isAdmin() || a.me().isOperator(caller.subject())));
   }
 
@@ -116,7 +118,7 @@ public final class MeApi {
    * pushes follow.
    */
   public CompletionStage<Long> authorizeWatch(Caller caller, String meId) {
-    return ask(checkId(meId), MeProtocol.GetMe::new)
+    return read(checkId(meId))
         .thenApply(
             a -> {
               if (!a.me().isOperator(caller.subject()) && !caller.isAdmin()) {
@@ -144,7 +146,7 @@ public final class MeApi {
           ? CompletableFuture.completedFuture(me)
           : CompletableFuture.failedFuture(new ApiException(refusalCode, refusal));
     }
-    return ask(meId, MeProtocol.GetMe::new)
+    return read(meId)
         .thenApply(
             a -> {
               if (!a.me().isOperator(caller.subject())) {
@@ -170,7 +172,7 @@ public final class MeApi {
         meIds.stream()
             .map(
                 id ->
-                    ask(id, MeProtocol.GetMe::new)
+                    read(id)
                         .thenApply(a -> a.me().isOperator(caller.subject()))
                         .exceptionally(failure -> false)
                         .toCompletableFuture())
@@ -181,7 +183,7 @@ public final class MeApi {
 
   /** Whether an ME exists; {@code me:not-found} otherwise. */
   public CompletionStage<State> requireExists(String meId) {
-    return ask(checkId(meId), MeProtocol.GetMe::new).thenApply(Accepted::me);
+    return read(checkId(meId)).thenApply(Accepted::me);
   }
 
   /**
@@ -209,7 +211,7 @@ public final class MeApi {
 
   /** The ME as stored, for the books check and other internal readers (no permission check). */
   public CompletionStage<State> current(String meId) {
-    return ask(checkId(meId), MeProtocol.GetMe::new).thenApply(Accepted::me);
+    return read(checkId(meId)).thenApply(Accepted::me);
   }
 
   private CompletionStage<Boolean> deliver(String meId, Function<ActorRef<Reply>, Command> command) {
@@ -223,6 +225,13 @@ public final class MeApi {
               }
               throw new java.util.concurrent.CompletionException(failure);
             });
+  }
+
+  /** The ME as stored: a read, sent again while the ME does not answer in time ({@link Asks#askAgain}). */
+  private CompletionStage<Accepted> read(String meId) {
+    EntityRef<Command> ref = sharding.entityRefFor(MeEntity.TYPE_KEY, meId);
+    return ApiException.failOnRefusal(Asks.<Command, Reply>askAgain(ref, MeProtocol.GetMe::new, retry))
+        .thenApply(reply -> (Accepted) reply);
   }
 
   private CompletionStage<Accepted> ask(String meId, Function<ActorRef<Reply>, Command> command) {

@@ -46,4 +46,18 @@ class ClusterConfigTest {
     var refused = assertThrows(IllegalArgumentException.class, () -> RendanNode.start(config));
     assertTrue(refused.getMessage().contains("RENDAN_DB_CONNECTION_TIMEOUT"), refused.getMessage());
   }
+
+  @Test
+  void aStoppingNodeWaitsForItsShardsHandOffBeforeItLeaves() {
+    Config config = RendanNode.loadConfig(ConfigFactory.empty());
+    Duration handOff = config.getDuration("pekko.cluster.sharding.handoff-timeout");
+    Duration phase = config.getDuration("pekko.coordinated-shutdown.phases.cluster-sharding-shutdown-region.timeout");
+    assertTrue(handOff.compareTo(phase) < 0, handOff + " vs " + phase);
+  }
+
+  @Test
+  void aRestartedFirstSeedWaitsForTheRunningClusterLongerThanPekkosFiveSeconds() {
+    Config config = RendanNode.loadConfig(ConfigFactory.empty());
+    assertEquals(Duration.ofSeconds(20), config.getDuration("pekko.cluster.seed-node-timeout"));
+  }
 }
