@@ -218,6 +218,9 @@ class MeHttpTest {
   void healthRoutesAnswer() throws Exception {
     HttpResponse<String> alive = node.get("/health/alive", null);
     assertEquals(200, alive.statusCode());
+    // readiness may lag the start: a shard region registers with its coordinator a moment later
+    TestNode.await(
+        java.time.Duration.ofSeconds(30), "the node says it is ready", () -> node.get("/health/ready", null).statusCode() == 200);
     HttpResponse<String> ready = node.get("/health/ready", null);
     assertEquals(200, ready.statusCode(), ready.body());
     assertTrue(ready.body().contains("\"ready\""), ready.body());
