@@ -79,26 +79,12 @@ public final class BatchedJournalDao extends DefaultJournalDao {
     super(db, profile, journalConfig, serialization, ec, mat);
     EventJournalTableConfiguration events = journalConfig.eventJournalTableConfiguration();
     EventTagTableConfiguration tags = journalConfig.eventTagTableConfiguration();
-    var c = events.columnNames();
-    this.orderingColumn = c.ordering();
+    this.orderingColumn = events.columnNames().ordering();
     this.insertEvent =
         "INSERT INTO "
             + table(events.schemaName(), events.tableName())
             + " ("
-            + String.join(
-                ", ",
-                quote(c.deleted()),
-                quote(c.persistenceId()),
-                quote(c.sequenceNumber()),
-                quote(c.writer()),
-                quote(c.writeTimestamp()),
-                quote(c.adapterManifest()),
-                quote(c.eventPayload()),
-                quote(c.eventSerId()),
-                quote(c.eventSerManifest()),
-                quote(c.metaPayload()),
-                quote(c.metaSerId()),
-                quote(c.metaSerManifest()))
+            + columns(events)
             + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     this.insertTag =
         "INSERT INTO "
@@ -109,6 +95,25 @@ public final class BatchedJournalDao extends DefaultJournalDao {
             + quote(tags.columnNames().tag())
             + ") VALUES (?, ?)";
     this.insertBatch = profile instanceof PostgresProfile ? onePostgresStatement(events, tags) : null;
+  }
+
+  /** The journal's columns in the order both inserts bind them, quoted. */
+  private static String columns(EventJournalTableConfiguration events) {
+    var c = events.columnNames();
+    return String.join(
+        ", ",
+        quote(c.deleted()),
+        quote(c.persistenceId()),
+        quote(c.sequenceNumber()),
+        quote(c.writer()),
+        quote(c.writeTimestamp()),
+        quote(c.adapterManifest()),
+        quote(c.eventPayload()),
+        quote(c.eventSerId()),
+        quote(c.eventSerManifest()),
+        quote(c.metaPayload()),
+        quote(c.metaSerId()),
+        quote(c.metaSerManifest()));
   }
 
   /**
@@ -134,20 +139,7 @@ public final class BatchedJournalDao extends DefaultJournalDao {
     return "WITH e AS (INSERT INTO "
         + journal
         + " ("
-        + String.join(
-            ", ",
-            quote(c.deleted()),
-            quote(c.persistenceId()),
-            quote(c.sequenceNumber()),
-            quote(c.writer()),
-            quote(c.writeTimestamp()),
-            quote(c.adapterManifest()),
-            quote(c.eventPayload()),
-            quote(c.eventSerId()),
-            quote(c.eventSerManifest()),
-            quote(c.metaPayload()),
-            quote(c.metaSerId()),
-            quote(c.metaSerManifest()))
+        + columns(events)
         + ") SELECT r.deleted, r.pid, r.seq, r.writer, r.ts, r.adapter, r.payload, r.ser_id, r.ser_manifest,"
         + " r.meta_payload, r.meta_ser_id, r.meta_ser_manifest"
         + " FROM unnest(?::boolean[], ?::text[], ?::bigint[], ?::text[], ?::bigint[], ?::text[], ?::bytea[],"
