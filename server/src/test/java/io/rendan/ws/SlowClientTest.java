@@ -7,7 +7,10 @@ import io.rendan.protocol.api.v1.ClientFrame;
 import io.rendan.protocol.api.v1.GetMeRequest;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,13 +33,25 @@ class SlowClientTest {
       try (WsClient stalled = WsClient.connect(node.wsUri(), token, false)) {
         // Each answer is ~250 bytes: enough of them fill the TCP buffers on both
         // sides, then the 8-frame queue, and the server must give up on the client.
-        for (int i = 0; i < 200_000 && !stalled.closed.isDone(); i++) {
+        // A send that fails means the server dropped the connection. A send that only
+        // waits means the server is slow to read (a loaded machine), not that it kept a
+        // client it should have dropped: wait for it (or for the close), never give up early.
+        int sent = 0;
+        while (sent < 200_000 && !stalled.closed.isDone()) {
+          CompletableFuture<?> send = stalled.socket.sendText(String.format(big, sent), true).toCompletableFuture();
           try {
-            stalled.socket.sendText(String.format(big, i), true).get(10, TimeUnit.SECONDS);
-          } catch (Exception e) {
+            CompletableFuture.anyOf(send, stalled.closed).get(60, TimeUnit.SECONDS);
+          } catch (ExecutionException e) {
             break; // the server stopped reading: it has dropped the connection
+          } catch (TimeoutException e) {
+            fail("the server neither read request " + sent + " nor closed the connection within 60 s");
           }
+          if (!send.isDone() || send.isCompletedExceptionally()) {
+            break;
+          }
+          sent++;
         }
+        assertTrue(sent < 200_000, "200 000 requests sent, none refused: the server buffered every answer");
         // Reading now drains what was in flight; a connection the server kept
         // would stay open and this would time out.
         stalled.socket.request(Long.MAX_VALUE);
