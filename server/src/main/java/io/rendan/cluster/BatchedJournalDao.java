@@ -342,12 +342,12 @@ public final class BatchedJournalDao extends DefaultJournalDao {
     }
   }
 
-  private static String table(scala.Option<String> schema, String table) {
+  static String table(scala.Option<String> schema, String table) {
     return schema.isDefined() ? quote(schema.get()) + "." + quote(table) : quote(table);
   }
 
   /** As Slick writes names: quoted, so that they keep their case on H2 as on PostgreSQL. */
-  private static String quote(String name) {
+  static String quote(String name) {
     return "\"" + name.replace("\"", "\"\"") + "\"";
   }
 }
