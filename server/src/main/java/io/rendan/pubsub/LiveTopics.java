@@ -37,7 +37,8 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
  * the topic actor, which dropped it as a dead letter, was per reading.
  *
  * <p>Known limit: topic and relay actors are not stopped when their last
- * subscriber leaves, so a node holds two small actors per topic it has ever seen.
+ * subscriber leaves, so a node holds two small actors and a receptionist
+ * subscription per topic it has ever seen.
  */
 public final class LiveTopics {
   /**
