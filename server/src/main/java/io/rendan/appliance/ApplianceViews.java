@@ -34,18 +34,22 @@ public final class ApplianceViews {
   /**
    * Every change goes to {@code appliance/{id}} with seq = version; alerts
    * opened or cleared also go to the EMC's topic, with seq 0, since they are
-   * not changes of the EMC.
+   * not changes of the EMC. A push nobody can receive is not built: every
+   * reading changes its appliance, and most appliances have no watcher.
    */
   static void publish(LiveTopics topics, String name, ApplianceEvents.Event event, State state, Clock clock) {
-    Instant now = clock.instant();
     topics.publish(
-        Push.newBuilder()
-            .setTopic(ApplianceApi.TOPIC_PREFIX + state.applianceId())
-            .setSeq(state.version())
-            .setAt(ts(now))
-            .setEvent(name)
-            .setAppliance(toProto(state, now))
-            .build());
+        ApplianceApi.TOPIC_PREFIX + state.applianceId(),
+        () -> {
+          Instant now = clock.instant();
+          return Push.newBuilder()
+              .setTopic(ApplianceApi.TOPIC_PREFIX + state.applianceId())
+              .setSeq(state.version())
+              .setAt(ts(now))
+              .setEvent(name)
+              .setAppliance(toProto(state, now))
+              .build();
+        });
     List<ApplianceState.Alert> opened = List.of();
     List<String> cleared = List.of();
     if (event instanceof ApplianceEvents.TelemetryRecorded t) {
@@ -55,12 +59,16 @@ public final class ApplianceViews {
       opened = a.opened();
       cleared = a.cleared();
     }
+    if (opened.isEmpty() && cleared.isEmpty()) {
+      return;
+    }
     String emcTopic = EmcApi.TOPIC_PREFIX + state.provisioning().emcId();
+    Instant now = clock.instant();
     for (ApplianceState.Alert a : opened) {
-      topics.publish(alertPush(emcTopic, "appliance.alert-opened", state, toProto(a), true, now));
+      topics.publish(emcTopic, () -> alertPush(emcTopic, "appliance.alert-opened", state, toProto(a), true, now));
     }
     for (String alertId : cleared) {
-      topics.publish(alertPush(emcTopic, "appliance.alert-cleared", state, clearedAlert(alertId), false, now));
+      topics.publish(emcTopic, () -> alertPush(emcTopic, "appliance.alert-cleared", state, clearedAlert(alertId), false, now));
     }
   }
 

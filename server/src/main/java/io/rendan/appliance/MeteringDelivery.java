@@ -11,8 +11,10 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
@@ -30,9 +32,18 @@ import org.slf4j.LoggerFactory;
 public final class MeteringDelivery extends Handler<EventEnvelope<Event>> {
   private static final Logger log = LoggerFactory.getLogger(MeteringDelivery.class);
   public static final String NAME = "appliance-metering";
+  /** Appliances whose EMC an instance keeps; past this many it forgets them all and asks again. */
+  static final int KNOWN_EMCS = 100_000;
 
   private final ApplianceApi appliances;
   private final RevenueApi revenue;
+  /**
+   * The EMC of each appliance this instance delivered for: an appliance's EMC is
+   * set when it is provisioned and never changes (provisioning it again with
+   * anything else is refused), so asking the appliance for its whole state on
+   * every metered batch told nothing new.
+   */
+  private final Map<String, String> emcOfAppliance = new ConcurrentHashMap<>();
 
   MeteringDelivery(ApplianceApi appliances, RevenueApi revenue) {
     this.appliances = appliances;
@@ -63,8 +74,7 @@ public final class MeteringDelivery extends Handler<EventEnvelope<Event>> {
     if (!(envelope.event() instanceof TelemetryRecorded recorded) || recorded.meteredCycles().isEmpty()) {
       return CompletableFuture.completedFuture(Done.getInstance());
     }
-    return appliances
-        .emcOf(recorded.applianceId())
+    return emcOf(recorded.applianceId())
         .thenCompose(
             emcId -> {
               CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
@@ -97,5 +107,22 @@ public final class MeteringDelivery extends Handler<EventEnvelope<Event>> {
               return all;
             })
         .thenApply(done -> Done.getInstance());
+  }
+
+  private CompletionStage<String> emcOf(String applianceId) {
+    String known = emcOfAppliance.get(applianceId);
+    if (known != null) {
+      return CompletableFuture.completedFuture(known);
+    }
+    return appliances
+        .emcOf(applianceId)
+        .thenApply(
+            emcId -> {
+              if (emcOfAppliance.size() >= KNOWN_EMCS) {
+                emcOfAppliance.clear();
+              }
+              emcOfAppliance.put(applianceId, emcId);
+              return emcId;
+            });
   }
 }

@@ -20,9 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -213,14 +211,12 @@ public final class TelemetryIngest {
     if (broken.get()) {
       return CompletableFuture.completedFuture(List.of());
     }
-    List<ApplianceProtocol.Reading> readings = new ArrayList<>();
-    Map<Long, Long> lineOfSeq = new HashMap<>();
-    List<LineError> errors = new ArrayList<>();
+    List<ApplianceProtocol.Reading> readings = new ArrayList<>(group.size());
+    List<LineError> errors = new ArrayList<>(0);
     ApiException fatal = null;
     for (Item item : group) {
       if (item instanceof Parsed p) {
         readings.add(p.reading());
-        lineOfSeq.put(p.reading().seq(), p.line());
       } else if (item instanceof Failed f) {
         errors.add(lineError(f.line(), f.seq(), f.error()));
       } else if (item instanceof Fatal f) {
@@ -244,13 +240,26 @@ public final class TelemetryIngest {
                 return frames(errors, null, e);
               }
               for (Refusal r : recorded.refusals()) {
-                errors.add(lineError(lineOfSeq.getOrDefault(r.seq(), 0L), r.seq(), new ApiException(r.code(), r.message())));
+                errors.add(lineError(lineOf(group, r.seq()), r.seq(), new ApiException(r.code(), r.message())));
               }
               return frames(errors, recorded, end);
             });
   }
 
+  /** The line a reading of the group came on; looked up only for the rare refusal, not kept per reading. */
+  private static long lineOf(List<Item> group, long seq) {
+    for (Item item : group) {
+      if (item instanceof Parsed p && p.reading().seq() == seq) {
+        return p.line();
+      }
+    }
+    return 0;
+  }
+
   private static List<TelemetryResponse> frames(List<LineError> errors, Recorded recorded, ApiException end) {
+    if (errors.isEmpty() && end == null && recorded != null) {
+      return List.of(ack(recorded.ackedSeq(), recorded.stored(), recorded.duplicates()));
+    }
     List<TelemetryResponse> out = new ArrayList<>(errors.size() + 2);
     errors.sort(Comparator.comparingLong(LineError::getLine));
     errors.forEach(e -> out.add(TelemetryResponse.newBuilder().setLineError(e).build()));
