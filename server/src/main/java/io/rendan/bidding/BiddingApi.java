@@ -62,7 +62,6 @@ public final class BiddingApi {
   private final MeApi meApi;
   private final EmcApi emcApi;
   private final RoundDirectory directory;
-  private final Duration askTimeout;
   private final Asks.Retry retry;
   private final Limits limits;
   private final Clock clock;
@@ -74,7 +73,6 @@ public final class BiddingApi {
       MeApi meApi,
       EmcApi emcApi,
       RoundDirectory directory,
-      Duration askTimeout,
       Asks.Retry retry,
       Limits limits,
       Clock clock) {
@@ -83,7 +81,6 @@ public final class BiddingApi {
     this.emcApi = emcApi;
     this.selfAward = new SelfAwardCheck(emcApi, postings);
     this.directory = directory;
-    this.askTimeout = askTimeout;
     this.retry = retry;
     this.limits = limits;
     this.clock = clock;
@@ -97,11 +94,10 @@ public final class BiddingApi {
       EmcApi emcApi,
       RoundDirectory directory,
       BiddingSettings settings,
-      Duration askTimeout,
       Clock clock) {
     RoundEntity.init(system, settings.round(), (event, state) -> topics.publish(RoundMapping.push(event, state, clock)), clock);
     return new BiddingApi(
-        ClusterSharding.get(system), meApi, emcApi, directory, askTimeout, Asks.Retry.from(system.settings().config()), settings.limits(), clock);
+        ClusterSharding.get(system), meApi, emcApi, directory, Asks.Retry.from(system.settings().config()), settings.limits(), clock);
   }
 
   public CompletionStage<Round> postCall(Caller caller, PostCallRequest request) {
@@ -143,7 +139,7 @@ public final class BiddingApi {
                   .requireOperator(caller, emc.ownerMeId(), BiddingCodes.NOT_OWNER, "only operators of the EMC's owner post calls")
                   .thenCompose(
                       owner ->
-                          ask(
+                          askAgain(
                               roundId,
                               replyTo -> new RoundProtocol.PostCall(emcId, emc.ownerMeId(), call, closesAt, emc.ownerMeId(), replyTo)));
             })
@@ -347,7 +343,7 @@ public final class BiddingApi {
                 throw new ApiException(BiddingCodes.BID_NOT_FOUND, "no bid " + bidId);
               }
               return requireBidderOperator(caller, bid, BiddingCodes.NOT_BIDDER, "only operators of the bidder withdraw a bid")
-                  .thenCompose(me -> ask(roundId, replyTo -> new RoundProtocol.WithdrawBid(bidId, bid.meId(), replyTo)))
+                  .thenCompose(me -> askAgain(roundId, replyTo -> new RoundProtocol.WithdrawBid(bidId, bid.meId(), replyTo)))
                   .thenApply(reply -> RoundMapping.toProto(((Accepted) reply).round(), RoundMapping.visibleTo(round, bid.meId())));
             });
   }
@@ -397,19 +393,17 @@ public final class BiddingApi {
             round ->
                 meApi
                     .requireOperator(caller, round.ownerMeId(), BiddingCodes.NOT_OWNER, "only operators of the EMC's owner may do this")
-                    .thenCompose(owner -> ask(roundId, command.apply(round.ownerMeId()))))
+                    .thenCompose(owner -> askAgain(roundId, command.apply(round.ownerMeId()))))
         .thenApply(reply -> RoundMapping.toProto(((Accepted) reply).round(), bid -> true));
   }
 
-  private CompletionStage<Reply> ask(String roundId, Function<ActorRef<Reply>, Command> command) {
-    EntityRef<Command> ref = sharding.entityRefFor(RoundEntity.TYPE_KEY, roundId);
-    return ApiException.failOnRefusal(Asks.<Command, Reply>ask(ref, command, askTimeout));
-  }
-
   /**
-   * An ask of a command that is safe to send twice ({@link Asks#askAgain}): a
-   * read, or a bid, which the round takes once by its bidId (the same bid again
-   * is answered with the bid as stored).
+   * Every command of a round is safe to send twice, so each is sent again while
+   * the round does not answer in time ({@link Asks#askAgain}): a read; a bid, by
+   * its bidId (the same bid again is answered with the bid as stored); a post (the
+   * same call under the same round id again is answered with the round,
+   * {@code created} false); a withdrawal, an award of the same bid, a cancellation
+   * (each answered with the round once done).
    */
   private CompletionStage<Reply> askAgain(String roundId, Function<ActorRef<Reply>, Command> command) {
     EntityRef<Command> ref = sharding.entityRefFor(RoundEntity.TYPE_KEY, roundId);
