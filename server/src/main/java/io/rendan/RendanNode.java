@@ -215,7 +215,7 @@ public final class RendanNode implements AutoCloseable {
 
       BiddingSettings bidding = BiddingSettings.from(config);
       RoundDirectory directory = RoundDirectory.start(system, projectionJdbc, bidding.tagSlices(), bidding.directory());
-      BiddingApi biddingApi = BiddingApi.start(system, topics, meApi, emcApi, directory, bidding, clock);
+      BiddingApi biddingApi = BiddingApi.start(system, topics, meApi, emcApi, directory, bidding, askTimeout, clock);
       shardedType(system, metrics, io.rendan.bidding.RoundEntity.TYPE_KEY);
       AwardDelivery.start(system, projectionJdbc, biddingApi, emcApi, bidding.tagSlices());
       RoundWaker.start(system, directory, biddingApi, bidding.wakeInterval(), bidding.maxWoken());

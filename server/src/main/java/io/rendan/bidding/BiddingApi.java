@@ -62,6 +62,7 @@ public final class BiddingApi {
   private final MeApi meApi;
   private final EmcApi emcApi;
   private final RoundDirectory directory;
+  private final Duration askTimeout;
   private final Asks.Retry retry;
   private final Limits limits;
   private final Clock clock;
@@ -73,6 +74,7 @@ public final class BiddingApi {
       MeApi meApi,
       EmcApi emcApi,
       RoundDirectory directory,
+      Duration askTimeout,
       Asks.Retry retry,
       Limits limits,
       Clock clock) {
@@ -81,6 +83,7 @@ public final class BiddingApi {
     this.emcApi = emcApi;
     this.selfAward = new SelfAwardCheck(emcApi, postings);
     this.directory = directory;
+    this.askTimeout = askTimeout;
     this.retry = retry;
     this.limits = limits;
     this.clock = clock;
@@ -94,10 +97,11 @@ public final class BiddingApi {
       EmcApi emcApi,
       RoundDirectory directory,
       BiddingSettings settings,
+      Duration askTimeout,
       Clock clock) {
     RoundEntity.init(system, settings.round(), (event, state) -> topics.publish(RoundMapping.push(event, state, clock)), clock);
     return new BiddingApi(
-        ClusterSharding.get(system), meApi, emcApi, directory, Asks.Retry.from(system.settings().config()), settings.limits(), clock);
+        ClusterSharding.get(system), meApi, emcApi, directory, askTimeout, Asks.Retry.from(system.settings().config()), settings.limits(), clock);
   }
 
   public CompletionStage<Round> postCall(Caller caller, PostCallRequest request) {
@@ -139,7 +143,8 @@ public final class BiddingApi {
                   .requireOperator(caller, emc.ownerMeId(), BiddingCodes.NOT_OWNER, "only operators of the EMC's owner post calls")
                   .thenCompose(
                       owner ->
-                          askAgain(
+                          // one ask: a second copy is answered as a repeat (created false: 200, not 201)
+                          ask(
                               roundId,
                               replyTo -> new RoundProtocol.PostCall(emcId, emc.ownerMeId(), call, closesAt, emc.ownerMeId(), replyTo)));
             })
@@ -398,12 +403,22 @@ public final class BiddingApi {
   }
 
   /**
-   * Every command of a round is safe to send twice, so each is sent again while
-   * the round does not answer in time ({@link Asks#askAgain}): a read; a bid, by
-   * its bidId (the same bid again is answered with the bid as stored); a post (the
-   * same call under the same round id again is answered with the round,
-   * {@code created} false); a withdrawal, an award of the same bid, a cancellation
-   * (each answered with the round once done).
+   * A post of a call: sent once. Its second copy is answered with the round as a
+   * repeat ({@code created} false: 200 where the first got 201), so a post that
+   * is not answered in time is {@code 503 server:unavailable}, and sent again by
+   * the client it is answered with the round.
+   */
+  private CompletionStage<Reply> ask(String roundId, Function<ActorRef<Reply>, Command> command) {
+    EntityRef<Command> ref = sharding.entityRefFor(RoundEntity.TYPE_KEY, roundId);
+    return ApiException.failOnRefusal(Asks.<Command, Reply>ask(ref, command, askTimeout));
+  }
+
+  /**
+   * A command of a round that is safe to send twice, sent again while the round
+   * does not answer in time ({@link Asks#askAgain}): a read; a bid, by its bidId
+   * (the same bid again is answered with the bid as stored); a withdrawal, an
+   * award of the same bid, a cancellation (each answered with the round once
+   * done).
    */
   private CompletionStage<Reply> askAgain(String roundId, Function<ActorRef<Reply>, Command> command) {
     EntityRef<Command> ref = sharding.entityRefFor(RoundEntity.TYPE_KEY, roundId);

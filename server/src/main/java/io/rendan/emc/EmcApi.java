@@ -166,7 +166,8 @@ public final class EmcApi {
         .requireOperator(caller, ownerMeId)
         .thenCompose(
             owner ->
-                askAgain(emcId, replyTo -> new EmcProtocol.StartEmc(name, userGroup, ownerMeId, side, caller.subject(), currency, replyTo)))
+                // one ask: a second copy is answered as a repeat (created false: 200, not 201)
+                ask(emcId, replyTo -> new EmcProtocol.StartEmc(name, userGroup, ownerMeId, side, caller.subject(), currency, replyTo)))
         .thenApply(a -> new Started(toProto(a.emc(), clock.instant()), a.created()));
   }
 
@@ -405,7 +406,7 @@ public final class EmcApi {
   /**
    * A command sent once: its second copy would not be answered as the first (a
    * member removed, terms accepted, ownership passed, a period closed: a second
-   * copy is refused). Unanswered in time it is {@code 503 server:unavailable}; a
+   * copy is refused; a start: answered as a repeat, 200 rather than 201). Unanswered in time it is {@code 503 server:unavailable}; a
    * client that sends it again and is refused with the code that says it is done
    * ({@code emc:member.not-found}, {@code emc:terms.none-proposed}, {@code emc:not-owner},
    * {@code emc:period.closed}) knows the first one was stored.
@@ -417,8 +418,7 @@ public final class EmcApi {
 
   /**
    * A command the EMC takes twice as once, sent again while it does not answer in
-   * time ({@link Asks#askAgain}): starting it (the same start again is answered
-   * with the EMC), an invitation (by its id, with the same terms), an answer to an
+   * time ({@link Asks#askAgain}): an invitation (by its id, with the same terms), an answer to an
    * invitation (accepted or declined again is answered as the first), dissolving
    * (a dissolved EMC answers), revenue (by its id, with the same content).
    */

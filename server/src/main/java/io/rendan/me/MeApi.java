@@ -90,7 +90,8 @@ public final class MeApi {
     String name = checkName(request.getName());
     MeEntity.Kind kind = kind(request.getKind());
     List<String> capabilities = checkCapabilities(request.getCapabilitiesList());
-    return askAgain(meId, replyTo -> new MeProtocol.RegisterMe(name, kind, capabilities, caller.subject(), replyTo))
+    // one ask: a second copy is answered as a repeat (created false: 200, not the 201 of the first)
+    return ask(meId, replyTo -> new MeProtocol.RegisterMe(name, kind, capabilities, caller.subject(), replyTo))
         .thenApply(a -> new Registered(toProto(a.me()), a.created()));
   }
 
@@ -249,10 +250,9 @@ public final class MeApi {
 
   /**
    * A command the ME takes twice as once, sent again while it does not answer in
-   * time ({@link Asks#askAgain}): a read; a registration (the same one again is
-   * answered with the ME, {@code created} false); a change of capabilities (a whole
-   * list, the same list again stores nothing); adding an operator (one already
-   * there stores nothing).
+   * time ({@link Asks#askAgain}): a read; a change of capabilities (a whole list,
+   * the same list again stores nothing and is answered with the same version);
+   * adding an operator (one already there stores nothing).
    */
   private CompletionStage<Accepted> askAgain(String meId, Function<ActorRef<Reply>, Command> command) {
     return ApiException.failOnRefusal(Asks.<Command, Reply>askAgain(entities.apply(meId), command, retry))
