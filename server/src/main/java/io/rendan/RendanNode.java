@@ -10,6 +10,7 @@ import io.rendan.bidding.BiddingSettings;
 import io.rendan.bidding.RoundDirectory;
 import io.rendan.bidding.RoundWaker;
 import io.rendan.cluster.DatabaseSchema;
+import io.rendan.cluster.LoneNodeShutdown;
 import io.rendan.cluster.SeedNodes;
 import io.rendan.emc.EmcApi;
 import io.rendan.emc.EmcEntity;
@@ -138,6 +139,8 @@ public final class RendanNode implements AutoCloseable {
                       "node {} is Up in the cluster, {} ms after start",
                       cluster.selfMember().address(),
                       TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)));
+      // alone in its cluster at shutdown, the node stops its shards without a hand-off
+      LoneNodeShutdown.register(system);
       ProjectionJdbc projectionJdbc = ProjectionJdbc.start(system, config);
       system.getWhenTerminated().thenRun(projectionJdbc::close);
       DatabaseSchema.migrate(

@@ -189,8 +189,12 @@ public final class TestNode implements AutoCloseable {
     }
   }
 
+  /** Stops the node (its coordinated shutdown) and logs how long that took. */
   @Override
   public void close() throws Exception {
+    long started = System.nanoTime();
     node.close();
+    org.slf4j.LoggerFactory.getLogger(TestNode.class)
+        .info("test node stopped in {} ms", java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
   }
 }

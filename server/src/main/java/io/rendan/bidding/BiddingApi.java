@@ -143,6 +143,7 @@ public final class BiddingApi {
                   .requireOperator(caller, emc.ownerMeId(), BiddingCodes.NOT_OWNER, "only operators of the EMC's owner post calls")
                   .thenCompose(
                       owner ->
+                          // one ask: a second copy is answered as a repeat (created false: 200, not 201)
                           ask(
                               roundId,
                               replyTo -> new RoundProtocol.PostCall(emcId, emc.ownerMeId(), call, closesAt, emc.ownerMeId(), replyTo)));
@@ -347,7 +348,7 @@ public final class BiddingApi {
                 throw new ApiException(BiddingCodes.BID_NOT_FOUND, "no bid " + bidId);
               }
               return requireBidderOperator(caller, bid, BiddingCodes.NOT_BIDDER, "only operators of the bidder withdraw a bid")
-                  .thenCompose(me -> ask(roundId, replyTo -> new RoundProtocol.WithdrawBid(bidId, bid.meId(), replyTo)))
+                  .thenCompose(me -> askAgain(roundId, replyTo -> new RoundProtocol.WithdrawBid(bidId, bid.meId(), replyTo)))
                   .thenApply(reply -> RoundMapping.toProto(((Accepted) reply).round(), RoundMapping.visibleTo(round, bid.meId())));
             });
   }
@@ -397,19 +398,27 @@ public final class BiddingApi {
             round ->
                 meApi
                     .requireOperator(caller, round.ownerMeId(), BiddingCodes.NOT_OWNER, "only operators of the EMC's owner may do this")
-                    .thenCompose(owner -> ask(roundId, command.apply(round.ownerMeId()))))
+                    .thenCompose(owner -> askAgain(roundId, command.apply(round.ownerMeId()))))
         .thenApply(reply -> RoundMapping.toProto(((Accepted) reply).round(), bid -> true));
   }
 
+  /**
+   * A post of a call: sent once. Its second copy is answered with the round as a
+   * repeat ({@code created} false: 200 where the first got 201), so a post that
+   * is not answered in time is {@code 503 server:unavailable}, and sent again by
+   * the client it is answered with the round.
+   */
   private CompletionStage<Reply> ask(String roundId, Function<ActorRef<Reply>, Command> command) {
     EntityRef<Command> ref = sharding.entityRefFor(RoundEntity.TYPE_KEY, roundId);
     return ApiException.failOnRefusal(Asks.<Command, Reply>ask(ref, command, askTimeout));
   }
 
   /**
-   * An ask of a command that is safe to send twice ({@link Asks#askAgain}): a
-   * read, or a bid, which the round takes once by its bidId (the same bid again
-   * is answered with the bid as stored).
+   * A command of a round that is safe to send twice, sent again while the round
+   * does not answer in time ({@link Asks#askAgain}): a read; a bid, by its bidId
+   * (the same bid again is answered with the bid as stored); a withdrawal, an
+   * award of the same bid, a cancellation (each answered with the round once
+   * done).
    */
   private CompletionStage<Reply> askAgain(String roundId, Function<ActorRef<Reply>, Command> command) {
     EntityRef<Command> ref = sharding.entityRefFor(RoundEntity.TYPE_KEY, roundId);

@@ -29,8 +29,12 @@ import scala.jdk.javaapi.FutureConverters;
  * <p>Callers must keep it that way: nothing that blocks or takes long in a stage
  * of a future from here (it would run inside the replying actor's turn).
  *
- * <p>{@link #askAgain} is for messages that are safe to send twice (reads, a bid
- * with its bidId, readings with their seqs): while an entity moves to another
+ * <p>{@link #askAgain} is for messages that are safe to send twice: reads, and
+ * writes whose second copy stores nothing more and is answered as the first
+ * (a bid by its bidId, readings by their seqs, a round's withdrawal, award and
+ * cancellation, an ME's capabilities and added operator, an EMC's invitation,
+ * answers to it, dissolution and revenue by its id;
+ * docs/ARCHITECTURE.md lists which and why). While an entity moves to another
  * node (a rolling restart hands its shard over, the entity recovers there), a
  * message can land with the shard that is stopping and be lost, or wait in the
  * region's buffer longer than one ask timeout. It is sent again instead of

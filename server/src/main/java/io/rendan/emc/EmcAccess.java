@@ -40,19 +40,29 @@ final class EmcAccess {
     return asOwner(caller, emcId, state -> CompletableFuture.completedFuture(null), command);
   }
 
-  /** As the owner, once {@code check} (the charter's) passed on the EMC as it is. */
+  /** As the owner, once {@code check} (the charter's) passed on the EMC as it is; a command sent once. */
   CompletionStage<Accepted> asOwner(
       Caller caller,
       String emcId,
       Function<EmcState, CompletionStage<?>> check,
       Function<String, Function<ActorRef<Reply>, Command>> command) {
+    return asOwner(caller, emcId, check, command, emcs::ask);
+  }
+
+  /** {@link #asOwner}, the command sent by {@code send} ({@link EmcApi#askAgain} for one the EMC takes twice as once). */
+  CompletionStage<Accepted> asOwner(
+      Caller caller,
+      String emcId,
+      Function<EmcState, CompletionStage<?>> check,
+      Function<String, Function<ActorRef<Reply>, Command>> command,
+      java.util.function.BiFunction<String, Function<ActorRef<Reply>, Command>, CompletionStage<Accepted>> send) {
     return emcs.current(emcId)
         .thenCompose(
             state ->
                 meApi
                     .requireOperator(caller, state.ownerMeId(), EmcCodes.NOT_OWNER, "only operators of the owner ME may do this")
                     .thenCompose(owner -> state.isStarted() ? check.apply(state) : CompletableFuture.completedFuture(null))
-                    .thenCompose(checked -> emcs.ask(emcId, command.apply(state.ownerMeId()))));
+                    .thenCompose(checked -> send.apply(emcId, command.apply(state.ownerMeId()))));
   }
 
   CompletionStage<Emc> asInvitee(
@@ -72,7 +82,7 @@ final class EmcAccess {
               if (!invitation.emcMember()) {
                 return meApi
                     .requireOperator(caller, invitation.meId(), EmcCodes.NOT_INVITEE, "only operators of the invited ME answer it")
-                    .thenCompose(me -> emcs.ask(emcId, command.apply(invitationId, invitation.meId())));
+                    .thenCompose(me -> emcs.askAgain(emcId, command.apply(invitationId, invitation.meId())));
               }
               // An EMC invited as one member: its owner's operators answer for it.
               return requireStartedEmc(invitation.meId())
@@ -85,8 +95,8 @@ final class EmcAccess {
                           accepting
                               // the check and the seat it allows, with no other EMC seat taken in between (NestingGate)
                               ? emcs.asUnit().oneSeatAtATime(
-                                  () -> refuseCycle(emcId, invitation.meId()).thenCompose(checked -> emcs.ask(emcId, command.apply(invitationId, invitation.meId()))))
-                              : emcs.ask(emcId, command.apply(invitationId, invitation.meId())));
+                                  () -> refuseCycle(emcId, invitation.meId()).thenCompose(checked -> emcs.askAgain(emcId, command.apply(invitationId, invitation.meId()))))
+                              : emcs.askAgain(emcId, command.apply(invitationId, invitation.meId())));
             })
         .thenApply(emcs::view);
   }

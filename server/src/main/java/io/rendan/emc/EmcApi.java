@@ -166,6 +166,7 @@ public final class EmcApi {
         .requireOperator(caller, ownerMeId)
         .thenCompose(
             owner ->
+                // one ask: a second copy is answered as a repeat (created false: 200, not 201)
                 ask(emcId, replyTo -> new EmcProtocol.StartEmc(name, userGroup, ownerMeId, side, caller.subject(), currency, replyTo)))
         .thenApply(a -> new Started(toProto(a.emc(), clock.instant()), a.created()));
   }
@@ -209,7 +210,8 @@ public final class EmcApi {
                     owner ->
                         replyTo ->
                             new EmcProtocol.InviteMember(
-                                invitationId, meId, side, role, terms, validFor, owner, replaces, emcMember, helpFirst, replyTo)))
+                                invitationId, meId, side, role, terms, validFor, owner, replaces, emcMember, helpFirst, replyTo),
+                    this::askAgain))
         .thenApply(a -> toProto(a.emc().invitations().get(invitationId), clock.instant()));
   }
 
@@ -303,7 +305,9 @@ public final class EmcApi {
 
   public CompletionStage<Emc> dissolve(Caller caller, DissolveEmcRequest request) {
     String emcId = checkId("emcId", request.getEmcId());
-    return access.asOwner(caller, emcId, owner -> replyTo -> new EmcProtocol.DissolveEmc(owner, replyTo)).thenApply(this::view);
+    return access
+        .asOwner(caller, emcId, state -> CompletableFuture.completedFuture(null), owner -> replyTo -> new EmcProtocol.DissolveEmc(owner, replyTo), this::askAgain)
+        .thenApply(this::view);
   }
 
   public CompletionStage<Emc> transferOwnership(Caller caller, TransferOwnershipRequest request) {
@@ -399,9 +403,28 @@ public final class EmcApi {
     return clock;
   }
 
+  /**
+   * A command sent once: its second copy would not be answered as the first (a
+   * member removed, terms accepted, ownership passed, a period closed: a second
+   * copy is refused; a start: answered as a repeat, 200 rather than 201). Unanswered in time it is {@code 503 server:unavailable}; a
+   * client that sends it again and is refused with the code that says it is done
+   * ({@code emc:member.not-found}, {@code emc:terms.none-proposed}, {@code emc:not-owner},
+   * {@code emc:period.closed}) knows the first one was stored.
+   */
   CompletionStage<Accepted> ask(String emcId, Function<ActorRef<Reply>, Command> command) {
     EntityRef<Command> ref = sharding.entityRefFor(EmcEntity.TYPE_KEY, emcId);
     return ApiException.failOnRefusal(Asks.<Command, Reply>ask(ref, command, askTimeout)).thenApply(reply -> (Accepted) reply);
+  }
+
+  /**
+   * A command the EMC takes twice as once, sent again while it does not answer in
+   * time ({@link Asks#askAgain}): an invitation (by its id, with the same terms), an answer to an
+   * invitation (accepted or declined again is answered as the first), dissolving
+   * (a dissolved EMC answers), revenue (by its id, with the same content).
+   */
+  CompletionStage<Accepted> askAgain(String emcId, Function<ActorRef<Reply>, Command> command) {
+    EntityRef<Command> ref = sharding.entityRefFor(EmcEntity.TYPE_KEY, emcId);
+    return ApiException.failOnRefusal(Asks.<Command, Reply>askAgain(ref, command, retry)).thenApply(reply -> (Accepted) reply);
   }
 
   Emc view(Accepted accepted) {

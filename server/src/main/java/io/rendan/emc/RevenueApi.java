@@ -71,7 +71,7 @@ public final class RevenueApi {
                     .thenCompose(owner -> refuseOverLimit(state, revenueId, amount, currency, earnedAt))
                     .thenCompose(
                         checked ->
-                            emcApi.ask(
+                            emcApi.askAgain( // by its revenue id: the same revenue again is answered with its split
                                 emcId,
                                 replyTo ->
                                     new EmcProtocol.RecordRevenue(

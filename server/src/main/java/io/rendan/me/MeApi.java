@@ -49,14 +49,16 @@ public final class MeApi {
   /** A registration's answer: the ME, and whether this request created it. */
   public record Registered(Me me, boolean created) {}
 
-  private final ClusterSharding sharding;
+  /** The entity of an ME id: sharding's, or in a test one whose deliveries it controls. */
+  private final Function<String, EntityRef<Command>> entities;
   private final Duration askTimeout;
   private final Asks.Retry retry;
   private final Limits limits;
   private final LiveMes live;
 
-  private MeApi(ClusterSharding sharding, Duration askTimeout, Asks.Retry retry, Limits limits, LiveMes live) {
-    this.sharding = sharding;
+  private MeApi(
+      Function<String, EntityRef<Command>> entities, Duration askTimeout, Asks.Retry retry, Limits limits, LiveMes live) {
+    this.entities = entities;
     this.askTimeout = askTimeout;
     this.retry = retry;
     this.limits = limits;
@@ -73,7 +75,14 @@ public final class MeApi {
       Clock clock) {
     LiveMes live = new LiveMes();
     MeEntity.init(system, settings, (event, state) -> topics.publish(push(event, state, clock)), clock, live);
-    return new MeApi(ClusterSharding.get(system), askTimeout, Asks.Retry.from(system.settings().config()), limits, live);
+    ClusterSharding sharding = ClusterSharding.get(system);
+    return new MeApi(
+        meId -> sharding.entityRefFor(MeEntity.TYPE_KEY, meId), askTimeout, Asks.Retry.from(system.settings().config()), limits, live);
+  }
+
+  /** Over the given entities instead of the shard region (tests: an entity that loses a delivery). */
+  static MeApi over(Function<String, EntityRef<Command>> entities, Duration askTimeout, Asks.Retry retry, Limits limits) {
+    return new MeApi(entities, askTimeout, retry, limits, new LiveMes());
   }
 
   public CompletionStage<Registered> register(Caller caller, RegisterMeRequest request) {
@@ -81,6 +90,7 @@ public final class MeApi {
     String name = checkName(request.getName());
     MeEntity.Kind kind = kind(request.getKind());
     List<String> capabilities = checkCapabilities(request.getCapabilitiesList());
+    // one ask: a second copy is answered as a repeat (created false: 200, not the 201 of the first)
     return ask(meId, replyTo -> new MeProtocol.RegisterMe(name, kind, capabilities, caller.subject(), replyTo))
         .thenApply(a -> new Registered(toProto(a.me()), a.created()));
   }
@@ -94,17 +104,23 @@ public final class MeApi {
   public CompletionStage<Me> changeCapabilities(Caller caller, ChangeCapabilitiesRequest request) {
     String meId = checkId(request.getMeId());
     List<String> capabilities = checkCapabilities(request.getCapabilitiesList());
-    return ask(meId, replyTo -> new MeProtocol.ChangeCapabilities(capabilities, caller.subject(), replyTo))
+    return askAgain(meId, replyTo -> new MeProtocol.ChangeCapabilities(capabilities, caller.subject(), replyTo))
         .thenApply(a -> toProto(a.me()));
   }
 
   public CompletionStage<Me> addOperator(Caller caller, AddOperatorRequest request) {
     String meId = checkId(request.getMeId());
     String subject = checkSubject(request.getSubject());
-    return ask(meId, replyTo -> new MeProtocol.AddOperator(subject, caller.subject(), replyTo))
+    return askAgain(meId, replyTo -> new MeProtocol.AddOperator(subject, caller.subject(), replyTo))
         .thenApply(a -> toProto(a.me()));
   }
 
+  /**
+   * One ask: a second copy of a removal that the first one stored would be refused
+   * ({@code me:operator.not-found}). Unanswered in time, it is {@code 503
+   * server:unavailable}; a client that sends it again and is told the subject is
+   * no operator knows the removal is done.
+   */
   public CompletionStage<Me> removeOperator(Caller caller, RemoveOperatorRequest request) {
     String meId = checkId(request.getMeId());
     String subject = checkSubject(request.getSubject());
@@ -229,14 +245,24 @@ public final class MeApi {
 
   /** The ME as stored: a read, sent again while the ME does not answer in time ({@link Asks#askAgain}). */
   private CompletionStage<Accepted> read(String meId) {
-    EntityRef<Command> ref = sharding.entityRefFor(MeEntity.TYPE_KEY, meId);
-    return ApiException.failOnRefusal(Asks.<Command, Reply>askAgain(ref, MeProtocol.GetMe::new, retry))
+    return askAgain(meId, MeProtocol.GetMe::new);
+  }
+
+  /**
+   * A command the ME takes twice as once, sent again while it does not answer in
+   * time ({@link Asks#askAgain}): a read; a change of capabilities (a whole list,
+   * the same list again stores nothing and is answered with the same version);
+   * adding an operator (one already there stores nothing).
+   */
+  private CompletionStage<Accepted> askAgain(String meId, Function<ActorRef<Reply>, Command> command) {
+    return ApiException.failOnRefusal(Asks.<Command, Reply>askAgain(entities.apply(meId), command, retry))
         .thenApply(reply -> (Accepted) reply);
   }
 
+  /** A command that is sent once: its second copy would not be answered as the first. */
   private CompletionStage<Accepted> ask(String meId, Function<ActorRef<Reply>, Command> command) {
-    EntityRef<Command> ref = sharding.entityRefFor(MeEntity.TYPE_KEY, meId);
-    return ApiException.failOnRefusal(Asks.<Command, Reply>ask(ref, command, askTimeout)).thenApply(reply -> (Accepted) reply);
+    return ApiException.failOnRefusal(Asks.<Command, Reply>ask(entities.apply(meId), command, askTimeout))
+        .thenApply(reply -> (Accepted) reply);
   }
 
   // ---- mapping --------------------------------------------------------------------------------
