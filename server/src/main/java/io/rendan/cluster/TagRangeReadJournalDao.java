@@ -38,10 +38,10 @@ import slick.jdbc.SimpleJdbcAction;
  * {@code ordering = event_id} and bounds only the journal's {@code ordering}
  * ({@code > offset AND <= max}). H2 (the embedded default) then starts from the
  * tag table and reads all of it, every row of every tag ever written, for each
- * poll of each slice of each projection: on a journal of 200 000 events a poll
- * that finds nothing new reads 200 000 rows, and a node's polls (about 150 a
- * second) were most of the memory its idle projections allocated
- * (docs/BENCHMARKS.md, "Every poll read the whole tag table on H2"). This query
+ * poll of each slice of each projection (its plan: {@code event_tag.tableScan}),
+ * about 150 polls a second: in the prospectus benchmark those polls were 75 % of
+ * the memory the node allocated (docs/BENCHMARKS.md, "Quiet runs, and every
+ * poll reading H2's whole tag table"). This query
  * bounds the tag row's {@code event_id} by the same range, so both databases
  * read the new part of the tag table's primary key {@code (event_id, tag)}
  * and nothing else. Same rows, same order, same limit as the plugin's; the
